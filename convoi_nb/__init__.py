@@ -1,0 +1,64 @@
+"""convoi_nb: a notebook-first toolkit for Convoi's voice-agent API."""
+
+from ._client import AsyncConvoiClient, ConvoiClient
+from ._retry import RetryPolicy
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    ConflictError,
+    ConvoiError,
+    IdempotencyConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+from .models import (
+    Agent,
+    AgentOverrides,
+    Call,
+    Cost,
+    LiveKitConnection,
+    LLMSettings,
+    STTSettings,
+    TTSSettings,
+    WebCallRequest,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "Agent",
+    "AgentOverrides",
+    "AsyncConvoiClient",
+    "AuthenticationError",
+    "Call",
+    "ConfigurationError",
+    "ConflictError",
+    "ConvoiClient",
+    "ConvoiError",
+    "Cost",
+    "IdempotencyConflictError",
+    "InvalidRequestError",
+    "LLMSettings",
+    "LiveKitConnection",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RetryPolicy",
+    "STTSettings",
+    "ServerError",
+    "TTSSettings",
+    "ValidationError",
+    "WebCallRequest",
+    "__version__",
+]

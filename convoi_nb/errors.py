@@ -1,0 +1,163 @@
+"""Every exception convoi_nb raises. Catch `ConvoiError` for all of them.
+
+```
+ConvoiError
+├── ConfigurationError            missing or contradictory settings (ValueError)
+├── ValidationError               bad input, caught before anything is sent (ValueError)
+└── APIError
+    ├── APIConnectionError        the request never got an HTTP answer
+    │   └── APITimeoutError
+    └── APIStatusError            an HTTP error answer: status_code, message, code, param, request_id
+        ├── InvalidRequestError   400, 413, 422 (carries the field errors)
+        ├── AuthenticationError   401
+        ├── PermissionDeniedError 403
+        ├── NotFoundError         404
+        ├── ConflictError         409
+        │   └── IdempotencyConflictError   same Idempotency-Key, different body
+        ├── RateLimitError        429 (retry_after)
+        └── ServerError           5xx
+```
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+from .models import FieldError, summarize
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConvoiError",
+    "IdempotencyConflictError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "ValidationError",
+    "status_error",
+]
+
+
+class ConvoiError(Exception):
+    """Base of every convoi_nb exception."""
+
+
+class ConfigurationError(ConvoiError, ValueError):
+    """A setting is missing or contradictory (for example an API key without a base URL)."""
+
+
+class ValidationError(ConvoiError, ValueError):
+    """Input rejected on the client before any request was sent. `errors` names each field and rule."""
+
+    def __init__(self, what: str, errors: Sequence[FieldError]) -> None:
+        self.errors = list(errors)
+        super().__init__(f"invalid {what}: {summarize(self.errors)}")
+
+
+class APIError(ConvoiError):
+    """Anything that went wrong on the wire or on the server."""
+
+
+class APIConnectionError(APIError):
+    """The request got no HTTP answer (refused, reset, dropped mid-response)."""
+
+    def __init__(self, message: str = "connection error", *, method: str = "", url: str = "") -> None:
+        self.method, self.url = method, url
+        super().__init__(f"{message} ({method} {url})" if method else message)
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+
+class APIStatusError(APIError):
+    """The server answered with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str = "",
+        param: Optional[str] = None,
+        request_id: Optional[str] = None,
+        body: Any = None,
+    ) -> None:
+        self.status_code = status_code
+        self.message = message
+        self.code = code
+        self.param = param
+        self.request_id = request_id
+        self.body = body
+        rid = f", request_id={request_id}" if request_id else ""
+        super().__init__(f"HTTP {status_code} {code or 'error'}: {message}{rid}")
+
+
+class InvalidRequestError(APIStatusError):
+    """400/413/422: the server rejected the request; `errors` lists the fields."""
+
+    def __init__(self, message: str, *, errors: Sequence[FieldError] = (), **kwargs: Any) -> None:
+        self.errors = list(errors)
+        super().__init__(message, **kwargs)
+
+
+class AuthenticationError(APIStatusError):
+    """401: missing or wrong API key."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such object on this account."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the server's state."""
+
+
+class IdempotencyConflictError(ConflictError):
+    """409: this Idempotency-Key was used before with a different request body."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; `retry_after` is the server's hint in seconds, if any."""
+
+    def __init__(self, message: str, *, retry_after: Optional[float] = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class ServerError(APIStatusError):
+    """5xx: the server failed. Creates are retried safely with the same Idempotency-Key."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: InvalidRequestError,
+    422: InvalidRequestError,
+    429: RateLimitError,
+}
+
+IDEMPOTENCY_CONFLICT_CODE = "idempotency_conflict"
+
+
+def status_error(status_code: int, code: str) -> type[APIStatusError]:
+    """The exception class for an error status and error code."""
+    if status_code == 409 and code == IDEMPOTENCY_CONFLICT_CODE:
+        return IdempotencyConflictError
+    if status_code >= 500:
+        return ServerError
+    return _BY_STATUS.get(status_code, APIStatusError)

@@ -1,0 +1,42 @@
+"""The Convoi contract as pydantic models, shared by the client and the embedded sandbox.
+
+This package imports pydantic only: never httpx, the client, the sandbox or widgets.
+"""
+
+from .agents import Agent
+from .calls import KNOWN_STATUSES, TERMINAL_STATUSES, Call, Cost, LiveKitConnection, RequestInfo, mask_token
+from .error_body import ErrorBody, ErrorDetail, FieldError
+from .lists import ListPage
+from .metadata import Metadata, MetadataValue, metadata_size
+from .overrides import KNOWLEDGE_BASE_ID_PATTERN, AgentOverrides, LLMSettings, STTSettings, TTSSettings
+from .requests import AGENT_ID_PATTERN, ListCallsParams, WebCallRequest
+from .validation import dotted_path, field_errors, summarize
+
+__all__ = [
+    "AGENT_ID_PATTERN",
+    "KNOWLEDGE_BASE_ID_PATTERN",
+    "KNOWN_STATUSES",
+    "TERMINAL_STATUSES",
+    "Agent",
+    "AgentOverrides",
+    "Call",
+    "Cost",
+    "ErrorBody",
+    "ErrorDetail",
+    "FieldError",
+    "LLMSettings",
+    "ListCallsParams",
+    "ListPage",
+    "LiveKitConnection",
+    "Metadata",
+    "MetadataValue",
+    "RequestInfo",
+    "STTSettings",
+    "TTSSettings",
+    "WebCallRequest",
+    "dotted_path",
+    "field_errors",
+    "mask_token",
+    "metadata_size",
+    "summarize",
+]

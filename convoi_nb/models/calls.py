@@ -1,0 +1,86 @@
+"""The call object returned by every call endpoint."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pydantic import Field, PrivateAttr
+
+from ._base import ResponseModel, UTCDateTime
+
+KNOWN_STATUSES = ("initiated", "in_progress", "ended", "failed", "expired")
+TERMINAL_STATUSES = frozenset({"ended", "failed", "expired"})
+
+
+def mask_token(token: Optional[str]) -> str:
+    """A credential shown safely: its first and last characters only."""
+    if not token:
+        return ""
+    if len(token) <= 12:
+        return "…(masked)"
+    return f"{token[:6]}…{token[-4:]} (masked)"
+
+
+class LiveKitConnection(ResponseModel):
+    """Where and how the browser joins the call. `token` is a credential: masked in repr/str."""
+
+    url: str
+    token: str = Field(repr=False)
+    participant_identity: str
+
+    @property
+    def masked_token(self) -> str:
+        return mask_token(self.token)
+
+    def __repr_args__(self):  # type: ignore[override]
+        yield from super().__repr_args__()
+        yield "token", self.masked_token
+
+
+class Cost(ResponseModel):
+    amount: float
+    currency: str = "USD"
+
+
+class RequestInfo(ResponseModel):
+    """How a call object reached the client: not part of the call, never sent anywhere."""
+
+    request_id: Optional[str] = None
+    idempotency_key: Optional[str] = None
+    attempts: int = 1
+    elapsed_seconds: float = 0.0
+    replayed: bool = False
+
+
+class Call(ResponseModel):
+    """A web call. `status` is a plain string so that a status added later never breaks parsing."""
+
+    id: str
+    object: str = "call"
+    type: str = "web"
+    status: str
+    agent_id: str
+    room_id: str
+    livekit: LiveKitConnection
+    duration_seconds: float = 0.0
+    cost: Cost
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    created_at: UTCDateTime
+    updated_at: UTCDateTime
+
+    _request_info: Optional[RequestInfo] = PrivateAttr(default=None)
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the call can no longer change (ended, failed or expired)."""
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def request_info(self) -> Optional[RequestInfo]:
+        """Request id, idempotency key and attempts of the response that produced this object."""
+        return self._request_info
+
+    def _repr_html_(self) -> str:
+        from .._display import call_card_html
+
+        return call_card_html(self)

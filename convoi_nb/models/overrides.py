@@ -1,0 +1,50 @@
+"""`agent_overrides`: per-call changes to an agent's first message, prompt and LLM/TTS/STT settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from pydantic import Field, StringConstraints
+
+from ._base import RequestModel, SettingsModel
+
+KNOWLEDGE_BASE_ID_PATTERN = r"^kb_[0-9a-f]{32}$"
+
+KnowledgeBaseId = Annotated[str, StringConstraints(pattern=KNOWLEDGE_BASE_ID_PATTERN)]
+NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
+
+
+class LLMSettings(SettingsModel):
+    """Language-model settings; any further provider setting is passed through."""
+
+    model: Optional[NonEmptyStr] = None
+    temperature: Optional[float] = Field(default=None, ge=0, le=2)
+
+
+class TTSSettings(SettingsModel):
+    """Text-to-speech settings; any further provider setting is passed through."""
+
+    voice_id: Optional[NonEmptyStr] = None
+    speed: Optional[float] = Field(default=None, gt=0)
+
+
+class STTSettings(SettingsModel):
+    """Speech-to-text settings; any further provider setting is passed through."""
+
+    language: Optional[NonEmptyStr] = None
+    model: Optional[NonEmptyStr] = None
+
+
+class AgentOverrides(RequestModel):
+    """Exactly the six documented override keys; anything else is rejected by name."""
+
+    first_message: Optional[str] = None
+    system_prompt: Optional[str] = None
+    llm: Optional[LLMSettings] = None
+    tts: Optional[TTSSettings] = None
+    stt: Optional[STTSettings] = None
+    knowledge_base_ids: Optional[list[KnowledgeBaseId]] = None
+
+    def to_body(self) -> dict:
+        """The JSON object sent as `agent_overrides` (only what was set)."""
+        return self.model_dump(mode="json")

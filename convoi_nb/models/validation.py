@@ -1,0 +1,73 @@
+"""Pydantic errors turned into field errors that name the path and the rule, for client and sandbox alike."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from pydantic import BaseModel
+
+from .error_body import FieldError
+
+
+def dotted_path(loc: Sequence[Any]) -> str:
+    """`("agent_overrides", "knowledge_base_ids", 0)` → `agent_overrides.knowledge_base_ids[0]`."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
+
+
+def _model_at(model: type[BaseModel] | None, loc: Sequence[Any]) -> type[BaseModel] | None:
+    """The model class that owns the last element of `loc`, to list the keys it accepts."""
+    for part in loc[:-1]:
+        if model is None or isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        model = next(
+            (t for t in getattr(field.annotation, "__args__", (field.annotation,))
+             if isinstance(t, type) and issubclass(t, BaseModel)),
+            None,
+        )
+    return model
+
+
+def _message(error: dict[str, Any], root: type[BaseModel] | None) -> str:
+    kind = error.get("type", "")
+    loc = error.get("loc", ())
+    if kind == "extra_forbidden":
+        owner = _model_at(root, loc)
+        allowed = f" (allowed: {', '.join(owner.model_fields)})" if owner else ""
+        return f"unknown key {loc[-1]!r} is not allowed{allowed}"
+    if kind == "missing":
+        return "field required"
+    if kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern", "")
+        return f"{error.get('input')!r} does not match the required format {pattern}"
+    message = str(error.get("msg", "invalid value"))
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if "input" in error and kind not in ("json_invalid",) and not isinstance(error["input"], (dict, list)):
+        return f"{message} (got {error['input']!r})"
+    return message
+
+
+def field_errors(
+    errors: Iterable[dict[str, Any]], root: type[BaseModel] | None = None, strip: int = 0
+) -> list[FieldError]:
+    """One `FieldError` per pydantic error; `strip` drops leading loc parts such as FastAPI's "body"."""
+    out = []
+    for error in errors:
+        loc = tuple(error.get("loc", ()))[strip:]
+        fixed = {**error, "loc": loc}
+        out.append(FieldError(loc=dotted_path(loc), msg=_message(fixed, root), type=error.get("type", "invalid")))
+    return out
+
+
+def summarize(errors: Sequence[FieldError]) -> str:
+    """`agent_overrides.llm.temperature: Input should be less than or equal to 2 (got 2.5)`; one line each."""
+    return "; ".join(f"{e.loc}: {e.msg}" for e in errors)
