@@ -1,6 +1,7 @@
 """convoi_nb: a notebook-first toolkit for Convoi's voice-agent API."""
 
 from ._client import AsyncConvoiClient, ConvoiClient
+from ._connect import connect
 from ._retry import RetryPolicy
 from ._version import __version__
 from .errors import (
@@ -61,4 +62,5 @@ __all__ = [
     "ValidationError",
     "WebCallRequest",
     "__version__",
+    "connect",
 ]

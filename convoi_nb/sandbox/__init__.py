@@ -1,0 +1,24 @@
+"""The embedded Convoi sandbox: a local server honouring the public calls contract.
+
+Imports the shared models only; never the client or widgets.
+"""
+
+from .accounts import DEFAULT_API_KEY, OTHER_API_KEY
+from .app import create_app
+from .faults import FaultConfig
+from .livekit import LiveKitSettings
+from .rate_card import rate_for
+from .server import Sandbox
+from .settings import SandboxSettings, default_db_path
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "OTHER_API_KEY",
+    "FaultConfig",
+    "LiveKitSettings",
+    "Sandbox",
+    "SandboxSettings",
+    "create_app",
+    "default_db_path",
+    "rate_for",
+]

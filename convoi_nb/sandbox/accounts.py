@@ -1,0 +1,99 @@
+"""Seeded sandbox accounts, their API keys and agents (documented in the README)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+DEFAULT_API_KEY = "sk_sandbox_convoi_nb_demo"
+OTHER_API_KEY = "sk_sandbox_other_account"
+SEEDED_AT = "2026-01-01T00:00:00Z"
+
+
+def _agent_id(name: str) -> str:
+    return "agt_" + hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class SandboxAgent:
+    name: str
+    first_message: str
+    system_prompt: str
+    llm: dict[str, Any]
+    tts: dict[str, Any]
+    stt: dict[str, Any]
+    knowledge_base_ids: tuple[str, ...] = ()
+    id: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", _agent_id(self.name))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "object": "agent", "name": self.name,
+            "first_message": self.first_message, "system_prompt": self.system_prompt,
+            "llm": dict(self.llm), "tts": dict(self.tts), "stt": dict(self.stt),
+            "knowledge_base_ids": list(self.knowledge_base_ids), "created_at": SEEDED_AT,
+        }
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    api_key: str
+    agents: tuple[SandboxAgent, ...]
+
+    def agent(self, agent_id: str) -> Optional[SandboxAgent]:
+        return next((a for a in self.agents if a.id == agent_id), None)
+
+
+DEFAULT_ACCOUNT = Account(
+    id="acct_sandbox_demo",
+    api_key=DEFAULT_API_KEY,
+    agents=(
+        SandboxAgent(
+            name="Support Desk",
+            first_message="Hi, thanks for calling. How can I help?",
+            system_prompt="You are a friendly, concise support agent for an online store.",
+            llm={"model": "gpt-4o-mini", "temperature": 0.7},
+            tts={"voice_id": "rachel", "speed": 1.0},
+            stt={"language": "en", "model": "nova-2"},
+        ),
+        SandboxAgent(
+            name="Sales Concierge",
+            first_message="Hello! Looking for the right plan? I can walk you through it.",
+            system_prompt="You are a consultative sales agent. Ask about needs before recommending a plan.",
+            llm={"model": "gpt-4o", "temperature": 0.5},
+            tts={"voice_id": "adam", "speed": 1.0},
+            stt={"language": "en", "model": "nova-3"},
+        ),
+        SandboxAgent(
+            name="Clinic Scheduler",
+            first_message="Good morning, you've reached the clinic. Would you like to book an appointment?",
+            system_prompt="You book, move and cancel appointments. Confirm date, time and name before ending.",
+            llm={"model": "gpt-4.1-mini", "temperature": 0.3},
+            tts={"voice_id": "bella", "speed": 0.95},
+            stt={"language": "en", "model": "nova-2"},
+            knowledge_base_ids=("kb_" + "0" * 31 + "1",),
+        ),
+    ),
+)
+
+OTHER_ACCOUNT = Account(
+    id="acct_sandbox_other",
+    api_key=OTHER_API_KEY,
+    agents=(
+        SandboxAgent(
+            name="Other Account Agent",
+            first_message="Hello.",
+            system_prompt="You belong to another account.",
+            llm={"model": "gpt-4o-mini", "temperature": 0.7},
+            tts={"voice_id": "alloy", "speed": 1.0},
+            stt={"language": "en", "model": "nova-2"},
+        ),
+    ),
+)
+
+ACCOUNTS = {a.api_key: a for a in (DEFAULT_ACCOUNT, OTHER_ACCOUNT)}

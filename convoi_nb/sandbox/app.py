@@ -1,0 +1,133 @@
+"""The sandbox's HTTP surface: the same paths, validation and error shapes as the Convoi public API."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Any, Optional
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .._version import __version__
+from ..models import Agent, Call, ErrorBody, ListPage, WebCallRequest, field_errors
+from .accounts import ACCOUNTS, Account
+from .errors import SandboxError, error_response
+from .faults import FaultInjector
+from .middleware import RequestContext, request_id_of, send_error
+from .service import CallService
+from .settings import SandboxSettings
+
+PREFIX = "/api/v1/public"
+_METADATA_PARAM = re.compile(r"^metadata\[(.+)\]$")
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody} for status in (400, 401, 404, 409, 413, 422, 429, 503)
+}
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <API key>`")
+
+
+def _rid(request: Request) -> str:
+    return request_id_of(request.scope)
+
+
+def authenticate(credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(_bearer)]) -> Account:
+    if credentials is None:
+        raise SandboxError(401, "missing_api_key", "send your API key as `Authorization: Bearer <key>`")
+    account = ACCOUNTS.get(credentials.credentials)
+    if account is None:
+        raise SandboxError(401, "invalid_api_key", "the API key is not valid")
+    return account
+
+
+def _aware(value: Optional[datetime]) -> Optional[datetime]:
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
+    """A fresh sandbox app; `app.state.service` holds its store and settings."""
+    settings = settings or SandboxSettings()
+    service = CallService(settings)
+    app = FastAPI(
+        title="Convoi sandbox",
+        version=__version__,
+        description="A local implementation of the Convoi public calls API. Calls, durations and costs are simulated.",
+    )
+    app.state.service = service
+
+    @app.exception_handler(SandboxError)
+    async def _sandbox_error(request: Request, exc: SandboxError) -> JSONResponse:
+        return error_response(exc, _rid(request))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        raw = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in raw):
+            return error_response(SandboxError(400, "invalid_json", "request body is not valid JSON"), _rid(request))
+        errors = field_errors(raw, WebCallRequest, strip=1)
+        message = "; ".join(f"{e.loc}: {e.msg}" for e in errors)
+        return error_response(
+            SandboxError(422, "invalid_request", message, param=errors[0].loc if errors else None, errors=errors),
+            _rid(request),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(SandboxError(exc.status_code, code, str(exc.detail)), _rid(request))
+
+    @app.get("/healthz", tags=["sandbox"])
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok", "calls": service.store.count(), "time_scale": settings.time_scale}
+
+    @app.post(f"{PREFIX}/calls", response_model=Call, status_code=201, tags=["calls"],
+              responses={200: {"model": Call, "description": "Idempotent replay of an earlier create"}, **_ERRORS})
+    async def create_call(
+        body: WebCallRequest,
+        account: Annotated[Account, Depends(authenticate)],
+        idempotency_key: Annotated[Optional[str], Header(alias="Idempotency-Key")] = None,
+    ) -> JSONResponse:
+        """Create a web call. The same `Idempotency-Key` within 24 h returns the original call (HTTP 200)."""
+        row, replayed = service.create(account, body, idempotency_key)
+        if not replayed:
+            from .livekit import create_room
+
+            await create_room(settings.livekit, row.room_id, row.metadata)
+        return JSONResponse(service.render(row), status_code=200 if replayed else 201,
+                            headers={"Idempotent-Replayed": "true" if replayed else "false"})
+
+    @app.get(f"{PREFIX}/calls/{{call_id}}", response_model=Call, tags=["calls"], responses=_ERRORS)
+    async def get_call(call_id: str, account: Annotated[Account, Depends(authenticate)]) -> JSONResponse:
+        return JSONResponse(service.render(service.get(account, call_id)))
+
+    @app.get(f"{PREFIX}/calls", response_model=ListPage[Call], tags=["calls"], responses=_ERRORS)
+    async def list_calls(
+        request: Request,
+        account: Annotated[Account, Depends(authenticate)],
+        limit: Annotated[int, Query(ge=1, le=100)] = 100,
+        starting_after: Optional[str] = None,
+        agent_id: Optional[str] = None,
+        status: Optional[str] = None,
+        created_after: Optional[datetime] = None,
+        created_before: Optional[datetime] = None,
+    ) -> JSONResponse:
+        """Calls newest first. Filter on metadata with `metadata[key]=value`; page with `starting_after`."""
+        metadata = {m.group(1): v for k, v in request.query_params.items() if (m := _METADATA_PARAM.match(k))}
+        return JSONResponse(service.list(
+            account, limit=limit, starting_after=starting_after, agent_id=agent_id, status=status,
+            created_after=_aware(created_after), created_before=_aware(created_before), metadata=metadata,
+        ))
+
+    @app.get(f"{PREFIX}/agents", response_model=ListPage[Agent], tags=["agents"], responses=_ERRORS)
+    async def list_agents(
+        account: Annotated[Account, Depends(authenticate)],
+        limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    ) -> dict[str, Any]:
+        agents = [a.to_json() for a in account.agents]
+        return {"object": "list", "data": agents[:limit], "has_more": len(agents) > limit, "next_cursor": None}
+
+    app.add_middleware(FaultInjector, config=lambda: settings.faults, reject=send_error)
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,30 @@
+"""Sandbox error responses: one body shape for every failure, always with the request id."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+from starlette.responses import JSONResponse
+
+from ..models import ErrorBody, ErrorDetail, FieldError
+
+_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+          404: "not_found_error", 409: "idempotency_error", 413: "invalid_request_error",
+          422: "invalid_request_error", 429: "rate_limit_error"}
+
+
+class SandboxError(Exception):
+    def __init__(self, status: int, code: str, message: str, *, param: Optional[str] = None,
+                 errors: Optional[Sequence[FieldError]] = None, headers: Optional[dict[str, str]] = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.param = status, code, message, param
+        self.errors = list(errors) if errors else None
+        self.headers = headers or {}
+
+
+def error_response(exc: SandboxError, request_id: str) -> JSONResponse:
+    body = ErrorBody(error=ErrorDetail(
+        type=_TYPES.get(exc.status, "api_error"), code=exc.code, message=exc.message,
+        param=exc.param, request_id=request_id, errors=exc.errors,
+    ))
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=exc.status, headers=exc.headers)

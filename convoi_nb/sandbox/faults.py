@@ -1,0 +1,112 @@
+"""Fault injection for tests and demos: latency, slow responses, post-commit 5xx, dropped connections, 429s.
+
+All off by default. Failures are injected *after* the app handled the request, so a create is committed
+and then reported as failed: exactly the case idempotency keys exist for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+
+@dataclass(frozen=True)
+class FaultConfig:
+    latency: float = 0.0  # seconds added to every API request
+    slow_rate: float = 0.0  # share of requests delayed by slow_seconds more
+    slow_seconds: float = 0.0
+    error_rate: float = 0.0  # share answered 503 after the request was processed
+    drop_rate: float = 0.0  # share whose connection drops mid-response after processing
+    rate_limit_per_second: Optional[float] = None  # token bucket: 429 + Retry-After beyond it
+    rate_limit_burst: int = 1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("slow_rate", "error_rate", "drop_rate"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+        if self.error_rate + self.drop_rate > 1.0:
+            raise ValueError("error_rate + drop_rate must be <= 1")
+
+
+class DroppedConnection(Exception):
+    """Raised after the response started, so the server closes the socket mid-response."""
+
+
+class _QuietDrops(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+
+
+class _TokenBucket:
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.capacity = rate, max(1, burst)
+        self.tokens, self.stamp = float(self.capacity), time.monotonic()
+
+    def take(self) -> Optional[int]:
+        """None if allowed, else whole seconds to wait."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return None
+        return max(1, math.ceil((1 - self.tokens) / self.rate))
+
+
+class FaultInjector:
+    """ASGI middleware; reads the current `FaultConfig` on every request so it can change at run time."""
+
+    def __init__(self, app: Any, config: Callable[[], FaultConfig], reject: Callable[..., Any]) -> None:
+        self.app, self._config, self._reject = app, config, reject
+        self._rng: Optional[random.Random] = None
+        self._bucket: Optional[_TokenBucket] = None
+        self._seen: Optional[FaultConfig] = None
+
+    def _sync(self, config: FaultConfig) -> None:
+        if config is not self._seen:
+            self._seen = config
+            self._rng = random.Random(config.seed)
+            self._bucket = (_TokenBucket(config.rate_limit_per_second, config.rate_limit_burst)
+                            if config.rate_limit_per_second else None)
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        config = self._config()
+        self._sync(config)
+        assert self._rng is not None
+        if self._bucket is not None:
+            wait = self._bucket.take()
+            if wait is not None:
+                await self._reject(scope, send, 429, "rate_limited",
+                                   f"too many requests; retry after {wait} s", {"Retry-After": str(wait)})
+                return
+        delay = config.latency + (config.slow_seconds if self._rng.random() < config.slow_rate else 0.0)
+        if delay:
+            await asyncio.sleep(delay)
+        roll = self._rng.random()
+        if roll >= config.error_rate + config.drop_rate:
+            await self.app(scope, receive, send)
+            return
+
+        async def swallow(message: dict) -> None:
+            return None
+
+        await self.app(scope, receive, swallow)  # the work is committed; only the answer is lost
+        if roll < config.error_rate:
+            await self._reject(scope, send, 503, "injected_fault", "simulated server error after commit", {})
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
+        await send({"type": "http.response.body", "body": b'{"id": "call_', "more_body": True})
+        raise DroppedConnection("simulated dropped connection")

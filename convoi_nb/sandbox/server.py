@@ -1,0 +1,99 @@
+"""Serve a sandbox app with uvicorn, in a background thread or in the foreground."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any, Optional
+
+import uvicorn
+
+from .accounts import DEFAULT_API_KEY
+from .app import create_app
+from .faults import FaultConfig
+from .settings import SandboxSettings
+
+
+class Sandbox:
+    """A running sandbox server. `url` and `api_key` are what a client needs.
+
+    >>> with Sandbox() as sandbox:
+    ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
+    """
+
+    api_key = DEFAULT_API_KEY
+
+    def __init__(self, settings: Optional[SandboxSettings] = None, *, host: str = "127.0.0.1",
+                 port: int = 0, **overrides: Any) -> None:
+        self.settings = settings or SandboxSettings(**overrides)
+        self.app = create_app(self.settings)
+        self.host, self._port = host, port
+        self._server: Optional[uvicorn.Server] = None
+        self._thread: Optional[threading.Thread] = None
+        self._socket: Optional[socket.socket] = None
+
+    @property
+    def port(self) -> int:
+        if self._socket is None:
+            raise RuntimeError("sandbox is not started")
+        return int(self._socket.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def service(self) -> Any:
+        return self.app.state.service
+
+    def set_faults(self, faults: FaultConfig) -> None:
+        """Change fault injection on the running server."""
+        self.settings.faults = faults
+
+    def _config(self) -> uvicorn.Config:
+        return uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
+                              timeout_keep_alive=30, ws="none")
+
+    def start(self, timeout: float = 10.0) -> "Sandbox":
+        if self._thread is not None:
+            return self
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((self.host, self._port))
+        self._socket.listen(1024)
+        self._server = uvicorn.Server(self._config())
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
+                                        name="convoi-sandbox", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("sandbox server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+        if self._socket is not None:
+            self._socket.close()
+        self.service.store.close()
+        self._server = self._thread = None
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (used by `python -m convoi_nb.sandbox`)."""
+        config = self._config()
+        config.host, config.port = self.host, self._port or 8787
+        uvicorn.Server(config).run()
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.url if self._socket is not None else "not started"
+        return f"Sandbox({where}, db={str(self.settings.db_path)!r})"

@@ -1,0 +1,144 @@
+"""What the sandbox endpoints do, free of HTTP: create with idempotency, read, list, render a call."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime, timezone
+from typing import Any, Iterator, Mapping, Optional
+
+from ..models import WebCallRequest
+from .accounts import Account
+from .errors import SandboxError
+from .livekit import mint_token
+from .settings import SandboxSettings
+from .simulation import merge_settings, plan_call, state_at
+from .store import CallRow, IdempotencyMismatch, Store
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def body_hash(request: WebCallRequest) -> str:
+    """Hash of the validated body, key order and formatting ignored."""
+    canonical = json.dumps(request.to_body(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def call_seed(sandbox_seed: int, seq: int) -> int:
+    return int.from_bytes(hashlib.sha256(f"{sandbox_seed}:{seq}".encode()).digest()[:7], "big")
+
+
+class CallService:
+    def __init__(self, settings: SandboxSettings) -> None:
+        self.settings = settings
+        self.store = Store(settings.db_path)
+
+    def render(self, row: CallRow) -> dict[str, Any]:
+        """The call object as the API returns it, at this moment of the simulation."""
+        scale = self.settings.time_scale
+        state = state_at(plan_call(row.seed, row.settings), (self.settings.clock() - row.created_at) * scale)
+        return {
+            "id": row.id, "object": "call", "type": "web", "status": state.status,
+            "agent_id": row.agent_id, "room_id": row.room_id,
+            "livekit": {"url": row.livekit_url, "token": row.token, "participant_identity": row.participant_identity},
+            "duration_seconds": state.duration_seconds,
+            "cost": {"amount": state.cost, "currency": "USD"},
+            "metadata": row.metadata,
+            "created_at": _iso(row.created_at),
+            "updated_at": _iso(row.created_at + state.updated_after / scale),
+        }
+
+    def create(self, account: Account, request: WebCallRequest, key: Optional[str]) -> tuple[CallRow, bool]:
+        agent = account.agent(request.agent_id)
+        if agent is None:
+            raise SandboxError(404, "agent_not_found", f"no agent {request.agent_id!r} on this account",
+                               param="agent_id")
+        if key is not None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH and key.isprintable()):
+            raise SandboxError(400, "invalid_idempotency_key",
+                               f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters",
+                               param="Idempotency-Key")
+        overrides = request.agent_overrides.to_body() if request.agent_overrides else {}
+        metadata = dict(request.metadata or {})
+        now = self.settings.clock()
+
+        def build(seq: int) -> dict[str, Any]:
+            call_id = f"call_{int(now * 1000):012x}{secrets.token_hex(6)}"
+            room = f"room_{call_id[5:]}"
+            identity = f"public-{secrets.token_hex(6)}"
+            return {
+                "id": call_id, "account": account.id, "agent_id": agent.id, "created_at": now,
+                "room_id": room, "participant_identity": identity, "participant_name": request.participant_name,
+                "livekit_url": self.settings.livekit.url,
+                "token": mint_token(self.settings.livekit, room=room, identity=identity,
+                                    name=request.participant_name, metadata=metadata),
+                "metadata": metadata,
+                "settings": merge_settings(agent.to_json(), overrides),
+                "seed": call_seed(self.settings.seed, seq),
+            }
+
+        try:
+            return self.store.create_once(account.id, key, body_hash(request), now, build)
+        except IdempotencyMismatch:
+            raise SandboxError(409, "idempotency_conflict",
+                               "this Idempotency-Key was already used with a different request body; "
+                               "use a new key for a different request", param="Idempotency-Key") from None
+
+    def get(self, account: Account, call_id: str) -> CallRow:
+        row = self.store.get(account.id, call_id)
+        if row is None:
+            raise SandboxError(404, "call_not_found", f"no call {call_id!r} on this account", param="call_id")
+        return row
+
+    def list(
+        self,
+        account: Account,
+        *,
+        limit: int,
+        starting_after: Optional[str],
+        agent_id: Optional[str],
+        status: Optional[str],
+        created_after: Optional[datetime],
+        created_before: Optional[datetime],
+        metadata: Mapping[str, str],
+    ) -> dict[str, Any]:
+        before_seq = None
+        if starting_after:
+            cursor = self.store.get(account.id, starting_after)
+            if cursor is None:
+                raise SandboxError(400, "invalid_cursor", f"unknown cursor {starting_after!r}", param="starting_after")
+            before_seq = cursor.seq
+        rows: Iterator[CallRow] = self.store.iter_calls(
+            account.id, before_seq=before_seq, agent_id=agent_id,
+            created_after=created_after.timestamp() if created_after else None,
+            created_before=created_before.timestamp() if created_before else None,
+        )
+        page: list[dict[str, Any]] = []
+        has_more = False
+        for row in rows:
+            if not _metadata_matches(row.metadata, metadata):
+                continue
+            rendered = self.render(row)
+            if status and rendered["status"] != status:
+                continue
+            if len(page) == limit:
+                has_more = True
+                break
+            page.append(rendered)
+        return {"object": "list", "data": page, "has_more": has_more,
+                "next_cursor": page[-1]["id"] if has_more and page else None}
+
+
+def _metadata_matches(metadata: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
+    for key, value in wanted.items():
+        if key not in metadata:
+            return False
+        have = metadata[key]
+        if not (have == value or json.dumps(have) == value):
+            return False
+    return True
+

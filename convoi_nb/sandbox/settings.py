@@ -1,0 +1,36 @@
+"""Everything a sandbox instance can be configured with."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Union
+
+import platformdirs
+
+from .faults import FaultConfig
+from .livekit import LiveKitSettings
+from .simulation import DEFAULT_TIME_SCALE
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def default_db_path() -> Path:
+    """Per-user data directory, so calls survive a kernel restart."""
+    return Path(platformdirs.user_data_dir("convoi_nb")) / "sandbox.sqlite3"
+
+
+@dataclass
+class SandboxSettings:
+    db_path: Union[str, Path] = ":memory:"
+    time_scale: float = DEFAULT_TIME_SCALE
+    seed: int = 0
+    clock: Callable[[], float] = time.time
+    faults: FaultConfig = field(default_factory=FaultConfig)
+    livekit: LiveKitSettings = field(default_factory=LiveKitSettings.from_env)
+    max_body_bytes: int = MAX_BODY_BYTES
+
+    def __post_init__(self) -> None:
+        if self.time_scale <= 0:
+            raise ValueError("time_scale must be > 0")

@@ -1,0 +1,89 @@
+"""Simulated call progress: a plan drawn once per call from its seed, and the state at any moment.
+
+A call waits for its participant (`initiated`), talks (`in_progress`: duration and cost grow), then
+`ended`; a few fail mid-call (`failed`) or never get a participant (`expired`). Everything follows from
+the seed and the effective settings, so the same call always tells the same story.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .rate_card import latency_factor, rate_for
+
+BASE_TALK_SECONDS = 150.0
+JOIN_TIMEOUT_SECONDS = 60.0
+EXPIRE_PROBABILITY = 0.02
+FAIL_PROBABILITY = 0.03
+DEFAULT_TIME_SCALE = 180.0  # simulated seconds per real second: a 3-minute call ends in about a second
+
+
+def merge_settings(agent: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Agent defaults with the call's overrides on top (llm/tts/stt merge key by key)."""
+    merged = {k: (dict(v) if isinstance(v, dict) else v) for k, v in agent.items()}
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            merged[key] = {**merged.get(key, {}), **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    outcome: str  # ended | failed | expired
+    connect_after: float  # simulated seconds until the participant joins
+    talk_seconds: float  # simulated seconds of conversation
+    rate_per_minute: float
+
+
+def plan_call(seed: int, settings: Mapping[str, Any]) -> CallPlan:
+    rng = random.Random(seed)
+    llm, tts = settings.get("llm") or {}, settings.get("tts") or {}
+    speed = float(tts.get("speed") or 1.0)
+    temperature = float(llm.get("temperature") if llm.get("temperature") is not None else 0.7)
+    prompt = str(settings.get("system_prompt") or "")
+    first = str(settings.get("first_message") or "")
+    kbs = len(settings.get("knowledge_base_ids") or ())
+    talk = (
+        BASE_TALK_SECONDS
+        * latency_factor(llm.get("model"))
+        * speed ** -0.8  # faster speech, shorter call
+        * (1 + 0.15 * (temperature - 0.7))  # warmer models ramble
+        * (1 + min(len(prompt), 8000) / 20000)
+        * (1 + 0.05 * min(kbs, 4))  # retrieval turns
+        * math.exp(rng.gauss(0.0, 0.2))
+        + len(first) / 15.0  # speaking the first message
+    )
+    connect_after = rng.uniform(2.0, 6.0)
+    roll = rng.random()
+    outcome = "expired" if roll < EXPIRE_PROBABILITY else "failed" if roll < EXPIRE_PROBABILITY + FAIL_PROBABILITY else "ended"
+    if outcome == "failed":
+        talk *= rng.uniform(0.1, 0.6)
+    return CallPlan(outcome, connect_after, max(talk, 1.0), rate_for(settings).per_minute)
+
+
+@dataclass(frozen=True)
+class CallState:
+    status: str
+    duration_seconds: float
+    cost: float
+    updated_after: float  # simulated seconds after creation when the state last changed
+
+
+def state_at(plan: CallPlan, elapsed: float) -> CallState:
+    """The call's state `elapsed` simulated seconds after creation."""
+    if plan.outcome == "expired":
+        if elapsed < JOIN_TIMEOUT_SECONDS:
+            return CallState("initiated", 0.0, 0.0, 0.0)
+        return CallState("expired", 0.0, 0.0, JOIN_TIMEOUT_SECONDS)
+    if elapsed < plan.connect_after:
+        return CallState("initiated", 0.0, 0.0, 0.0)
+    end = plan.connect_after + plan.talk_seconds
+    talked = min(elapsed, end) - plan.connect_after
+    status = "in_progress" if elapsed < end else plan.outcome
+    cost = round(plan.rate_per_minute * talked / 60.0, 6)
+    return CallState(status, round(talked, 3), cost, min(elapsed, end))

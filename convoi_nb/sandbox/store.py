@@ -1,0 +1,175 @@
+"""SQLite persistence for calls and idempotency records (stdlib sqlite3, WAL for files).
+
+One connection guarded by a lock: the idempotency check and the insert happen in one critical section,
+so concurrent requests with one key create exactly one call.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional, Union
+
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    account TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    room_id TEXT NOT NULL,
+    participant_identity TEXT NOT NULL,
+    participant_name TEXT,
+    livekit_url TEXT NOT NULL,
+    token TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    seed INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_account ON calls (account, seq);
+CREATE TABLE IF NOT EXISTS idempotency (
+    account TEXT NOT NULL,
+    key TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (account, key)
+);
+"""
+
+
+@dataclass(frozen=True)
+class CallRow:
+    seq: int
+    id: str
+    account: str
+    agent_id: str
+    created_at: float
+    room_id: str
+    participant_identity: str
+    participant_name: Optional[str]
+    livekit_url: str
+    token: str
+    metadata: dict[str, Any]
+    settings: dict[str, Any]
+    seed: int
+
+    @classmethod
+    def from_sql(cls, row: sqlite3.Row) -> "CallRow":
+        data = dict(row)
+        data["metadata"] = json.loads(data["metadata"])
+        data["settings"] = json.loads(data["settings"])
+        return cls(**data)
+
+
+class IdempotencyMismatch(Exception):
+    """The key was used before with another body."""
+
+
+class Store:
+    def __init__(self, path: Union[str, Path] = ":memory:") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def create_once(
+        self,
+        account: str,
+        key: Optional[str],
+        body_hash: str,
+        now: float,
+        build: Callable[[int], dict[str, Any]],
+    ) -> tuple[CallRow, bool]:
+        """Insert the call `build(seq)` returns, unless `key` already names one: then (that call, True)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if key is not None:
+                    found = self._db.execute(
+                        "SELECT body_hash, call_id, created_at FROM idempotency WHERE account=? AND key=?",
+                        (account, key),
+                    ).fetchone()
+                    if found and now - found["created_at"] < IDEMPOTENCY_TTL_SECONDS:
+                        if found["body_hash"] != body_hash:
+                            raise IdempotencyMismatch(key)
+                        row = self._db.execute("SELECT * FROM calls WHERE id=?", (found["call_id"],)).fetchone()
+                        self._db.execute("COMMIT")
+                        return CallRow.from_sql(row), True
+                (seq,) = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM calls").fetchone()
+                data = build(int(seq))
+                self._db.execute(
+                    "INSERT INTO calls (seq, id, account, agent_id, created_at, room_id, participant_identity,"
+                    " participant_name, livekit_url, token, metadata, settings, seed)"
+                    " VALUES (:seq, :id, :account, :agent_id, :created_at, :room_id, :participant_identity,"
+                    " :participant_name, :livekit_url, :token, :metadata, :settings, :seed)",
+                    {**data, "seq": seq, "metadata": json.dumps(data["metadata"]),
+                     "settings": json.dumps(data["settings"])},
+                )
+                if key is not None:
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?)",
+                        (account, key, body_hash, data["id"], now),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return CallRow(seq=int(seq), **{k: v for k, v in data.items() if k != "seq"}), False
+
+    def get(self, account: str, call_id: str) -> Optional[CallRow]:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM calls WHERE account=? AND id=?", (account, call_id)).fetchone()
+        return CallRow.from_sql(row) if row else None
+
+    def iter_calls(
+        self,
+        account: str,
+        *,
+        before_seq: Optional[int] = None,
+        agent_id: Optional[str] = None,
+        created_after: Optional[float] = None,
+        created_before: Optional[float] = None,
+        batch: int = 500,
+    ) -> Iterator[CallRow]:
+        """Calls newest first, read in batches so a long scan never holds the lock for long."""
+        where, args = ["account = ?"], [account]
+        for clause, value in (("agent_id = ?", agent_id), ("created_at >= ?", created_after),
+                              ("created_at < ?", created_before)):
+            if value is not None:
+                where.append(clause)
+                args.append(value)
+        cursor_seq = before_seq
+        while True:
+            extra = " AND seq < ?" if cursor_seq is not None else ""
+            params = [*args, *([cursor_seq] if cursor_seq is not None else []), batch]
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT * FROM calls WHERE {' AND '.join(where)}{extra} ORDER BY seq DESC LIMIT ?", params
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield CallRow.from_sql(row)
+            cursor_seq = rows[-1]["seq"]
+
+    def count(self, account: Optional[str] = None) -> int:
+        with self._lock:
+            if account is None:
+                return int(self._db.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
+            return int(self._db.execute("SELECT COUNT(*) FROM calls WHERE account=?", (account,)).fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
