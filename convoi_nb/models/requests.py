@@ -17,7 +17,7 @@ AgentId = Annotated[str, StringConstraints(pattern=AGENT_ID_PATTERN)]
 class WebCallRequest(RequestModel):
     """Create a web call: the agent to run and, optionally, per-call overrides and metadata."""
 
-    type: Literal["web"] = "web"
+    type: Literal["web"]
     agent_id: AgentId
     participant_name: Optional[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = None
     agent_overrides: Optional[AgentOverrides] = None

@@ -58,7 +58,9 @@ class Sandbox:
     def start(self, timeout: float = 10.0) -> "Sandbox":
         if self._thread is not None:
             return self
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto must say TCP, or asyncio skips TCP_NODELAY on accepted sockets and every
+        # keep-alive response stalls ~40 ms on Nagle + delayed ACK.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((self.host, self._port))
         self._socket.listen(1024)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +17,13 @@ from .simulation import DEFAULT_TIME_SCALE
 MAX_BODY_BYTES = 64 * 1024
 
 
-def default_db_path() -> Path:
-    """Per-user data directory, so calls survive a kernel restart."""
-    return Path(platformdirs.user_data_dir("convoi_nb")) / "sandbox.sqlite3"
+DB_ENV = "CONVOI_SANDBOX_DB"
+
+
+def default_db_path() -> Union[str, Path]:
+    """`CONVOI_SANDBOX_DB` if set (a path or `:memory:`), else the per-user data directory,
+    so calls survive a kernel restart."""
+    return os.environ.get(DB_ENV) or Path(platformdirs.user_data_dir("convoi_nb")) / "sandbox.sqlite3"
 
 
 @dataclass

@@ -1,0 +1,97 @@
+"""Shared fixtures: a real sandbox server over loopback HTTP, and sync/async clients on it."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any, Callable, Iterator
+
+import httpx
+import pytest
+
+from convoi_nb import AsyncConvoiClient, ConvoiClient, RetryPolicy
+from convoi_nb.sandbox import Sandbox, SandboxSettings
+from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
+
+FAST_RETRY = RetryPolicy(max_retries=3, initial_backoff=0.01, max_backoff=0.05)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(SandboxSettings(db_path=":memory:")) as server:
+        yield server
+
+
+@pytest.fixture()
+def fresh_sandbox() -> Iterator[Sandbox]:
+    """A sandbox of its own, for tests that inject faults or count calls."""
+    with Sandbox(SandboxSettings(db_path=":memory:")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def agent_id() -> str:
+    return DEFAULT_ACCOUNT.agents[0].id
+
+
+class AsyncFacade:
+    """Drives an AsyncConvoiClient through the sync surface, so one test body checks both clients."""
+
+    def __init__(self, client: AsyncConvoiClient) -> None:
+        self.client = client
+        self.loop = asyncio.new_event_loop()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.client, name)
+        if not callable(attr):
+            return attr
+
+        def run(*args: Any, **kwargs: Any) -> Any:
+            result = attr(*args, **kwargs)
+            if inspect.isasyncgen(result):
+                async def collect() -> list:
+                    return [item async for item in result]
+                return iter(self.loop.run_until_complete(collect()))
+            if inspect.isawaitable(result):
+                return self.loop.run_until_complete(result)
+            return result
+
+        return run
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.client.aclose())
+        self.loop.close()
+
+    def __repr__(self) -> str:
+        return repr(self.client)
+
+
+def make_client(kind: str, **options: Any) -> Any:
+    """A sync client, or an async one behind `AsyncFacade`; `transport=` plugs an httpx MockTransport."""
+    transport = options.pop("transport", None)
+    options.setdefault("retry", FAST_RETRY)
+    if kind == "sync":
+        http = httpx.Client(transport=transport) if transport else None
+        return ConvoiClient(http_client=http, **options)
+    http_async = httpx.AsyncClient(transport=transport) if transport else None
+    return AsyncFacade(AsyncConvoiClient(http_client=http_async, **options))
+
+
+@pytest.fixture(params=["sync", "async"])
+def client_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    made: list[Any] = []
+
+    def factory(**options: Any) -> Any:
+        client = make_client(request.param, **options)
+        made.append(client)
+        return client
+
+    yield factory
+    for client in made:
+        client.close()
+
+
+@pytest.fixture()
+def api(client_factory: Callable[..., Any], sandbox: Sandbox) -> Any:
+    """A sync or async client (both run every test) on the shared sandbox."""
+    return client_factory(api_key=sandbox.api_key, base_url=sandbox.url)

@@ -1,0 +1,74 @@
+"""The request bodies of the reference page, byte for byte, and what the models refuse."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from convoi_nb.models import AgentOverrides, LLMSettings, TTSSettings, WebCallRequest
+
+AGENT = "agt_b88d642dd68747f28305c428b2091234"
+KB = "kb_3a1c" + "0" * 28
+
+MINIMAL = {"type": "web", "agent_id": AGENT}
+WITH_OVERRIDES = {
+    "type": "web",
+    "agent_id": AGENT,
+    "participant_name": "xyz",
+    "agent_overrides": {
+        "first_message": "Hi, how can I help?",
+        "system_prompt": "You are a concise support agent.",
+        "llm": {"model": "gpt-4o-mini", "temperature": 0.7},
+        "tts": {"voice_id": "rachel", "speed": 1.0},
+        "stt": {"language": "en", "model": "nova-2"},
+        "knowledge_base_ids": [KB],
+    },
+    "metadata": {"source": "landing-page", "user_ref": "u_42"},
+}
+
+
+def test_minimal_example_serialises_exactly() -> None:
+    assert json.dumps(WebCallRequest(type="web", agent_id=AGENT).to_body()) == json.dumps(MINIMAL)
+
+
+def test_overrides_example_serialises_exactly_built_from_models() -> None:
+    request = WebCallRequest(
+        type="web",
+        agent_id=AGENT,
+        participant_name="xyz",
+        agent_overrides=AgentOverrides(
+            first_message="Hi, how can I help?",
+            system_prompt="You are a concise support agent.",
+            llm=LLMSettings(model="gpt-4o-mini", temperature=0.7),
+            tts=TTSSettings(voice_id="rachel", speed=1.0),
+            stt={"language": "en", "model": "nova-2"},
+            knowledge_base_ids=[KB],
+        ),
+        metadata={"source": "landing-page", "user_ref": "u_42"},
+    )
+    assert json.dumps(request.to_body()) == json.dumps(WITH_OVERRIDES)
+
+
+def test_unset_fields_are_omitted_not_null_but_explicit_metadata_nulls_stay() -> None:
+    body = WebCallRequest(type="web", agent_id=AGENT, agent_overrides={"llm": {"model": "gpt-4o"}},
+                          metadata={"cleared": None}).to_body()
+    assert body == {"type": "web", "agent_id": AGENT, "agent_overrides": {"llm": {"model": "gpt-4o"}},
+                    "metadata": {"cleared": None}}
+
+
+def test_llm_tts_stt_pass_through_extra_settings() -> None:
+    overrides = AgentOverrides(llm={"model": "gpt-4o", "top_p": 0.9}, tts={"stability": 0.4}, stt={"punctuate": True})
+    assert overrides.to_body() == {"llm": {"model": "gpt-4o", "top_p": 0.9}, "tts": {"stability": 0.4},
+                                   "stt": {"punctuate": True}}
+
+
+def test_unknown_override_key_names_the_key() -> None:
+    with pytest.raises(ValidationError, match="voice"):
+        AgentOverrides.model_validate({"voice": "rachel"})
+
+
+@pytest.mark.parametrize("temperature", [0, 2, 0.0, 1.5])
+def test_temperature_bounds_inclusive(temperature: float) -> None:
+    assert LLMSettings(temperature=temperature).temperature == temperature

@@ -1,0 +1,62 @@
+"""Participant tokens are real LiveKit JWTs that grant exactly one room."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from livekit import api as livekit_api
+
+from convoi_nb.sandbox.livekit import LiveKitSettings
+
+
+def test_token_verifies_and_grants_only_its_room(api: Any, sandbox: Any, agent_id: str) -> None:
+    call = api.create_web_call(agent_id, participant_name="Ada Lovelace", metadata={"source": "test", "n": 1})
+    settings = sandbox.settings.livekit
+    claims = api_verify(settings, call.livekit.token)
+    assert claims.identity == call.livekit.participant_identity and claims.identity.startswith("public-")
+    assert claims.name == "Ada Lovelace"
+    assert json.loads(claims.metadata) == {"source": "test", "n": 1}
+    grants = claims.video
+    assert grants.room_join is True and grants.room == call.room_id
+    assert grants.can_publish and grants.can_subscribe and grants.can_publish_data
+    assert not grants.room_admin and not grants.room_create and not grants.room_list and not grants.room_record
+    assert call.livekit.url == settings.url
+
+
+def test_token_fails_with_another_secret(api: Any, sandbox: Any, agent_id: str) -> None:
+    import jwt
+    import pytest
+
+    token = api.create_web_call(agent_id).livekit.token
+    with pytest.raises(jwt.InvalidSignatureError):
+        api_verify(LiveKitSettings(api_secret="another-secret-that-is-long-enough-for-hs256"), token)
+
+
+def test_token_expires_in_about_an_hour(api: Any, sandbox: Any, agent_id: str) -> None:
+    import jwt
+
+    payload = jwt.decode(api.create_web_call(agent_id).livekit.token, options={"verify_signature": False})
+    assert timedelta(seconds=payload["exp"] - payload["nbf"]) == timedelta(hours=1)
+
+
+def test_rooms_and_identities_are_unique(api: Any, agent_id: str) -> None:
+    calls = [api.create_web_call(agent_id) for _ in range(5)]
+    assert len({c.room_id for c in calls}) == 5
+    assert len({c.livekit.participant_identity for c in calls}) == 5
+
+
+def test_settings_from_environment(monkeypatch: Any) -> None:
+    monkeypatch.setenv("LIVEKIT_URL", "wss://lk.example")
+    monkeypatch.setenv("LIVEKIT_API_KEY", "APIkey")
+    monkeypatch.setenv("LIVEKIT_API_SECRET", "s" * 40)
+    settings = LiveKitSettings.from_env()
+    assert (settings.url, settings.api_key, settings.create_rooms) == ("wss://lk.example", "APIkey", True)
+    assert "s" * 40 not in repr(settings)
+    monkeypatch.delenv("LIVEKIT_URL")
+    assert LiveKitSettings.from_env().create_rooms is False
+
+
+def api_verify(settings: LiveKitSettings, token: str) -> Any:
+    return livekit_api.TokenVerifier(settings.api_key, settings.api_secret).verify(token)

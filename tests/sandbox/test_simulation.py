@@ -1,0 +1,116 @@
+"""Simulated progress and pricing: monotonic, deterministic, and true to the rate card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from convoi_nb.sandbox import Sandbox, SandboxSettings
+from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT, DEFAULT_API_KEY
+from convoi_nb.sandbox.rate_card import LLM_MODELS, PLATFORM_PER_MINUTE, rate_for
+from convoi_nb.sandbox.simulation import JOIN_TIMEOUT_SECONDS, merge_settings, plan_call, state_at
+
+from .test_idempotency import FakeClock
+
+AGENT = DEFAULT_ACCOUNT.agents[0]
+HEADERS = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
+
+
+def create(sandbox: Sandbox, **fields: Any) -> dict:
+    response = httpx.post(f"{sandbox.url}/api/v1/public/calls", headers=HEADERS,
+                          json={"type": "web", "agent_id": AGENT.id, **fields})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+_http = httpx.Client(headers=HEADERS)  # one pooled connection: these tests read a call hundreds of times
+
+
+def read(sandbox: Sandbox, call_id: str) -> dict:
+    return _http.get(f"{sandbox.url}/api/v1/public/calls/{call_id}").json()
+
+
+def test_duration_and_cost_rise_until_ended_then_stay_fixed() -> None:
+    clock = FakeClock()
+    with Sandbox(SandboxSettings(clock=clock, time_scale=1.0, seed=3)) as sandbox:
+        call = create(sandbox)
+        seen = []
+        for _ in range(400):  # 400 simulated seconds, one per step
+            clock.now += 1.0
+            state = read(sandbox, call["id"])
+            seen.append((state["status"], state["duration_seconds"], state["cost"]["amount"], state["updated_at"]))
+    statuses = [s[0] for s in seen]
+    assert statuses[0] == "initiated" and "in_progress" in statuses and statuses[-1] in {"ended", "failed"}
+    order = {"initiated": 0, "in_progress": 1, "ended": 2, "failed": 2}
+    assert [order[s] for s in statuses] == sorted(order[s] for s in statuses)
+    durations, costs = [s[1] for s in seen], [s[2] for s in seen]
+    assert durations == sorted(durations) and costs == sorted(costs)
+    assert costs[-1] > 0
+    final = [s for s in seen if s[0] == statuses[-1]]
+    assert len({s[1:] for s in final}) == 1  # nothing changes after the end, not even updated_at
+
+
+def test_same_seed_same_story_other_seed_other_numbers() -> None:
+    def run(seed: int) -> list[tuple[str, float, float]]:
+        clock = FakeClock()
+        with Sandbox(SandboxSettings(clock=clock, seed=seed)) as sandbox:
+            ids = [create(sandbox)["id"] for _ in range(5)]
+            clock.now += 3600
+            return [(c["status"], c["duration_seconds"], c["cost"]["amount"]) for c in (read(sandbox, i) for i in ids)]
+
+    assert run(7) == run(7)
+    assert run(7) != run(8)
+
+
+def test_cheaper_model_is_cheaper_per_minute_and_in_total() -> None:
+    clock = FakeClock()
+    with Sandbox(SandboxSettings(clock=clock, seed=1)) as sandbox:
+        cheap = [create(sandbox, agent_overrides={"llm": {"model": "gpt-4o-mini"}})["id"] for _ in range(20)]
+        dear = [create(sandbox, agent_overrides={"llm": {"model": "gpt-4o"}})["id"] for _ in range(20)]
+        clock.now += 3600
+        cost = {name: [read(sandbox, i) for i in ids] for name, ids in (("cheap", cheap), ("dear", dear))}
+
+    def per_minute(calls: list[dict]) -> list[float]:
+        return [c["cost"]["amount"] / (c["duration_seconds"] / 60) for c in calls if c["duration_seconds"] > 0]
+
+    assert max(per_minute(cost["cheap"])) < min(per_minute(cost["dear"]))
+    assert sum(c["cost"]["amount"] for c in cost["cheap"]) < sum(c["cost"]["amount"] for c in cost["dear"])
+
+
+def test_rate_card_adds_up() -> None:
+    settings = merge_settings(AGENT.to_json(), {"llm": {"model": "gpt-4o"}, "knowledge_base_ids": ["kb_" + "1" * 32] * 2})
+    rate = rate_for(settings)
+    assert rate.llm == LLM_MODELS["gpt-4o"][0] and rate.platform == PLATFORM_PER_MINUTE
+    assert rate.knowledge_base == pytest.approx(0.01)
+    assert rate.per_minute == pytest.approx(rate.platform + rate.llm + rate.tts + rate.stt + rate.knowledge_base)
+    assert settings["llm"] == {"model": "gpt-4o", "temperature": 0.7}  # merged, not replaced
+
+
+def test_faster_speech_makes_shorter_calls() -> None:
+    base = AGENT.to_json()
+    slow = [plan_call(s, merge_settings(base, {"tts": {"speed": 0.8}})).talk_seconds for s in range(50)]
+    fast = [plan_call(s, merge_settings(base, {"tts": {"speed": 1.5}})).talk_seconds for s in range(50)]
+    assert all(f < s for f, s in zip(fast, slow))
+
+
+def test_outcomes_include_failed_and_expired() -> None:
+    plans = [plan_call(seed, AGENT.to_json()) for seed in range(2000)]
+    outcomes = {p.outcome for p in plans}
+    assert outcomes == {"ended", "failed", "expired"}
+    expired = next(p for p in plans if p.outcome == "expired")
+    assert state_at(expired, JOIN_TIMEOUT_SECONDS - 1).status == "initiated"
+    late = state_at(expired, JOIN_TIMEOUT_SECONDS + 1)
+    assert (late.status, late.duration_seconds, late.cost) == ("expired", 0.0, 0.0)
+
+
+def test_default_time_scale_ends_a_call_within_about_a_second(sandbox: Sandbox) -> None:
+    import time
+
+    call = create(sandbox)
+    deadline = time.monotonic() + 5
+    while read(sandbox, call["id"])["status"] in {"initiated", "in_progress"} and time.monotonic() < deadline:
+        time.sleep(0.1)
+    final = read(sandbox, call["id"])
+    assert final["status"] in {"ended", "failed", "expired"}

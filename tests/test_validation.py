@@ -1,0 +1,107 @@
+"""Bad input is refused on the client, names the field and the rule, and sends nothing."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import httpx
+import pytest
+
+from convoi_nb import ValidationError
+
+AGENT = "agt_b88d642dd68747f28305c428b2091234"
+KB = "kb_" + "ab" * 16
+
+# (create_web_call keyword arguments, field path named in the error, fragment of the rule)
+MALFORMED: list[tuple[dict[str, Any], str, str]] = [
+    ({"agent_id": None}, "agent_id", "valid string"),
+    ({"agent_id": ""}, "agent_id", "required format"),
+    ({"agent_id": 42}, "agent_id", "valid string"),
+    ({"agent_id": "agent_123"}, "agent_id", "required format"),
+    ({"agent_id": "agt_has space"}, "agent_id", "required format"),
+    ({"participant_name": 7}, "participant_name", "valid string"),
+    ({"participant_name": ""}, "participant_name", "at least 1"),
+    ({"participant_name": "x" * 129}, "participant_name", "at most 128"),
+    ({"agent_overrides": "be nice"}, "agent_overrides", "valid dictionary"),
+    ({"agent_overrides": {"voice": "rachel"}}, "agent_overrides.voice", "unknown key 'voice'"),
+    ({"agent_overrides": {"first_message": 1}}, "agent_overrides.first_message", "valid string"),
+    ({"agent_overrides": {"system_prompt": ["a"]}}, "agent_overrides.system_prompt", "valid string"),
+    ({"agent_overrides": {"llm": "gpt-4o"}}, "agent_overrides.llm", "valid dictionary"),
+    ({"agent_overrides": {"llm": {"temperature": 2.5}}}, "agent_overrides.llm.temperature", "less than or equal to 2"),
+    ({"agent_overrides": {"llm": {"temperature": -0.1}}}, "agent_overrides.llm.temperature", "greater than or equal to 0"),
+    ({"agent_overrides": {"llm": {"temperature": "hot"}}}, "agent_overrides.llm.temperature", "valid number"),
+    ({"agent_overrides": {"llm": {"temperature": True}}}, "agent_overrides.llm.temperature", "valid number"),
+    ({"agent_overrides": {"llm": {"model": ""}}}, "agent_overrides.llm.model", "at least 1"),
+    ({"agent_overrides": {"tts": {"speed": 0}}}, "agent_overrides.tts.speed", "greater than 0"),
+    ({"agent_overrides": {"tts": {"speed": -1.0}}}, "agent_overrides.tts.speed", "greater than 0"),
+    ({"agent_overrides": {"tts": {"voice_id": 3}}}, "agent_overrides.tts.voice_id", "valid string"),
+    ({"agent_overrides": {"stt": {"language": None, "model": 2}}}, "agent_overrides.stt.model", "valid string"),
+    ({"agent_overrides": {"knowledge_base_ids": "kb_1"}}, "agent_overrides.knowledge_base_ids", "valid list"),
+    ({"agent_overrides": {"knowledge_base_ids": ["kb_123"]}}, "agent_overrides.knowledge_base_ids[0]", "required format"),
+    ({"agent_overrides": {"knowledge_base_ids": [KB.upper().replace("KB_", "kb_")]}}, "agent_overrides.knowledge_base_ids[0]", "required format"),
+    ({"agent_overrides": {"knowledge_base_ids": [KB, "xb_" + "0" * 32]}}, "agent_overrides.knowledge_base_ids[1]", "required format"),
+    ({"metadata": ["source", "x"]}, "metadata", "valid dictionary"),
+    ({"metadata": {"tags": ["a", "b"]}}, "metadata", "JSON scalar"),
+    ({"metadata": {"nested": {"a": 1}}}, "metadata", "JSON scalar"),
+    ({"metadata": {1: "one"}}, "metadata", "non-empty strings"),
+    ({"metadata": {"ratio": float("nan")}}, "metadata", "finite"),
+    ({"metadata": {f"k{i}": i for i in range(51)}}, "metadata", "at most 50 keys"),
+    ({"metadata": {"note": "x" * 1001}}, "metadata", "longer than 1000"),
+    ({"idempotency_key": "not-a-uuid"}, "idempotency_key", "must be a UUID"),
+]
+
+
+def test_there_are_at_least_25_cases() -> None:
+    assert len(MALFORMED) >= 25
+
+
+@pytest.fixture()
+def offline(client_factory: Callable[..., Any]) -> tuple[Any, list[httpx.Request]]:
+    """A client whose transport records anything sent (and nothing should be)."""
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
+
+    return client_factory(api_key="sk_test_key", base_url="http://convoi.test", transport=httpx.MockTransport(handler)), sent
+
+
+@pytest.mark.parametrize(("kwargs", "path", "rule"), MALFORMED, ids=[f"{c[1]}-{i}" for i, c in enumerate(MALFORMED)])
+def test_malformed_create_raises_before_sending(offline: tuple[Any, list], kwargs: dict, path: str, rule: str) -> None:
+    client, sent = offline
+    arguments = {"agent_id": AGENT, **kwargs}
+    with pytest.raises(ValidationError) as info:
+        client.create_web_call(arguments.pop("agent_id"), **arguments)
+    assert any(e.loc == path for e in info.value.errors), info.value.errors
+    assert rule in str(info.value)
+    assert path in str(info.value)
+    assert sent == []
+
+
+def test_missing_agent_id_is_a_type_error_from_python(offline: tuple[Any, list]) -> None:
+    client, sent = offline
+    with pytest.raises(TypeError):
+        client.create_web_call()
+    assert sent == []
+
+
+@pytest.mark.parametrize("call_id", ["", "abc", "call_", "call_../../agents", None])
+def test_bad_call_id_is_refused_before_sending(offline: tuple[Any, list], call_id: Any) -> None:
+    client, sent = offline
+    with pytest.raises(ValidationError, match="call_id"):
+        client.get_call(call_id)
+    assert sent == []
+
+
+@pytest.mark.parametrize(("filters", "field"), [
+    ({"page_size": 0}, "page_size"),
+    ({"page_size": 101}, "page_size"),
+    ({"created_after": "yesterday"}, "created_after"),
+    ({"created_before": __import__("datetime").datetime(2026, 1, 1)}, "created_before"),
+])
+def test_bad_list_filters_are_refused_before_sending(offline: tuple[Any, list], filters: dict, field: str) -> None:
+    client, sent = offline
+    with pytest.raises(ValidationError, match=field):
+        list(client.list_calls(**filters))
+    assert sent == []
