@@ -60,3 +60,50 @@ def test_settings_from_environment(monkeypatch: Any) -> None:
 
 def api_verify(settings: LiveKitSettings, token: str) -> Any:
     return livekit_api.TokenVerifier(settings.api_key, settings.api_secret).verify(token)
+
+
+def test_room_is_created_on_a_configured_livekit_server() -> None:
+    """A stand-in LiveKit server records the Twirp CreateRoom call the sandbox makes."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import httpx
+
+    from convoi_nb.sandbox import Sandbox, SandboxSettings
+    from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT, DEFAULT_API_KEY
+
+    received: list[tuple[str, dict, bytes]] = []
+
+    class FakeLiveKit(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, dict(self.headers), body))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeLiveKit)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = LiveKitSettings(url=f"ws://127.0.0.1:{server.server_address[1]}", api_key="lk_key",
+                               api_secret="lk-secret-long-enough-for-hs256-signing!", create_rooms=True)
+    try:
+        with Sandbox(SandboxSettings(livekit=settings)) as sandbox:
+            response = httpx.post(f"{sandbox.url}/api/v1/public/calls",
+                                  headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"},
+                                  json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id, "metadata": {"a": 1}})
+    finally:
+        server.shutdown()
+    assert response.status_code == 201
+    call = response.json()
+    (path, headers, body), = received
+    assert path == "/twirp/livekit.RoomService/CreateRoom"
+    request = livekit_api.CreateRoomRequest.FromString(body)
+    assert request.name == call["room_id"] and json.loads(request.metadata) == {"a": 1}
+    auth = {k.lower(): v for k, v in headers.items()}["authorization"]
+    claims = api_verify(settings, auth.removeprefix("Bearer "))
+    assert claims.video.room_create is True
+    assert api_verify(settings, call["livekit"]["token"]).video.room == call["room_id"]
