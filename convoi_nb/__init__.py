@@ -21,6 +21,7 @@ from .errors import (
     ServerError,
     ValidationError,
 )
+from .frames import calls_to_frame
 from .models import (
     Agent,
     AgentOverrides,
@@ -62,5 +63,6 @@ __all__ = [
     "ValidationError",
     "WebCallRequest",
     "__version__",
+    "calls_to_frame",
     "connect",
 ]

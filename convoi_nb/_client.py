@@ -16,6 +16,7 @@ from .models import Agent, Call
 
 if TYPE_CHECKING:
     import httpx
+    import pandas as pd
 
 
 class _Face:
@@ -51,6 +52,13 @@ class _Face:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_key='***')"
+
+    def to_async(self) -> "AsyncConvoiClient":
+        """A new AsyncConvoiClient with this configuration and a connection pool of its own."""
+        clone = AsyncConvoiClient.__new__(AsyncConvoiClient)
+        clone._core = ClientCore(self._core.config)
+        clone._transport = AsyncTransport(self.timeout)
+        return clone
 
 
 class ConvoiClient(_Face):
@@ -114,6 +122,12 @@ class ConvoiClient(_Face):
     def list_agents(self) -> list[Agent]:
         """The agents on this account, with their default settings."""
         return list(self._iterate(self._core.list_agents(), Agent))
+
+    def calls_frame(self, *, include_tokens: bool = False, **filters: Any) -> "pd.DataFrame":
+        """`list_calls(**filters)`, every page, straight into a typed DataFrame (see `frames.calls_to_frame`)."""
+        from .frames import calls_to_frame
+
+        return calls_to_frame(self.list_calls(**filters), include_tokens=include_tokens)
 
     def _iterate(self, spec: RequestSpec, item: type) -> Iterator[Any]:
         while True:
@@ -194,6 +208,12 @@ class AsyncConvoiClient(_Face):
 
     async def list_agents(self) -> list[Agent]:
         return [agent async for agent in self._iterate(self._core.list_agents(), Agent)]
+
+    async def calls_frame(self, *, include_tokens: bool = False, **filters: Any) -> "pd.DataFrame":
+        """`list_calls(**filters)`, every page, into a typed DataFrame."""
+        from .frames import calls_to_frame
+
+        return calls_to_frame([c async for c in self.list_calls(**filters)], include_tokens=include_tokens)
 
     async def _iterate(self, spec: RequestSpec, item: type) -> AsyncIterator[Any]:
         while True:

@@ -1,0 +1,13 @@
+"""Override variants × replicates, run concurrently and resumably, compared with bootstrap CIs.
+
+Knows nothing of widgets; widgets show what it produces.
+"""
+
+from .experiment import Experiment, ExperimentError
+from .results import ExperimentResults
+from .stats import bootstrap_ci, bootstrap_diff_ci
+from .store import ResultsStore
+from .variants import Variant
+
+__all__ = ["Experiment", "ExperimentError", "ExperimentResults", "ResultsStore", "Variant", "bootstrap_ci",
+           "bootstrap_diff_ci"]

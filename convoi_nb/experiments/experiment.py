@@ -1,0 +1,149 @@
+"""An experiment: one agent, several override variants, replicates of each, run concurrently and resumably."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence, Union
+
+from tqdm.auto import tqdm
+
+from .._client import AsyncConvoiClient, ConvoiClient
+from .._logging import get_logger
+from .._sync_bridge import run_sync
+from ..errors import APIError, ConvoiError, IdempotencyConflictError
+from .results import ExperimentResults
+from .store import ResultsStore
+from .variants import Variant
+
+log = get_logger("convoi_nb.experiments")
+DEFAULT_STORE = "convoi_experiments.sqlite3"
+# Fixed namespace: the same (experiment, agent, variant, replicate) always maps to the same key.
+_KEY_NAMESPACE = uuid.UUID("7c4f3a52-9a51-4d43-8a8e-9f6f2b1c0e11")
+AnyClient = Union[ConvoiClient, AsyncConvoiClient]
+
+
+class ExperimentError(ConvoiError):
+    """The experiment cannot run as defined (for example a variant changed under an old name)."""
+
+
+class Experiment:
+    """`variants` × `replicates` web calls of `agent_id`, tagged and recorded in a results store.
+
+    Re-running within 24 h returns the same calls (deterministic idempotency keys); an interrupted run
+    resumes where it stopped. The store defaults to `convoi_experiments.sqlite3` in the working directory
+    (next to the notebook).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        agent_id: str,
+        variants: Sequence[Variant],
+        replicates: int = 5,
+        *,
+        metadata: Optional[Mapping[str, Any]] = None,
+        store: Union[str, Path, None] = None,
+    ) -> None:
+        if not name or not isinstance(name, str):
+            raise ExperimentError("an experiment needs a non-empty name")
+        if not variants:
+            raise ExperimentError("an experiment needs at least one variant")
+        names = [v.name for v in variants]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ExperimentError(f"variant names must be unique; repeated: {', '.join(duplicates)}")
+        if not isinstance(replicates, int) or replicates < 1:
+            raise ExperimentError(f"replicates must be a positive integer, got {replicates!r}")
+        self.name, self.agent_id, self.variants, self.replicates = name, agent_id, list(variants), replicates
+        self.metadata = dict(metadata or {})
+        self.store_path = Path(store) if store is not None else Path.cwd() / DEFAULT_STORE
+
+    def __repr__(self) -> str:
+        return (f"Experiment({self.name!r}, agent={self.agent_id}, {len(self.variants)} variants × "
+                f"{self.replicates} replicates, store={str(self.store_path)!r})")
+
+    def idempotency_key(self, variant: Variant, replicate: int) -> str:
+        return str(uuid.uuid5(_KEY_NAMESPACE, f"{self.name}\x1f{self.agent_id}\x1f{variant.name}\x1f{replicate}"))
+
+    def call_metadata(self, variant: Variant, replicate: int) -> dict[str, Any]:
+        return {**self.metadata, **variant.metadata,
+                "experiment": self.name, "variant": variant.name, "replicate": replicate}
+
+    def _open_store(self) -> ResultsStore:
+        store = ResultsStore(self.store_path)
+        known = store.experiment(self.name)
+        if known is not None and known["agent_id"] != self.agent_id:
+            raise ExperimentError(f"experiment {self.name!r} was run with agent {known['agent_id']}; "
+                                  "use a new experiment name for another agent")
+        for row in store.variants(self.name):
+            current = next((v for v in self.variants if v.name == row["name"]), None)
+            if current is not None and current.fingerprint != row["fingerprint"]:
+                raise ExperimentError(
+                    f"variant {row['name']!r} of experiment {self.name!r} was run before with other overrides "
+                    "or metadata; give the changed variant a new name (or start a new experiment)")
+        return store
+
+    def run(self, client: AnyClient, *, concurrency: int = 16, progress: bool = True) -> ExperimentResults:
+        """Create every missing call concurrently; safe to call again (it resumes, never duplicates)."""
+        return run_sync(self.arun(client, concurrency=concurrency, progress=progress))
+
+    async def arun(self, client: AnyClient, *, concurrency: int = 16, progress: bool = True) -> ExperimentResults:
+        """`run()` for async code (`await experiment.arun(client)`)."""
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise ExperimentError(f"concurrency must be a positive integer, got {concurrency!r}")
+        store = self._open_store()
+        # Build every request once before sending anything: a bad variant fails here, not halfway.
+        for variant in self.variants:
+            client._core.create_web_call(self.agent_id, participant_name=None, agent_overrides=variant.overrides,
+                                         metadata=self.call_metadata(variant, 0), idempotency_key=None)
+        store.register(self.name, self.agent_id, self.metadata,
+                       [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in self.variants])
+        done = store.done(self.name)
+        todo = [(v, r) for v in self.variants for r in range(self.replicates) if (v.name, r) not in done]
+        conflicts: list[str] = []
+        failures: list[str] = []
+        bar = tqdm(total=len(self.variants) * self.replicates, initial=len(done), desc=f"{self.name}: creating",
+                   unit="call", disable=not progress)
+        # A pool of its own: an async pool belongs to the loop that first used it, and run() has its own loop.
+        async with client.to_async() as api:
+            gate = asyncio.Semaphore(concurrency)
+
+            async def create(variant: Variant, replicate: int) -> None:
+                key = self.idempotency_key(variant, replicate)
+                async with gate:
+                    started = time.perf_counter()
+                    try:
+                        call = await api.create_web_call(self.agent_id, agent_overrides=variant.overrides,
+                                                         metadata=self.call_metadata(variant, replicate),
+                                                         idempotency_key=key)
+                    except IdempotencyConflictError:
+                        conflicts.append(variant.name)
+                        store.record_error(self.name, variant.name, replicate, key, "idempotency conflict")
+                    except APIError as exc:
+                        failures.append(f"{variant.name}#{replicate}: {exc}")
+                        store.record_error(self.name, variant.name, replicate, key, str(exc))
+                    else:
+                        info = call.request_info
+                        store.record_call(self.name, variant.name, replicate, key, call.model_dump(mode="json"),
+                                          info.request_id if info else None, info.attempts if info else 1,
+                                          time.perf_counter() - started)
+                bar.update(1)
+
+            await asyncio.gather(*(create(v, r) for v, r in todo))
+        bar.close()
+        if conflicts:
+            raise ExperimentError(
+                f"the server already holds calls for variants {sorted(set(conflicts))} of {self.name!r} with other "
+                "overrides (same idempotency keys, different bodies); rename those variants or the experiment")
+        if failures:
+            log.warning("%d of %d creates failed; run() again to retry them. First: %s",
+                        len(failures), len(todo), failures[0])
+        return ExperimentResults(self, store, client)
+
+    def results(self, client: AnyClient) -> ExperimentResults:
+        """The results recorded so far, without creating anything."""
+        return ExperimentResults(self, self._open_store(), client)
+

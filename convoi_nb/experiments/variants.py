@@ -1,0 +1,110 @@
+"""Named `agent_overrides` variants, and grids of them over dotted setting paths."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional, Union
+
+import pydantic
+
+from ..errors import ValidationError
+from ..models import AgentOverrides, field_errors
+
+OverridesLike = Union[AgentOverrides, Mapping[str, Any], None]
+
+
+def _validated(overrides: OverridesLike, where: str) -> AgentOverrides:
+    if isinstance(overrides, AgentOverrides):
+        return overrides
+    try:
+        return AgentOverrides.model_validate(dict(overrides or {}))
+    except pydantic.ValidationError as exc:
+        raise ValidationError(where, field_errors(exc.errors(), AgentOverrides)) from None
+
+
+def set_path(target: dict[str, Any], path: str, value: Any) -> None:
+    """`set_path(d, "llm.model", "gpt-4o")` → `d["llm"]["model"] = "gpt-4o"`."""
+    *parents, leaf = path.split(".")
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[leaf] = value
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`{"llm": {"model": "x"}}` → `{"llm.model": "x"}` (lists stay values)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, path + "."))
+        else:
+            out[path] = value
+    return out
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One arm of an experiment: a name, the overrides it sends, and metadata it adds to each call."""
+
+    name: str
+    overrides: AgentOverrides = field(default_factory=AgentOverrides)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __init__(self, name: str, overrides: OverridesLike = None, metadata: Optional[Mapping[str, Any]] = None) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError("variant", field_errors([{"loc": ("name",), "msg": "must be a non-empty string",
+                                                             "type": "value_error", "input": name}]))
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "overrides", _validated(overrides, f"overrides of variant {name!r}"))
+        object.__setattr__(self, "metadata", dict(metadata or {}))
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The `agent_overrides` JSON this variant sends."""
+        return self.overrides.to_body()
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies what the variant sends; a rename-worthy change alters it."""
+        canonical = json.dumps({"overrides": self.body, "metadata": self.metadata}, sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    @classmethod
+    def grid(
+        cls,
+        base: OverridesLike = None,
+        axes: Optional[Mapping[str, Iterable[Any]]] = None,
+        **more_axes: Iterable[Any],
+    ) -> list["Variant"]:
+        """The cartesian product of `axes` applied on top of `base`.
+
+        Axes are dotted paths into the overrides: `Variant.grid(base, {"llm.model": ["gpt-4o-mini", "gpt-4o"],
+        "tts.speed": [1.0, 1.2]})` makes four variants named like `model=gpt-4o, speed=1.2`. Keyword axes
+        may use `__` for the dot (`llm__model=[...]`).
+        """
+        all_axes = {**(axes or {}), **{k.replace("__", "."): v for k, v in more_axes.items()}}
+        if not all_axes:
+            raise ValueError("Variant.grid needs at least one axis, e.g. {'llm.model': ['gpt-4o-mini', 'gpt-4o']}")
+        values = {path: list(options) for path, options in all_axes.items()}
+        for path, options in values.items():
+            if not options:
+                raise ValueError(f"axis {path!r} has no values")
+        labels = _labels(list(values))
+        start = _validated(base, "grid base").to_body()
+        variants = []
+        for combo in itertools.product(*values.values()):
+            overrides = json.loads(json.dumps(start))
+            for path, value in zip(values, combo):
+                set_path(overrides, path, value)
+            name = ", ".join(f"{labels[path]}={value}" for path, value in zip(values, combo))
+            variants.append(cls(name, overrides))
+        return variants
+
+
+def _labels(paths: list[str]) -> dict[str, str]:
+    """The leaf of each path, or the whole path where two leaves would read the same."""
+    leaves = [p.rsplit(".", 1)[-1] for p in paths]
+    return {p: (leaf if leaves.count(leaf) == 1 else p) for p, leaf in zip(paths, leaves)}

@@ -1,0 +1,89 @@
+"""Calls as typed pandas DataFrames: one row per call, metadata flattened, tokens masked by default."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, Mapping, Union
+
+import pandas as pd
+
+from .models import KNOWN_STATUSES, Call, mask_token
+
+CallLike = Union[Call, Mapping[str, Any]]
+
+BASE_COLUMNS = (
+    "id", "status", "agent_id", "created_at", "updated_at", "duration_seconds", "cost_amount",
+    "cost_currency", "room_id", "participant_identity", "livekit_url", "livekit_token",
+)
+_STRING_COLUMNS = ("id", "agent_id", "cost_currency", "room_id", "participant_identity", "livekit_url", "livekit_token")
+METADATA_PREFIX = "metadata."
+
+
+def _as_dict(call: CallLike) -> Mapping[str, Any]:
+    return call.model_dump() if isinstance(call, Call) else call
+
+
+def calls_to_frame(calls: Iterable[CallLike], *, include_tokens: bool = False) -> pd.DataFrame:
+    """One row per call with documented dtypes.
+
+    `created_at`/`updated_at` are tz-aware (UTC), `status` is categorical, durations and costs are floats,
+    identifiers are pandas strings, each metadata key becomes a `metadata.<key>` column. The LiveKit token is
+    masked unless `include_tokens=True`. Accepts `Call` objects or the API's call dicts.
+    """
+    columns: dict[str, list[Any]] = {name: [] for name in BASE_COLUMNS}
+    metadata_rows: list[Mapping[str, Any]] = []
+    reveal = (lambda token: token) if include_tokens else mask_token
+    # One pass over plain dicts, appending to column lists: several times faster than json_normalize.
+    for call in calls:
+        data = _as_dict(call)
+        livekit, cost = data.get("livekit") or {}, data.get("cost") or {}
+        columns["id"].append(data.get("id"))
+        columns["status"].append(data.get("status"))
+        columns["agent_id"].append(data.get("agent_id"))
+        columns["created_at"].append(data.get("created_at"))
+        columns["updated_at"].append(data.get("updated_at"))
+        columns["duration_seconds"].append(data.get("duration_seconds"))
+        columns["cost_amount"].append(cost.get("amount"))
+        columns["cost_currency"].append(cost.get("currency"))
+        columns["room_id"].append(data.get("room_id"))
+        columns["participant_identity"].append(livekit.get("participant_identity"))
+        columns["livekit_url"].append(livekit.get("url"))
+        columns["livekit_token"].append(reveal(livekit.get("token")))
+        metadata_rows.append(data.get("metadata") or {})
+    return _typed(columns, metadata_rows)
+
+
+def _typed(columns: dict[str, list[Any]], metadata_rows: list[Mapping[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        **{name: pd.array(columns[name], dtype="string") for name in _STRING_COLUMNS},
+        "status": pd.Categorical(columns["status"], categories=_status_categories(columns["status"])),
+        "created_at": _timestamps(columns["created_at"]),
+        "updated_at": _timestamps(columns["updated_at"]),
+        "duration_seconds": pd.array(columns["duration_seconds"], dtype="float64"),
+        "cost_amount": pd.array(columns["cost_amount"], dtype="float64"),
+    }, columns=list(BASE_COLUMNS))
+    keys: dict[str, None] = {}
+    for row in metadata_rows:
+        keys.update(dict.fromkeys(row))
+    for key in keys:
+        frame[METADATA_PREFIX + key] = scalar_column([row.get(key) for row in metadata_rows])
+    return frame
+
+
+def scalar_column(values: list[Any]) -> pd.Series:
+    """A column of JSON scalars with the narrowest honest dtype (strings → `string`, numbers → numeric)."""
+    series = pd.Series(values, dtype=object).infer_objects()
+    if series.dtype == object and all(isinstance(v, str) for v in values if v is not None):
+        return series.astype("string")
+    return series
+
+
+def _status_categories(statuses: list[Any]) -> list[str]:
+    extra = sorted({s for s in statuses if s is not None and s not in KNOWN_STATUSES})
+    return [*KNOWN_STATUSES, *extra]
+
+
+def _timestamps(values: list[Any]) -> pd.Series:
+    if values and isinstance(values[0], datetime):
+        return pd.Series(pd.to_datetime(values, utc=True))
+    return pd.Series(pd.to_datetime(values, utc=True, format="ISO8601"))
