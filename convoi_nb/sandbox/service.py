@@ -41,7 +41,8 @@ class CallService:
     def render(self, row: CallRow) -> dict[str, Any]:
         """The call object as the API returns it, at this moment of the simulation."""
         scale = self.settings.time_scale
-        state = state_at(plan_call(row.seed, row.settings), (self.settings.clock() - row.created_at) * scale)
+        plan = plan_call(row.seed, row.settings, expire_rate=self.settings.expire_rate, fail_rate=self.settings.fail_rate)
+        state = state_at(plan, (self.settings.clock() - row.created_at) * scale)
         return {
             "id": row.id, "object": "call", "type": "web", "status": state.status,
             "agent_id": row.agent_id, "room_id": row.room_id,

@@ -12,7 +12,7 @@ import platformdirs
 
 from .faults import FaultConfig
 from .livekit import LiveKitSettings
-from .simulation import DEFAULT_TIME_SCALE
+from .simulation import DEFAULT_TIME_SCALE, EXPIRE_PROBABILITY, FAIL_PROBABILITY
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -35,7 +35,11 @@ class SandboxSettings:
     faults: FaultConfig = field(default_factory=FaultConfig)
     livekit: LiveKitSettings = field(default_factory=LiveKitSettings.from_env)
     max_body_bytes: int = MAX_BODY_BYTES
+    expire_rate: float = EXPIRE_PROBABILITY  # share of calls nobody joins
+    fail_rate: float = FAIL_PROBABILITY  # share of calls that drop mid-call
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
             raise ValueError("time_scale must be > 0")
+        if not (0 <= self.expire_rate and 0 <= self.fail_rate and self.expire_rate + self.fail_rate <= 1):
+            raise ValueError("expire_rate and fail_rate must be >= 0 and add up to at most 1")

@@ -40,7 +40,8 @@ class CallPlan:
     rate_per_minute: float
 
 
-def plan_call(seed: int, settings: Mapping[str, Any]) -> CallPlan:
+def plan_call(seed: int, settings: Mapping[str, Any], *, expire_rate: float = EXPIRE_PROBABILITY,
+              fail_rate: float = FAIL_PROBABILITY) -> CallPlan:
     rng = random.Random(seed)
     llm, tts = settings.get("llm") or {}, settings.get("tts") or {}
     speed = float(tts.get("speed") or 1.0)
@@ -60,7 +61,7 @@ def plan_call(seed: int, settings: Mapping[str, Any]) -> CallPlan:
     )
     connect_after = rng.uniform(2.0, 6.0)
     roll = rng.random()
-    outcome = "expired" if roll < EXPIRE_PROBABILITY else "failed" if roll < EXPIRE_PROBABILITY + FAIL_PROBABILITY else "ended"
+    outcome = "expired" if roll < expire_rate else "failed" if roll < expire_rate + fail_rate else "ended"
     if outcome == "failed":
         talk *= rng.uniform(0.1, 0.6)
     return CallPlan(outcome, connect_after, max(talk, 1.0), rate_for(settings).per_minute)

@@ -1,0 +1,206 @@
+"""Experiments against the sandbox over real HTTP: results, idempotent re-runs, resume, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+import pytest
+
+from convoi_nb import ConvoiClient, RetryPolicy
+from convoi_nb.experiments import Experiment, ExperimentError, ResultsStore, Variant
+from convoi_nb.sandbox import FaultConfig, Sandbox, SandboxSettings
+from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
+
+AGENT = DEFAULT_ACCOUNT.agents[0].id  # gpt-4o-mini by default
+VARIANTS = [
+    Variant("baseline"),
+    Variant("gpt-4o", {"llm": {"model": "gpt-4o"}}),
+    Variant("fast speech", {"tts": {"speed": 1.3}}, metadata={"arm": "c"}),
+]
+
+
+@pytest.fixture()
+def reliable() -> Iterator[Sandbox]:
+    """No simulated failures, so every call ends."""
+    with Sandbox(SandboxSettings(expire_rate=0, fail_rate=0, seed=5)) as server:
+        yield server
+
+
+def client_for(sandbox: Sandbox, **options: Any) -> ConvoiClient:
+    return ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, **options)
+
+
+def server_calls(sandbox: Sandbox, client: ConvoiClient, experiment: str) -> pd.DataFrame:
+    return client.calls_frame(metadata={"experiment": experiment})
+
+
+def test_three_variants_by_five_replicates(reliable: Sandbox, tmp_path: Path) -> None:
+    client = client_for(reliable)
+    results = Experiment("e1", AGENT, VARIANTS, replicates=5, store=tmp_path / "r.sqlite3").run(client, progress=False)
+    results.wait(timeout=30, progress=False)
+    frame = results.frame()
+    assert len(frame) == 15 and (frame["status"] == "ended").all()
+    summary = results.summary()
+    assert summary["ended"].tolist() == [5, 5, 5] and summary["failure_rate"].tolist() == [0, 0, 0]
+    assert summary.loc["baseline", "cost_mean"] < summary.loc["gpt-4o", "cost_mean"]
+    assert summary.loc["baseline", "cost_per_minute"] < summary.loc["gpt-4o", "cost_per_minute"]
+    for stat in ("cost", "duration"):
+        assert (summary[f"{stat}_ci_low"] <= summary[f"{stat}_mean"]).all()
+        assert (summary[f"{stat}_mean"] <= summary[f"{stat}_ci_high"]).all()
+    comparison = results.compare(baseline="baseline")
+    assert comparison.loc["gpt-4o", "cost_delta"] > 0 and comparison.loc["gpt-4o", "cost_significant"]
+    # The frame joins each call with its variant, replicate, key, overrides and create bookkeeping.
+    row = frame[(frame["variant"] == "gpt-4o") & (frame["replicate"] == 2)].iloc[0]
+    assert row["override.llm.model"] == "gpt-4o" and row["metadata.variant"] == "gpt-4o"
+    assert row["metadata.experiment"] == "e1" and row["metadata.replicate"] == 2
+    assert row["idempotency_key"] and row["request_id"].startswith("req_") and row["attempts"] == 1
+    assert row["create_latency_seconds"] > 0
+    assert frame.loc[frame["variant"] == "fast speech", "metadata.arm"].eq("c").all()
+    assert frame["livekit_token"].str.endswith("(masked)").all()
+    assert len(server_calls(reliable, client, "e1")) == 15
+
+
+def test_rerun_returns_the_same_calls(reliable: Sandbox, tmp_path: Path) -> None:
+    client = client_for(reliable)
+    experiment = Experiment("e2", AGENT, VARIANTS, replicates=2, store=tmp_path / "a.sqlite3")
+    first = set(experiment.run(client, progress=False).frame()["id"])
+    again = set(experiment.run(client, progress=False).frame()["id"])  # nothing left to do
+    # A lost store: deterministic keys make the server replay the originals instead of duplicating.
+    other_store = Experiment("e2", AGENT, VARIANTS, replicates=2, store=tmp_path / "b.sqlite3")
+    replayed = set(other_store.run(client, progress=False).frame()["id"])
+    assert first == again == replayed and len(first) == 6
+    assert len(server_calls(reliable, client, "e2")) == 6
+
+
+def test_more_replicates_later_only_adds_the_missing_ones(reliable: Sandbox, tmp_path: Path) -> None:
+    client = client_for(reliable)
+    store = tmp_path / "r.sqlite3"
+    Experiment("e3", AGENT, VARIANTS[:1], replicates=2, store=store).run(client, progress=False)
+    results = Experiment("e3", AGENT, VARIANTS[:1], replicates=4, store=store).run(client, progress=False)
+    assert results.frame()["replicate"].tolist() == [0, 1, 2, 3]
+    assert len(server_calls(reliable, client, "e3")) == 4
+
+
+def test_changed_variant_under_the_same_name_is_refused(reliable: Sandbox, tmp_path: Path) -> None:
+    client = client_for(reliable)
+    store = tmp_path / "r.sqlite3"
+    Experiment("e4", AGENT, [Variant("v", {"llm": {"model": "gpt-4o"}})], 1, store=store).run(client, progress=False)
+    changed = [Variant("v", {"llm": {"model": "gpt-4.1"}})]
+    with pytest.raises(ExperimentError, match="rename|new name"):
+        Experiment("e4", AGENT, changed, 1, store=store).run(client, progress=False)
+    # Without the local store the server's idempotency check catches it.
+    with pytest.raises(ExperimentError, match="rename"):
+        Experiment("e4", AGENT, changed, 1, store=tmp_path / "other.sqlite3").run(client, progress=False)
+    assert len(server_calls(reliable, client, "e4")) == 1
+
+
+def test_invalid_definitions_fail_before_sending(reliable: Sandbox, tmp_path: Path) -> None:
+    client = client_for(reliable)
+    with pytest.raises(ExperimentError, match="unique"):
+        Experiment("e5", AGENT, [Variant("a"), Variant("a")], 1)
+    with pytest.raises(ExperimentError, match="replicates"):
+        Experiment("e5", AGENT, [Variant("a")], 0)
+    too_much = {f"k{i}": i for i in range(49)}  # plus experiment/variant/replicate tags > 50 keys
+    with pytest.raises(Exception, match="at most 50 keys"):
+        Experiment("e5", AGENT, [Variant("a")], 1, metadata=too_much, store=tmp_path / "r.sqlite3").run(client, progress=False)
+    assert reliable.service.store.count() == 0
+
+
+def test_run_works_inside_a_running_event_loop(reliable: Sandbox, tmp_path: Path) -> None:
+    client = client_for(reliable)
+    experiment = Experiment("e6", AGENT, VARIANTS[:2], replicates=2, store=tmp_path / "r.sqlite3")
+
+    async def notebook_cell() -> Any:  # Jupyter runs cells inside a live loop, like this
+        return experiment.run(client, progress=False).wait(timeout=30, progress=False)
+
+    results = asyncio.run(notebook_cell())
+    assert len(results.frame()) == 4
+
+
+def test_failed_creates_are_counted_then_retried(fresh_sandbox: Sandbox, tmp_path: Path) -> None:
+    fresh_sandbox.set_faults(FaultConfig(error_rate=1.0))  # every create is committed, then answered 503
+    client = client_for(fresh_sandbox, retry=RetryPolicy(max_retries=0))
+    experiment = Experiment("e7", AGENT, VARIANTS[:1], replicates=3, store=tmp_path / "r.sqlite3")
+    results = experiment.run(client, progress=False)
+    frame = results.frame()
+    assert len(frame) == 3 and frame["create_error"].notna().all() and frame["id"].isna().all()
+    summary = results.summary()
+    assert summary.loc["baseline", "create_errors"] == 3 and summary.loc["baseline", "failure_rate"] == 1.0
+    fresh_sandbox.set_faults(FaultConfig())
+    frame = experiment.run(client, progress=False).frame()
+    assert frame["create_error"].isna().all() and frame["id"].notna().all()
+    assert fresh_sandbox.service.store.count() == 3  # the retry replayed the committed calls
+    assert ResultsStore(tmp_path / "r.sqlite3").attempt_count("e7") == 6  # every attempt is on record
+
+
+def test_failed_and_expired_calls_are_excluded_from_stats_but_counted(tmp_path: Path) -> None:
+    with Sandbox(SandboxSettings(expire_rate=0.0, fail_rate=1.0)) as sandbox:
+        client = client_for(sandbox)
+        results = Experiment("e8", AGENT, VARIANTS[:1], 4, store=tmp_path / "r.sqlite3").run(client, progress=False)
+        summary = results.wait(timeout=30, progress=False).summary()
+    row = summary.loc["baseline"]
+    assert (row["n"], row["failed"], row["ended"], row["failure_rate"]) == (4, 4, 0, 1.0)
+    assert pd.isna(row["cost_mean"]) and pd.isna(row["cost_ci_low"])
+
+
+def test_wait_times_out_clearly(tmp_path: Path) -> None:
+    with Sandbox(SandboxSettings(time_scale=0.001)) as sandbox:  # calls that never get going
+        client = client_for(sandbox)
+        results = Experiment("e9", AGENT, VARIANTS[:1], 2, store=tmp_path / "r.sqlite3").run(client, progress=False)
+        with pytest.raises(TimeoutError, match="2 of 2 calls"):
+            results.wait(timeout=0.5, progress=False)
+        assert results.summary().loc["baseline", "pending"] == 2
+
+
+def test_exports_and_plot(reliable: Sandbox, tmp_path: Path) -> None:
+    client = client_for(reliable)
+    results = Experiment("e10", AGENT, VARIANTS, 2, store=tmp_path / "r.sqlite3").run(client, progress=False)
+    results.wait(timeout=30, progress=False)
+    csv = pd.read_csv(results.to_csv(tmp_path / "r.csv"))
+    parquet = pd.read_parquet(results.to_parquet(tmp_path / "r.parquet"))
+    assert len(csv) == len(parquet) == 6
+    assert str(parquet["created_at"].dtype) == "datetime64[ns, UTC]"
+    figure = results.plot()
+    assert len(figure.axes) == 3
+    assert sum(len(c.get_offsets()) for c in figure.axes[0].collections) == 6
+
+
+KILL_SCRIPT = """
+import sys
+from convoi_nb import ConvoiClient
+from convoi_nb.experiments import Experiment, Variant
+client = ConvoiClient(api_key=sys.argv[1], base_url=sys.argv[2])
+variants = [Variant("a"), Variant("b", {"llm": {"model": "gpt-4o"}}), Variant("c", {"tts": {"speed": 1.2}})]
+Experiment("killed", sys.argv[3], variants, replicates=8, store=sys.argv[4]).run(client, concurrency=2, progress=False)
+"""
+
+
+def test_killed_run_resumes_without_duplicates(fresh_sandbox: Sandbox, tmp_path: Path) -> None:
+    fresh_sandbox.set_faults(FaultConfig(latency=0.1))  # 24 creates, 2 at a time: about 1.2 s in all
+    store = tmp_path / "r.sqlite3"
+    process = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, fresh_sandbox.api_key, fresh_sandbox.url,
+                                AGENT, str(store)])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if store.exists() and len(ResultsStore(store).done("killed")) >= 6:
+            break
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    recorded = len(ResultsStore(store).done("killed"))
+    assert 6 <= recorded < 24  # really interrupted halfway
+    client = client_for(fresh_sandbox)
+    variants = [Variant("a"), Variant("b", {"llm": {"model": "gpt-4o"}}), Variant("c", {"tts": {"speed": 1.2}})]
+    frame = Experiment("killed", AGENT, variants, replicates=8, store=store).run(client, progress=False).frame()
+    assert len(frame) == 24 and frame["id"].notna().all() and frame["id"].is_unique
+    on_server = server_calls(fresh_sandbox, client, "killed")
+    assert len(on_server) == 24 and on_server["id"].is_unique
+    assert set(on_server["id"]) == set(frame["id"])

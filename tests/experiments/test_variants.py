@@ -1,0 +1,53 @@
+"""Variants and grids."""
+
+from __future__ import annotations
+
+import pytest
+
+from convoi_nb import ValidationError
+from convoi_nb.experiments import Variant
+from convoi_nb.experiments.variants import flatten, set_path
+
+
+def test_grid_is_the_cartesian_product_on_top_of_the_base() -> None:
+    variants = Variant.grid({"first_message": "Hi"}, {"llm.model": ["gpt-4o-mini", "gpt-4o"], "tts.speed": [1.0, 1.25]})
+    assert [v.name for v in variants] == [
+        "model=gpt-4o-mini, speed=1.0", "model=gpt-4o-mini, speed=1.25", "model=gpt-4o, speed=1.0", "model=gpt-4o, speed=1.25"]
+    assert variants[3].body == {"first_message": "Hi", "llm": {"model": "gpt-4o"}, "tts": {"speed": 1.25}}
+
+
+def test_grid_keyword_axes_and_ambiguous_leaves() -> None:
+    variants = Variant.grid(llm__model=["a"], stt__model=["b", "c"])
+    assert [v.name for v in variants] == ["llm.model=a, stt.model=b", "llm.model=a, stt.model=c"]
+
+
+def test_grid_validates_every_combination() -> None:
+    with pytest.raises(ValidationError, match="llm.temperature"):
+        Variant.grid(None, {"llm.temperature": [0.5, 2.5]})
+    with pytest.raises(ValueError, match="at least one axis"):
+        Variant.grid({"llm": {"model": "x"}})
+    with pytest.raises(ValueError, match="no values"):
+        Variant.grid(None, {"llm.model": []})
+
+
+def test_bad_variant_names_the_variant_and_field() -> None:
+    with pytest.raises(ValidationError, match="variant 'hot'.*llm.temperature"):
+        Variant("hot", {"llm": {"temperature": 3}})
+    with pytest.raises(ValidationError, match="name"):
+        Variant("  ", {})
+
+
+def test_fingerprint_follows_content_not_key_order() -> None:
+    a = Variant("x", {"llm": {"model": "m", "temperature": 0.2}})
+    b = Variant("x", {"llm": {"temperature": 0.2, "model": "m"}})
+    c = Variant("x", {"llm": {"model": "m", "temperature": 0.3}})
+    assert a.fingerprint == b.fingerprint != c.fingerprint
+    assert Variant("x", {}, metadata={"k": 1}).fingerprint != Variant("x", {}).fingerprint
+
+
+def test_paths() -> None:
+    data: dict = {}
+    set_path(data, "llm.model", "m")
+    set_path(data, "llm.temperature", 0.1)
+    assert data == {"llm": {"model": "m", "temperature": 0.1}}
+    assert flatten({"llm": {"model": "m"}, "kb": ["a"]}) == {"llm.model": "m", "kb": ["a"]}
