@@ -74,6 +74,7 @@ class ClientCore:
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
+        self._retry_kwargs = config.retry.tenacity_kwargs()  # stop/retry/wait objects are stateless
 
     def _spec(self, method: str, path: str, **kwargs: Any) -> RequestSpec:
         return RequestSpec(method, f"{self.config.base_url}{API_PREFIX}{path}", headers=self.config.headers(), **kwargs)
@@ -85,7 +86,7 @@ class ClientCore:
             log.warning("%s %s attempt %d failed (%s); retrying in %.2fs",
                         spec.method, spec.url, state.attempt_number, exc, wait)
 
-        return {**self.config.retry.tenacity_kwargs(), "before_sleep": before_sleep}
+        return {**self._retry_kwargs, "before_sleep": before_sleep}
 
     # -- requests ---------------------------------------------------------------------------------
 
@@ -154,20 +155,17 @@ class ClientCore:
 
     # -- responses --------------------------------------------------------------------------------
 
-    def check(self, raw: RawResponse, spec: RequestSpec, attempt: int) -> Any:
-        """The decoded JSON body of a success, or the typed exception for an error status."""
+    def check(self, raw: RawResponse, spec: RequestSpec, attempt: int) -> bytes:
+        """The body of a success (parsed later, straight from bytes), or the typed exception for an error."""
         request_id = raw.headers.get(REQUEST_ID_HEADER)
         log.info("%s %s -> %d (attempt %d, %.1f ms, request_id=%s)",
                  spec.method, spec.url, raw.status_code, attempt, raw.elapsed * 1000, request_id)
+        if raw.status_code < 400:
+            return raw.content
         try:
             data = json.loads(raw.content) if raw.content else None
         except ValueError:
             data = None
-        if raw.status_code < 400:
-            if data is None:
-                raise APIStatusError("response body is not JSON", status_code=raw.status_code,
-                                     request_id=request_id, body=raw.content[:200])
-            return data
         raise self._error(raw, data, request_id)
 
     @staticmethod
@@ -187,8 +185,18 @@ class ClientCore:
         return kind(detail.message, **kwargs)
 
     @staticmethod
-    def call(data: Any, raw: RawResponse, spec: RequestSpec, attempts: int) -> Call:
-        call = Call.model_validate(data)
+    def _parse(model: Any, content: bytes, raw: RawResponse) -> Any:
+        try:
+            return model.model_validate_json(content)
+        except pydantic.ValidationError as exc:
+            raise APIStatusError(
+                f"unexpected response body ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})",
+                status_code=raw.status_code, request_id=raw.headers.get(REQUEST_ID_HEADER), body=content[:200],
+            ) from None
+
+    @classmethod
+    def call(cls, content: bytes, raw: RawResponse, spec: RequestSpec, attempts: int) -> Call:
+        call: Call = cls._parse(Call, content, raw)
         call._request_info = RequestInfo(
             request_id=raw.headers.get(REQUEST_ID_HEADER),
             idempotency_key=spec.headers.get("Idempotency-Key"),
@@ -198,9 +206,9 @@ class ClientCore:
         )
         return call
 
-    @staticmethod
-    def page(data: Any, item: type) -> ListPage:
-        return ListPage[item].model_validate(data)  # type: ignore[valid-type]
+    @classmethod
+    def page(cls, content: bytes, raw: RawResponse, item: type) -> ListPage:
+        return cls._parse(ListPage[item], content, raw)  # type: ignore[valid-type]
 
 
 __all__ = ["Agent", "ClientCore", "OverridesInput"]

@@ -131,8 +131,8 @@ class ConvoiClient(_Face):
 
     def _iterate(self, spec: RequestSpec, item: type) -> Iterator[Any]:
         while True:
-            data, _, _ = self._send(spec)
-            page = self._core.page(data, item)
+            data, raw, _ = self._send(spec)
+            page = self._core.page(data, raw, item)
             yield from page.data
             if not page.has_more or not page.next_cursor:
                 return
@@ -217,8 +217,8 @@ class AsyncConvoiClient(_Face):
 
     async def _iterate(self, spec: RequestSpec, item: type) -> AsyncIterator[Any]:
         while True:
-            data, _, _ = await self._send(spec)
-            page = self._core.page(data, item)
+            data, raw, _ = await self._send(spec)
+            page = self._core.page(data, raw, item)
             for entry in page.data:
                 yield entry
             if not page.has_more or not page.next_cursor:

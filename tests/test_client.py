@@ -127,7 +127,7 @@ def raise_for(api: Any, response: Any) -> None:
     from convoi_nb._transport import RawResponse, RequestSpec
 
     client = getattr(api, "client", api)
-    raw = RawResponse(response.status_code, dict(response.headers), response.content, 0.0)
+    raw = RawResponse(response.status_code, response.headers, response.content, 0.0)
     client._core.check(raw, RequestSpec("GET", str(response.url)), 1)
 
 

@@ -161,3 +161,13 @@ def test_backoff_grows_and_is_capped() -> None:
         state.outcome = None
         waits.append(policy.wait_seconds(state))
     assert 0.25 <= waits[0] <= 0.5 and 0.5 <= waits[1] <= 1.0 and all(1.0 <= w <= 2.0 for w in waits[3:])
+
+
+@pytest.mark.parametrize("content", [b"<html>oops</html>", b"", b'{"id": 5}'])
+def test_a_malformed_success_body_is_a_typed_error(client_factory: Callable[..., Any], content: bytes) -> None:
+    from convoi_nb import APIStatusError
+
+    transport, _ = scripted(httpx.Response(201, content=content, headers={"x-request-id": "req_bad"}))
+    with pytest.raises(APIStatusError, match="unexpected response body") as info:
+        client_with(client_factory, transport).create_web_call(AGENT)
+    assert info.value.request_id == "req_bad" and info.value.status_code == 201

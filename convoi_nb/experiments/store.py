@@ -57,6 +57,9 @@ class ResultsStore:
         self._db.row_factory = sqlite3.Row
         if self.path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
+            # Survives a killed process (the case that matters in a notebook) without an fsync per call,
+            # which would stall the event loop that runs the creates.
+            self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
 
     def _write(self, sql: str, args: tuple) -> None:

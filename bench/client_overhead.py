@@ -1,0 +1,62 @@
+"""Sequential creates through ConvoiClient vs the same requests with a bare httpx.Client.
+
+    python bench/client_overhead.py          # 20 interleaved blocks of 100 creates each way
+    python bench/client_overhead.py --quick  # CI smoke run
+
+Blocks alternate between the two so drift on the machine hits both alike. Target ratio ≤ 1.05.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import uuid
+
+import httpx
+from _common import AGENT, sandbox_process
+
+from convoi_nb import ConvoiClient
+
+BODY = {"type": "web", "agent_id": AGENT, "agent_overrides": {"llm": {"model": "gpt-4o", "temperature": 0.3}},
+        "metadata": {"bench": "overhead"}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--blocks", type=int, default=20)
+    parser.add_argument("--block-size", type=int, default=100)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.blocks, args.block_size = 4, 25
+    with sandbox_process() as (url, key, _), httpx.Client() as bare, ConvoiClient(api_key=key, base_url=url) as client:
+        headers = {"Authorization": f"Bearer {key}", "User-Agent": "bench"}
+
+        def with_convoi() -> None:
+            client.create_web_call(AGENT, agent_overrides=BODY["agent_overrides"], metadata=BODY["metadata"])
+
+        def with_httpx() -> None:
+            response = bare.post(f"{url}/api/v1/public/calls", json=BODY,
+                                 headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+            response.raise_for_status()
+            response.json()
+
+        for warm in (with_convoi, with_httpx):
+            for _ in range(10):
+                warm()
+        times: dict[str, list[float]] = {"convoi": [], "httpx": []}
+        for block in range(args.blocks):
+            order = [("convoi", with_convoi), ("httpx", with_httpx)]
+            for name, action in order if block % 2 == 0 else reversed(order):
+                started = time.perf_counter()
+                for _ in range(args.block_size):
+                    action()
+                times[name].append((time.perf_counter() - started) / args.block_size)
+    convoi, bare_time = statistics.median(times["convoi"]), statistics.median(times["httpx"])
+    print(f"ConvoiClient {convoi * 1000:.3f} ms/create, bare httpx {bare_time * 1000:.3f} ms/create "
+          f"(median of {args.blocks} blocks of {args.block_size}); ratio {convoi / bare_time:.3f} (target ≤ 1.05)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""The benchmark scripts run end to end at smoke size and print their ratios (no timing assertions)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+@pytest.mark.parametrize(("script", "expected"), [
+    ("frames.py", r"10,000 calls: calls_to_frame [\d.]+ s, json_normalize \+ dtype fixes [\d.]+ s; ratio [\d.]+"),
+    ("client_overhead.py", r"ConvoiClient [\d.]+ ms/create, bare httpx [\d.]+ ms/create .*ratio [\d.]+"),
+    ("sweep.py", r"latency 50 ms: 128/128 calls at concurrency 32 .*ratio [\d.]+; .*speedup [\d.]+×.*limit: "),
+])
+def test_bench_script_runs(script: str, expected: str) -> None:
+    result = subprocess.run([sys.executable, str(BENCH / script), "--quick"], capture_output=True, text=True,
+                            timeout=300, cwd=BENCH)
+    assert result.returncode == 0, result.stderr
+    assert re.search(expected, result.stdout), result.stdout
