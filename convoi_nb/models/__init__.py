@@ -4,6 +4,7 @@ This package imports pydantic only: never httpx, the client, the sandbox or widg
 """
 
 from .agents import Agent
+from .catalog import KNOWN_LANGUAGES, KNOWN_LLM_MODELS, KNOWN_STT_MODELS, KNOWN_VOICES
 from .calls import KNOWN_STATUSES, TERMINAL_STATUSES, Call, Cost, LiveKitConnection, RequestInfo, mask_token
 from .error_body import ErrorBody, ErrorDetail, FieldError
 from .lists import ListPage
@@ -15,7 +16,11 @@ from .validation import dotted_path, field_errors, summarize
 __all__ = [
     "AGENT_ID_PATTERN",
     "KNOWLEDGE_BASE_ID_PATTERN",
+    "KNOWN_LANGUAGES",
+    "KNOWN_LLM_MODELS",
     "KNOWN_STATUSES",
+    "KNOWN_STT_MODELS",
+    "KNOWN_VOICES",
     "TERMINAL_STATUSES",
     "Agent",
     "AgentOverrides",

@@ -80,6 +80,7 @@ class CallService:
                 "metadata": metadata,
                 "settings": merge_settings(agent.to_json(), overrides),
                 "seed": call_seed(self.settings.seed, seq),
+                "request": request.to_body(),
             }
 
         try:

@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS calls (
     token TEXT NOT NULL,
     metadata TEXT NOT NULL,
     settings TEXT NOT NULL,
-    seed INTEGER NOT NULL
+    seed INTEGER NOT NULL,
+    request TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS calls_account ON calls (account, seq);
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -58,12 +59,13 @@ class CallRow:
     metadata: dict[str, Any]
     settings: dict[str, Any]
     seed: int
+    request: dict[str, Any]  # the validated body as received, for inspection and tests
 
     @classmethod
     def from_sql(cls, row: sqlite3.Row) -> "CallRow":
         data = dict(row)
-        data["metadata"] = json.loads(data["metadata"])
-        data["settings"] = json.loads(data["settings"])
+        for column in ("metadata", "settings", "request"):
+            data[column] = json.loads(data[column])
         return cls(**data)
 
 
@@ -83,6 +85,9 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(calls)")}
+        if "request" not in columns:  # a sandbox file written by an older version
+            self._db.execute("ALTER TABLE calls ADD COLUMN request TEXT NOT NULL DEFAULT '{}'")
 
     def create_once(
         self,
@@ -111,11 +116,10 @@ class Store:
                 data = build(int(seq))
                 self._db.execute(
                     "INSERT INTO calls (seq, id, account, agent_id, created_at, room_id, participant_identity,"
-                    " participant_name, livekit_url, token, metadata, settings, seed)"
+                    " participant_name, livekit_url, token, metadata, settings, seed, request)"
                     " VALUES (:seq, :id, :account, :agent_id, :created_at, :room_id, :participant_identity,"
-                    " :participant_name, :livekit_url, :token, :metadata, :settings, :seed)",
-                    {**data, "seq": seq, "metadata": json.dumps(data["metadata"]),
-                     "settings": json.dumps(data["settings"])},
+                    " :participant_name, :livekit_url, :token, :metadata, :settings, :seed, :request)",
+                    {**data, "seq": seq, **{c: json.dumps(data[c]) for c in ("metadata", "settings", "request")}},
                 )
                 if key is not None:
                     self._db.execute(

@@ -114,3 +114,11 @@ def test_default_time_scale_ends_a_call_within_about_a_second(sandbox: Sandbox) 
         time.sleep(0.1)
     final = read(sandbox, call["id"])
     assert final["status"] in {"ended", "failed", "expired"}
+
+
+def test_rate_card_prices_every_suggested_setting() -> None:
+    from convoi_nb.models import KNOWN_LLM_MODELS, KNOWN_STT_MODELS, KNOWN_VOICES
+    from convoi_nb.sandbox.rate_card import STT_MODELS, TTS_VOICES
+
+    assert set(KNOWN_LLM_MODELS) == set(LLM_MODELS)
+    assert set(KNOWN_VOICES) == set(TTS_VOICES) and set(KNOWN_STT_MODELS) == set(STT_MODELS)
