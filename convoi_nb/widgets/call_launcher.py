@@ -1,0 +1,129 @@
+"""`CallLauncher`: pick an agent, fill in the call, press *Create call*, watch the card."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from html import escape
+from typing import TYPE_CHECKING, Any, Optional
+
+import ipywidgets as w
+import pydantic
+import traitlets
+
+from ..errors import APIStatusError, ConvoiError
+from ..frames import calls_to_frame
+from ..models import Call, WebCallRequest, field_errors, summarize
+from ._fields import error_html
+from .call_card import CallCard
+from .metadata_editor import MetadataEditor
+from .overrides_form import OverridesForm
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .._client import ConvoiClient
+
+
+class CallLauncher(w.VBox):
+    """Everything `create_web_call` takes, as a form. Created calls collect in `.calls` / `.frame()`."""
+
+    busy = traitlets.Bool(False)
+    calls = traitlets.List()
+
+    def __init__(self, client: "ConvoiClient", **kwargs: Any) -> None:
+        self._client = client
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="convoi-launcher")
+        self.agents = {agent.id: agent for agent in client.list_agents()}
+        self.agent = w.Dropdown(options=[(f"{a.name} ({a.id})", a.id) for a in self.agents.values()],
+                                description="Agent", layout=w.Layout(width="40em"))
+        self.participant_name = w.Text(description="Participant", placeholder="display name in LiveKit (optional)",
+                                       layout=w.Layout(width="40em"))
+        self.metadata = MetadataEditor()
+        self.overrides = OverridesForm(self.agents.get(self.agent.value))
+        self.create_button = w.Button(description="Create call", button_style="primary", icon="phone")
+        self.status = w.HTML()
+        self.card = CallCard(client)
+        self.create_button.on_click(lambda _: self.create())
+        self.agent.observe(lambda change: self.overrides.set_defaults(self.agents.get(change["new"])), names="value")
+        for source, name in ((self.overrides, "valid"), (self.overrides, "value"), (self.metadata, "value"),
+                             (self.participant_name, "value"), (self, "busy")):
+            source.observe(lambda _change: self._refresh_button(), names=name)
+        self.last: Optional[Future] = None
+        super().__init__([
+            self.agent, self.participant_name, w.HTML("<b>Metadata</b>"), self.metadata,
+            w.HTML("<b>Overrides</b>"), self.overrides, w.HBox([self.create_button, self.status]), self.card,
+        ], **kwargs)
+        self._refresh_button()
+
+    def request_fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"type": "web", "agent_id": self.agent.value}
+        if self.participant_name.value.strip():
+            fields["participant_name"] = self.participant_name.value.strip()
+        body = self.overrides.value.to_body()
+        if body:
+            fields["agent_overrides"] = body
+        if self.metadata.value:
+            fields["metadata"] = dict(self.metadata.value)
+        return fields
+
+    def problems(self) -> str:
+        """Why the call cannot be created as filled in ("" when it can)."""
+        if not self.overrides.valid:
+            return "overrides: " + "; ".join(f"{k}: {v}" for k, v in self.overrides.errors.items())
+        if not self.metadata.valid:
+            return "metadata: fix the rows marked in red"
+        try:
+            WebCallRequest.model_validate(self.request_fields())
+        except pydantic.ValidationError as exc:
+            return summarize(field_errors(exc.errors(), WebCallRequest))
+        return ""
+
+    def _refresh_button(self) -> None:
+        problems = self.problems()
+        self.create_button.disabled = bool(problems) or self.busy
+        self.create_button.tooltip = problems or ("creating…" if self.busy else "create the call")
+        if problems:
+            self.status.value = error_html(problems)
+        elif not self.busy and self.status.value.startswith("<span style='color:#b91c1c'>"):
+            self.status.value = ""
+
+    def create(self) -> Future:
+        """Create the call in the background (the button does this); the Future gives the `Call`."""
+        if self.busy or self.problems():
+            future: Future = Future()
+            future.set_exception(ConvoiError(self.problems() or "a call is already being created"))
+            return future
+        fields = self.request_fields()
+        self.busy = True
+        self.status.value = "creating…"
+        self.last = self._executor.submit(self._create, fields)
+        return self.last
+
+    def _create(self, fields: dict[str, Any]) -> Optional[Call]:
+        try:
+            call = self._client.create_web_call(
+                fields["agent_id"], participant_name=fields.get("participant_name"),
+                agent_overrides=fields.get("agent_overrides"), metadata=fields.get("metadata"))
+        except APIStatusError as exc:
+            rid = f" (request id {exc.request_id})" if exc.request_id else ""
+            self.status.value = error_html(f"the API refused the call: {exc.message}{rid}")
+            return None
+        except ConvoiError as exc:
+            self.status.value = error_html(f"could not create the call: {exc}")
+            return None
+        finally:
+            self.busy = False
+        self.calls = [*self.calls, call]
+        self.status.value = f"created <code>{escape(call.id)}</code>"
+        self.card.show(call, request=fields)
+        return call
+
+    def frame(self, *, refresh: bool = False) -> "pd.DataFrame":
+        """The created calls as a DataFrame; `refresh=True` fetches their current state first."""
+        calls = [self._client.get_call(c.id) for c in self.calls] if refresh else self.calls
+        return calls_to_frame(calls)
+
+    def close(self) -> None:
+        self.card.close()
+        self._executor.shutdown(wait=True)
+        super().close()
