@@ -6,7 +6,7 @@ import asyncio
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from tqdm.auto import tqdm
 
@@ -23,6 +23,7 @@ DEFAULT_STORE = "convoi_experiments.sqlite3"
 # Fixed namespace: the same (experiment, agent, variant, replicate) always maps to the same key.
 _KEY_NAMESPACE = uuid.UUID("7c4f3a52-9a51-4d43-8a8e-9f6f2b1c0e11")
 AnyClient = Union[ConvoiClient, AsyncConvoiClient]
+Progress = Optional[Callable[[int, int], None]]  # (done, total), e.g. for a widget's progress bar
 
 
 class ExperimentError(ConvoiError):
@@ -86,11 +87,13 @@ class Experiment:
                     "or metadata; give the changed variant a new name (or start a new experiment)")
         return store
 
-    def run(self, client: AnyClient, *, concurrency: int = 16, progress: bool = True) -> ExperimentResults:
+    def run(self, client: AnyClient, *, concurrency: int = 16, progress: bool = True,
+            on_progress: Progress = None) -> ExperimentResults:
         """Create every missing call concurrently; safe to call again (it resumes, never duplicates)."""
-        return run_sync(self.arun(client, concurrency=concurrency, progress=progress))
+        return run_sync(self.arun(client, concurrency=concurrency, progress=progress, on_progress=on_progress))
 
-    async def arun(self, client: AnyClient, *, concurrency: int = 16, progress: bool = True) -> ExperimentResults:
+    async def arun(self, client: AnyClient, *, concurrency: int = 16, progress: bool = True,
+                   on_progress: Progress = None) -> ExperimentResults:
         """`run()` for async code (`await experiment.arun(client)`)."""
         if not isinstance(concurrency, int) or concurrency < 1:
             raise ExperimentError(f"concurrency must be a positive integer, got {concurrency!r}")
@@ -105,8 +108,9 @@ class Experiment:
         todo = [(v, r) for v in self.variants for r in range(self.replicates) if (v.name, r) not in done]
         conflicts: list[str] = []
         failures: list[str] = []
-        bar = tqdm(total=len(self.variants) * self.replicates, initial=len(done), desc=f"{self.name}: creating",
-                   unit="call", disable=not progress)
+        total = len(self.variants) * self.replicates
+        finished = [len(done)]  # a disabled tqdm does not count, so keep our own tally for on_progress
+        bar = tqdm(total=total, initial=len(done), desc=f"{self.name}: creating", unit="call", disable=not progress)
         # A pool of its own: an async pool belongs to the loop that first used it, and run() has its own loop.
         async with client.to_async() as api:
             gate = asyncio.Semaphore(concurrency)
@@ -131,6 +135,9 @@ class Experiment:
                                           info.request_id if info else None, info.attempts if info else 1,
                                           time.perf_counter() - started)
                 bar.update(1)
+                finished[0] += 1
+                if on_progress is not None:
+                    on_progress(finished[0], total)
 
             await asyncio.gather(*(create(v, r) for v, r in todo))
         bar.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,8 @@ class ExperimentResults:
     # -- waiting ------------------------------------------------------------------------------------
 
     def wait(self, until: str = "ended", *, timeout: float = 120.0, progress: bool = True,
-             poll_interval: float = 0.2, max_interval: float = 2.0, concurrency: int = 16) -> "ExperimentResults":
+             poll_interval: float = 0.2, max_interval: float = 2.0, concurrency: int = 16,
+             on_progress: Optional[Callable[[int, int], None]] = None) -> "ExperimentResults":
         """Poll the calls until each is `ended` (or failed/expired: finished either way), with backoff.
 
         `until="in_progress"` waits only until every call has started. Raises `TimeoutError` after
@@ -47,11 +48,12 @@ class ExperimentResults:
         """
         if until not in WAIT_TARGETS:
             raise ValueError(f"until must be one of {sorted(WAIT_TARGETS)}, got {until!r}")
-        run_sync(self._wait(WAIT_TARGETS[until], timeout, progress, poll_interval, max_interval, concurrency))
+        run_sync(self._wait(WAIT_TARGETS[until], timeout, progress, poll_interval, max_interval, concurrency,
+                            on_progress))
         return self
 
     async def _wait(self, targets: frozenset, timeout: float, progress: bool, interval: float,
-                    max_interval: float, concurrency: int) -> None:
+                    max_interval: float, concurrency: int, on_progress: Optional[Callable[[int, int], None]]) -> None:
         name = self.experiment.name
         deadline = time.monotonic() + timeout
         calls = [r.call for r in self._store.results(name) if r.call]
@@ -67,6 +69,8 @@ class ExperimentResults:
                 pending = [c["id"] for c in calls if c["status"] not in targets]
                 bar.n = len(calls) - len(pending)
                 bar.refresh()
+                if on_progress is not None:
+                    on_progress(len(calls) - len(pending), len(calls))
                 if not pending:
                     break
                 if time.monotonic() >= deadline:

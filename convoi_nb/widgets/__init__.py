@@ -1,0 +1,10 @@
+"""ipywidgets 8 front ends; one widget per module. Widgets call the client, never the sandbox."""
+
+from .call_card import CallCard
+from .call_launcher import CallLauncher
+from .experiment_panel import ExperimentPanel
+from .metadata_editor import MetadataEditor
+from .overrides_form import OverridesForm
+from .variant_builder import VariantBuilder
+
+__all__ = ["CallCard", "CallLauncher", "ExperimentPanel", "MetadataEditor", "OverridesForm", "VariantBuilder"]

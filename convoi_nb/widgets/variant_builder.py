@@ -1,0 +1,146 @@
+"""`VariantBuilder`: named override variants, edited one form each, or generated as a grid."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import ipywidgets as w
+import traitlets
+
+from ..errors import ValidationError
+from ..experiments import Variant
+from ._fields import error_html
+from .overrides_form import Defaults, OverridesForm
+
+GRID_AXES = ("llm.model", "llm.temperature", "tts.voice_id", "tts.speed", "stt.language", "stt.model",
+             "first_message", "system_prompt")
+NUMERIC_AXES = {"llm.temperature", "tts.speed"}
+
+
+class _Entry:
+    def __init__(self, builder: "VariantBuilder", name: str, form: OverridesForm) -> None:
+        self.name = w.Text(value=name, description="Name", layout=w.Layout(width="24em"))
+        self.form = form
+        self.duplicate_button = w.Button(description="Duplicate", icon="copy")
+        self.remove_button = w.Button(description="Remove", icon="trash")
+        self.box = w.VBox([w.HBox([self.name, self.duplicate_button, self.remove_button]), form])
+        self.duplicate_button.on_click(lambda _: builder.duplicate(builder.entries.index(self)))
+        self.remove_button.on_click(lambda _: builder.remove(builder.entries.index(self)))
+        self.name.observe(lambda _: builder._sync(), names="value")
+        form.observe(lambda _: builder._sync(), names=["value", "valid"])
+
+
+class VariantBuilder(w.VBox):
+    """`.value` is the `list[Variant]`; `.valid` is False while a name or a form is invalid."""
+
+    value = traitlets.List()
+    valid = traitlets.Bool(True)
+
+    def __init__(self, defaults: Defaults = None, variants: Optional[Sequence[Variant]] = None, **kwargs: Any) -> None:
+        self._defaults = defaults
+        self.entries: list[_Entry] = []
+        self.accordion = w.Accordion()
+        self.add_button = w.Button(description="Add variant", icon="plus")
+        self.add_button.on_click(lambda _: self.add())
+        self.error = w.HTML()
+        self.axes = {path: w.Text(placeholder="comma-separated values, e.g. " + ("0.3, 0.9" if path in NUMERIC_AXES else "a, b"),
+                                  layout=w.Layout(width="28em")) for path in GRID_AXES}
+        self.grid_button = w.Button(description="Generate grid", icon="th")
+        self.grid_button.on_click(lambda _: self.generate_grid())
+        self.grid_error = w.HTML()
+        grid = w.VBox([w.HTML("Values per axis; every combination becomes a variant, on top of the first variant's "
+                              "overrides. Leave an axis empty to skip it."),
+                       *(w.HBox([w.HTML(f"<code>{p}</code>", layout=w.Layout(width="9em")), t]) for p, t in self.axes.items()),
+                       w.HBox([self.grid_button, self.grid_error])])
+        self.mode = w.Tab(children=[w.VBox([self.accordion, w.HBox([self.add_button, self.error])]), grid])
+        self.mode.set_title(0, "Variants")
+        self.mode.set_title(1, "Grid")
+        super().__init__([self.mode], **kwargs)
+        for variant in variants or [Variant("baseline")]:
+            self.add(variant.name, variant)
+
+    def set_defaults(self, defaults: Defaults) -> None:
+        self._defaults = defaults
+        for entry in self.entries:
+            entry.form.set_defaults(defaults)
+
+    def add(self, name: Optional[str] = None, variant: Optional[Variant] = None) -> None:
+        form = OverridesForm(self._defaults, value=variant.overrides if variant else None)
+        self.entries.append(_Entry(self, name or self._fresh_name("variant"), form))
+        self._layout()
+
+    def duplicate(self, index: int) -> None:
+        source = self.entries[index]
+        form = OverridesForm(self._defaults, value=source.form.value)
+        self.entries.insert(index + 1, _Entry(self, self._fresh_name(source.name.value + " copy"), form))
+        self._layout()
+
+    def remove(self, index: int) -> None:
+        entry = self.entries.pop(index)
+        entry.box.close()
+        self._layout()
+
+    def rename(self, index: int, name: str) -> None:
+        self.entries[index].name.value = name
+
+    def generate_grid(self) -> list[Variant]:
+        """Replace the variants with the grid of the axes filled in (base: the first variant's overrides)."""
+        axes: dict[str, list[Any]] = {}
+        for path, text in self.axes.items():
+            values = [v.strip() for v in text.value.split(",") if v.strip()]
+            if values:
+                try:
+                    axes[path] = [float(v) for v in values] if path in NUMERIC_AXES else values
+                except ValueError:
+                    self.grid_error.value = error_html(f"{path}: every value must be a number")
+                    return []
+        if not axes:
+            self.grid_error.value = error_html("fill in at least one axis")
+            return []
+        base = self.entries[0].form.value if self.entries else None
+        try:
+            variants = Variant.grid(base, axes)
+        except (ValidationError, ValueError) as exc:
+            self.grid_error.value = error_html(str(exc))
+            return []
+        for entry in self.entries:
+            entry.box.close()
+        self.entries = []
+        for variant in variants:
+            self.add(variant.name, variant)
+        self.grid_error.value = f"{len(variants)} variants generated"
+        self.mode.selected_index = 0
+        return variants
+
+    def _fresh_name(self, stem: str) -> str:
+        taken = {e.name.value for e in self.entries}
+        if stem not in taken:
+            return stem
+        return next(f"{stem} {i}" for i in range(2, 10_000) if f"{stem} {i}" not in taken)
+
+    def _layout(self) -> None:
+        self.accordion.children = [e.box for e in self.entries]
+        self._sync()
+
+    def _sync(self) -> None:
+        names = [e.name.value.strip() for e in self.entries]
+        problems = []
+        if not self.entries:
+            problems.append("add at least one variant")
+        if any(not n for n in names):
+            problems.append("every variant needs a name")
+        repeated = sorted({n for n in names if n and names.count(n) > 1})
+        if repeated:
+            problems.append(f"names must be unique: {', '.join(repeated)}")
+        invalid = [n for n, e in zip(names, self.entries) if not e.form.valid]
+        if invalid:
+            problems.append(f"fix the overrides of: {', '.join(invalid)}")
+        for index, (entry, name) in enumerate(zip(self.entries, names)):
+            mark = "" if entry.form.valid else " ⚠"
+            self.accordion.set_title(index, f"{name or '(unnamed)'}{mark}")
+        self.error.value = error_html("; ".join(problems))
+        self.valid = not problems
+        self.value = [] if problems else [Variant(n, e.form.value) for n, e in zip(names, self.entries)]
+
+
+__all__ = ["VariantBuilder"]
