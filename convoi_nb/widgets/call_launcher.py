@@ -41,17 +41,19 @@ class CallLauncher(w.VBox):
         self.metadata = MetadataEditor()
         self.overrides = OverridesForm(self.agents.get(self.agent.value))
         self.create_button = w.Button(description="Create call", button_style="primary", icon="phone")
-        self.status = w.HTML()
+        self.status = w.HTML()  # the outcome of the last create
+        self.problems_html = w.HTML()  # why the form cannot be sent as it stands
         self.card = CallCard(client)
         self.create_button.on_click(lambda _: self.create())
         self.agent.observe(lambda change: self.overrides.set_defaults(self.agents.get(change["new"])), names="value")
         for source, name in ((self.overrides, "valid"), (self.overrides, "value"), (self.metadata, "value"),
-                             (self.participant_name, "value"), (self, "busy")):
+                             (self.metadata, "valid"), (self.participant_name, "value"), (self, "busy")):
             source.observe(lambda _change: self._refresh_button(), names=name)
         self.last: Optional[Future] = None
         super().__init__([
             self.agent, self.participant_name, w.HTML("<b>Metadata</b>"), self.metadata,
-            w.HTML("<b>Overrides</b>"), self.overrides, w.HBox([self.create_button, self.status]), self.card,
+            w.HTML("<b>Overrides</b>"), self.overrides, self.problems_html, w.HBox([self.create_button, self.status]),
+            self.card,
         ], **kwargs)
         self._refresh_button()
 
@@ -82,10 +84,7 @@ class CallLauncher(w.VBox):
         problems = self.problems()
         self.create_button.disabled = bool(problems) or self.busy
         self.create_button.tooltip = problems or ("creating…" if self.busy else "create the call")
-        if problems:
-            self.status.value = error_html(problems)
-        elif not self.busy and self.status.value.startswith("<span style='color:#b91c1c'>"):
-            self.status.value = ""
+        self.problems_html.value = error_html(problems)
 
     def create(self) -> Future:
         """Create the call in the background (the button does this); the Future gives the `Call`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import datetime
 from html import escape
@@ -46,7 +47,7 @@ class ExperimentPanel(w.VBox):
         self.status = w.HTML()
         self.table = w.Output()
         self.summary = w.Output()
-        self.plot = w.Output()
+        self.plot = w.Image(format="png", layout=w.Layout(display="none", max_width="100%"))
         self.results: Optional[ExperimentResults] = None
         self._thread: Optional[threading.Thread] = None
         self.run_button.on_click(lambda _: self.start(resume=False))
@@ -141,4 +142,7 @@ class ExperimentPanel(w.VBox):
         if len(summary) > 1:
             tables.append(self.results.compare().round(4))
         self._replace(self.summary, *tables)
-        self._replace(self.plot, self.results.plot())
+        buffer = io.BytesIO()
+        self.results.plot().savefig(buffer, format="png", dpi=80)  # a PNG renders in any front end, from any thread
+        self.plot.value = buffer.getvalue()
+        self.plot.layout.display = None

@@ -157,10 +157,12 @@ class OverridesForm(w.VBox):
     def _row_for(self, loc: str) -> str:
         """The row that shows an error at `loc` (`knowledge_base_ids[0]` → `knowledge_base_ids`)."""
         base = loc.split("[", 1)[0]
-        if base in self.rows:
-            return base
-        section = base.split(".", 1)[0]
-        return f"{section}.extra" if f"{section}.extra" in self.rows else base
+        section, _, key = base.partition(".")
+        extra = f"{section}.extra"
+        if extra in self.rows and (base not in self.rows or (
+                self.rows[base].get() is None and key in self.rows[extra].get())):
+            return extra  # the value came from the free JSON box
+        return base
 
 
 __all__ = ["KNOWLEDGE_BASE_ID_PATTERN", "OverridesForm"]

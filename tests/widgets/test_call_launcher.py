@@ -1,0 +1,141 @@
+"""CallLauncher and CallCard driven headlessly against the sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from convoi_nb import ConvoiClient
+from convoi_nb.sandbox import FaultConfig, Sandbox
+from convoi_nb.widgets import CallCard, CallLauncher, MetadataEditor
+
+from .conftest import front_end_state, last_request
+
+
+def test_button_creates_exactly_the_request_shown(client: ConvoiClient, sandbox: Sandbox) -> None:
+    launcher = CallLauncher(client)
+    agents = list(launcher.agents)
+    launcher.agent.value = agents[1]
+    launcher.participant_name.value = "Ada"
+    launcher.metadata.add_row("source", "widget-test")
+    launcher.metadata.add_row("attempt", "3")
+    launcher.overrides.rows["llm.model"].control.value = "gpt-4o-mini"
+    launcher.overrides.rows["tts.speed"].set(1.2)
+    assert not launcher.create_button.disabled
+    launcher.create_button.click()
+    call = launcher.last.result(timeout=10)
+    assert last_request(sandbox, call.id) == {
+        "type": "web", "agent_id": agents[1], "participant_name": "Ada",
+        "agent_overrides": {"llm": {"model": "gpt-4o-mini"}, "tts": {"speed": 1.2}},
+        "metadata": {"source": "widget-test", "attempt": 3},
+    }
+    final = launcher.card.wait(timeout=10)
+    assert final.is_terminal and not launcher.card.polling  # the poller stopped by itself
+    assert launcher.card.status == final.status and launcher.card.duration_seconds == final.duration_seconds
+    if final.status == "ended":
+        assert launcher.card.cost_amount > 0 and f"{final.cost.amount:.4f}" in launcher.card.details.value
+    assert [c.id for c in launcher.calls] == [call.id]
+    assert launcher.frame(refresh=True)["status"].tolist() == [final.status]
+    launcher.close()
+
+
+def test_invalid_input_disables_the_button_and_names_the_field(client: ConvoiClient, sandbox: Sandbox) -> None:
+    launcher = CallLauncher(client)
+    before = sandbox.service.store.count()
+    launcher.overrides.rows["knowledge_base_ids"].control.value = ["kb_nope"]
+    assert launcher.create_button.disabled and "knowledge_base_ids" in launcher.create_button.tooltip
+    assert "knowledge_base_ids" in launcher.problems_html.value
+    launcher.overrides.rows["knowledge_base_ids"].clear()
+    launcher.participant_name.value = "x" * 200
+    assert launcher.create_button.disabled and "participant_name" in launcher.problems_html.value
+    launcher.participant_name.value = ""
+    launcher.metadata.add_row("", "orphan value")
+    assert launcher.create_button.disabled and "metadata" in launcher.problems_html.value
+    with pytest.raises(Exception, match="metadata"):
+        launcher.create().result()
+    assert sandbox.service.store.count() == before
+    launcher.close()
+
+
+def test_api_errors_are_shown_as_readable_messages(fresh_sandbox: Sandbox) -> None:
+    from convoi_nb import RetryPolicy
+
+    with ConvoiClient(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url, retry=RetryPolicy(max_retries=0)) as client:
+        launcher = CallLauncher(client)
+        fresh_sandbox.set_faults(FaultConfig(error_rate=1.0))
+        assert launcher.create().result(timeout=10) is None
+        assert "simulated server error" in launcher.status.value and "request id req_" in launcher.status.value
+        assert "Traceback" not in launcher.status.value and not launcher.create_button.disabled
+        launcher.close()
+
+
+def test_button_is_disabled_while_in_flight(fresh_sandbox: Sandbox) -> None:
+    with ConvoiClient(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url) as client:
+        launcher = CallLauncher(client)
+        fresh_sandbox.set_faults(FaultConfig(latency=0.5))
+        future = launcher.create()
+        time.sleep(0.1)
+        assert launcher.busy and launcher.create_button.disabled
+        assert launcher.create().exception() is not None  # a second press while busy does nothing
+        future.result(timeout=10)
+        assert not launcher.busy and not launcher.create_button.disabled
+        assert fresh_sandbox.service.store.count() == 1
+        launcher.close()
+
+
+def test_secrets_never_reach_the_front_end_unless_revealed(client: ConvoiClient, sandbox: Sandbox) -> None:
+    launcher = CallLauncher(client)
+    call = launcher.create().result(timeout=10)
+    launcher.card.show_code.value = True
+    state = front_end_state()
+    assert sandbox.api_key not in state and call.livekit.token not in state
+    assert "$CONVOI_API_KEY" in launcher.card.code.value and "create_web_call(" in launcher.card.code.value
+    launcher.card.reveal.value = True  # the user asks to see (and copy) the token
+    assert call.livekit.token in front_end_state() and launcher.card.token_field.value == call.livekit.token
+    launcher.card.reveal.value = False
+    assert call.livekit.token not in front_end_state()
+    launcher.close()
+
+
+def test_card_poller_stops_on_close() -> None:
+    from convoi_nb.sandbox import SandboxSettings
+
+    with Sandbox(SandboxSettings(time_scale=0.01)) as slow, ConvoiClient(api_key=slow.api_key, base_url=slow.url) as client:
+        call = client.create_web_call(list(CallLauncher(client).agents)[0])
+        card = CallCard(client, call, poll_interval=0.05)
+        assert card.polling
+        threads = [t for t in threading.enumerate() if t.name == f"convoi-card-{call.id}"]
+        card.close()
+        assert not card.polling and all(not t.is_alive() for t in threads)
+
+
+def test_metadata_editor_parses_values_and_flags_duplicates() -> None:
+    editor = MetadataEditor({"source": "web"})
+    editor.add_row("n", "42")
+    editor.add_row("vip", "true")
+    editor.add_row("note", "null")
+    editor.add_row("quoted", '"42"')
+    editor.add_row("list", "[1, 2]")
+    assert editor.value == {"source": "web", "n": 42, "vip": True, "note": None, "quoted": "42", "list": "[1, 2]"}
+    editor.add_row("n", "again")
+    assert not editor.valid and "appears twice" in editor.error.value
+    editor._remove(editor._rows[-1])
+    assert editor.valid
+
+
+def test_code_snippets_match_the_request(client: ConvoiClient) -> None:
+    from convoi_nb.snippets import curl_snippet, python_snippet
+
+    body: dict[str, Any] = {"type": "web", "agent_id": "agt_x", "agent_overrides": {"llm": {"temperature": 0.5}},
+                            "metadata": {"a": True}}
+    code = python_snippet(body)
+    namespace: dict[str, Any] = {}
+    exec(code.split("call = ", 1)[1].replace("client.create_web_call", "dict", 1).replace("'agt_x',", "agent_id='agt_x',"),
+         namespace)  # the arguments are valid Python literals
+    assert "'temperature': 0.5" in code and "{'a': True}" in code
+    curl = curl_snippet(body, "http://127.0.0.1:1")
+    assert '"http://127.0.0.1:1/api/v1/public/calls"' in curl and "$CONVOI_API_KEY" in curl
+    assert '{"type":"web","agent_id":"agt_x"' in curl
