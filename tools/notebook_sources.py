@@ -60,4 +60,45 @@ again = client.create_web_call(agent.id, metadata={"order": "A-1"}, idempotency_
 print(first.id == again.id, "replayed:", again.request_info.replayed)"""),
 ]
 
-NOTEBOOKS = {"01_quickstart.ipynb": QUICKSTART}
+WIDGETS = [
+    ("md", """# The widget tour
+
+Everything the API offers, without typing JSON. Runs on the embedded sandbox unless `CONVOI_API_KEY` and
+`CONVOI_BASE_URL` are set. Tokens are masked; the API key never reaches the page."""),
+    ("code", """import convoi_nb
+from convoi_nb.models import AgentOverrides
+from convoi_nb.widgets import CallLauncher, ExperimentPanel, OverridesForm, VariantBuilder
+
+client = convoi_nb.connect()
+agents = client.list_agents()"""),
+    ("md", """## OverridesForm
+Each field shows the agent's default as a placeholder and is sent only when set (↺ returns it to "inherit",
+sliders are sent only when ticked). The preview shows exactly the `agent_overrides` that will be sent; invalid
+input is flagged next to its field."""),
+    ("code", """form = OverridesForm(agents[0])
+form"""),
+    ("md", "`.value` is an `AgentOverrides`; setting it fills the form:"),
+    ("code", """form.value = AgentOverrides(llm={"model": "gpt-4o", "temperature": 0.3}, tts={"speed": 1.15})
+form.value.to_body()"""),
+    ("md", """## CallLauncher
+Pick an agent, add metadata and overrides, press **Create call**. The card refreshes status, duration and cost
+while the call runs; *Show code* gives the same request as Python and curl."""),
+    ("code", """launcher = CallLauncher(client)
+launcher"""),
+    ("md", "Every call created from the launcher is collected:"),
+    ("code", """launcher.frame()"""),
+    ("md", """## VariantBuilder
+Named variants, one form each; the *Grid* tab generates every combination of the values you list per axis."""),
+    ("code", """builder = VariantBuilder(agents[0])
+builder.add("gpt-4o")
+builder.entries[1].form.value = AgentOverrides(llm={"model": "gpt-4o"})
+builder"""),
+    ("code", """[(variant.name, variant.body) for variant in builder.value]"""),
+    ("md", """## ExperimentPanel
+Variants × replicates with a progress bar, a live table, then the summary with confidence intervals and plots.
+*Resume* continues an interrupted experiment without duplicating calls."""),
+    ("code", """panel = ExperimentPanel(client)
+panel"""),
+]
+
+NOTEBOOKS = {"01_quickstart.ipynb": QUICKSTART, "04_widgets.ipynb": WIDGETS}

@@ -54,7 +54,7 @@ class OverridesForm(w.VBox):
             "knowledge_base_ids": TagsRow("knowledge bases", w.TagsInput(allow_duplicates=False)),
         }
         self.preview = w.HTML()
-        self.reset_all = w.Button(description="Reset all to agent defaults", icon="undo")
+        self.reset_all = w.Button(description="Reset all to agent defaults", icon="undo", layout=w.Layout(width="auto"))
         self.reset_all.on_click(lambda _: self.reset())
         self._filling = False
         super().__init__(
