@@ -36,8 +36,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture()
 def browser() -> Iterator[object]:
+    # Function scope: Playwright's sync API keeps an event loop running on the main thread while it lives,
+    # which would break every later test that runs its own loop.
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
