@@ -21,9 +21,11 @@ def embedded_sandbox(**settings: Any) -> Any:
     global _sandbox
     with _lock:
         if _sandbox is None:
-            from .sandbox import Sandbox, SandboxSettings, default_db_path
+            from .sandbox.settings import SandboxSettings, default_db_path, default_seed
+            from .sandbox.server import Sandbox
 
             settings.setdefault("db_path", default_db_path())
+            settings.setdefault("seed", default_seed())
             _sandbox = Sandbox(SandboxSettings(**settings)).start()
             # One line, once per process: nobody should mistake simulated figures for real ones.
             print(f"convoi_nb: no CONVOI_API_KEY/CONVOI_BASE_URL set; using the embedded sandbox at "

@@ -3,7 +3,8 @@
 Knows nothing of widgets; widgets show what it produces.
 """
 
-from .experiment import Experiment, ExperimentError
+from .errors import ExperimentError
+from .experiment import Experiment
 from .results import ExperimentResults
 from .stats import bootstrap_ci, bootstrap_diff_ci
 from .store import ResultsStore

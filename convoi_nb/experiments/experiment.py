@@ -13,7 +13,8 @@ from tqdm.auto import tqdm
 from .._client import AsyncConvoiClient, ConvoiClient
 from .._logging import get_logger
 from .._sync_bridge import run_sync
-from ..errors import APIError, ConvoiError, IdempotencyConflictError
+from ..errors import APIError, IdempotencyConflictError
+from .errors import ExperimentError
 from .results import ExperimentResults
 from .store import ResultsStore
 from .variants import Variant
@@ -24,10 +25,6 @@ DEFAULT_STORE = "convoi_experiments.sqlite3"
 _KEY_NAMESPACE = uuid.UUID("7c4f3a52-9a51-4d43-8a8e-9f6f2b1c0e11")
 AnyClient = Union[ConvoiClient, AsyncConvoiClient]
 Progress = Optional[Callable[[int, int], None]]  # (done, total), e.g. for a widget's progress bar
-
-
-class ExperimentError(ConvoiError):
-    """The experiment cannot run as defined (for example a variant changed under an old name)."""
 
 
 class Experiment:

@@ -12,8 +12,10 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .._sync_bridge import run_sync
+from ..errors import NotFoundError
 from ..frames import calls_to_frame, scalar_column
 from ..models import TERMINAL_STATUSES
+from .errors import ExperimentError
 from .stats import bootstrap_ci, bootstrap_diff_ci
 from .store import ResultsStore
 from .variants import flatten
@@ -63,7 +65,13 @@ class ExperimentResults:
 
             async def fetch(call_id: str) -> dict[str, Any]:
                 async with gate:
-                    return (await api.get_call(call_id)).model_dump(mode="json")
+                    try:
+                        return (await api.get_call(call_id)).model_dump(mode="json")
+                    except NotFoundError:
+                        raise ExperimentError(
+                            f"call {call_id} of experiment {name!r} is in the results store "
+                            f"({self._store.path}) but not on {api.base_url}: the store belongs to another server "
+                            "or sandbox database; use another store file or experiment name") from None
 
             while True:
                 pending = [c["id"] for c in calls if c["status"] not in targets]

@@ -5,6 +5,7 @@ Imports the shared models only; never the client or widgets.
 
 from .accounts import DEFAULT_API_KEY, OTHER_API_KEY
 from .app import create_app
+from .clock import ManualClock
 from .faults import FaultConfig
 from .livekit import LiveKitSettings
 from .rate_card import rate_for
@@ -16,6 +17,7 @@ __all__ = [
     "OTHER_API_KEY",
     "FaultConfig",
     "LiveKitSettings",
+    "ManualClock",
     "Sandbox",
     "SandboxSettings",
     "create_app",

@@ -18,12 +18,22 @@ MAX_BODY_BYTES = 64 * 1024
 
 
 DB_ENV = "CONVOI_SANDBOX_DB"
+SEED_ENV = "CONVOI_SANDBOX_SEED"
 
 
 def default_db_path() -> Union[str, Path]:
     """`CONVOI_SANDBOX_DB` if set (a path or `:memory:`), else the per-user data directory,
     so calls survive a kernel restart."""
     return os.environ.get(DB_ENV) or Path(platformdirs.user_data_dir("convoi_nb")) / "sandbox.sqlite3"
+
+
+def default_seed() -> int:
+    """`CONVOI_SANDBOX_SEED` if set, else 0: the seed every simulated call's story derives from."""
+    value = os.environ.get(SEED_ENV, "0")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{SEED_ENV} must be an integer, got {value!r}") from None
 
 
 @dataclass

@@ -204,3 +204,12 @@ def test_killed_run_resumes_without_duplicates(fresh_sandbox: Sandbox, tmp_path:
     on_server = server_calls(fresh_sandbox, client, "killed")
     assert len(on_server) == 24 and on_server["id"].is_unique
     assert set(on_server["id"]) == set(frame["id"])
+
+
+def test_a_store_from_another_server_is_explained(reliable: Sandbox, tmp_path: Path) -> None:
+    store = tmp_path / "r.sqlite3"
+    Experiment("e11", AGENT, VARIANTS[:1], 1, store=store).run(client_for(reliable), progress=False)
+    with Sandbox() as other:
+        results = Experiment("e11", AGENT, VARIANTS[:1], 1, store=store).run(client_for(other), progress=False)
+        with pytest.raises(ExperimentError, match="belongs to another server"):
+            results.wait(timeout=10, progress=False)

@@ -1,0 +1,25 @@
+"""A clock you move by hand: backfill weeks of call history in a sandbox, or step through a call in tests."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Optional
+
+
+class ManualClock:
+    """Epoch seconds that change only when told; pass as `SandboxSettings(clock=...)`."""
+
+    def __init__(self, start: Optional[datetime] = None) -> None:
+        self.now = start.timestamp() if start is not None else time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        self.now += seconds
+
+    def set(self, when: datetime) -> None:
+        self.advance(when.timestamp() - self.now)
