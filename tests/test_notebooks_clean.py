@@ -21,11 +21,11 @@ def test_notebook_has_no_outputs(path: Path) -> None:
 
 
 def test_notebooks_match_their_sources() -> None:
-    sys.path.insert(0, str(ROOT / "tools"))
+    sys.path.insert(0, str(ROOT / "notebooks"))
     from notebook_sources import NOTEBOOKS as SOURCES
 
     assert sorted(SOURCES) == [p.name for p in NOTEBOOKS]
     for name, cells in SOURCES.items():
         committed = json.loads((ROOT / "notebooks" / name).read_text())["cells"]
         assert ["".join(c["source"]) for c in committed] == [src for _, src in cells], (
-            f"{name} is stale: run python tools/build_notebooks.py")
+            f"{name} is stale: run python notebooks/build_notebooks.py")

@@ -10,7 +10,7 @@ from .faults import FaultConfig
 from .livekit import LiveKitSettings
 from .rate_card import rate_for
 from .server import Sandbox
-from .settings import SandboxSettings, default_db_path
+from .settings import SandboxSettings, default_db_path, default_seed
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -22,5 +22,6 @@ __all__ = [
     "SandboxSettings",
     "create_app",
     "default_db_path",
+    "default_seed",
     "rate_for",
 ]

@@ -1,6 +1,7 @@
 """Write the bundled notebooks from the cell sources below (outputs stripped, so they stay reviewable).
 
-Run `python tools/build_notebooks.py` after editing; tests/test_notebooks_clean.py checks the result.
+Run `python notebooks/build_notebooks.py` after editing `notebook_sources.py`; tests/test_notebooks_clean.py
+checks that the committed notebooks match and carry no outputs.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
 from notebook_sources import NOTEBOOKS  # noqa: E402
 
@@ -25,7 +26,7 @@ def build(name: str, cells: list[tuple[str, str]]) -> None:
             "language_info": {"name": "python"},
         },
     )
-    nbformat.write(notebook, ROOT / "notebooks" / name)
+    nbformat.write(notebook, HERE / name)
 
 
 if __name__ == "__main__":
