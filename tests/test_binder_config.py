@@ -1,0 +1,73 @@
+"""binder/ agrees with pyproject.toml, and its install steps work in a fresh virtual environment."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+ROOT = Path(__file__).resolve().parent.parent
+BINDER = ROOT / "binder"
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def requirement_lines() -> list[str]:
+    lines = (BINDER / "requirements.txt").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_requirements_install_the_package_with_the_notebook_extra() -> None:
+    assert requirement_lines() == [".[notebook]"]
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert any(dep.startswith("jupyterlab") for dep in extras["notebook"])
+    assert "convoi_nb[notebook]" in extras["test"]  # tests run the same notebook stack Binder gets
+
+
+def test_dependencies_include_the_widget_stack() -> None:
+    names = {re.split(r"[<>=!~; \[]", dep, maxsplit=1)[0].lower() for dep in PYPROJECT["project"]["dependencies"]}
+    assert {"ipywidgets", "httpx", "pydantic", "pandas", "livekit-api"} <= names
+
+
+def test_post_build_fails_fast_and_runtime_fits() -> None:
+    post_build = (BINDER / "postBuild").read_text().splitlines()
+    assert post_build[0].startswith("#!") and post_build[1] == "set -e"
+    assert (BINDER / "postBuild").stat().st_mode & 0o111
+    version = (BINDER / "runtime.txt").read_text().strip()
+    major, minor = map(int, version.removeprefix("python-").split("."))
+    floor = tuple(map(int, PYPROJECT["project"]["requires-python"].removeprefix(">=").split(".")))
+    assert (major, minor) >= floor
+
+
+def test_readme_links_binder_to_the_quickstart() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "mybinder.org/badge_logo.svg" in readme
+    assert "urlpath=lab/tree/notebooks/01_quickstart.ipynb" in readme
+
+
+@pytest.mark.slow
+def test_binder_install_steps_work_in_a_fresh_venv(tmp_path: Path) -> None:
+    """What repo2docker does with binder/requirements.txt, minus the image: a clean venv, pip from the root."""
+    env_dir = tmp_path / "binder-venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-3000:]
+    probe = subprocess.run([str(python), "-c", (
+        "import importlib.metadata as m, convoi_nb, ipywidgets;"
+        "print(convoi_nb.__version__, ipywidgets.__version__, m.version('jupyterlab'), m.version('jupyterlab_widgets'))")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    package, widgets, lab, lab_widgets = probe.stdout.split()
+    assert package == __import__("convoi_nb").__version__
+    assert widgets.startswith("8.") and lab.startswith("4.") and lab_widgets.startswith("3.")
+    assert sys.version_info >= (3, 10)

@@ -1,0 +1,36 @@
+"""The README's examples run as written (on the embedded sandbox)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def python_block(after_heading: str) -> str:
+    section = README.split(after_heading, 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_twenty_line_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    from convoi_nb import _connect
+
+    monkeypatch.chdir(tmp_path)  # the experiment's results store lands here
+    monkeypatch.delenv("CONVOI_API_KEY", raising=False)
+    monkeypatch.delenv("CONVOI_BASE_URL", raising=False)
+    monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
+    monkeypatch.setattr(_connect, "_sandbox", None)
+    code = python_block("## In twenty lines")
+    assert len(code.strip().splitlines()) <= 20
+    namespace: dict = {}
+    try:
+        exec(compile(code, "README.md", "exec"), namespace)
+    finally:
+        if _connect._sandbox is not None:
+            _connect._sandbox.stop()
+    out = capsys.readouterr().out
+    assert "(masked)" in out and "cost_per_minute" in out
+    assert len(namespace["frame"]) == 1 and namespace["results"].summary()["ended"].sum() >= 15
