@@ -34,3 +34,13 @@ def test_twenty_line_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     out = capsys.readouterr().out
     assert "(masked)" in out and "cost_per_minute" in out
     assert len(namespace["frame"]) == 1 and namespace["results"].summary()["ended"].sum() >= 15
+
+
+def test_readme_keeps_the_sections_users_look_for() -> None:
+    headings = re.findall(r"^## (.+)$", README, re.M)
+    for wanted in ("Two commands", "In twenty lines", "Notebooks", "DataFrames for cost review",
+                   "Experiments: compare override variants", "Widgets", "Benchmarks", "Configuration",
+                   "The API it speaks", "Errors", "Retries and idempotency", "Secrets", "The embedded sandbox",
+                   "Binder", "Development"):
+        assert wanted in headings, wanted
+    assert "bash .ci/run" in README and "jupyter lab notebooks/01_quickstart.ipynb" in README
