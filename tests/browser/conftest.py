@@ -49,11 +49,39 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+
+
+def _failed(request: pytest.FixtureRequest) -> bool:
+    return request.node.stash.get(FAILED, False)
+
+
 @pytest.fixture()
-def page(browser: object) -> Iterator[object]:
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-    yield context.new_page()
+    opened = context.new_page()
+    yield opened
+    if _failed(request):  # what the browser showed, for whoever reads the CI log
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / f"{request.node.name}-failure.png"
+        opened.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot of the failure: {shot}")
     context.close()
+
+
+def _stop(process: subprocess.Popen, log: Path, request: pytest.FixtureRequest) -> None:
+    process.terminate()
+    process.wait(timeout=20)
+    if _failed(request):
+        print(f"--- last lines of {log.name} ---\n{log.read_text(errors='replace')[-4000:]}")
 
 
 def _isolated_env(tmp: Path) -> dict[str, str]:
@@ -62,6 +90,11 @@ def _isolated_env(tmp: Path) -> dict[str, str]:
     (config / "labconfig").mkdir(parents=True)
     (config / "labconfig" / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+    # Every cell attached to the DOM: the default ("contentVisibility") leaves offscreen cells without a layout box,
+    # so a widget scrolled away by "Run All" would never count as visible.
+    tracker = tmp / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     return {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
             "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"), "CONVOI_SANDBOX_DB": ":memory:",
             "CONVOI_API_KEY": "", "CONVOI_BASE_URL": ""}
@@ -93,7 +126,7 @@ def notebook_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def jupyterlab(notebook_dir: Path, tmp_path: Path) -> Iterator[str]:
+def jupyterlab(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     _require_chromium()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -103,17 +136,15 @@ def jupyterlab(notebook_dir: Path, tmp_path: Path) -> Iterator[str]:
                       f"--ServerApp.root_dir={notebook_dir}"], f"{url}/api/status", _isolated_env(tmp_path),
                      tmp_path / "jupyterlab.log")
     yield url
-    process.terminate()
-    process.wait(timeout=20)
+    _stop(process, tmp_path / "jupyterlab.log", request)
 
 
 @pytest.fixture()
-def voila(notebook_dir: Path, tmp_path: Path) -> Iterator[str]:
+def voila(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     _require_chromium()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = _serve([sys.executable, "-m", "voila", str(notebook_dir / "04_widgets.ipynb"), "--no-browser",
                       f"--port={port}", "--Voila.ip=127.0.0.1"], url, _isolated_env(tmp_path), tmp_path / "voila.log")
     yield url
-    process.terminate()
-    process.wait(timeout=20)
+    _stop(process, tmp_path / "voila.log", request)
