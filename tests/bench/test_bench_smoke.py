@@ -14,7 +14,8 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 @pytest.mark.parametrize(("script", "expected"), [
     ("frames.py", r"10,000 calls: calls_to_frame [\d.]+ s, json_normalize \+ dtype fixes [\d.]+ s; ratio [\d.]+"),
-    ("client_overhead.py", r"ConvoiClient [\d.]+ ms/create, bare httpx [\d.]+ ms/create .*ratio [\d.]+"),
+    ("client_overhead.py", r"ConvoiClient [\d.]+ ms/create, bare httpx [\d.]+ ms/create .*ratio [\d.]+.*\n"
+                           r"where a ConvoiClient create goes .*HTTP round trip \d+.*client work \d+ µs"),
     ("sweep.py", r"latency 50 ms: 128/128 calls at concurrency 32 .*ratio [\d.]+; .*speedup [\d.]+×.*limit: "),
 ])
 def test_bench_script_runs(script: str, expected: str) -> None:
