@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_serializer
 
+from .json_values import JsonSetting
+
 
 class RequestModel(BaseModel):
     """A request body: strict types, unknown keys rejected, unset fields never sent as null."""
@@ -26,6 +28,7 @@ class SettingsModel(RequestModel):
     """llm/tts/stt settings: the documented keys are typed, any other setting is allowed."""
 
     model_config = ConfigDict(extra="allow", strict=True, validate_assignment=True)
+    __pydantic_extra__: dict[str, JsonSetting]  # checked, so a NaN or a set never turns into something else
 
 
 class ResponseModel(BaseModel):
