@@ -103,17 +103,15 @@ class ClientCore:
         if participant_name is not None:
             fields["participant_name"] = participant_name
         if agent_overrides is not None:
-            fields["agent_overrides"] = (
-                agent_overrides.model_dump(mode="json") if isinstance(agent_overrides, AgentOverrides)
-                else agent_overrides
-            )
+            fields["agent_overrides"] = agent_overrides  # an AgentOverrides is already valid: taken as is
         if metadata is not None:
             fields["metadata"] = dict(metadata) if isinstance(metadata, Mapping) else metadata
         try:
-            body = WebCallRequest.model_validate(fields).to_body()
+            request = WebCallRequest.model_validate(fields)
         except pydantic.ValidationError as exc:
             raise ValidationError("web call request", field_errors(exc.errors(), WebCallRequest)) from None
-        spec = self._spec("POST", "/calls", json=body)
+        spec = self._spec("POST", "/calls", content=request.model_dump_json().encode())
+        spec.headers["Content-Type"] = "application/json"
         spec.headers["Idempotency-Key"] = normalize_idempotency_key(idempotency_key)
         return spec
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from .json_values import JsonSetting
+
+
+def _is_none(value: Any) -> bool:
+    return value is None
 
 
 class RequestModel(BaseModel):
@@ -15,13 +19,17 @@ class RequestModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
 
-    @model_serializer(mode="wrap")
-    def _drop_unset(self, handler: Any) -> dict[str, Any]:
-        # Only declared fields left at None are dropped; None inside metadata or
-        # inside extra llm/tts/stt keys is the user's explicit value and is kept.
-        data = handler(self)
-        fields = type(self).model_fields
-        return {k: v for k, v in data.items() if not (v is None and k in fields)}
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        # Declared optional fields left at None are left out of the body. Only declared ones: None inside
+        # metadata or an extra llm/tts/stt key is the user's explicit value and is kept. A field-level
+        # `exclude_if` runs inside pydantic-core, several times faster than a Python wrap serializer.
+        super().__pydantic_init_subclass__(**kwargs)
+        optional = [field for field in cls.model_fields.values() if field.default is None and field.exclude_if is None]
+        for field in optional:
+            field.exclude_if = _is_none
+        if optional:
+            cls.model_rebuild(force=True)
 
 
 class SettingsModel(RequestModel):
