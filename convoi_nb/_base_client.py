@@ -76,8 +76,12 @@ class ClientCore:
         self.config = config
         self._retry_kwargs = config.retry.tenacity_kwargs()  # stop/retry/wait objects are stateless
 
-    def _spec(self, method: str, path: str, **kwargs: Any) -> RequestSpec:
-        return RequestSpec(method, f"{self.config.base_url}{API_PREFIX}{path}", headers=self.config.headers(), **kwargs)
+    def _spec(self, method: str, path: str, *, body: Optional[pydantic.BaseModel] = None, **kwargs: Any) -> RequestSpec:
+        spec = RequestSpec(method, f"{self.config.base_url}{API_PREFIX}{path}", headers=self.config.headers(), **kwargs)
+        if body is not None:  # the body and its content type are set together, in this one place
+            spec.content = body.model_dump_json().encode()
+            spec.headers["Content-Type"] = "application/json"
+        return spec
 
     def retrying_kwargs(self, spec: RequestSpec) -> dict[str, Any]:
         def before_sleep(state: tenacity.RetryCallState) -> None:
@@ -110,8 +114,7 @@ class ClientCore:
             request = WebCallRequest.model_validate(fields)
         except pydantic.ValidationError as exc:
             raise ValidationError("web call request", field_errors(exc.errors(), WebCallRequest)) from None
-        spec = self._spec("POST", "/calls", content=request.model_dump_json().encode())
-        spec.headers["Content-Type"] = "application/json"
+        spec = self._spec("POST", "/calls", body=request)
         spec.headers["Idempotency-Key"] = normalize_idempotency_key(idempotency_key)
         return spec
 
