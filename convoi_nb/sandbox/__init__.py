@@ -11,6 +11,7 @@ from .livekit import LiveKitSettings
 from .rate_card import rate_for
 from .server import Sandbox
 from .settings import SandboxSettings, default_db_path, default_seed
+from .traffic import RequestRecord, TrafficLog
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -18,8 +19,10 @@ __all__ = [
     "FaultConfig",
     "LiveKitSettings",
     "ManualClock",
+    "RequestRecord",
     "Sandbox",
     "SandboxSettings",
+    "TrafficLog",
     "create_app",
     "default_db_path",
     "default_seed",

@@ -20,6 +20,7 @@ from .faults import FaultInjector
 from .middleware import RequestContext, request_id_of, send_error
 from .service import CallService
 from .settings import SandboxSettings
+from .traffic import RecordTraffic, TrafficLog
 
 PREFIX = "/api/v1/public"
 _METADATA_PARAM = re.compile(r"^metadata\[(.+)\]$")
@@ -47,7 +48,10 @@ def _aware(value: Optional[datetime]) -> Optional[datetime]:
 
 
 def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
-    """A fresh sandbox app; `app.state.service` holds its store and settings."""
+    """A fresh sandbox app; `app.state.service` holds its store and settings.
+
+    `app.state.traffic` is its request log (a `TrafficLog`).
+    """
     settings = settings or SandboxSettings()
     service = CallService(settings)
     app = FastAPI(
@@ -56,6 +60,7 @@ def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
         description="A local implementation of the Convoi public calls API. Calls, durations and costs are simulated.",
     )
     app.state.service = service
+    app.state.traffic = TrafficLog()
 
     @app.exception_handler(SandboxError)
     async def _sandbox_error(request: Request, exc: SandboxError) -> JSONResponse:
@@ -130,4 +135,6 @@ def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
 
     app.add_middleware(FaultInjector, config=lambda: settings.faults, reject=send_error)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    # Outermost, so it sees every request as the client sent it, rejected or not.
+    app.add_middleware(RecordTraffic, log=app.state.traffic)
     return app

@@ -13,6 +13,7 @@ from .accounts import DEFAULT_API_KEY
 from .app import create_app
 from .faults import FaultConfig
 from .settings import SandboxSettings
+from .traffic import TrafficLog
 
 
 class Sandbox:
@@ -46,6 +47,11 @@ class Sandbox:
     @property
     def service(self) -> Any:
         return self.app.state.service
+
+    @property
+    def traffic(self) -> TrafficLog:
+        """Every API request that reached this server (method, path, status, idempotency key, timing)."""
+        return self.app.state.traffic
 
     def set_faults(self, faults: FaultConfig) -> None:
         """Change fault injection on the running server."""

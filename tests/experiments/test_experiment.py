@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import pandas as pd
 import pytest
 
-from convoi_nb import ConvoiClient, RetryPolicy
+from convoi_nb import ConvoiClient, RetryPolicy, ValidationError
 from convoi_nb.experiments import Experiment, ExperimentError, ResultsStore, Variant
-from convoi_nb.sandbox import FaultConfig, Sandbox, SandboxSettings
+from convoi_nb.sandbox import FaultConfig, ManualClock, Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
 
 AGENT = DEFAULT_ACCOUNT.agents[0].id  # gpt-4o-mini by default
+CALLS = "/api/v1/public/calls"
 VARIANTS = [
     Variant("baseline"),
     Variant("gpt-4o", {"llm": {"model": "gpt-4o"}}),
@@ -40,6 +39,11 @@ def client_for(sandbox: Sandbox, **options: Any) -> ConvoiClient:
 
 def server_calls(sandbox: Sandbox, client: ConvoiClient, experiment: str) -> pd.DataFrame:
     return client.calls_frame(metadata={"experiment": experiment})
+
+
+def creates_sent(sandbox: Sandbox) -> list[str]:
+    """The idempotency keys of every create that reached the server since its traffic log was reset."""
+    return [r.idempotency_key or "" for r in sandbox.traffic.records if r.method == "POST" and r.path == CALLS]
 
 
 def test_three_variants_by_five_replicates(reliable: Sandbox, tmp_path: Path) -> None:
@@ -72,7 +76,9 @@ def test_rerun_returns_the_same_calls(reliable: Sandbox, tmp_path: Path) -> None
     client = client_for(reliable)
     experiment = Experiment("e2", AGENT, VARIANTS, replicates=2, store=tmp_path / "a.sqlite3")
     first = set(experiment.run(client, progress=False).frame()["id"])
+    reliable.traffic.reset()
     again = set(experiment.run(client, progress=False).frame()["id"])  # nothing left to do
+    assert creates_sent(reliable) == []  # finished cells are skipped, not re-sent for the server to replay
     # A lost store: deterministic keys make the server replay the originals instead of duplicating.
     other_store = Experiment("e2", AGENT, VARIANTS, replicates=2, store=tmp_path / "b.sqlite3")
     replayed = set(other_store.run(client, progress=False).frame()["id"])
@@ -84,8 +90,11 @@ def test_more_replicates_later_only_adds_the_missing_ones(reliable: Sandbox, tmp
     client = client_for(reliable)
     store = tmp_path / "r.sqlite3"
     Experiment("e3", AGENT, VARIANTS[:1], replicates=2, store=store).run(client, progress=False)
-    results = Experiment("e3", AGENT, VARIANTS[:1], replicates=4, store=store).run(client, progress=False)
+    reliable.traffic.reset()
+    more = Experiment("e3", AGENT, VARIANTS[:1], replicates=4, store=store)
+    results = more.run(client, progress=False)
     assert results.frame()["replicate"].tolist() == [0, 1, 2, 3]
+    assert sorted(creates_sent(reliable)) == sorted(more.idempotency_key(VARIANTS[0], r) for r in (2, 3))
     assert len(server_calls(reliable, client, "e3")) == 4
 
 
@@ -109,9 +118,10 @@ def test_invalid_definitions_fail_before_sending(reliable: Sandbox, tmp_path: Pa
     with pytest.raises(ExperimentError, match="replicates"):
         Experiment("e5", AGENT, [Variant("a")], 0)
     too_much = {f"k{i}": i for i in range(49)}  # plus experiment/variant/replicate tags > 50 keys
-    with pytest.raises(Exception, match="at most 50 keys"):
+    with pytest.raises(ValidationError, match="at most 50 keys"):
         Experiment("e5", AGENT, [Variant("a")], 1, metadata=too_much, store=tmp_path / "r.sqlite3").run(client, progress=False)
     assert reliable.service.store.count() == 0
+    assert creates_sent(reliable) == []
 
 
 def test_run_works_inside_a_running_event_loop(reliable: Sandbox, tmp_path: Path) -> None:
@@ -151,6 +161,52 @@ def test_failed_and_expired_calls_are_excluded_from_stats_but_counted(tmp_path: 
     assert pd.isna(row["cost_mean"]) and pd.isna(row["cost_ci_low"])
 
 
+def test_statistics_use_ended_calls_only_when_outcomes_are_mixed(tmp_path: Path) -> None:
+    clock = ManualClock()
+    with Sandbox(SandboxSettings(clock=clock, expire_rate=0.3, fail_rate=0.3, seed=4)) as sandbox:
+        results = Experiment("mix", AGENT, VARIANTS[:1], 16, store=tmp_path / "r.sqlite3").run(
+            client_for(sandbox), progress=False)
+        clock.advance(3600)  # every call has reached its final state
+        summary = results.wait(timeout=30, progress=False).summary()
+        frame = results.frame()
+    counts = frame["status"].value_counts()
+    assert counts["ended"] >= 2 and counts["failed"] >= 2 and counts["expired"] >= 2  # a real mix
+    ended = frame[frame["status"] == "ended"]
+    row = summary.loc["baseline"]
+    assert (row["ended"], row["failed"], row["expired"]) == (counts["ended"], counts["failed"], counts["expired"])
+    assert row["cost_mean"] == pytest.approx(ended["cost_amount"].mean())
+    assert row["duration_mean"] == pytest.approx(ended["duration_seconds"].mean())
+    assert row["cost_median"] == pytest.approx(ended["cost_amount"].median())
+    # Expired calls cost 0 and failed ones less: including either would move the means.
+    assert row["cost_mean"] != pytest.approx(frame["cost_amount"].mean())
+    assert row["failure_rate"] == pytest.approx((counts["failed"] + counts["expired"]) / 16)
+
+
+def test_concurrency_bounds_the_creates_in_flight(fresh_sandbox: Sandbox, tmp_path: Path) -> None:
+    fresh_sandbox.set_faults(FaultConfig(latency=0.3))  # each create stays in flight long enough to overlap
+    experiment = Experiment("e12", AGENT, VARIANTS, replicates=4, store=tmp_path / "r.sqlite3")
+    experiment.run(client_for(fresh_sandbox), concurrency=3, progress=False)
+    assert len(creates_sent(fresh_sandbox)) == 12
+    assert 2 <= fresh_sandbox.traffic.peak_in_flight <= 3
+
+
+def test_a_sweep_honours_429_retry_after(fresh_sandbox: Sandbox, tmp_path: Path) -> None:
+    # 5 creates a second with a burst of 5: of 10 sent at once, 5 are refused with Retry-After: 1.
+    fresh_sandbox.set_faults(FaultConfig(rate_limit_per_second=5.0, rate_limit_burst=5))
+    experiment = Experiment("e13", AGENT, VARIANTS[:2], replicates=5, store=tmp_path / "r.sqlite3")
+    frame = experiment.run(client_for(fresh_sandbox), concurrency=10, progress=False).frame()
+    assert frame["id"].notna().all() and frame["create_error"].isna().all()
+    assert len(server_calls(fresh_sandbox, client_for(fresh_sandbox), "e13")) == 10
+    records = [r for r in fresh_sandbox.traffic.records if r.method == "POST"]
+    refused = [r for r in records if r.status == 429]
+    assert refused, "the rate limit was never hit, so this test proves nothing"
+    for record in refused:  # the retry of a refused create came no sooner than Retry-After said
+        retry = min((r for r in records if r.idempotency_key == record.idempotency_key and r.started > record.started),
+                    key=lambda r: r.started)
+        assert retry.started - record.finished >= 1.0 - 0.05  # clock granularity
+    assert frame["attempts"].max() >= 2
+
+
 def test_wait_times_out_clearly(tmp_path: Path) -> None:
     with Sandbox(SandboxSettings(time_scale=0.001)) as sandbox:  # calls that never get going
         client = client_for(sandbox)
@@ -174,33 +230,37 @@ def test_exports_and_plot(reliable: Sandbox, tmp_path: Path) -> None:
 
 
 KILL_SCRIPT = """
-import sys
+import os, signal, sys
 from convoi_nb import ConvoiClient
 from convoi_nb.experiments import Experiment, Variant
 client = ConvoiClient(api_key=sys.argv[1], base_url=sys.argv[2])
 variants = [Variant("a"), Variant("b", {"llm": {"model": "gpt-4o"}}), Variant("c", {"tts": {"speed": 1.2}})]
-Experiment("killed", sys.argv[3], variants, replicates=8, store=sys.argv[4]).run(client, concurrency=2, progress=False)
+
+def die_after_six(done, total):  # SIGKILL right after the sixth outcome is committed: no clean-up runs
+    if done == 6:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+Experiment("killed", sys.argv[3], variants, replicates=8, store=sys.argv[4]).run(
+    client, concurrency=2, progress=False, on_progress=die_after_six)
 """
 
 
 def test_killed_run_resumes_without_duplicates(fresh_sandbox: Sandbox, tmp_path: Path) -> None:
-    fresh_sandbox.set_faults(FaultConfig(latency=0.1))  # 24 creates, 2 at a time: about 1.2 s in all
     store = tmp_path / "r.sqlite3"
-    process = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, fresh_sandbox.api_key, fresh_sandbox.url,
-                                AGENT, str(store)])
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if store.exists() and len(ResultsStore(store).done("killed")) >= 6:
-            break
-        time.sleep(0.02)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    recorded = len(ResultsStore(store).done("killed"))
-    assert 6 <= recorded < 24  # really interrupted halfway
+    process = subprocess.run([sys.executable, "-c", KILL_SCRIPT, fresh_sandbox.api_key, fresh_sandbox.url,
+                              AGENT, str(store)], timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    done = ResultsStore(store).done("killed")
+    assert len(done) == 6  # interrupted after exactly six recorded calls
     client = client_for(fresh_sandbox)
     variants = [Variant("a"), Variant("b", {"llm": {"model": "gpt-4o"}}), Variant("c", {"tts": {"speed": 1.2}})]
-    frame = Experiment("killed", AGENT, variants, replicates=8, store=store).run(client, progress=False).frame()
+    experiment = Experiment("killed", AGENT, variants, replicates=8, store=store)
+    fresh_sandbox.traffic.reset()
+    frame = experiment.run(client, progress=False).frame()
     assert len(frame) == 24 and frame["id"].notna().all() and frame["id"].is_unique
+    # The resume sends only the cells that had no recorded call (a create in flight at the kill is replayed).
+    missing = {experiment.idempotency_key(v, r) for v in variants for r in range(8) if (v.name, r) not in done}
+    assert sorted(creates_sent(fresh_sandbox)) == sorted(missing)
     on_server = server_calls(fresh_sandbox, client, "killed")
     assert len(on_server) == 24 and on_server["id"].is_unique
     assert set(on_server["id"]) == set(frame["id"])

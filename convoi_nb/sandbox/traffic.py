@@ -1,0 +1,97 @@
+"""What reached the sandbox: every API request with its answer, and how many were in flight at once.
+
+For tests and demos of client code ("did my re-run send anything?", "does `concurrency=8` hold?"), in the
+spirit of stripe-mock's request log. Kept in memory, bounded, and free of secrets: no headers but the
+idempotency key, no bodies.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+MAX_RECORDS = 100_000
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    method: str
+    path: str
+    status: Optional[int]  # None if the connection dropped before a response started
+    idempotency_key: Optional[str]
+    started: float  # time.monotonic() when the request arrived
+    finished: float
+
+
+class TrafficLog:
+    """The API requests (paths under `/api/`) one sandbox app has served; `RecordTraffic` fills it."""
+
+    def __init__(self, max_records: int = MAX_RECORDS) -> None:
+        self._records: deque[RequestRecord] = deque(maxlen=max_records)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._peak = 0
+
+    def _arrived(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._peak = max(self._peak, self._in_flight)
+
+    def _finished(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._records.append(record)
+
+    @property
+    def records(self) -> list[RequestRecord]:
+        """Finished requests, oldest first."""
+        with self._lock:
+            return list(self._records)
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most API requests the server was handling at one moment since the last `reset()`."""
+        with self._lock:
+            return self._peak
+
+    def count(self, method: Optional[str] = None, path: Optional[str] = None) -> int:
+        """Finished requests, optionally only those with this method and path prefix."""
+        return sum(1 for r in self.records
+                   if (method is None or r.method == method) and (path is None or r.path.startswith(path)))
+
+    def reset(self) -> None:
+        with self._lock:
+            self._records.clear()
+            self._peak = self._in_flight
+
+
+class RecordTraffic:
+    """ASGI middleware that writes each API request into a `TrafficLog`."""
+
+    def __init__(self, app: Any, log: TrafficLog) -> None:
+        self.app, self.log = app, log
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        status: Optional[int] = None
+
+        async def watched_send(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        self.log._arrived()
+        try:
+            await self.app(scope, receive, watched_send)
+        finally:
+            key = dict(scope.get("headers", [])).get(b"idempotency-key")
+            self.log._finished(RequestRecord(scope["method"], scope["path"], status,
+                                             key.decode("latin-1") if key is not None else None,
+                                             started, time.monotonic()))
