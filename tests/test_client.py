@@ -153,3 +153,43 @@ def test_async_client_context_manager_and_iteration(sandbox: Any, agent_id: str)
     client, (call, listed) = asyncio.run(scenario())
     assert call.id in [c.id for c in listed]
     assert client._transport._client.is_closed
+
+
+LIST = "/api/v1/public/calls"
+
+
+def test_list_calls_fetches_pages_only_as_they_are_consumed(fresh_sandbox: Any, agent_id: str) -> None:
+    from convoi_nb import ConvoiClient
+
+    with ConvoiClient(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url) as client:
+        for _ in range(7):
+            client.create_web_call(agent_id)
+        fresh_sandbox.traffic.reset()
+        calls = client.list_calls(page_size=2)
+        assert fresh_sandbox.traffic.count("GET", LIST) == 0  # nothing fetched until iterated
+        first = [next(calls), next(calls)]
+        assert fresh_sandbox.traffic.count("GET", LIST) == 1
+        first.append(next(calls))
+        assert fresh_sandbox.traffic.count("GET", LIST) == 2
+        assert len(first + list(calls)) == 7 and fresh_sandbox.traffic.count("GET", LIST) == 4
+
+
+def test_async_list_calls_fetches_pages_only_as_they_are_consumed(fresh_sandbox: Any, agent_id: str) -> None:
+    import asyncio
+
+    from convoi_nb import AsyncConvoiClient
+
+    async def scenario() -> list[int]:
+        seen = []
+        async with AsyncConvoiClient(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url) as client:
+            for _ in range(5):
+                await client.create_web_call(agent_id)
+            fresh_sandbox.traffic.reset()
+            calls = client.list_calls(page_size=2)
+            seen.append(fresh_sandbox.traffic.count("GET", LIST))
+            for _ in range(3):
+                await calls.__anext__()
+                seen.append(fresh_sandbox.traffic.count("GET", LIST))
+        return seen
+
+    assert asyncio.run(scenario()) == [0, 1, 1, 2]

@@ -134,13 +134,15 @@ def test_timeouts_become_api_timeout_errors(client_factory: Callable[..., Any], 
 
 
 def test_refused_connection_is_a_connection_error(client_factory: Callable[..., Any]) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again when the block ends: nothing listens there
-    client = client_factory(api_key="sk_test_key", base_url=f"http://127.0.0.1:{port}",
-                            retry=RetryPolicy(max_retries=1, initial_backoff=0.01, max_backoff=0.01))
-    with pytest.raises(APIConnectionError) as info:
-        client.list_agents()
+    with socket.socket() as reserved:
+        # Bound but never listening, and held for the whole test: connections are refused, and no other
+        # process can take the port meanwhile.
+        reserved.bind(("127.0.0.1", 0))
+        port = reserved.getsockname()[1]
+        client = client_factory(api_key="sk_test_key", base_url=f"http://127.0.0.1:{port}",
+                                retry=RetryPolicy(max_retries=1, initial_backoff=0.01, max_backoff=0.01))
+        with pytest.raises(APIConnectionError) as info:
+            client.list_agents()
     assert not isinstance(info.value, APITimeoutError)
 
 
@@ -171,3 +173,26 @@ def test_a_malformed_success_body_is_a_typed_error(client_factory: Callable[...,
     with pytest.raises(APIStatusError, match="unexpected response body") as info:
         client_with(client_factory, transport).create_web_call(AGENT)
     assert info.value.request_id == "req_bad" and info.value.status_code == 201
+
+
+def test_the_default_policy_is_the_documented_one() -> None:
+    """README: 3 retries by default, exponential backoff with jitter (0.5 s doubling, capped at 8 s)."""
+    from convoi_nb import ConvoiClient
+
+    stamps: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        stamps.append(time.monotonic())
+        return error(503, "unavailable")
+
+    client = ConvoiClient(api_key="sk_test_key", base_url="http://convoi.test",
+                          http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    assert client.retry_policy == RetryPolicy(max_retries=3, initial_backoff=0.5, max_backoff=8.0)
+    with pytest.raises(ServerError):
+        client.get_call("call_01HXAAAA")
+    client.close()
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert len(stamps) == 4  # one attempt and three retries
+    # Each wait is drawn from [ceiling/2, ceiling] with ceiling 0.5, 1, 2 s; slack above for a loaded machine.
+    for gap, ceiling in zip(gaps, (0.5, 1.0, 2.0)):
+        assert ceiling / 2 <= gap <= ceiling + 0.5, gaps

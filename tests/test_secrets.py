@@ -37,11 +37,17 @@ def test_filter_redacts_what_user_code_logs_through_the_package_logger(caplog: p
     assert "[REDACTED" in caplog.text
 
 
-@pytest.mark.parametrize("secret", ["Authorization: Bearer abc.def-ghi", "authorization='Bearer xyz123'",
-                                    "eyJa1234.eyJb5678.sig_nature", "key sk_sandbox_convoi_nb_demo"])
-def test_redact_patterns(secret: str) -> None:
-    cleaned = redact(secret)
-    assert cleaned != secret and "REDACTED" in cleaned
+@pytest.mark.parametrize(("text", "secret"), [
+    ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
+    ("authorization='Bearer xyz123'", "xyz123"),
+    ("token eyJa1234.eyJb5678.sig_nature here", "eyJa1234.eyJb5678.sig_nature"),
+    ("key sk_sandbox_convoi_nb_demo", "sk_sandbox_convoi_nb_demo"),
+])
+def test_redact_patterns(text: str, secret: str) -> None:
+    cleaned = redact(text)
+    assert "REDACTED" in cleaned
+    # No piece of the secret survives (a partial mask would still leak it).
+    assert secret not in cleaned and secret[-6:] not in cleaned and secret[:6] not in cleaned, cleaned
 
 
 def test_auth_error_does_not_echo_the_key(client_factory: Any, sandbox: Any, agent_id: str) -> None:

@@ -16,7 +16,7 @@ from .simulation import DEFAULT_TIME_SCALE
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m convoi_nb.sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8787)
+    parser.add_argument("--port", type=int, default=8787, help="0 picks a free port (printed at start)")
     parser.add_argument("--db", default=str(default_db_path()), help="SQLite file, or :memory:")
     parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE,
                         help="simulated seconds per real second")
@@ -30,10 +30,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                          rate_limit_per_second=args.rate_limit)
     settings = SandboxSettings(db_path=args.db, time_scale=args.time_scale, seed=args.seed, faults=faults)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    logging.getLogger("convoi_nb.sandbox").info(
-        "Convoi sandbox on http://%s:%d (simulated calls; API key %s; db %s)",
-        args.host, args.port, DEFAULT_API_KEY, args.db)
-    Sandbox(settings, host=args.host, port=args.port).serve_forever()
+    log = logging.getLogger("convoi_nb.sandbox")
+    Sandbox(settings, host=args.host, port=args.port).serve_forever(
+        lambda url: log.info("Convoi sandbox on %s (simulated calls; API key %s; db %s)", url, DEFAULT_API_KEY, args.db))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import uvicorn
 
@@ -61,15 +61,19 @@ class Sandbox:
         return uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
                               timeout_keep_alive=30, ws="none")
 
-    def start(self, timeout: float = 10.0) -> "Sandbox":
-        if self._thread is not None:
-            return self
+    def _bind(self) -> None:
+        # Bound here and handed to uvicorn, so port 0 means "any free port" with no race for it.
         # proto must say TCP, or asyncio skips TCP_NODELAY on accepted sockets and every
         # keep-alive response stalls ~40 ms on Nagle + delayed ACK.
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((self.host, self._port))
         self._socket.listen(1024)
+
+    def start(self, timeout: float = 10.0) -> "Sandbox":
+        if self._thread is not None:
+            return self
+        self._bind()
         self._server = uvicorn.Server(self._config())
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
                                         name="convoi-sandbox", daemon=True)
@@ -90,11 +94,18 @@ class Sandbox:
         self.service.store.close()
         self._server = self._thread = None
 
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (used by `python -m convoi_nb.sandbox`)."""
-        config = self._config()
-        config.host, config.port = self.host, self._port or 8787
-        uvicorn.Server(config).run()
+    def serve_forever(self, on_listening: Optional[Callable[[str], None]] = None) -> None:
+        """Serve in the calling thread until interrupted (used by `python -m convoi_nb.sandbox`).
+
+        `on_listening(url)` is called once the socket is bound (useful with port 0).
+        """
+        self._bind()
+        if on_listening is not None:
+            on_listening(self.url)
+        try:
+            uvicorn.Server(self._config()).run(sockets=[self._socket])
+        finally:
+            self.stop()
 
     def __enter__(self) -> "Sandbox":
         return self.start()

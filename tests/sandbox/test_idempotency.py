@@ -62,10 +62,13 @@ def test_key_expires_after_24_hours() -> None:
 def test_keys_are_per_account(fresh_sandbox: Sandbox) -> None:
     from convoi_nb.sandbox.accounts import OTHER_ACCOUNT, OTHER_API_KEY
 
-    headers = {"Idempotency-Key": "shared-key"}
-    mine = httpx.post(f"{fresh_sandbox.url}/api/v1/public/calls", json={"type": "web", "agent_id": AGENT},
-                      headers={**headers, "Authorization": f"Bearer {DEFAULT_API_KEY}"})
-    theirs = httpx.post(f"{fresh_sandbox.url}/api/v1/public/calls",
-                        json={"type": "web", "agent_id": OTHER_ACCOUNT.agents[0].id},
-                        headers={**headers, "Authorization": f"Bearer {OTHER_API_KEY}"})
-    assert (mine.status_code, theirs.status_code) == (201, 201)
+    def create(api_key: str, agent_id: str) -> httpx.Response:
+        return httpx.post(f"{fresh_sandbox.url}/api/v1/public/calls", json={"type": "web", "agent_id": agent_id},
+                          headers={"Idempotency-Key": "shared-key", "Authorization": f"Bearer {api_key}"})
+
+    mine, theirs = create(DEFAULT_API_KEY, AGENT), create(OTHER_API_KEY, OTHER_ACCOUNT.agents[0].id)
+    # Each account's key still works as a key: a repeat replays that account's own call.
+    mine_again, theirs_again = create(DEFAULT_API_KEY, AGENT), create(OTHER_API_KEY, OTHER_ACCOUNT.agents[0].id)
+    assert [r.status_code for r in (mine, theirs, mine_again, theirs_again)] == [201, 201, 200, 200]
+    assert mine_again.json()["id"] == mine.json()["id"] != theirs.json()["id"] == theirs_again.json()["id"]
+    assert fresh_sandbox.service.store.count() == 2

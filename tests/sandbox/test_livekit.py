@@ -97,6 +97,7 @@ def test_room_is_created_on_a_configured_livekit_server() -> None:
                                   json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id, "metadata": {"a": 1}})
     finally:
         server.shutdown()
+        server.server_close()
     assert response.status_code == 201
     call = response.json()
     (path, headers, body), = received

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,44 +16,52 @@ import httpx
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT, DEFAULT_API_KEY
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start(db: Path, port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "convoi_nb.sandbox", "--port", str(port), "--db", str(db)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.1)
+def start(db: Path) -> tuple[subprocess.Popen, str]:
+    """The standalone sandbox on a port of its own choosing (no port picked here and reused): (process, url)."""
+    process = subprocess.Popen([sys.executable, "-m", "convoi_nb.sandbox", "--port", "0", "--db", str(db)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    for line in process.stderr:  # the first line names the bound URL
+        found = re.search(r"Convoi sandbox on (http://\S+)", line)
+        if found:
+            url = found.group(1)
+            _wait_healthy(process, url)
+            return process, url
     process.kill()
-    raise RuntimeError(process.stderr.read().decode() if process.stderr else "sandbox did not start")
+    raise RuntimeError("the sandbox exited before it was listening")
+
+
+def _wait_healthy(process: subprocess.Popen, url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"sandbox at {url} did not become healthy")
 
 
 def test_replay_after_kill_and_restart(tmp_path: Path) -> None:
-    db, port, key = tmp_path / "sandbox.sqlite3", free_port(), str(uuid.uuid4())
-    url = f"http://127.0.0.1:{port}/api/v1/public/calls"
+    db, key = tmp_path / "sandbox.sqlite3", str(uuid.uuid4())
     headers = {"Authorization": f"Bearer {DEFAULT_API_KEY}", "Idempotency-Key": key}
     body = {"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[1].id, "metadata": {"survives": True}}
 
-    first_process = start(db, port)
+    first_process, base = start(db)
+    url = f"{base}/api/v1/public/calls"
     try:
         first = httpx.post(url, json=body, headers=headers)
     finally:
         os.kill(first_process.pid, signal.SIGKILL)  # no clean shutdown
         first_process.wait()
 
-    second_process = start(db, port)
+    second_process, base = start(db)  # most likely on another port: the file is what carries over
+    url = f"{base}/api/v1/public/calls"
     try:
         replay = httpx.post(url, json=body, headers=headers)
         read = httpx.get(f"{url}/{first.json()['id']}", headers=headers)
-        health = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
+        health = httpx.get(f"{base}/healthz").json()
     finally:
         second_process.terminate()
         second_process.wait(timeout=10)
