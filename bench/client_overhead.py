@@ -85,7 +85,7 @@ def breakdown(client: ConvoiClient, create: Callable[[], None], n: int) -> dict[
 
     core.create_web_call = timed("validate + serialise", core.create_web_call)  # type: ignore[method-assign]
     transport.send = timed("HTTP round trip", transport.send)  # type: ignore[method-assign]
-    core.call = timed("typed parse", core.call)  # type: ignore[method-assign]
+    core.parse_call = timed("typed parse", core.parse_call)  # type: ignore[method-assign]
     started = time.perf_counter()
     for _ in range(n):
         create()

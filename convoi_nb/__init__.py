@@ -1,5 +1,7 @@
 """convoi_nb: a notebook-first toolkit for Convoi's voice-agent API."""
 
+from . import _display  # noqa: F401  (gives Call its notebook card)
+from ._base_client import build_web_call
 from ._client import AsyncConvoiClient, ConvoiClient
 from ._connect import connect
 from ._retry import RetryPolicy
@@ -13,6 +15,7 @@ from .errors import (
     ConfigurationError,
     ConflictError,
     ConvoiError,
+    ExperimentError,
     IdempotencyConflictError,
     InvalidRequestError,
     NotFoundError,
@@ -49,6 +52,7 @@ __all__ = [
     "ConvoiClient",
     "ConvoiError",
     "Cost",
+    "ExperimentError",
     "IdempotencyConflictError",
     "InvalidRequestError",
     "LLMSettings",
@@ -63,6 +67,7 @@ __all__ = [
     "ValidationError",
     "WebCallRequest",
     "__version__",
+    "build_web_call",
     "calls_to_frame",
     "connect",
 ]

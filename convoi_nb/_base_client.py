@@ -8,65 +8,70 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import datetime
 from typing import Any, Mapping, Optional, Union
 from urllib.parse import quote
 
 import pydantic
-import tenacity
 
-from ._config import API_PREFIX, ClientConfig
+from ._config import ClientConfig
+from ._constants import DEFAULT_PAGE_SIZE
 from ._logging import get_logger
 from ._retry import parse_retry_after
 from ._transport import RawResponse, RequestSpec
 from .errors import APIStatusError, InvalidRequestError, RateLimitError, ValidationError, status_error
-from .models import (
-    Agent,
-    AgentOverrides,
-    Call,
-    ErrorBody,
-    FieldError,
-    ListPage,
-    RequestInfo,
-    WebCallRequest,
-    field_errors,
+from .models import AgentOverrides, Call, ErrorBody, ListCallsParams, ListPage, RequestInfo, WebCallRequest
+from .models.wire import (
+    AGENTS_PATH,
+    API_PREFIX,
+    CALLS_PATH,
+    IDEMPOTENCY_KEY_HEADER,
+    IDEMPOTENCY_KEY_RULE,
+    REPLAYED_HEADER,
+    REQUEST_ID_HEADER,
+    RETRY_AFTER_HEADER,
+    canonical_idempotency_key,
 )
 
 log = get_logger("convoi_nb.client")
 
 CALL_ID_PATTERN = re.compile(r"^call_[A-Za-z0-9_-]+$")
-REQUEST_ID_HEADER = "x-request-id"
-REPLAYED_HEADER = "idempotent-replayed"
-DEFAULT_PAGE_SIZE = 100
-
-OverridesInput = Union[AgentOverrides, Mapping[str, Any], None]
+# What `agent_overrides=` accepts: a validated model, or the JSON-shaped dict the API documents.
+OverridesLike = Union[AgentOverrides, Mapping[str, Any], None]
+_list_filters = pydantic.TypeAdapter(ListCallsParams)
 
 
-def _invalid(what: str, loc: str, msg: str) -> ValidationError:
-    return ValidationError(what, [FieldError(loc=loc, msg=msg, type="value_error")])
+def build_web_call(
+    agent_id: str,
+    *,
+    participant_name: Optional[str] = None,
+    agent_overrides: OverridesLike = None,
+    metadata: Optional[Mapping[str, Any]] = None,
+) -> WebCallRequest:
+    """A validated create-call body, built once: pass it to `create_web_call()` as many times as you like.
+
+    Raises `ValidationError` naming each bad field and its rule; nothing is sent.
+    """
+    fields: dict[str, Any] = {"type": "web", "agent_id": agent_id}
+    if participant_name is not None:
+        fields["participant_name"] = participant_name
+    if agent_overrides is not None:
+        fields["agent_overrides"] = agent_overrides  # an AgentOverrides is already valid: taken as is
+    if metadata is not None:
+        fields["metadata"] = dict(metadata) if isinstance(metadata, Mapping) else metadata
+    try:
+        return WebCallRequest.model_validate(fields)
+    except pydantic.ValidationError as exc:
+        raise ValidationError.from_pydantic("web call request", exc, WebCallRequest) from None
 
 
-def normalize_idempotency_key(key: Union[str, uuid.UUID, None]) -> str:
-    """The caller's key (any UUID) or a fresh UUID4. Reused on every retry of one create."""
+def idempotency_key_for(key: Union[str, uuid.UUID, None]) -> str:
+    """The caller's key (any UUID, canonicalised) or a fresh UUID4. Reused on every retry of one create."""
     if key is None:
         return str(uuid.uuid4())
-    try:
-        return str(uuid.UUID(str(key)))
-    except ValueError:
-        raise _invalid("request", "idempotency_key", f"must be a UUID, got {key!r}") from None
-
-
-def _iso(value: Union[datetime, str, None], name: str) -> Optional[str]:
-    if value is None or isinstance(value, str) and not value:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise _invalid("filter", name, f"must be an ISO 8601 datetime, got {value!r}") from None
-    if value.tzinfo is None:
-        raise _invalid("filter", name, "must be timezone-aware (naive datetimes are ambiguous)")
-    return value.isoformat()
+    canonical = canonical_idempotency_key(key)
+    if canonical is None:
+        raise ValidationError.of_field("request", "idempotency_key", f"{IDEMPOTENCY_KEY_RULE}, got {key!r}")
+    return canonical
 
 
 class ClientCore:
@@ -74,7 +79,6 @@ class ClientCore:
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
-        self._retry_kwargs = config.retry.tenacity_kwargs()  # stop/retry/wait objects are stateless
 
     def _spec(self, method: str, path: str, *, body: Optional[pydantic.BaseModel] = None, **kwargs: Any) -> RequestSpec:
         spec = RequestSpec(method, f"{self.config.base_url}{API_PREFIX}{path}", headers=self.config.headers(), **kwargs)
@@ -83,72 +87,59 @@ class ClientCore:
             spec.headers["Content-Type"] = "application/json"
         return spec
 
-    def retrying_kwargs(self, spec: RequestSpec) -> dict[str, Any]:
-        def before_sleep(state: tenacity.RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            wait = state.next_action.sleep if state.next_action else 0.0
-            log.warning("%s %s attempt %d failed (%s); retrying in %.2fs",
-                        spec.method, spec.url, state.attempt_number, exc, wait)
-
-        return {**self._retry_kwargs, "before_sleep": before_sleep}
-
     # -- requests ---------------------------------------------------------------------------------
 
     def create_web_call(
         self,
-        agent_id: str,
+        agent_id: Union[str, WebCallRequest],
         *,
         participant_name: Optional[str],
-        agent_overrides: OverridesInput,
+        agent_overrides: OverridesLike,
         metadata: Optional[Mapping[str, Any]],
         idempotency_key: Union[str, uuid.UUID, None],
     ) -> RequestSpec:
-        fields: dict[str, Any] = {"type": "web", "agent_id": agent_id}
-        if participant_name is not None:
-            fields["participant_name"] = participant_name
-        if agent_overrides is not None:
-            fields["agent_overrides"] = agent_overrides  # an AgentOverrides is already valid: taken as is
-        if metadata is not None:
-            fields["metadata"] = dict(metadata) if isinstance(metadata, Mapping) else metadata
-        try:
-            request = WebCallRequest.model_validate(fields)
-        except pydantic.ValidationError as exc:
-            raise ValidationError("web call request", field_errors(exc.errors(), WebCallRequest)) from None
-        spec = self._spec("POST", "/calls", body=request)
-        spec.headers["Idempotency-Key"] = normalize_idempotency_key(idempotency_key)
+        if isinstance(agent_id, WebCallRequest):
+            if participant_name is not None or agent_overrides is not None or metadata is not None:
+                raise ValidationError.of_field(
+                    "web call request", "agent_id",
+                    "pass either a WebCallRequest or the fields (participant_name, agent_overrides, metadata), "
+                    "not both")
+            request = agent_id
+        else:
+            request = build_web_call(agent_id, participant_name=participant_name, agent_overrides=agent_overrides,
+                                     metadata=metadata)
+        spec = self._spec("POST", CALLS_PATH, body=request)
+        spec.headers[IDEMPOTENCY_KEY_HEADER] = idempotency_key_for(idempotency_key)
         return spec
 
     def get_call(self, call_id: str) -> RequestSpec:
         if not isinstance(call_id, str) or not CALL_ID_PATTERN.match(call_id):
-            raise _invalid("call id", "call_id", f"must look like 'call_…', got {call_id!r}")
-        return self._spec("GET", f"/calls/{quote(call_id)}")
+            raise ValidationError.of_field("call id", "call_id", f"must look like 'call_…', got {call_id!r}")
+        return self._spec("GET", f"{CALLS_PATH}/{quote(call_id)}")
 
-    def list_calls(
-        self,
-        *,
-        agent_id: Optional[str] = None,
-        status: Optional[str] = None,
-        created_after: Union[datetime, str, None] = None,
-        created_before: Union[datetime, str, None] = None,
-        metadata: Optional[Mapping[str, Any]] = None,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> RequestSpec:
-        if not isinstance(page_size, int) or not 1 <= page_size <= 100:
-            raise _invalid("filter", "page_size", f"must be an integer from 1 to 100, got {page_size!r}")
-        params: dict[str, Any] = {"limit": page_size}
-        for name, value in (("agent_id", agent_id), ("status", status)):
-            if value is not None:
-                params[name] = value
-        for name, value in (("created_after", created_after), ("created_before", created_before)):
-            stamp = _iso(value, name)
-            if stamp:
-                params[name] = stamp
-        for key, value in (metadata or {}).items():
-            params[f"metadata[{key}]"] = json.dumps(value) if not isinstance(value, str) else value
-        return self._spec("GET", "/calls", params=params)
+    def list_calls(self, filters: Mapping[str, Any]) -> RequestSpec:
+        try:
+            valid: ListCallsParams = _list_filters.validate_python(
+                {k: v for k, v in filters.items() if v is not None and v != ""})
+        except pydantic.ValidationError as exc:
+            raise ValidationError.from_pydantic("list filter", exc) from None
+        after, before = valid.get("created_after"), valid.get("created_before")
+        if after is not None and before is not None and after > before:
+            raise ValidationError.of_field("list filter", "created_after",
+                                           f"must not be later than created_before ({after} > {before})")
+        params: dict[str, Any] = {"limit": valid.get("page_size", DEFAULT_PAGE_SIZE)}
+        for name in ("agent_id", "status"):
+            if name in valid:
+                params[name] = valid[name]  # type: ignore[literal-required]
+        for name, stamp in (("created_after", after), ("created_before", before)):
+            if stamp is not None:
+                params[name] = stamp.isoformat()
+        for key, value in valid.get("metadata", {}).items():
+            params[f"metadata[{key}]"] = value if isinstance(value, str) else json.dumps(value)
+        return self._spec("GET", CALLS_PATH, params=params)
 
     def list_agents(self) -> RequestSpec:
-        return self._spec("GET", "/agents", params={"limit": DEFAULT_PAGE_SIZE})
+        return self._spec("GET", AGENTS_PATH, params={"limit": DEFAULT_PAGE_SIZE})
 
     @staticmethod
     def next_page(spec: RequestSpec, cursor: str) -> RequestSpec:
@@ -156,7 +147,7 @@ class ClientCore:
 
     # -- responses --------------------------------------------------------------------------------
 
-    def check(self, raw: RawResponse, spec: RequestSpec, attempt: int) -> bytes:
+    def read_body(self, raw: RawResponse, spec: RequestSpec, attempt: int) -> bytes:
         """The body of a success (parsed later, straight from bytes), or the typed exception for an error."""
         request_id = raw.headers.get(REQUEST_ID_HEADER)
         log.info("%s %s -> %d (attempt %d, %.1f ms, request_id=%s)",
@@ -182,7 +173,7 @@ class ClientCore:
         if issubclass(kind, InvalidRequestError):
             kwargs["errors"] = detail.errors or []
         if issubclass(kind, RateLimitError):
-            kwargs["retry_after"] = parse_retry_after(raw.headers.get("retry-after"))
+            kwargs["retry_after"] = parse_retry_after(raw.headers.get(RETRY_AFTER_HEADER))
         return kind(detail.message, **kwargs)
 
     @staticmethod
@@ -196,11 +187,11 @@ class ClientCore:
             ) from None
 
     @classmethod
-    def call(cls, content: bytes, raw: RawResponse, spec: RequestSpec, attempts: int) -> Call:
+    def parse_call(cls, content: bytes, raw: RawResponse, spec: RequestSpec, attempts: int) -> Call:
         call: Call = cls._parse(Call, content, raw)
         call._request_info = RequestInfo(
             request_id=raw.headers.get(REQUEST_ID_HEADER),
-            idempotency_key=spec.headers.get("Idempotency-Key"),
+            idempotency_key=spec.headers.get(IDEMPOTENCY_KEY_HEADER),
             attempts=attempts,
             elapsed_seconds=raw.elapsed,
             replayed=raw.headers.get(REPLAYED_HEADER, "").lower() == "true",
@@ -208,8 +199,8 @@ class ClientCore:
         return call
 
     @classmethod
-    def page(cls, content: bytes, raw: RawResponse, item: type) -> ListPage:
+    def parse_page(cls, content: bytes, raw: RawResponse, item: type) -> ListPage:
         return cls._parse(ListPage[item], content, raw)  # type: ignore[valid-type]
 
 
-__all__ = ["Agent", "ClientCore", "OverridesInput"]
+__all__ = ["ClientCore", "OverridesLike", "build_web_call", "idempotency_key_for"]

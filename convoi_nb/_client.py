@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Mapping, Optional, Union
 
-import tenacity
+from typing_extensions import Unpack
 
-from ._base_client import ClientCore, OverridesInput
+from ._base_client import ClientCore, OverridesLike
 from ._config import ClientConfig
 from ._retry import RetryPolicy
 from ._transport import AsyncTransport, RawResponse, RequestSpec, SyncTransport
-from .models import Agent, Call
+from .models import Agent, Call, ListCallsParams, WebCallRequest
 
 if TYPE_CHECKING:
     import httpx
-    import pandas as pd
 
 
-class _Face:
+class _ClientBase:
     """Configuration, repr and shared properties of both clients."""
 
     _core: ClientCore
@@ -53,15 +51,17 @@ class _Face:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_key='***')"
 
+    def _twin_options(self) -> dict[str, Any]:
+        config = self._core.config
+        return {"api_key": config.api_key.get_secret_value(), "base_url": config.base_url,
+                "timeout": config.timeout, "retry": config.retry}
+
     def to_async(self) -> "AsyncConvoiClient":
         """A new AsyncConvoiClient with this configuration and a connection pool of its own."""
-        clone = AsyncConvoiClient.__new__(AsyncConvoiClient)
-        clone._core = ClientCore(self._core.config)
-        clone._transport = AsyncTransport(self.timeout)
-        return clone
+        return AsyncConvoiClient(**self._twin_options())
 
 
-class ConvoiClient(_Face):
+class ConvoiClient(_ClientBase):
     """Synchronous client. Use as a context manager, or call `close()`, to release connections.
 
     >>> with ConvoiClient(api_key="sk_…", base_url="https://…") as client:
@@ -72,67 +72,54 @@ class ConvoiClient(_Face):
         super().__init__(**config)
         self._transport = SyncTransport(self.timeout, http_client)
 
-    def _send(self, spec: RequestSpec) -> tuple[Any, RawResponse, int]:
-        for attempt in tenacity.Retrying(**self._core.retrying_kwargs(spec)):
-            with attempt:
-                number = attempt.retry_state.attempt_number
-                raw = self._transport.send(spec)
-                return self._core.check(raw, spec, number), raw, number
-        raise AssertionError("unreachable: tenacity reraises the last error")
+    def _send(self, spec: RequestSpec) -> tuple[bytes, RawResponse, int]:
+        def attempt(number: int) -> tuple[bytes, RawResponse, int]:
+            raw = self._transport.send(spec)
+            return self._core.read_body(raw, spec, number), raw, number
+
+        return self.retry_policy.call(f"{spec.method} {spec.url}", attempt)
 
     def create_web_call(
         self,
-        agent_id: str,
+        agent_id: Union[str, WebCallRequest],
         *,
         participant_name: Optional[str] = None,
-        agent_overrides: OverridesInput = None,
+        agent_overrides: OverridesLike = None,
         metadata: Optional[Mapping[str, Any]] = None,
         idempotency_key: Union[str, uuid.UUID, None] = None,
     ) -> Call:
-        """Create a web call. Retries reuse one `Idempotency-Key`, so a retry never duplicates a call."""
+        """Create a web call. Retries reuse one `Idempotency-Key`, so a retry never duplicates a call.
+
+        `agent_id` may instead be a `WebCallRequest` from `convoi_nb.build_web_call(...)`, validated once.
+        """
         spec = self._core.create_web_call(
             agent_id, participant_name=participant_name, agent_overrides=agent_overrides,
             metadata=metadata, idempotency_key=idempotency_key,
         )
         data, raw, attempts = self._send(spec)
-        return self._core.call(data, raw, spec, attempts)
+        return self._core.parse_call(data, raw, spec, attempts)
 
     def get_call(self, call_id: str) -> Call:
         spec = self._core.get_call(call_id)
         data, raw, attempts = self._send(spec)
-        return self._core.call(data, raw, spec, attempts)
+        return self._core.parse_call(data, raw, spec, attempts)
 
-    def list_calls(
-        self,
-        *,
-        agent_id: Optional[str] = None,
-        status: Optional[str] = None,
-        created_after: Union[datetime, str, None] = None,
-        created_before: Union[datetime, str, None] = None,
-        metadata: Optional[Mapping[str, Any]] = None,
-        page_size: int = 100,
-    ) -> Iterator[Call]:
-        """Every matching call, newest first, fetching pages lazily as you iterate."""
-        spec = self._core.list_calls(
-            agent_id=agent_id, status=status, created_after=created_after,
-            created_before=created_before, metadata=metadata, page_size=page_size,
-        )
-        return self._iterate(spec, Call)
+    def list_calls(self, **filters: Unpack[ListCallsParams]) -> Iterator[Call]:
+        """Every matching call, newest first, fetching pages lazily as you iterate.
+
+        Filters: `agent_id`, `status`, `created_after` / `created_before` (aware datetimes or ISO 8601),
+        `metadata` (typed equality per key), `page_size` (1–100).
+        """
+        return self._iterate(self._core.list_calls(filters), Call)
 
     def list_agents(self) -> list[Agent]:
         """The agents on this account, with their default settings."""
         return list(self._iterate(self._core.list_agents(), Agent))
 
-    def calls_frame(self, *, include_tokens: bool = False, **filters: Any) -> "pd.DataFrame":
-        """`list_calls(**filters)`, every page, straight into a typed DataFrame (see `frames.calls_to_frame`)."""
-        from .frames import calls_to_frame
-
-        return calls_to_frame(self.list_calls(**filters), include_tokens=include_tokens)
-
     def _iterate(self, spec: RequestSpec, item: type) -> Iterator[Any]:
         while True:
             data, raw, _ = self._send(spec)
-            page = self._core.page(data, raw, item)
+            page = self._core.parse_page(data, raw, item)
             yield from page.data
             if not page.has_more or not page.next_cursor:
                 return
@@ -148,7 +135,7 @@ class ConvoiClient(_Face):
         self.close()
 
 
-class AsyncConvoiClient(_Face):
+class AsyncConvoiClient(_ClientBase):
     """Asynchronous client with the same surface; `list_calls` is an async iterator.
 
     >>> async with AsyncConvoiClient() as client:
@@ -159,66 +146,49 @@ class AsyncConvoiClient(_Face):
         super().__init__(**config)
         self._transport = AsyncTransport(self.timeout, http_client)
 
-    async def _send(self, spec: RequestSpec) -> tuple[Any, RawResponse, int]:
-        async for attempt in tenacity.AsyncRetrying(**self._core.retrying_kwargs(spec)):
-            with attempt:
-                number = attempt.retry_state.attempt_number
-                raw = await self._transport.send(spec)
-                return self._core.check(raw, spec, number), raw, number
-        raise AssertionError("unreachable: tenacity reraises the last error")
+    async def _send(self, spec: RequestSpec) -> tuple[bytes, RawResponse, int]:
+        async def attempt(number: int) -> tuple[bytes, RawResponse, int]:
+            raw = await self._transport.send(spec)
+            return self._core.read_body(raw, spec, number), raw, number
+
+        return await self.retry_policy.acall(f"{spec.method} {spec.url}", attempt)
 
     async def create_web_call(
         self,
-        agent_id: str,
+        agent_id: Union[str, WebCallRequest],
         *,
         participant_name: Optional[str] = None,
-        agent_overrides: OverridesInput = None,
+        agent_overrides: OverridesLike = None,
         metadata: Optional[Mapping[str, Any]] = None,
         idempotency_key: Union[str, uuid.UUID, None] = None,
     ) -> Call:
-        """Create a web call. Retries reuse one `Idempotency-Key`, so a retry never duplicates a call."""
+        """Create a web call. Retries reuse one `Idempotency-Key`, so a retry never duplicates a call.
+
+        `agent_id` may instead be a `WebCallRequest` from `convoi_nb.build_web_call(...)`, validated once.
+        """
         spec = self._core.create_web_call(
             agent_id, participant_name=participant_name, agent_overrides=agent_overrides,
             metadata=metadata, idempotency_key=idempotency_key,
         )
         data, raw, attempts = await self._send(spec)
-        return self._core.call(data, raw, spec, attempts)
+        return self._core.parse_call(data, raw, spec, attempts)
 
     async def get_call(self, call_id: str) -> Call:
         spec = self._core.get_call(call_id)
         data, raw, attempts = await self._send(spec)
-        return self._core.call(data, raw, spec, attempts)
+        return self._core.parse_call(data, raw, spec, attempts)
 
-    def list_calls(
-        self,
-        *,
-        agent_id: Optional[str] = None,
-        status: Optional[str] = None,
-        created_after: Union[datetime, str, None] = None,
-        created_before: Union[datetime, str, None] = None,
-        metadata: Optional[Mapping[str, Any]] = None,
-        page_size: int = 100,
-    ) -> AsyncIterator[Call]:
-        """Every matching call, newest first: `async for call in client.list_calls(...)`."""
-        spec = self._core.list_calls(
-            agent_id=agent_id, status=status, created_after=created_after,
-            created_before=created_before, metadata=metadata, page_size=page_size,
-        )
-        return self._iterate(spec, Call)
+    def list_calls(self, **filters: Unpack[ListCallsParams]) -> AsyncIterator[Call]:
+        """Every matching call, newest first: `async for call in client.list_calls(...)` (filters as the sync client's)."""
+        return self._iterate(self._core.list_calls(filters), Call)
 
     async def list_agents(self) -> list[Agent]:
         return [agent async for agent in self._iterate(self._core.list_agents(), Agent)]
 
-    async def calls_frame(self, *, include_tokens: bool = False, **filters: Any) -> "pd.DataFrame":
-        """`list_calls(**filters)`, every page, into a typed DataFrame."""
-        from .frames import calls_to_frame
-
-        return calls_to_frame([c async for c in self.list_calls(**filters)], include_tokens=include_tokens)
-
     async def _iterate(self, spec: RequestSpec, item: type) -> AsyncIterator[Any]:
         while True:
             data, raw, _ = await self._send(spec)
-            page = self._core.page(data, raw, item)
+            page = self._core.parse_page(data, raw, item)
             for entry in page.data:
                 yield entry
             if not page.has_more or not page.next_cursor:
@@ -233,3 +203,7 @@ class AsyncConvoiClient(_Face):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    def to_sync(self) -> ConvoiClient:
+        """A new ConvoiClient with this configuration and a connection pool of its own."""
+        return ConvoiClient(**self._twin_options())

@@ -8,15 +8,9 @@ from typing import Optional
 
 from pydantic import SecretStr
 
+from ._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT, USER_AGENT
 from ._retry import RetryPolicy
-from ._version import __version__
 from .errors import ConfigurationError
-
-API_KEY_ENV = "CONVOI_API_KEY"
-BASE_URL_ENV = "CONVOI_BASE_URL"
-DEFAULT_TIMEOUT = 30.0
-USER_AGENT = f"convoi_nb/{__version__}"
-API_PREFIX = "/api/v1/public"
 
 
 @dataclass(frozen=True)
@@ -49,21 +43,11 @@ class ClientConfig:
             raise ConfigurationError(f"base_url must start with http:// or https://, got {url!r}")
         if timeout is not None and timeout <= 0:
             raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout}")
-        policy = retry or RetryPolicy()
-        if max_retries is not None:
-            if max_retries < 0:
-                raise ConfigurationError(f"max_retries must be >= 0, got {max_retries}")
-            policy = RetryPolicy(
-                max_retries=max_retries,
-                initial_backoff=policy.initial_backoff,
-                max_backoff=policy.max_backoff,
-                max_retry_after=policy.max_retry_after,
-            )
         return cls(
             base_url=url.rstrip("/"),
             api_key=SecretStr(key),
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
-            retry=policy,
+            retry=(retry or RetryPolicy()).with_max_retries(max_retries),
         )
 
     def headers(self) -> dict[str, str]:

@@ -7,7 +7,7 @@ import threading
 from typing import Any, Optional
 
 from ._client import ConvoiClient
-from ._config import API_KEY_ENV, BASE_URL_ENV
+from ._constants import API_KEY_ENV, BASE_URL_ENV
 from ._logging import get_logger
 from .errors import ConfigurationError
 

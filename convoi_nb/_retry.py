@@ -1,43 +1,52 @@
-"""Which failures are retried and how long to wait, on top of tenacity (one policy for sync and async)."""
+"""Which failures are retried and how long to wait: the only module that knows tenacity.
+
+One `RetryPolicy` drives both `tenacity.Retrying` (sync client) and `tenacity.AsyncRetrying` (async client).
+"""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 import tenacity
 
-from .errors import APIConnectionError, APIStatusError, RateLimitError
+from ._constants import DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER
+from ._logging import get_logger
+from .errors import APIConnectionError, APIStatusError, ConfigurationError
 
+log = get_logger("convoi_nb.client")
+T = TypeVar("T")
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
-# 409 codes that mean "try again": the same key is still being processed by another request.
-RETRYABLE_CONFLICT_CODES = frozenset({"idempotency_key_in_use", "lock_timeout"})
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """Bounded retries with exponential backoff and jitter; `Retry-After` wins when the server sends it."""
 
-    max_retries: int = 3
-    initial_backoff: float = 0.5
-    max_backoff: float = 8.0
-    max_retry_after: float = 60.0
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_backoff: float = DEFAULT_INITIAL_BACKOFF
+    max_backoff: float = DEFAULT_MAX_BACKOFF
+    max_retry_after: float = DEFAULT_MAX_RETRY_AFTER
+    # stop/retry/wait objects are stateless: built once per policy, shared by every request
+    _tenacity: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
+        if not isinstance(self.max_retries, int) or self.max_retries < 0:
+            raise ConfigurationError(f"max_retries must be an integer >= 0, got {self.max_retries!r}")
         if self.initial_backoff < 0 or self.max_backoff < self.initial_backoff:
-            raise ValueError("need 0 <= initial_backoff <= max_backoff")
-
-    def tenacity_kwargs(self) -> dict[str, Any]:
-        """The same arguments for `tenacity.Retrying` and `tenacity.AsyncRetrying`."""
-        return {
+            raise ConfigurationError("need 0 <= initial_backoff <= max_backoff")
+        object.__setattr__(self, "_tenacity", {
             "stop": tenacity.stop_after_attempt(self.max_retries + 1),
             "retry": tenacity.retry_if_exception(is_retryable),
             "wait": self.wait_seconds,
             "reraise": True,
-        }
+        })
+
+    def with_max_retries(self, max_retries: Optional[int]) -> "RetryPolicy":
+        return self if max_retries is None else replace(self, max_retries=max_retries)
 
     def wait_seconds(self, state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -47,27 +56,45 @@ class RetryPolicy:
         ceiling = min(self.max_backoff, self.initial_backoff * 2 ** (state.attempt_number - 1))
         return random.uniform(ceiling / 2, ceiling)
 
+    def _kwargs(self, label: str) -> dict[str, Any]:
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0.0
+            log.warning("%s attempt %d failed (%s); retrying in %.2fs", label, state.attempt_number, exc, wait)
+
+        return {**self._tenacity, "before_sleep": before_sleep}
+
+    def call(self, label: str, attempt: Callable[[int], T]) -> T:
+        """`attempt(number)` until it succeeds, the error is not retryable, or the retries run out."""
+        for trial in tenacity.Retrying(**self._kwargs(label)):
+            with trial:
+                return attempt(trial.retry_state.attempt_number)
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    async def acall(self, label: str, attempt: Callable[[int], Awaitable[T]]) -> T:
+        """`call()` for a coroutine function."""
+        async for trial in tenacity.AsyncRetrying(**self._kwargs(label)):
+            with trial:
+                return await attempt(trial.retry_state.attempt_number)
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
 
 def is_retryable(exc: BaseException) -> bool:
+    """Connection errors, timeouts, 408, 429 and 5xx. A 409 never is: it means a different body."""
     if isinstance(exc, APIConnectionError):
         return True
     if isinstance(exc, APIStatusError):
-        if exc.status_code == 409:
-            return exc.code in RETRYABLE_CONFLICT_CODES
-        return exc.status_code in RETRYABLE_STATUS or isinstance(exc, RateLimitError) or exc.status_code >= 500
+        return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
     return False
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a `Retry-After` header (delta-seconds form; HTTP dates are rare for APIs)."""
+def parse_retry_after(value: Optional[str]) -> Optional[float]:
+    """Seconds from a `Retry-After` header: delta-seconds, or an HTTP date."""
     if not value:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
-        from email.utils import parsedate_to_datetime
-        from datetime import datetime, timezone
-
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError):

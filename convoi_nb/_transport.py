@@ -16,9 +16,11 @@ import aiohttp
 import httpx
 from httpx_aiohttp import HttpxAiohttpClient
 
+from ._constants import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_KEEPALIVE_CONNECTIONS
 from .errors import APIConnectionError, APITimeoutError
 
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50)
+DEFAULT_LIMITS = httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS,
+                              max_keepalive_connections=DEFAULT_MAX_KEEPALIVE_CONNECTIONS)
 
 
 @dataclass

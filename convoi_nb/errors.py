@@ -4,6 +4,7 @@
 ConvoiError
 ├── ConfigurationError            missing or contradictory settings (ValueError)
 ├── ValidationError               bad input, caught before anything is sent (ValueError)
+├── ExperimentError               an experiment cannot run as defined (convoi_nb.experiments)
 └── APIError
     ├── APIConnectionError        the request never got an HTTP answer
     │   └── APITimeoutError
@@ -21,9 +22,13 @@ ConvoiError
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-from .models import FieldError, summarize
+from .models import FieldError, field_errors, summarize
+from .models.wire import IDEMPOTENCY_CONFLICT
+
+if TYPE_CHECKING:
+    import pydantic
 
 __all__ = [
     "APIConnectionError",
@@ -34,6 +39,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConvoiError",
+    "ExperimentError",
     "IdempotencyConflictError",
     "InvalidRequestError",
     "NotFoundError",
@@ -59,6 +65,19 @@ class ValidationError(ConvoiError, ValueError):
     def __init__(self, what: str, errors: Sequence[FieldError]) -> None:
         self.errors = list(errors)
         super().__init__(f"invalid {what}: {summarize(self.errors)}")
+
+    @classmethod
+    def from_pydantic(cls, what: str, exc: "pydantic.ValidationError", model: Any = None) -> "ValidationError":
+        """The one way a pydantic error becomes ours: each field by its dotted path, with the rule it broke."""
+        return cls(what, field_errors(exc.errors(), model))
+
+    @classmethod
+    def of_field(cls, what: str, loc: str, msg: str) -> "ValidationError":
+        return cls(what, [FieldError(loc=loc, msg=msg, type="value_error")])
+
+
+class ExperimentError(ConvoiError):
+    """The experiment cannot run as defined (a variant changed under an old name, a store from another server…)."""
 
 
 class APIError(ConvoiError):
@@ -151,12 +170,9 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
     429: RateLimitError,
 }
 
-IDEMPOTENCY_CONFLICT_CODE = "idempotency_conflict"
-
-
 def status_error(status_code: int, code: str) -> type[APIStatusError]:
     """The exception class for an error status and error code."""
-    if status_code == 409 and code == IDEMPOTENCY_CONFLICT_CODE:
+    if status_code == 409 and code == IDEMPOTENCY_CONFLICT:
         return IdempotencyConflictError
     if status_code >= 500:
         return ServerError

@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping, Union
 
 import pandas as pd
+from typing_extensions import Unpack
 
-from .models import KNOWN_STATUSES, Call, mask_token
+from ._client import AsyncConvoiClient, ConvoiClient
+from .models import KNOWN_STATUSES, Call, ListCallsParams, mask_token
 
 CallLike = Union[Call, Mapping[str, Any]]
 
@@ -87,3 +89,21 @@ def _timestamps(values: list[Any]) -> pd.Series:
     if values and isinstance(values[0], datetime):
         return pd.Series(pd.to_datetime(values, utc=True))
     return pd.Series(pd.to_datetime(values, utc=True, format="ISO8601"))
+
+
+def calls_frame(client: ConvoiClient, *, include_tokens: bool = False,
+                **filters: Unpack[ListCallsParams]) -> pd.DataFrame:
+    """`client.list_calls(**filters)`, every page, straight into a typed DataFrame (see `calls_to_frame`)."""
+    return calls_to_frame(client.list_calls(**filters), include_tokens=include_tokens)
+
+
+async def acalls_frame(client: AsyncConvoiClient, *, include_tokens: bool = False,
+                       **filters: Unpack[ListCallsParams]) -> pd.DataFrame:
+    """`calls_frame()` for the async client."""
+    return calls_to_frame([c async for c in client.list_calls(**filters)], include_tokens=include_tokens)
+
+
+# `client.calls_frame(...)` without the client importing pandas code: the methods are attached from here,
+# so the dependency runs frames → client (pandas registers its accessors the same way).
+ConvoiClient.calls_frame = calls_frame  # type: ignore[attr-defined]
+AsyncConvoiClient.calls_frame = acalls_frame  # type: ignore[attr-defined]

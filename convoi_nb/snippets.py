@@ -6,9 +6,12 @@ import json
 import shlex
 from typing import Any, Mapping
 
+from ._constants import API_KEY_ENV, BASE_URL_ENV
+from .models.wire import API_PREFIX, CALLS_PATH, IDEMPOTENCY_KEY_HEADER
+
 
 def python_snippet(body: Mapping[str, Any]) -> str:
-    lines = ["import convoi_nb", "", "client = convoi_nb.ConvoiClient()  # reads CONVOI_API_KEY and CONVOI_BASE_URL",
+    lines = ["import convoi_nb", "", f"client = convoi_nb.ConvoiClient()  # reads {API_KEY_ENV} and {BASE_URL_ENV}",
              "call = client.create_web_call(", f"    {body['agent_id']!r},"]
     for key in ("participant_name", "agent_overrides", "metadata"):
         if key in body:
@@ -17,13 +20,13 @@ def python_snippet(body: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def curl_snippet(body: Mapping[str, Any], base_url: str = "$CONVOI_BASE_URL") -> str:
-    url = f"{base_url}/api/v1/public/calls"
+def curl_snippet(body: Mapping[str, Any], base_url: str = f"${BASE_URL_ENV}") -> str:
+    url = f"{base_url}{API_PREFIX}{CALLS_PATH}"
     return "\n".join([
         f'curl -sS -X POST "{url}" \\',
-        '  -H "Authorization: Bearer $CONVOI_API_KEY" \\',
+        f'  -H "Authorization: Bearer ${API_KEY_ENV}" \\',
         '  -H "Content-Type: application/json" \\',
-        '  -H "Idempotency-Key: $(python3 -c \'import uuid; print(uuid.uuid4())\')" \\',
+        f'  -H "{IDEMPOTENCY_KEY_HEADER}: $(python3 -c \'import uuid; print(uuid.uuid4())\')" \\',
         f"  -d {shlex.quote(json.dumps(dict(body), separators=(',', ':')))}",
     ])
 

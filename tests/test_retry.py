@@ -13,6 +13,7 @@ import pytest
 from convoi_nb import (
     APIConnectionError,
     APITimeoutError,
+    ConflictError,
     IdempotencyConflictError,
     InvalidRequestError,
     RetryPolicy,
@@ -100,10 +101,15 @@ def test_client_errors_are_not_retried(client_factory: Callable[..., Any], statu
     assert len(seen) == 1
 
 
-def test_409_key_in_use_and_408_are_retried(client_factory: Callable[..., Any]) -> None:
-    transport, seen = scripted(error(409, "idempotency_key_in_use"), error(408, "timeout"), httpx.Response(201, json=EXAMPLE))
+def test_408_is_retried_and_no_409_is(client_factory: Callable[..., Any]) -> None:
+    transport, seen = scripted(error(408, "timeout"), httpx.Response(201, json=EXAMPLE))
     client_with(client_factory, transport).create_web_call(AGENT)
-    assert len(seen) == 3
+    assert len(seen) == 2
+    # The contract defines one 409 (a key reused with another body); whatever its code, a 409 is final.
+    transport, seen = scripted(error(409, "idempotency_key_in_use"), httpx.Response(201, json=EXAMPLE))
+    with pytest.raises(ConflictError):
+        client_with(client_factory, transport).create_web_call(AGENT)
+    assert len(seen) == 1
 
 
 def test_max_retries_zero_means_one_attempt(client_factory: Callable[..., Any]) -> None:

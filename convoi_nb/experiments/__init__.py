@@ -3,7 +3,7 @@
 Knows nothing of widgets; widgets show what it produces.
 """
 
-from .errors import ExperimentError
+from ..errors import ExperimentError
 from .experiment import Experiment
 from .results import ExperimentResults
 from .stats import bootstrap_ci, bootstrap_diff_ci

@@ -6,15 +6,17 @@ import asyncio
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 from tqdm.auto import tqdm
 
+from .._base_client import build_web_call
 from .._client import AsyncConvoiClient, ConvoiClient
 from .._logging import get_logger
 from .._sync_bridge import run_sync
-from ..errors import APIError, IdempotencyConflictError
-from .errors import ExperimentError
+from ..errors import APIError, ExperimentError, IdempotencyConflictError
+from ..models import WebCallRequest
+from .polling import CallPoller, Progress
 from .results import ExperimentResults
 from .store import ResultsStore
 from .variants import Variant
@@ -24,7 +26,6 @@ DEFAULT_STORE = "convoi_experiments.sqlite3"
 # Fixed namespace: the same (experiment, agent, variant, replicate) always maps to the same key.
 _KEY_NAMESPACE = uuid.UUID("7c4f3a52-9a51-4d43-8a8e-9f6f2b1c0e11")
 AnyClient = Union[ConvoiClient, AsyncConvoiClient]
-Progress = Optional[Callable[[int, int], None]]  # (done, total), e.g. for a widget's progress bar
 
 
 class Experiment:
@@ -95,10 +96,8 @@ class Experiment:
         if not isinstance(concurrency, int) or concurrency < 1:
             raise ExperimentError(f"concurrency must be a positive integer, got {concurrency!r}")
         store = self._open_store()
-        # Build every request once before sending anything: a bad variant fails here, not halfway.
-        for variant in self.variants:
-            client._core.create_web_call(self.agent_id, participant_name=None, agent_overrides=variant.overrides,
-                                         metadata=self.call_metadata(variant, 0), idempotency_key=None)
+        # Build and validate every request once, before sending anything: a bad variant fails here, not halfway.
+        requests = {(v.name, r): self._request(v, r) for v in self.variants for r in range(self.replicates)}
         store.register(self.name, self.agent_id, self.metadata,
                        [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in self.variants])
         done = store.done(self.name)
@@ -106,20 +105,19 @@ class Experiment:
         conflicts: list[str] = []
         failures: list[str] = []
         total = len(self.variants) * self.replicates
-        finished = [len(done)]  # a disabled tqdm does not count, so keep our own tally for on_progress
+        finished = len(done)  # a disabled tqdm does not count, so keep our own tally for on_progress
         bar = tqdm(total=total, initial=len(done), desc=f"{self.name}: creating", unit="call", disable=not progress)
         # A pool of its own: an async pool belongs to the loop that first used it, and run() has its own loop.
         async with client.to_async() as api:
             gate = asyncio.Semaphore(concurrency)
 
             async def create(variant: Variant, replicate: int) -> None:
+                nonlocal finished
                 key = self.idempotency_key(variant, replicate)
                 async with gate:
                     started = time.perf_counter()
                     try:
-                        call = await api.create_web_call(self.agent_id, agent_overrides=variant.overrides,
-                                                         metadata=self.call_metadata(variant, replicate),
-                                                         idempotency_key=key)
+                        call = await api.create_web_call(requests[variant.name, replicate], idempotency_key=key)
                     except IdempotencyConflictError:
                         conflicts.append(variant.name)
                         store.record_error(self.name, variant.name, replicate, key, "idempotency conflict")
@@ -132,9 +130,9 @@ class Experiment:
                                           info.request_id if info else None, info.attempts if info else 1,
                                           time.perf_counter() - started)
                 bar.update(1)
-                finished[0] += 1
+                finished += 1
                 if on_progress is not None:
-                    on_progress(finished[0], total)
+                    on_progress(finished, total)
 
             await asyncio.gather(*(create(v, r) for v, r in todo))
         bar.close()
@@ -145,9 +143,14 @@ class Experiment:
         if failures:
             log.warning("%d of %d creates failed; run() again to retry them. First: %s",
                         len(failures), len(todo), failures[0])
-        return ExperimentResults(self, store, client)
+        return ExperimentResults(self.name, store, CallPoller(client, store, self.name))
 
     def results(self, client: AnyClient) -> ExperimentResults:
         """The results recorded so far, without creating anything."""
-        return ExperimentResults(self, self._open_store(), client)
+        store = self._open_store()
+        return ExperimentResults(self.name, store, CallPoller(client, store, self.name))
+
+    def _request(self, variant: Variant, replicate: int) -> WebCallRequest:
+        return build_web_call(self.agent_id, agent_overrides=variant.overrides,
+                              metadata=self.call_metadata(variant, replicate))
 

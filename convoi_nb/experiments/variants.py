@@ -6,14 +6,13 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Iterable, Mapping, Optional
 
 import pydantic
 
+from .._base_client import OverridesLike
 from ..errors import ValidationError
-from ..models import AgentOverrides, field_errors
-
-OverridesLike = Union[AgentOverrides, Mapping[str, Any], None]
+from ..models import AgentOverrides
 
 
 def _validated(overrides: OverridesLike, where: str) -> AgentOverrides:
@@ -22,7 +21,7 @@ def _validated(overrides: OverridesLike, where: str) -> AgentOverrides:
     try:
         return AgentOverrides.model_validate(dict(overrides or {}))
     except pydantic.ValidationError as exc:
-        raise ValidationError(where, field_errors(exc.errors(), AgentOverrides)) from None
+        raise ValidationError.from_pydantic(where, exc, AgentOverrides) from None
 
 
 def set_path(target: dict[str, Any], path: str, value: Any) -> None:
@@ -55,8 +54,7 @@ class Variant:
 
     def __init__(self, name: str, overrides: OverridesLike = None, metadata: Optional[Mapping[str, Any]] = None) -> None:
         if not isinstance(name, str) or not name.strip():
-            raise ValidationError("variant", field_errors([{"loc": ("name",), "msg": "must be a non-empty string",
-                                                             "type": "value_error", "input": name}]))
+            raise ValidationError.of_field("variant", "name", f"must be a non-empty string (got {name!r})")
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "overrides", _validated(overrides, f"overrides of variant {name!r}"))
         object.__setattr__(self, "metadata", dict(metadata or {}))

@@ -3,6 +3,7 @@
 This package imports pydantic only: never httpx, the client, the sandbox or widgets.
 """
 
+from ._base import UTCDateTime
 from .agents import Agent
 from .catalog import KNOWN_LANGUAGES, KNOWN_LLM_MODELS, KNOWN_STT_MODELS, KNOWN_VOICES
 from .calls import KNOWN_STATUSES, TERMINAL_STATUSES, Call, Cost, LiveKitConnection, RequestInfo, mask_token
@@ -38,6 +39,7 @@ __all__ = [
     "RequestInfo",
     "STTSettings",
     "TTSSettings",
+    "UTCDateTime",
     "WebCallRequest",
     "dotted_path",
     "field_errors",

@@ -79,8 +79,3 @@ class Call(ResponseModel):
     def request_info(self) -> Optional[RequestInfo]:
         """Request id, idempotency key and attempts of the response that produced this object."""
         return self._request_info
-
-    def _repr_html_(self) -> str:
-        from .._display import call_card_html
-
-        return call_card_html(self)

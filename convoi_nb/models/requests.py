@@ -1,14 +1,17 @@
-"""The body of `POST /api/v1/public/calls`."""
+"""The body of `POST /calls`, and the filters of `GET /calls`."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, with_config
+from typing_extensions import TypedDict
 
 from ._base import RequestModel
 from .metadata import Metadata
 from .overrides import AgentOverrides
+from .wire import MAX_PAGE_SIZE
 
 AGENT_ID_PATTERN = r"^agt_[A-Za-z0-9]+$"
 AgentId = Annotated[str, StringConstraints(pattern=AGENT_ID_PATTERN)]
@@ -28,12 +31,30 @@ class WebCallRequest(RequestModel):
         return self.model_dump(mode="json")
 
 
-class ListCallsParams(RequestModel):
-    """Query parameters of `GET /api/v1/public/calls` (cursor pagination, newest first)."""
+def _filter_time(value: Any) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"must be an ISO 8601 datetime, got {value!r}") from None
+    if not isinstance(value, datetime):
+        raise ValueError(f"must be a timezone-aware datetime or an ISO 8601 string, got a {type(value).__name__}")
+    if value.tzinfo is None:
+        raise ValueError("must be timezone-aware (naive datetimes are ambiguous)")
+    return value
 
-    limit: int = Field(default=100, ge=1, le=100)
-    starting_after: Optional[str] = None
-    agent_id: Optional[str] = None
-    status: Optional[str] = None
-    created_after: Optional[str] = None
-    created_before: Optional[str] = None
+
+FilterTime = Annotated[datetime, BeforeValidator(_filter_time)]
+
+
+@with_config(ConfigDict(extra="forbid", strict=True))
+class ListCallsParams(TypedDict, total=False):
+    """The filters of `list_calls()` / `calls_frame()`, written once: the clients' keyword arguments
+    (`**filters: Unpack[ListCallsParams]`) and, through a TypeAdapter, their validation."""
+
+    agent_id: str
+    status: str
+    created_after: FilterTime
+    created_before: FilterTime
+    metadata: Metadata  # typed equality: 1 matches 1 and 1.0, never "1"
+    page_size: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]

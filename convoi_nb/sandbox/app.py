@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from typing import Annotated, Any, Optional
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -13,16 +12,23 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
-from ..models import Agent, Call, ErrorBody, ListPage, WebCallRequest, field_errors
+from ..models import Agent, Call, ErrorBody, ListPage, UTCDateTime, WebCallRequest, field_errors
+from ..models.wire import (
+    AGENTS_PATH,
+    API_PREFIX,
+    CALLS_PATH,
+    IDEMPOTENCY_KEY_HEADER,
+    MAX_PAGE_SIZE,
+    REPLAYED_HEADER,
+)
 from .accounts import ACCOUNTS, Account
-from .errors import SandboxError, error_response
+from .error_responses import SandboxError, error_response
 from .faults import FaultInjector
 from .middleware import RequestContext, request_id_of, send_error
 from .service import CallService
 from .settings import SandboxSettings
 from .traffic import RecordTraffic, TrafficLog
 
-PREFIX = "/api/v1/public"
 _METADATA_PARAM = re.compile(r"^metadata\[(.+)\]$")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody} for status in (400, 401, 404, 409, 413, 422, 429, 503)
@@ -41,10 +47,6 @@ def authenticate(credentials: Annotated[Optional[HTTPAuthorizationCredentials], 
     if account is None:
         raise SandboxError(401, "invalid_api_key", "the API key is not valid")
     return account
-
-
-def _aware(value: Optional[datetime]) -> Optional[datetime]:
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
 
 
 def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
@@ -87,48 +89,48 @@ def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", "calls": service.store.count(), "time_scale": settings.time_scale}
 
-    @app.post(f"{PREFIX}/calls", response_model=Call, status_code=201, tags=["calls"],
+    @app.post(f"{API_PREFIX}{CALLS_PATH}", response_model=Call, status_code=201, tags=["calls"],
               responses={200: {"model": Call, "description": "Idempotent replay of an earlier create"}, **_ERRORS})
     async def create_call(
         body: WebCallRequest,
         account: Annotated[Account, Depends(authenticate)],
-        idempotency_key: Annotated[Optional[str], Header(alias="Idempotency-Key")] = None,
+        idempotency_key: Annotated[Optional[str], Header(alias=IDEMPOTENCY_KEY_HEADER)] = None,
     ) -> JSONResponse:
-        """Create a web call. The same `Idempotency-Key` within 24 h returns the original call (HTTP 200)."""
+        """Create a web call. The same `Idempotency-Key` (a UUID) within 24 h returns the original call (HTTP 200)."""
         row, replayed = service.create(account, body, idempotency_key)
         if not replayed:
             from .livekit import create_room
 
             await create_room(settings.livekit, row.room_id, row.metadata)
         return JSONResponse(service.render(row), status_code=200 if replayed else 201,
-                            headers={"Idempotent-Replayed": "true" if replayed else "false"})
+                            headers={REPLAYED_HEADER: "true" if replayed else "false"})
 
-    @app.get(f"{PREFIX}/calls/{{call_id}}", response_model=Call, tags=["calls"], responses=_ERRORS)
+    @app.get(f"{API_PREFIX}{CALLS_PATH}/{{call_id}}", response_model=Call, tags=["calls"], responses=_ERRORS)
     async def get_call(call_id: str, account: Annotated[Account, Depends(authenticate)]) -> JSONResponse:
         return JSONResponse(service.render(service.get(account, call_id)))
 
-    @app.get(f"{PREFIX}/calls", response_model=ListPage[Call], tags=["calls"], responses=_ERRORS)
+    @app.get(f"{API_PREFIX}{CALLS_PATH}", response_model=ListPage[Call], tags=["calls"], responses=_ERRORS)
     async def list_calls(
         request: Request,
         account: Annotated[Account, Depends(authenticate)],
-        limit: Annotated[int, Query(ge=1, le=100)] = 100,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE,
         starting_after: Optional[str] = None,
         agent_id: Optional[str] = None,
         status: Optional[str] = None,
-        created_after: Optional[datetime] = None,
-        created_before: Optional[datetime] = None,
+        created_after: Optional[UTCDateTime] = None,
+        created_before: Optional[UTCDateTime] = None,
     ) -> JSONResponse:
         """Calls newest first. Filter on metadata with `metadata[key]=value`; page with `starting_after`."""
         metadata = {m.group(1): v for k, v in request.query_params.items() if (m := _METADATA_PARAM.match(k))}
         return JSONResponse(service.list(
             account, limit=limit, starting_after=starting_after, agent_id=agent_id, status=status,
-            created_after=_aware(created_after), created_before=_aware(created_before), metadata=metadata,
+            created_after=created_after, created_before=created_before, metadata=metadata,
         ))
 
-    @app.get(f"{PREFIX}/agents", response_model=ListPage[Agent], tags=["agents"], responses=_ERRORS)
+    @app.get(f"{API_PREFIX}{AGENTS_PATH}", response_model=ListPage[Agent], tags=["agents"], responses=_ERRORS)
     async def list_agents(
         account: Annotated[Account, Depends(authenticate)],
-        limit: Annotated[int, Query(ge=1, le=100)] = 100,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE,
     ) -> dict[str, Any]:
         agents = [a.to_json() for a in account.agents]
         return {"object": "list", "data": agents[:limit], "has_more": len(agents) > limit, "next_cursor": None}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from typing import Any, Callable, Optional
 
-from .errors import SandboxError, error_response
+from ..models.wire import REQUEST_ID_HEADER
+from .error_responses import SandboxError, error_response
 
-REQUEST_ID_HEADER = b"x-request-id"
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
 
 
 def request_id_of(scope: dict) -> str:
@@ -26,7 +27,7 @@ async def _no_receive() -> dict:
 
 
 class RequestContext:
-    """Tags each request with an id (header `x-request-id`) and refuses bodies over `max_body_bytes`."""
+    """Tags each request with an id (header `X-Request-Id`) and refuses bodies over `max_body_bytes`."""
 
     def __init__(self, app: Any, max_body_bytes: int) -> None:
         self.app, self.max_body_bytes = app, max_body_bytes
@@ -39,7 +40,7 @@ class RequestContext:
 
         async def tagged_send(message: dict) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
+                message["headers"] = [*message.get("headers", []), (_REQUEST_ID, request_id.encode())]
             await send(message)
 
         declared = dict(scope.get("headers", [])).get(b"content-length")

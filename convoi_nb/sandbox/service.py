@@ -9,23 +9,27 @@ from datetime import datetime, timezone
 from typing import Any, Iterator, Mapping, Optional
 
 from ..models import WebCallRequest
+from ..models.wire import (
+    IDEMPOTENCY_CONFLICT,
+    IDEMPOTENCY_KEY_HEADER,
+    IDEMPOTENCY_KEY_RULE,
+    INVALID_IDEMPOTENCY_KEY,
+    canonical_idempotency_key,
+)
 from .accounts import Account
-from .errors import SandboxError
+from .error_responses import SandboxError
 from .livekit import mint_token
 from .settings import SandboxSettings
 from .simulation import merge_settings, plan_call, state_at
 from .store import CallRow, IdempotencyMismatch, Store
 
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
-
-
-def _iso(epoch: float) -> str:
+def epoch_to_iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def body_hash(request: WebCallRequest) -> str:
+def body_hash(body: dict[str, Any]) -> str:
     """Hash of the validated body, key order and formatting ignored."""
-    canonical = json.dumps(request.to_body(), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -50,8 +54,8 @@ class CallService:
             "duration_seconds": state.duration_seconds,
             "cost": {"amount": state.cost, "currency": "USD"},
             "metadata": row.metadata,
-            "created_at": _iso(row.created_at),
-            "updated_at": _iso(row.created_at + state.updated_after / scale),
+            "created_at": epoch_to_iso(row.created_at),
+            "updated_at": epoch_to_iso(row.created_at + state.updated_after / scale),
         }
 
     def create(self, account: Account, request: WebCallRequest, key: Optional[str]) -> tuple[CallRow, bool]:
@@ -59,11 +63,14 @@ class CallService:
         if agent is None:
             raise SandboxError(404, "agent_not_found", f"no agent {request.agent_id!r} on this account",
                                param="agent_id")
-        if key is not None and not (0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH and key.isprintable()):
-            raise SandboxError(400, "invalid_idempotency_key",
-                               f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters",
-                               param="Idempotency-Key")
-        overrides = request.agent_overrides.to_body() if request.agent_overrides else {}
+        if key is not None:
+            canonical = canonical_idempotency_key(key)
+            if canonical is None:
+                raise SandboxError(400, INVALID_IDEMPOTENCY_KEY, f"{IDEMPOTENCY_KEY_HEADER} {IDEMPOTENCY_KEY_RULE}",
+                                   param=IDEMPOTENCY_KEY_HEADER)
+            key = canonical
+        body = request.to_body()  # once: stored, hashed, and the overrides merged from it
+        overrides = body.get("agent_overrides", {})
         metadata = dict(request.metadata or {})
         now = self.settings.clock()
 
@@ -80,15 +87,15 @@ class CallService:
                 "metadata": metadata,
                 "settings": merge_settings(agent.to_json(), overrides),
                 "seed": call_seed(self.settings.seed, seq),
-                "request": request.to_body(),
+                "request": body,
             }
 
         try:
-            return self.store.create_once(account.id, key, body_hash(request), now, build)
+            return self.store.create_once(account.id, key, body_hash(body), now, build)
         except IdempotencyMismatch:
-            raise SandboxError(409, "idempotency_conflict",
-                               "this Idempotency-Key was already used with a different request body; "
-                               "use a new key for a different request", param="Idempotency-Key") from None
+            raise SandboxError(409, IDEMPOTENCY_CONFLICT,
+                               f"this {IDEMPOTENCY_KEY_HEADER} was already used with a different request body; "
+                               "use a new key for a different request", param=IDEMPOTENCY_KEY_HEADER) from None
 
     def get(self, account: Account, call_id: str) -> CallRow:
         row = self.store.get(account.id, call_id)

@@ -10,12 +10,10 @@ from typing import Callable, Union
 
 import platformdirs
 
+from ..models.wire import MAX_BODY_BYTES
 from .faults import FaultConfig
 from .livekit import LiveKitSettings
 from .simulation import DEFAULT_TIME_SCALE, EXPIRE_PROBABILITY, FAIL_PROBABILITY
-
-MAX_BODY_BYTES = 64 * 1024
-
 
 DB_ENV = "CONVOI_SANDBOX_DB"
 SEED_ENV = "CONVOI_SANDBOX_SEED"

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Union
 
-IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+from ..models.wire import IDEMPOTENCY_WINDOW_SECONDS
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -106,7 +107,7 @@ class Store:
                         "SELECT body_hash, call_id, created_at FROM idempotency WHERE account=? AND key=?",
                         (account, key),
                     ).fetchone()
-                    if found and now - found["created_at"] < IDEMPOTENCY_TTL_SECONDS:
+                    if found and now - found["created_at"] < IDEMPOTENCY_WINDOW_SECONDS:
                         if found["body_hash"] != body_hash:
                             raise IdempotencyMismatch(key)
                         row = self._db.execute("SELECT * FROM calls WHERE id=?", (found["call_id"],)).fetchone()

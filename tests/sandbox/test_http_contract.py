@@ -80,6 +80,7 @@ CASES: list[tuple[str, str, str, dict, bytes | None, int]] = [
     ("metadata over 64 KiB", "POST", CALLS, JSON, body(metadata={"a": "x" * 70000}), 413),
     ("lying content-length", "POST", CALLS, {**JSON, "Content-Length": "999999999"}, body(), 413),
     ("idempotency key too long", "POST", CALLS, {**JSON, "Idempotency-Key": "k" * 300}, body(), 400),
+    ("idempotency key not a UUID", "POST", CALLS, {**JSON, "Idempotency-Key": "retry-1"}, body(), 400),
     ("unknown call", "GET", f"{CALLS}/call_doesnotexist", AUTH, None, 404),
     ("limit zero", "GET", f"{CALLS}?limit=0", AUTH, None, 422),
     ("limit too big", "GET", f"{CALLS}?limit=1000", AUTH, None, 422),

@@ -47,7 +47,7 @@ def test_key_expires_after_24_hours() -> None:
     with Sandbox(SandboxSettings(clock=clock)) as sandbox:
         def create() -> httpx.Response:
             return httpx.post(f"{sandbox.url}/api/v1/public/calls",
-                              headers={"Authorization": f"Bearer {DEFAULT_API_KEY}", "Idempotency-Key": "same-key"},
+                              headers={"Authorization": f"Bearer {DEFAULT_API_KEY}", "Idempotency-Key": "9b1d3e2a-4c5f-4a6b-8d7e-0f1a2b3c4d5e"},
                               json={"type": "web", "agent_id": AGENT})
 
         first = create()
@@ -64,7 +64,7 @@ def test_keys_are_per_account(fresh_sandbox: Sandbox) -> None:
 
     def create(api_key: str, agent_id: str) -> httpx.Response:
         return httpx.post(f"{fresh_sandbox.url}/api/v1/public/calls", json={"type": "web", "agent_id": agent_id},
-                          headers={"Idempotency-Key": "shared-key", "Authorization": f"Bearer {api_key}"})
+                          headers={"Idempotency-Key": "0b7c6e1a-2d3f-4e5a-9b8c-7d6e5f4a3b2c", "Authorization": f"Bearer {api_key}"})
 
     mine, theirs = create(DEFAULT_API_KEY, AGENT), create(OTHER_API_KEY, OTHER_ACCOUNT.agents[0].id)
     # Each account's key still works as a key: a repeat replays that account's own call.

@@ -15,14 +15,15 @@ AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 
 def test_every_api_request_is_recorded_with_its_answer(fresh_sandbox: Sandbox) -> None:
     body = {"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id}
+    key = "5f0e9d8c-7b6a-4594-8372-6150f4e3d2c1"
     with httpx.Client(base_url=fresh_sandbox.url, headers=AUTH) as http:
-        http.post(CALLS, json=body, headers={"Idempotency-Key": "k-1"})
-        http.post(CALLS, json=body, headers={"Idempotency-Key": "k-1"})  # a replay still reached the server
+        http.post(CALLS, json=body, headers={"Idempotency-Key": key})
+        http.post(CALLS, json=body, headers={"Idempotency-Key": key})  # a replay still reached the server
         http.post(CALLS, json={"type": "phone"})
         http.get("/healthz")  # not an API path
         http.get(f"{CALLS}/call_nope")
     seen = [(r.method, r.path, r.status, r.idempotency_key) for r in fresh_sandbox.traffic.records]
-    assert seen == [("POST", CALLS, 201, "k-1"), ("POST", CALLS, 200, "k-1"), ("POST", CALLS, 422, None),
+    assert seen == [("POST", CALLS, 201, key), ("POST", CALLS, 200, key), ("POST", CALLS, 422, None),
                     ("GET", f"{CALLS}/call_nope", 404, None)]
     assert fresh_sandbox.traffic.count("POST", CALLS) == 3 and fresh_sandbox.traffic.count("GET") == 1
     assert all(r.finished >= r.started for r in fresh_sandbox.traffic.records)

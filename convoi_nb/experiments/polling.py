@@ -1,0 +1,74 @@
+"""Waiting for an experiment's calls: poll the API with backoff, write each new state into the store."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+
+from tqdm.auto import tqdm
+
+from .._sync_bridge import run_sync
+from ..errors import ExperimentError, NotFoundError
+from ..models import TERMINAL_STATUSES
+from .store import ResultsStore
+
+if TYPE_CHECKING:
+    from .._client import AsyncConvoiClient, ConvoiClient
+
+WAIT_TARGETS = {"ended": TERMINAL_STATUSES, "in_progress": TERMINAL_STATUSES | {"in_progress"}}
+Progress = Optional[Callable[[int, int], None]]  # (done, total), e.g. for a widget's progress bar
+
+
+class CallPoller:
+    """Polls the calls one experiment recorded in `store`, through `client`."""
+
+    def __init__(self, client: "Union[ConvoiClient, AsyncConvoiClient]", store: ResultsStore, experiment: str) -> None:
+        self._client, self._store, self._name = client, store, experiment
+
+    def wait(self, until: str, *, timeout: float, progress: bool, poll_interval: float, max_interval: float,
+             concurrency: int, on_progress: Progress) -> None:
+        if until not in WAIT_TARGETS:
+            raise ValueError(f"until must be one of {sorted(WAIT_TARGETS)}, got {until!r}")
+        run_sync(self._wait(WAIT_TARGETS[until], timeout, progress, poll_interval, max_interval, concurrency,
+                            on_progress))
+
+    async def _wait(self, targets: frozenset, timeout: float, progress: bool, interval: float,
+                    max_interval: float, concurrency: int, on_progress: Progress) -> None:
+        name = self._name
+        deadline = time.monotonic() + timeout
+        calls = [r.call for r in self._store.results(name) if r.call]
+        bar = tqdm(total=len(calls), desc=f"{name}: waiting", unit="call", disable=not progress)
+        # A pool of its own: an async pool belongs to the loop that first used it, and wait() has its own loop.
+        async with self._client.to_async() as api:
+            gate = asyncio.Semaphore(concurrency)
+
+            async def fetch(call_id: str) -> dict[str, Any]:
+                async with gate:
+                    try:
+                        return (await api.get_call(call_id)).model_dump(mode="json")
+                    except NotFoundError:
+                        raise ExperimentError(
+                            f"call {call_id} of experiment {name!r} is in the results store "
+                            f"({self._store.path}) but not on {api.base_url}: the store belongs to another server "
+                            "or sandbox database; use another store file or experiment name") from None
+
+            while True:
+                pending = [c["id"] for c in calls if c["status"] not in targets]
+                bar.n = len(calls) - len(pending)
+                bar.refresh()
+                if on_progress is not None:
+                    on_progress(len(calls) - len(pending), len(calls))
+                if not pending:
+                    break
+                if time.monotonic() >= deadline:
+                    bar.close()
+                    raise TimeoutError(f"{len(pending)} of {len(calls)} calls of {name!r} still running after "
+                                       f"{timeout:.0f} s; call wait() again to keep waiting")
+                await asyncio.sleep(interval)
+                interval = min(interval * 1.5, max_interval)
+                fresh = await asyncio.gather(*(fetch(i) for i in pending))
+                self._store.update_calls(name, fresh)
+                latest = {c["id"]: c for c in fresh}
+                calls = [latest.get(c["id"], c) for c in calls]
+        bar.close()

@@ -1,0 +1,46 @@
+"""The wire contract beyond the bodies: paths, header names, error codes, limits, the idempotency-key rule.
+
+One home for each fact, read by the client, the sandbox, the code snippets and the error tree alike.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Optional
+
+API_PREFIX = "/api/v1/public"
+CALLS_PATH = "/calls"
+AGENTS_PATH = "/agents"
+
+# Header names as documented. HTTP compares them case-insensitively; ASGI servers hand them over
+# lower-cased, so the sandbox matches on `.lower()`.
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+REQUEST_ID_HEADER = "X-Request-Id"
+REPLAYED_HEADER = "Idempotent-Replayed"
+RETRY_AFTER_HEADER = "Retry-After"
+
+# Error codes a client acts on.
+IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+
+# Limits.
+MAX_PAGE_SIZE = 100
+MAX_BODY_BYTES = 64 * 1024
+IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+
+IDEMPOTENCY_KEY_RULE = "must be a UUID (for example 6f1c4b7e-0d4e-4b8a-9d3c-2f1e0a9b8c7d)"
+
+
+def canonical_idempotency_key(key: object) -> Optional[str]:
+    """The key in canonical UUID form (lower case, hyphenated), or None if it is not a UUID.
+
+    The contract: "Idempotency-Key: any UUID". Both ends normalise, so `6F1C…` and `6f1c…` are one key.
+    """
+    if isinstance(key, uuid.UUID):
+        return str(key)
+    if not isinstance(key, str):
+        return None
+    try:
+        return str(uuid.UUID(key))
+    except ValueError:
+        return None
