@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import json
 from html import escape
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 import ipywidgets as w
+
+if TYPE_CHECKING:
+    from ..models import Agent
 
 LABEL_WIDTH = "9.5em"
 
 
 def error_html(message: str) -> str:
     return f"<span style='color:#b91c1c'>{escape(message)}</span>" if message else ""
+
+
+def agent_dropdown(agents: Iterable["Agent"]) -> w.Dropdown:
+    """The account's agents by name and id, as the launcher and the experiment panel offer them."""
+    return w.Dropdown(options=[(f"{a.name} ({a.id})", a.id) for a in agents], description="Agent",
+                      layout=w.Layout(width="40em"))
 
 
 class Row:

@@ -9,16 +9,13 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 import ipywidgets as w
 import traitlets
 
+from .._display import call_rows, rows_table_html, status_badge_html
 from ..errors import ConvoiError
 from ..models import Call
 from ..snippets import curl_snippet, python_snippet
 
 if TYPE_CHECKING:
     from .._client import ConvoiClient
-
-_COLOURS = {"initiated": "#6b7280", "in_progress": "#2563eb", "ended": "#16a34a", "failed": "#dc2626",
-            "expired": "#d97706"}
-
 
 class CallCard(w.VBox):
     """Shows one call and refreshes it in a background thread until it ends or the card is closed.
@@ -102,17 +99,8 @@ class CallCard(w.VBox):
         with self._lock:
             self.call = call
             self.status, self.duration_seconds, self.cost_amount = call.status, call.duration_seconds, call.cost.amount
-            colour = _COLOURS.get(call.status, "#6b7280")
-            self.header.value = (f"<b>{escape(call.id)}</b> <span class='convoi-status' style='color:#fff;background:{colour};"
-                                 f"border-radius:4px;padding:0 6px'>{escape(call.status)}</span>")
-            rows = [("Duration", f"{call.duration_seconds:.1f} s"),
-                    ("Cost", f"{call.cost.amount:.4f} {call.cost.currency}"),
-                    ("Agent", call.agent_id), ("Room", call.room_id), ("LiveKit URL", call.livekit.url),
-                    ("Participant", call.livekit.participant_identity), ("Token", call.livekit.masked_token)]
-            self.details.value = "<table>" + "".join(
-                f"<tr><th style='text-align:left;padding-right:1em'>{escape(k)}</th>"
-                f"<td class='convoi-{k.lower().replace(' ', '-')}'><code>{escape(v)}</code></td></tr>" for k, v in rows
-            ) + "</table>"
+            self.header.value = status_badge_html(call)
+            self.details.value = rows_table_html(call_rows(call))
             self._render_token()
 
     def _render_token(self) -> None:

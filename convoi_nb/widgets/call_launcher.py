@@ -7,13 +7,13 @@ from html import escape
 from typing import TYPE_CHECKING, Any, Optional
 
 import ipywidgets as w
-import pydantic
 import traitlets
 
-from ..errors import APIStatusError, ConvoiError
+from .._base_client import build_web_call
+from ..errors import APIStatusError, ConvoiError, ValidationError
 from ..frames import calls_to_frame
-from ..models import Call, WebCallRequest, field_errors, summarize
-from ._fields import error_html
+from ..models import Call, WebCallRequest
+from ._fields import agent_dropdown, error_html
 from .call_card import CallCard
 from .metadata_editor import MetadataEditor
 from .overrides_form import OverridesForm
@@ -34,8 +34,7 @@ class CallLauncher(w.VBox):
         self._client = client
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="convoi-launcher")
         self.agents = {agent.id: agent for agent in client.list_agents()}
-        self.agent = w.Dropdown(options=[(f"{a.name} ({a.id})", a.id) for a in self.agents.values()],
-                                description="Agent", layout=w.Layout(width="40em"))
+        self.agent = agent_dropdown(self.agents.values())
         self.participant_name = w.Text(description="Participant", placeholder="display name in LiveKit (optional)",
                                        layout=w.Layout(width="40em"))
         self.metadata = MetadataEditor()
@@ -57,16 +56,16 @@ class CallLauncher(w.VBox):
         ], **kwargs)
         self._refresh_button()
 
+    def request(self) -> WebCallRequest:
+        """The create request as filled in, validated once (`ValidationError` names what is wrong)."""
+        overrides = self.overrides.value  # an AgentOverrides the form already validated: taken as is
+        return build_web_call(self.agent.value, participant_name=self.participant_name.value.strip() or None,
+                              agent_overrides=overrides if overrides.to_body() else None,
+                              metadata=dict(self.metadata.value) or None)
+
     def request_fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {"type": "web", "agent_id": self.agent.value}
-        if self.participant_name.value.strip():
-            fields["participant_name"] = self.participant_name.value.strip()
-        body = self.overrides.value.to_body()
-        if body:
-            fields["agent_overrides"] = body
-        if self.metadata.value:
-            fields["metadata"] = dict(self.metadata.value)
-        return fields
+        """The JSON body the button would send."""
+        return self.request().to_body()
 
     def problems(self) -> str:
         """Why the call cannot be created as filled in ("" when it can)."""
@@ -75,9 +74,9 @@ class CallLauncher(w.VBox):
         if not self.metadata.valid:
             return "metadata: fix the rows marked in red"
         try:
-            WebCallRequest.model_validate(self.request_fields())
-        except pydantic.ValidationError as exc:
-            return summarize(field_errors(exc.errors(), WebCallRequest))
+            self.request()
+        except ValidationError as exc:
+            return "; ".join(f"{e.loc}: {e.msg}" for e in exc.errors)
         return ""
 
     def _refresh_button(self) -> None:
@@ -92,17 +91,15 @@ class CallLauncher(w.VBox):
             future: Future = Future()
             future.set_exception(ConvoiError(self.problems() or "a call is already being created"))
             return future
-        fields = self.request_fields()
+        request = self.request()
         self.busy = True
         self.status.value = "creating…"
-        self.last = self._executor.submit(self._create, fields)
+        self.last = self._executor.submit(self._create, request)
         return self.last
 
-    def _create(self, fields: dict[str, Any]) -> Optional[Call]:
+    def _create(self, request: WebCallRequest) -> Optional[Call]:
         try:
-            call = self._client.create_web_call(
-                fields["agent_id"], participant_name=fields.get("participant_name"),
-                agent_overrides=fields.get("agent_overrides"), metadata=fields.get("metadata"))
+            call = self._client.create_web_call(request)
         except APIStatusError as exc:
             rid = f" (request id {exc.request_id})" if exc.request_id else ""
             self.status.value = error_html(f"the API refused the call: {exc.message}{rid}")
@@ -114,7 +111,7 @@ class CallLauncher(w.VBox):
             self.busy = False
         self.calls = [*self.calls, call]
         self.status.value = f"created <code>{escape(call.id)}</code>"
-        self.card.show(call, request=fields)
+        self.card.show(call, request=request.to_body())
         return call
 
     def frame(self, *, refresh: bool = False) -> "pd.DataFrame":

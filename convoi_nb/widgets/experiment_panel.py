@@ -14,7 +14,7 @@ import traitlets
 
 from ..errors import ConvoiError
 from ..experiments import Experiment, ExperimentResults
-from ._fields import error_html
+from ._fields import agent_dropdown, error_html
 from .variant_builder import VariantBuilder
 
 if TYPE_CHECKING:
@@ -32,8 +32,7 @@ class ExperimentPanel(w.VBox):
                  **kwargs: Any) -> None:
         self._client, self._store, self._wait_timeout = client, store, wait_timeout
         self.agents = {agent.id: agent for agent in client.list_agents()}
-        self.agent = w.Dropdown(options=[(f"{a.name} ({a.id})", a.id) for a in self.agents.values()],
-                                description="Agent", layout=w.Layout(width="40em"))
+        self.agent = agent_dropdown(self.agents.values())
         self.name = w.Text(value=f"experiment-{datetime.now():%Y%m%d-%H%M%S}", description="Name",
                            layout=w.Layout(width="40em"))
         self.variants = VariantBuilder(self.agents.get(self.agent.value))
