@@ -13,6 +13,18 @@ from ._retry import RetryPolicy
 from .errors import ConfigurationError
 
 
+def _check_key(key: str) -> None:
+    """Refuse a key that cannot go into an HTTP header, naming the problem but never the key."""
+    if key != key.strip():
+        raise ConfigurationError("the API key has leading or trailing whitespace (a newline from reading a file?); "
+                                 "strip it, e.g. open(path).read().strip()")
+    for position, char in enumerate(key, start=1):
+        if not (char.isascii() and char.isprintable()) or char.isspace():
+            kind = "a non-ASCII character" if not char.isascii() else "whitespace or a control character"
+            raise ConfigurationError(f"the API key contains {kind} at position {position} of {len(key)}; "
+                                     "API keys are printable ASCII with no spaces (check what was copied)")
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     base_url: str
@@ -39,8 +51,11 @@ class ClientConfig:
             )
         if not url:
             raise ConfigurationError(f"no base URL: pass base_url= or set {BASE_URL_ENV}")
+        _check_key(key)
         if not url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"base_url must start with http:// or https://, got {url!r}")
+            # The value is not echoed: a key passed as the URL (arguments swapped) would end up on screen.
+            raise ConfigurationError("base_url must start with http:// or https:// (are api_key and base_url "
+                                     f"swapped? the key is read from {API_KEY_ENV}, the URL from {BASE_URL_ENV})")
         if timeout is not None and timeout <= 0:
             raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout}")
         return cls(

@@ -1,17 +1,25 @@
 """The results store: one SQLite file recording every create of an experiment as it happens.
 
 A crash loses nothing: each outcome is committed when it arrives, and `Experiment.run()` skips what is done.
+The file is private (0600) and holds no credential: LiveKit tokens are stored masked (they expire within the
+hour anyway; `client.get_call(id)` returns a current one). SQLite failures become `ExperimentError`s that
+name the file and what to do.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Iterator, Optional, Union
+
+from ..errors import ExperimentError
+from ..models import mask_token
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiments (
@@ -47,38 +55,67 @@ class ResultRow:
     error: Optional[str]
 
 
+def _without_token(call: dict[str, Any]) -> str:
+    livekit = call.get("livekit") or {}
+    if livekit.get("token"):
+        call = {**call, "livekit": {**livekit, "token": mask_token(livekit["token"])}}
+    return json.dumps(call)
+
+
 class ResultsStore:
     def __init__(self, path: Union[str, Path]) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # Survives a killed process (the case that matters in a notebook) without an fsync per call,
-            # which would stall the event loop that runs the creates.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        with self._sqlite("open"):
+            if self.path != ":memory:":
+                file = Path(self.path)
+                file.parent.mkdir(parents=True, exist_ok=True)
+                if not file.exists():  # created private; SQLite gives its -wal and -shm files the same mode
+                    os.close(os.open(file, os.O_CREAT | os.O_WRONLY, 0o600))
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._db.row_factory = sqlite3.Row
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # Survives a killed process (the case that matters in a notebook) without an fsync per call,
+                # which would stall the event loop that runs the creates.
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
 
-    def _write(self, sql: str, args: tuple) -> None:
-        with self._lock:
-            self._db.execute(sql, args)
+    @contextmanager
+    def _sqlite(self, doing: str) -> Iterator[None]:
+        """Turn SQLite's and the file system's errors into one that names the file and the way out."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            db = getattr(self, "_db", None)
+            if db is not None and db.in_transaction:
+                db.execute("ROLLBACK")  # so the next write can start its own transaction
+            text = str(exc)
+            if "not a database" in text or "malformed" in text:
+                advice = "the file is damaged or not a results store: move it away, or pass another store="
+            elif "full" in text:
+                advice = "the disk is full: free some space and run again (finished calls are kept)"
+            elif "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+                advice = "it cannot be written here: pass store= a path in a writable folder"
+            elif Path(self.path).is_dir():
+                advice = "that path is a folder: pass store= a file path such as runs/results.sqlite3"
+            else:
+                advice = "pass store= a path to a file in a writable folder"
+            raise ExperimentError(f"results store {self.path} could not {doing}: {text}; {advice}") from None
 
     def experiment(self, name: str) -> Optional[sqlite3.Row]:
-        with self._lock:
+        with self._lock, self._sqlite("be read"):
             return self._db.execute("SELECT * FROM experiments WHERE name=?", (name,)).fetchone()
 
     def variants(self, experiment: str) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, self._sqlite("be read"):
             return self._db.execute("SELECT * FROM variants WHERE experiment=? ORDER BY position",
                                     (experiment,)).fetchall()
 
     def register(self, name: str, agent_id: str, metadata: dict[str, Any],
                  variants: list[tuple[str, str, dict[str, Any], dict[str, Any]]]) -> None:
         """Record the experiment and its variants (name, fingerprint, overrides, metadata) once."""
-        with self._lock:
+        with self._lock, self._sqlite("be written"):
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("INSERT OR IGNORE INTO experiments VALUES (?, ?, ?, ?)",
                              (name, agent_id, json.dumps(metadata), time.time()))
@@ -91,18 +128,19 @@ class ResultsStore:
     def record_call(self, experiment: str, variant: str, replicate: int, key: str, call: dict[str, Any],
                     request_id: Optional[str], attempts: int, latency: float) -> None:
         now = time.time()
-        with self._lock:
+        with self._lock, self._sqlite("be written"):
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, NULL, ?)",
-                (experiment, variant, replicate, key, call["id"], json.dumps(call), request_id, attempts, latency, now))
+                (experiment, variant, replicate, key, call["id"], _without_token(call), request_id, attempts, latency,
+                 now))
             self._db.execute("INSERT INTO attempts VALUES (?, ?, ?, ?, 'created', ?)",
                              (experiment, variant, replicate, now, call["id"]))
             self._db.execute("COMMIT")
 
     def record_error(self, experiment: str, variant: str, replicate: int, key: str, error: str) -> None:
         now = time.time()
-        with self._lock:
+        with self._lock, self._sqlite("be written"):
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
                 "INSERT INTO results VALUES (?, ?, ?, ?, 'error', NULL, NULL, NULL, NULL, NULL, ?, ?) "
@@ -116,20 +154,20 @@ class ResultsStore:
     def update_calls(self, experiment: str, calls: list[dict[str, Any]]) -> None:
         """Store the latest state of calls read back from the API."""
         now = time.time()
-        with self._lock:
+        with self._lock, self._sqlite("be written"):
             self._db.execute("BEGIN IMMEDIATE")
             self._db.executemany("UPDATE results SET call=?, updated_at=? WHERE experiment=? AND call_id=?",
-                                 [(json.dumps(c), now, experiment, c["id"]) for c in calls])
+                                 [(_without_token(c), now, experiment, c["id"]) for c in calls])
             self._db.execute("COMMIT")
 
     def done(self, experiment: str) -> set[tuple[str, int]]:
-        with self._lock:
+        with self._lock, self._sqlite("be read"):
             rows = self._db.execute("SELECT variant, replicate FROM results WHERE experiment=? AND state='created'",
                                     (experiment,)).fetchall()
         return {(r["variant"], r["replicate"]) for r in rows}
 
     def results(self, experiment: str) -> list[ResultRow]:
-        with self._lock:
+        with self._lock, self._sqlite("be read"):
             rows = self._db.execute(
                 "SELECT r.* FROM results r JOIN variants v ON v.experiment=r.experiment AND v.name=r.variant "
                 "WHERE r.experiment=? ORDER BY v.position, r.replicate", (experiment,)).fetchall()
@@ -138,7 +176,7 @@ class ResultsStore:
                           r["latency_seconds"], r["error"]) for r in rows]
 
     def attempt_count(self, experiment: str) -> int:
-        with self._lock:
+        with self._lock, self._sqlite("be read"):
             return int(self._db.execute("SELECT COUNT(*) FROM attempts WHERE experiment=?", (experiment,)).fetchone()[0])
 
     def close(self) -> None:

@@ -17,7 +17,8 @@ def _is_none(value: Any) -> bool:
 class RequestModel(BaseModel):
     """A request body: strict types, unknown keys rejected, unset fields never sent as null."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+    # allow_inf_nan=False: JSON has no NaN or infinity, and pydantic would send them as null (a silent change)
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True, allow_inf_nan=False)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -35,7 +36,7 @@ class RequestModel(BaseModel):
 class SettingsModel(RequestModel):
     """llm/tts/stt settings: the documented keys are typed, any other setting is allowed."""
 
-    model_config = ConfigDict(extra="allow", strict=True, validate_assignment=True)
+    model_config = ConfigDict(extra="allow", strict=True, validate_assignment=True, allow_inf_nan=False)
     __pydantic_extra__: dict[str, JsonSetting]  # checked, so a NaN or a set never turns into something else
 
 

@@ -10,15 +10,18 @@ from ._base import ResponseModel, UTCDateTime
 
 KNOWN_STATUSES = ("initiated", "in_progress", "ended", "failed", "expired")
 TERMINAL_STATUSES = frozenset({"ended", "failed", "expired"})
+MASKED_SUFFIX = "(masked)"
 
 
 def mask_token(token: Optional[str]) -> str:
     """A credential shown safely: its first and last characters only."""
     if not token:
         return ""
+    if token.endswith(MASKED_SUFFIX):  # already masked (a stored call): masking again would garble it
+        return token
     if len(token) <= 12:
-        return "…(masked)"
-    return f"{token[:6]}…{token[-4:]} (masked)"
+        return "…" + MASKED_SUFFIX
+    return f"{token[:6]}…{token[-4:]} {MASKED_SUFFIX}"
 
 
 class LiveKitConnection(ResponseModel):

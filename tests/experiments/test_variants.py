@@ -24,6 +24,9 @@ def test_grid_keyword_axes_and_ambiguous_leaves() -> None:
 def test_grid_validates_every_combination() -> None:
     with pytest.raises(ValidationError, match="llm.temperature"):
         Variant.grid(None, {"llm.temperature": [0.5, 2.5]})
+    # A non-finite number would travel as null, silently running the baseline: refused by name.
+    with pytest.raises(ValidationError, match=r"speed=inf.*tts\.speed.*finite number"):
+        Variant.grid(None, {"tts.speed": [1.0, float("inf")]})
     with pytest.raises(ValueError, match="at least one axis"):
         Variant.grid({"llm": {"model": "x"}})
     with pytest.raises(ValueError, match="no values"):
