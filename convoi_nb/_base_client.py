@@ -12,6 +12,7 @@ from typing import Any, Mapping, Optional, Union
 from urllib.parse import quote
 
 import pydantic
+import pydantic_core
 
 from ._config import ClientConfig
 from ._constants import DEFAULT_PAGE_SIZE
@@ -20,16 +21,19 @@ from ._retry import parse_retry_after
 from ._transport import RawResponse, RequestSpec
 from .errors import APIStatusError, InvalidRequestError, RateLimitError, ValidationError, status_error
 from .models import AgentOverrides, Call, ErrorBody, ListCallsParams, ListPage, RequestInfo, WebCallRequest
+from .models.json_values import unencodable_path
 from .models.wire import (
     AGENTS_PATH,
     API_PREFIX,
     CALLS_PATH,
     IDEMPOTENCY_KEY_HEADER,
     IDEMPOTENCY_KEY_RULE,
+    MAX_BODY_BYTES,
     REPLAYED_HEADER,
     REQUEST_ID_HEADER,
     RETRY_AFTER_HEADER,
     canonical_idempotency_key,
+    encode_metadata_filter,
 )
 
 log = get_logger("convoi_nb.client")
@@ -59,9 +63,20 @@ def build_web_call(
     if metadata is not None:
         fields["metadata"] = dict(metadata) if isinstance(metadata, Mapping) else metadata
     try:
-        return WebCallRequest.model_validate(fields)
+        request = WebCallRequest.model_validate(fields)
     except pydantic.ValidationError as exc:
         raise ValidationError.from_pydantic("web call request", exc, WebCallRequest) from None
+    try:
+        size = len(request.model_dump_json())
+    except pydantic_core.PydanticSerializationError:
+        path = unencodable_path(request.model_dump()) or "body"
+        raise ValidationError.of_field("web call request", path,
+                                       "contains a lone surrogate character, which has no UTF-8 form "
+                                       "(text decoded with errors='surrogateescape'?)") from None
+    if size > MAX_BODY_BYTES:
+        raise ValidationError.of_field("web call request", "body",
+                                       f"encodes to {size} bytes; the API accepts at most {MAX_BODY_BYTES}")
+    return request
 
 
 def idempotency_key_for(key: Union[str, uuid.UUID, None]) -> str:
@@ -135,7 +150,7 @@ class ClientCore:
             if stamp is not None:
                 params[name] = stamp.isoformat()
         for key, value in valid.get("metadata", {}).items():
-            params[f"metadata[{key}]"] = value if isinstance(value, str) else json.dumps(value)
+            params[f"metadata[{key}]"] = encode_metadata_filter(value)
         return self._spec("GET", CALLS_PATH, params=params)
 
     def list_agents(self) -> RequestSpec:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Union
 
@@ -67,17 +68,36 @@ def _typed(columns: dict[str, list[Any]], metadata_rows: list[Mapping[str, Any]]
     keys: dict[str, None] = {}
     for row in metadata_rows:
         keys.update(dict.fromkeys(row))
-    for key in keys:
-        frame[METADATA_PREFIX + key] = scalar_column([row.get(key) for row in metadata_rows])
-    return frame
+    if not keys:
+        return frame
+    # All metadata columns in one concat: inserting hundreds one by one fragments the frame (and warns).
+    metadata = pd.DataFrame({METADATA_PREFIX + key: scalar_column([row.get(key) for row in metadata_rows])
+                             for key in keys}, index=frame.index)
+    return pd.concat([frame, metadata], axis=1)
 
 
 def scalar_column(values: list[Any]) -> pd.Series:
-    """A column of JSON scalars with the narrowest honest dtype (strings → `string`, numbers → numeric)."""
-    series = pd.Series(values, dtype=object).infer_objects()
-    if series.dtype == object and all(isinstance(v, str) for v in values if v is not None):
-        return series.astype("string")
-    return series
+    """A column with the narrowest honest dtype that always exports (CSV, Parquet):
+
+    strings → `string`; booleans → `boolean`; integers → `Int64`; numbers → `float64`; a column mixing kinds
+    (say 3 in one call, "gold" in another) → `string`, each value as its JSON text; lists and objects → JSON text.
+    """
+    kinds = set(map(type, values))  # exact types: bool is not counted as int
+    kinds.discard(type(None))
+    if kinds <= {str}:
+        return pd.Series(pd.array(values, dtype="string"))
+    if kinds == {bool}:
+        return pd.Series(pd.array(values, dtype="boolean"))
+    if kinds == {int}:
+        return pd.Series(pd.array(values, dtype="Int64"))
+    if kinds <= {int, float}:
+        return pd.Series(pd.array([float("nan") if v is None else v for v in values], dtype="float64"))
+    return pd.Series(pd.array([v if v is None or isinstance(v, str) else _json_text(v) for v in values],
+                              dtype="string"))
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _status_categories(statuses: list[Any]) -> list[str]:

@@ -83,3 +83,39 @@ def test_client_calls_frame_lists_every_page(kind: str, sandbox: Any, agent_id: 
     assert sorted(frame["metadata.i"].tolist()) == [0, 1, 2, 3, 4]
     assert frame["livekit_token"].str.endswith("(masked)").all()
     assert sandbox.api_key not in frame.to_csv()
+
+
+def with_metadata(*rows: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{**EXAMPLE, "id": f"call_{i}", "metadata": row} for i, row in enumerate(rows)]
+
+
+def test_every_metadata_column_has_one_exportable_dtype(tmp_path: Any) -> None:
+    frame = calls_to_frame(with_metadata(
+        {"tier": 3, "ratio": 1, "flag": True, "name": "a", "nested": {"a": [1, 2]}},
+        {"tier": "gold", "ratio": 0.5, "flag": None, "name": None, "nested": None},
+        {"tier": True, "ratio": None, "flag": False},
+    ))
+    assert frame["metadata.tier"].dtype == "string"  # mixed kinds: each value as its JSON text
+    assert frame["metadata.tier"].tolist() == ["3", "gold", "true"]
+    assert frame["metadata.ratio"].dtype == "float64" and frame["metadata.ratio"].tolist()[:2] == [1.0, 0.5]
+    assert frame["metadata.flag"].dtype == "boolean" and frame["metadata.name"].dtype == "string"
+    assert frame["metadata.nested"].tolist()[0] == '{"a": [1, 2]}'
+    frame.to_parquet(tmp_path / "f.parquet")  # pyarrow refused mixed int/str object columns before
+    frame.to_csv(tmp_path / "f.csv")
+    assert pd.read_parquet(tmp_path / "f.parquet")["metadata.tier"].tolist() == ["3", "gold", "true"]
+    assert len(pd.read_csv(tmp_path / "f.csv")) == 3
+
+
+def test_integers_stay_integers_with_gaps() -> None:
+    frame = calls_to_frame(with_metadata({"n": 1}, {}, {"n": 3}))
+    assert frame["metadata.n"].dtype == "Int64" and frame["metadata.n"].tolist()[::2] == [1, 3]
+
+
+def test_three_hundred_keys_build_without_warnings() -> None:
+    import warnings
+
+    rows = [{f"k{i}": (i if n % 2 else f"v{i}") for i in range(n, n + 300)} for n in range(4)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a PerformanceWarning (fragmented frame) fails the test
+        frame = calls_to_frame(with_metadata(*rows))
+    assert sum(c.startswith("metadata.") for c in frame.columns) == 303

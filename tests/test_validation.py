@@ -11,6 +11,9 @@ from convoi_nb import ValidationError
 
 AGENT = "agt_b88d642dd68747f28305c428b2091234"
 KB = "kb_" + "ab" * 16
+NESTED: Any = 1
+for _ in range(2000):
+    NESTED = [NESTED]
 
 # (create_web_call keyword arguments, field path named in the error, fragment of the rule)
 MALFORMED: list[tuple[dict[str, Any], str, str]] = [
@@ -57,6 +60,10 @@ MALFORMED: list[tuple[dict[str, Any], str, str]] = [
     ({"metadata": {f"k{i}": i for i in range(51)}}, "metadata", "at most 50 keys"),
     ({"metadata": {"note": "x" * 1001}}, "metadata", "longer than 1000"),
     ({"idempotency_key": "not-a-uuid"}, "idempotency_key", "must be a UUID"),
+    ({"metadata": {"note": "caf\udce9"}}, "metadata.note", "lone surrogate"),
+    ({"agent_overrides": {"system_prompt": "ok \ud800"}}, "agent_overrides.system_prompt", "lone surrogate"),
+    ({"agent_overrides": {"llm": {"deep": NESTED}}}, "agent_overrides.llm.deep", "nested deeper than 32 levels"),
+    ({"agent_overrides": {"system_prompt": "x" * 70_000}}, "body", "the API accepts at most 65536"),
 ]
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Optional
 from pydantic import AfterValidator
 
 JSON_SCALARS = (str, int, float, bool, type(None))
+MAX_DEPTH = 32  # deeper than any real setting; a bound keeps the check itself from exhausting the stack
 
 
 def scalar_problem(value: Any) -> Optional[str]:
@@ -19,19 +20,40 @@ def scalar_problem(value: Any) -> Optional[str]:
     return None
 
 
-def json_problem(value: Any) -> Optional[str]:
+def json_problem(value: Any, depth: int = 0) -> Optional[str]:
     """Why `value` is not JSON (scalars, lists and objects with string keys, nested), or None."""
+    if isinstance(value, (list, dict)) and depth >= MAX_DEPTH:
+        return f"is nested deeper than {MAX_DEPTH} levels"
     if isinstance(value, list):
-        return next((f"item {i} {p}" for i, item in enumerate(value) if (p := json_problem(item))), None)
+        return next((f"item {i} {p}" for i, item in enumerate(value) if (p := json_problem(item, depth + 1))), None)
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 return f"has a non-string key {key!r}"
-            problem = json_problem(item)
+            problem = json_problem(item, depth + 1)
             if problem:
                 return f"key {key!r} {problem}"
         return None
     return scalar_problem(value)
+
+
+def unencodable_path(value: Any, path: str = "") -> Optional[str]:
+    """The dotted path of the first string (value or key) with no UTF-8 form (a lone surrogate), or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "body"
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        where = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and unencodable_path(key) is not None:
+            return where
+        found = unencodable_path(item, where)
+        if found:
+            return found
+    return None
 
 
 def _check_json(value: Any) -> Any:

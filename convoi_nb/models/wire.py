@@ -5,8 +5,9 @@ One home for each fact, read by the client, the sandbox, the code snippets and t
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Optional
+from typing import Any, Optional
 
 API_PREFIX = "/api/v1/public"
 CALLS_PATH = "/calls"
@@ -44,3 +45,33 @@ def canonical_idempotency_key(key: object) -> Optional[str]:
         return str(uuid.UUID(key))
     except ValueError:
         return None
+
+
+# Listing by metadata, `?metadata[key]=value`, compares with typed equality: a number matches the same number
+# (1 matches 1.0), a string only the same string ("1" never matches 1), a boolean only a boolean. The value
+# travels as JSON text when it is not a string, or when a string would read as JSON ("1", "true", '"x"');
+# any other string travels as itself.
+
+
+def encode_metadata_filter(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError:
+            return value
+    return json.dumps(value)
+
+
+def decode_metadata_filter(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def metadata_value_matches(have: Any, want: Any) -> bool:
+    if isinstance(have, bool) or isinstance(want, bool):
+        return isinstance(have, bool) and isinstance(want, bool) and have == want
+    if isinstance(have, (int, float)) and isinstance(want, (int, float)):
+        return have == want
+    return type(have) is type(want) and have == want

@@ -15,6 +15,8 @@ from ..models.wire import (
     IDEMPOTENCY_KEY_RULE,
     INVALID_IDEMPOTENCY_KEY,
     canonical_idempotency_key,
+    decode_metadata_filter,
+    metadata_value_matches,
 )
 from .accounts import Account
 from .error_responses import SandboxError
@@ -143,11 +145,6 @@ class CallService:
 
 
 def _metadata_matches(metadata: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
-    for key, value in wanted.items():
-        if key not in metadata:
-            return False
-        have = metadata[key]
-        if not (have == value or json.dumps(have) == value):
-            return False
-    return True
+    return all(key in metadata and metadata_value_matches(metadata[key], decode_metadata_filter(text))
+               for key, text in wanted.items())
 

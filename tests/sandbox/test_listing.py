@@ -44,3 +44,29 @@ def test_status_and_time_filters_match_each_calls_state(history: tuple[Sandbox, 
                                  agent_id=agents[1], status="ended"))
     assert {c.id for c in window} == {c.id for c in early if c.agent_id == agents[1]} & by_status["ended"]
     assert list(api.list_calls(status="in_progress")) == []
+
+
+STORED = [{"f": 1.0}, {"f": 2}, {"s": "1"}, {"s": "one"}, {"b": True}, {"t": "true"}, {"n": None}, {"q": '"x"'}]
+
+
+@pytest.mark.parametrize(("wanted", "matches"), [
+    ({"f": 1}, [{"f": 1.0}]),          # numbers compare as numbers
+    ({"f": 1.0}, [{"f": 1.0}]),
+    ({"s": 1}, []),                    # a number never matches a string
+    ({"s": "1"}, [{"s": "1"}]),
+    ({"s": "one"}, [{"s": "one"}]),
+    ({"b": 1}, []),                    # nor a boolean a number
+    ({"b": True}, [{"b": True}]),
+    ({"t": True}, []),
+    ({"t": "true"}, [{"t": "true"}]),
+    ({"n": None}, [{"n": None}]),
+    ({"q": '"x"'}, [{"q": '"x"'}]),    # a string that looks like JSON still matches itself
+    ({"q": "x"}, []),
+])
+def test_metadata_filters_use_typed_equality(fresh_sandbox: Sandbox, client_factory: Callable[..., Any],
+                                             wanted: dict, matches: list) -> None:
+    api = client_factory(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url)
+    agent = DEFAULT_ACCOUNT.agents[0].id
+    for metadata in STORED:
+        api.create_web_call(agent, metadata=metadata)
+    assert [c.metadata for c in api.list_calls(metadata=wanted)] == matches
