@@ -9,8 +9,9 @@ from starlette.responses import JSONResponse
 from ..models import ErrorBody, ErrorDetail, FieldError
 
 _TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-          404: "not_found_error", 409: "idempotency_error", 413: "invalid_request_error",
-          422: "invalid_request_error", 429: "rate_limit_error"}
+          404: "not_found_error", 405: "invalid_request_error", 409: "idempotency_error",
+          413: "invalid_request_error", 415: "invalid_request_error", 422: "invalid_request_error",
+          429: "rate_limit_error"}
 
 
 class SandboxError(Exception):
@@ -18,7 +19,7 @@ class SandboxError(Exception):
                  errors: Optional[Sequence[FieldError]] = None, headers: Optional[dict[str, str]] = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.param = status, code, message, param
-        self.errors = list(errors) if errors else None
+        self.errors = list(errors or ())
         self.headers = headers or {}
 
 
@@ -27,4 +28,5 @@ def error_response(exc: SandboxError, request_id: str) -> JSONResponse:
         type=_TYPES.get(exc.status, "api_error"), code=exc.code, message=exc.message,
         param=exc.param, request_id=request_id, errors=exc.errors,
     ))
-    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=exc.status, headers=exc.headers)
+    # Every documented key, always: `param` is null and `errors` empty where they do not apply.
+    return JSONResponse(body.model_dump(mode="json"), status_code=exc.status, headers=exc.headers)

@@ -59,6 +59,12 @@ class RequestContext:
                 await send_error(scope, tagged_send, 413, "body_too_large",
                                  f"request body must be at most {self.max_body_bytes} bytes")
                 return
+        if body:
+            try:
+                body.decode("utf-8")  # JSON is UTF-8; otherwise the framework answers with its own error shape
+            except UnicodeDecodeError:
+                await send_error(scope, tagged_send, 400, "invalid_json", "request body is not valid UTF-8 JSON")
+                return
         replayed = False
 
         async def replay() -> dict:

@@ -8,7 +8,8 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any, Iterator, Mapping, Optional
 
-from ..models import WebCallRequest
+from ..models import FieldError, WebCallRequest
+from ..models.json_values import unencodable_path
 from ..models.wire import (
     IDEMPOTENCY_CONFLICT,
     IDEMPOTENCY_KEY_HEADER,
@@ -72,6 +73,11 @@ class CallService:
                                    param=IDEMPOTENCY_KEY_HEADER)
             key = canonical
         body = request.to_body()  # once: stored, hashed, and the overrides merged from it
+        bad = unencodable_path(body)
+        if bad is not None:  # a JSON escape such as \ud800 decodes to a string with no UTF-8 form
+            problem = "contains a lone surrogate, which has no UTF-8 form"
+            raise SandboxError(422, "invalid_request", f"{bad}: {problem}", param=bad,
+                               errors=[FieldError(loc=bad, msg=problem, type="string_unicode")])
         overrides = body.get("agent_overrides", {})
         metadata = dict(request.metadata or {})
         now = self.settings.clock()

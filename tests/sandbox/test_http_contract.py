@@ -16,6 +16,10 @@ AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 JSON = {**AUTH, "Content-Type": "application/json"}
 
 
+TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
+         405: "invalid_request_error", 413: "invalid_request_error", 422: "invalid_request_error"}
+
+
 def body(**fields: Any) -> bytes:
     return json.dumps({"type": "web", "agent_id": AGENT, **fields}).encode()
 
@@ -35,6 +39,8 @@ CASES: list[tuple[str, str, str, dict, bytes | None, int]] = [
     ("bad json", "POST", CALLS, JSON, b"{bad", 400),
     ("truncated json", "POST", CALLS, JSON, b'{"type": "web", "agent_id": ', 400),
     ("invalid utf-8", "POST", CALLS, JSON, b'{"type": "\xff\xfe"}', 400),
+    ("NUL byte", "POST", CALLS, JSON, b'{"type": "web\x00"}', 400),
+    ("lone surrogate", "POST", CALLS, JSON, body(metadata={"a": "\ud800"}), 422),
     ("empty body", "POST", CALLS, JSON, b"", 422),
     ("null body", "POST", CALLS, JSON, b"null", 422),
     ("array body", "POST", CALLS, JSON, b"[]", 422),
@@ -103,9 +109,14 @@ def test_malformed_request_gets_documented_4xx(sandbox: Any, name: str, method: 
         response = httpx.request(method, sandbox.url + path, headers=headers, content=content)
     assert response.status_code == status, response.text
     error = response.json()["error"]
-    assert {"type", "code", "message", "request_id"} <= set(error)
+    assert set(error) == {"type", "code", "message", "param", "request_id", "errors"}  # always every key
     assert error["request_id"] == response.headers["x-request-id"]
     assert isinstance(error["message"], str) and error["message"]
+    assert error["type"] == TYPES[status]
+    if status in (401, 405, 413) or name == "unknown route":
+        assert error["param"] is None and error["errors"] == []
+    if status == 422:
+        assert error["errors"] and error["param"] == error["errors"][0]["loc"]
 
 
 def _raw_http(sandbox: Any, method: str, path: str, headers: dict, content: bytes) -> httpx.Response:
