@@ -1,9 +1,15 @@
-"""`python -m convoi_nb.sandbox --port 8787`: serve the sandbox for other processes and tools."""
+"""`python -m convoi_nb.sandbox --port 8787`: serve the sandbox for other processes and tools.
+
+Loopback only by default. Another host (`--host 0.0.0.0`) needs `--allow-remote` and a key of your own
+(`--api-key` or CONVOI_SANDBOX_API_KEY): the demo keys are in the README for anyone to read.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
+import os
 from typing import Optional, Sequence
 
 from .accounts import DEFAULT_API_KEY
@@ -12,10 +18,16 @@ from .server import Sandbox
 from .settings import SandboxSettings, default_db_path
 from .simulation import DEFAULT_TIME_SCALE
 
+API_KEY_ENV = "CONVOI_SANDBOX_API_KEY"
+
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m convoi_nb.sandbox", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback unless --allow-remote")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="serve on a non-loopback host (requires --api-key)")
+    parser.add_argument("--api-key", default=os.environ.get(API_KEY_ENV),
+                        help=f"a key of your own instead of the demo keys (or set {API_KEY_ENV})")
     parser.add_argument("--port", type=int, default=8787, help="0 picks a free port (printed at start)")
     parser.add_argument("--db", default=str(default_db_path()), help="SQLite file, or :memory:")
     parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE,
@@ -26,13 +38,42 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of connections dropped after commit")
     parser.add_argument("--rate-limit", type=float, default=None, help="requests per second before 429s")
     args = parser.parse_args(argv)
+    problem = remote_problem(args.host, args.allow_remote, args.api_key)
+    if problem:
+        parser.error(problem)
     faults = FaultConfig(latency=args.latency, error_rate=args.error_rate, drop_rate=args.drop_rate,
                          rate_limit_per_second=args.rate_limit)
-    settings = SandboxSettings(db_path=args.db, time_scale=args.time_scale, seed=args.seed, faults=faults)
+    try:
+        settings = SandboxSettings(db_path=args.db, time_scale=args.time_scale, seed=args.seed, faults=faults,
+                                   api_key=args.api_key)
+    except ValueError as exc:
+        parser.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     log = logging.getLogger("convoi_nb.sandbox")
+    key = "your --api-key" if args.api_key else f"API key {DEFAULT_API_KEY}"
     Sandbox(settings, host=args.host, port=args.port).serve_forever(
-        lambda url: log.info("Convoi sandbox on %s (simulated calls; API key %s; db %s)", url, DEFAULT_API_KEY, args.db))
+        lambda url: log.info("Convoi sandbox on %s (simulated calls; %s; db %s)", url, key, args.db))
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def remote_problem(host: str, allow_remote: bool, api_key: Optional[str]) -> str:
+    """Why serving on `host` is refused ("" if it is fine)."""
+    if is_loopback(host):
+        return ""
+    if not allow_remote:
+        return (f"--host {host} would let other machines in, with the demo API key anyone can read in the "
+                "README; pass --allow-remote with --api-key of your own if that is what you want")
+    if not api_key:
+        return f"--allow-remote needs --api-key (or {API_KEY_ENV}) with a key of your own"
+    return ""
 
 
 if __name__ == "__main__":

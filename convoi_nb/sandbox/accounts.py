@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 DEFAULT_API_KEY = "sk_sandbox_convoi_nb_demo"
@@ -97,3 +97,12 @@ OTHER_ACCOUNT = Account(
 )
 
 ACCOUNTS = {a.api_key: a for a in (DEFAULT_ACCOUNT, OTHER_ACCOUNT)}
+DOCUMENTED_KEYS = frozenset(ACCOUNTS)
+
+
+def accounts_for(api_key: Optional[str]) -> dict[str, Account]:
+    """The accounts a sandbox serves, by key. With a key of the user's own, only the default account, under
+    that key: nobody who read the README can use a sandbox that is reachable from other machines."""
+    if api_key is None:
+        return dict(ACCOUNTS)
+    return {api_key: replace(DEFAULT_ACCOUNT, api_key=api_key)}

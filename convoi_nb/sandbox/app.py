@@ -21,7 +21,7 @@ from ..models.wire import (
     MAX_PAGE_SIZE,
     REPLAYED_HEADER,
 )
-from .accounts import ACCOUNTS, Account
+from .accounts import Account, accounts_for
 from .error_responses import SandboxError, error_response
 from .faults import FaultInjector
 from .middleware import RequestContext, request_id_of, send_error
@@ -40,10 +40,15 @@ def _rid(request: Request) -> str:
     return request_id_of(request.scope)
 
 
-def authenticate(credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(_bearer)]) -> Account:
+def account_of(request: Request, credentials: Optional[HTTPAuthorizationCredentials]) -> Optional[Account]:
+    return request.app.state.accounts.get(credentials.credentials) if credentials is not None else None
+
+
+def authenticate(request: Request,
+                 credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(_bearer)]) -> Account:
     if credentials is None:
         raise SandboxError(401, "missing_api_key", "send your API key as `Authorization: Bearer <key>`")
-    account = ACCOUNTS.get(credentials.credentials)
+    account = account_of(request, credentials)
     if account is None:
         raise SandboxError(401, "invalid_api_key", "the API key is not valid")
     return account
@@ -62,6 +67,7 @@ def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
         description="A local implementation of the Convoi public calls API. Calls, durations and costs are simulated.",
     )
     app.state.service = service
+    app.state.accounts = accounts_for(settings.api_key)
     app.state.traffic = TrafficLog()
 
     @app.exception_handler(SandboxError)
@@ -86,8 +92,15 @@ def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
         return error_response(SandboxError(exc.status_code, code, str(exc.detail)), _rid(request))
 
     @app.get("/healthz", tags=["sandbox"])
-    async def healthz() -> dict[str, Any]:
-        return {"status": "ok", "calls": service.store.count(), "time_scale": settings.time_scale}
+    async def healthz(
+        request: Request, credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(_bearer)],
+    ) -> dict[str, Any]:
+        """Liveness; with your API key, also your account's call count (never anyone else's)."""
+        health: dict[str, Any] = {"status": "ok", "time_scale": settings.time_scale}
+        account = account_of(request, credentials)
+        if account is not None:
+            health["calls"] = service.store.count(account.id)
+        return health
 
     @app.post(f"{API_PREFIX}{CALLS_PATH}", response_model=Call, status_code=201, tags=["calls"],
               responses={200: {"model": Call, "description": "Idempotent replay of an earlier create"}, **_ERRORS})

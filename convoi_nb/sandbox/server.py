@@ -23,8 +23,6 @@ class Sandbox:
     ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
     """
 
-    api_key = DEFAULT_API_KEY
-
     def __init__(self, settings: Optional[SandboxSettings] = None, *, host: str = "127.0.0.1",
                  port: int = 0, **overrides: Any) -> None:
         self.settings = settings or SandboxSettings(**overrides)
@@ -47,6 +45,11 @@ class Sandbox:
     @property
     def service(self) -> Any:
         return self.app.state.service
+
+    @property
+    def api_key(self) -> str:
+        """The key clients use: your own if the settings name one, else the documented demo key."""
+        return self.settings.api_key or DEFAULT_API_KEY
 
     @property
     def traffic(self) -> TrafficLog:

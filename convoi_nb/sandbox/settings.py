@@ -6,11 +6,12 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Union
+from typing import Callable, Optional, Union
 
 import platformdirs
 
 from ..models.wire import MAX_BODY_BYTES
+from .accounts import DOCUMENTED_KEYS
 from .faults import FaultConfig
 from .livekit import LiveKitSettings
 from .simulation import DEFAULT_TIME_SCALE, EXPIRE_PROBABILITY, FAIL_PROBABILITY
@@ -45,9 +46,13 @@ class SandboxSettings:
     max_body_bytes: int = MAX_BODY_BYTES
     expire_rate: float = EXPIRE_PROBABILITY  # share of calls nobody joins
     fail_rate: float = FAIL_PROBABILITY  # share of calls that drop mid-call
+    # A key of your own instead of the documented demo keys (then only the default account is served).
+    api_key: Optional[str] = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
             raise ValueError("time_scale must be > 0")
+        if self.api_key is not None and (len(self.api_key) < 16 or self.api_key in DOCUMENTED_KEYS):
+            raise ValueError("api_key must be your own: at least 16 characters and not a documented sandbox key")
         if not (0 <= self.expire_rate and 0 <= self.fail_rate and self.expire_rate + self.fail_rate <= 1):
             raise ValueError("expire_rate and fail_rate must be >= 0 and add up to at most 1")

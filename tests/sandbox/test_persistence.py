@@ -61,7 +61,7 @@ def test_replay_after_kill_and_restart(tmp_path: Path) -> None:
     try:
         replay = httpx.post(url, json=body, headers=headers)
         read = httpx.get(f"{url}/{first.json()['id']}", headers=headers)
-        health = httpx.get(f"{base}/healthz").json()
+        health = httpx.get(f"{base}/healthz", headers=headers).json()
     finally:
         second_process.terminate()
         second_process.wait(timeout=10)
