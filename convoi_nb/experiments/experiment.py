@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from pathlib import Path
@@ -68,8 +69,10 @@ class Experiment:
         return str(uuid.uuid5(_KEY_NAMESPACE, f"{self.name}\x1f{self.agent_id}\x1f{variant.name}\x1f{replicate}"))
 
     def call_metadata(self, variant: Variant, replicate: int) -> dict[str, Any]:
-        return {**self.metadata, **variant.metadata,
-                "experiment": self.name, "variant": variant.name, "replicate": replicate}
+        """What each call carries: the experiment's and variant's metadata, then the tags that find it again
+        (`variant_fingerprint` lets a later run see, from the server alone, that a variant has changed)."""
+        return {**self.metadata, **variant.metadata, "experiment": self.name, "variant": variant.name,
+                "replicate": replicate, "variant_fingerprint": variant.fingerprint}
 
     def _open_store(self) -> ResultsStore:
         store = ResultsStore(self.store_path)
@@ -77,6 +80,11 @@ class Experiment:
         if known is not None and known["agent_id"] != self.agent_id:
             raise ExperimentError(f"experiment {self.name!r} was run with agent {known['agent_id']}; "
                                   "use a new experiment name for another agent")
+        if known is not None and json.loads(known["metadata"]) != json.loads(json.dumps(self.metadata)):
+            raise ExperimentError(
+                f"experiment {self.name!r} was run with metadata {known['metadata']}, now "
+                f"{json.dumps(self.metadata)}: resuming would tag its calls two ways; keep the metadata or use "
+                "a new experiment name")
         for row in store.variants(self.name):
             current = next((v for v in self.variants if v.name == row["name"]), None)
             if current is not None and current.fingerprint != row["fingerprint"]:
@@ -134,6 +142,10 @@ class Experiment:
                 if on_progress is not None:
                     on_progress(finished, total)
 
+            recovered = await self._reconcile(api, store, done)
+            todo = [(v, r) for v, r in todo if (v.name, r) not in recovered]
+            bar.update(len(recovered))
+            finished += len(recovered)
             await asyncio.gather(*(create(v, r) for v, r in todo))
         bar.close()
         if conflicts:
@@ -149,6 +161,43 @@ class Experiment:
         """The results recorded so far, without creating anything."""
         store = self._open_store()
         return ExperimentResults(self.name, store, CallPoller(client, store, self.name))
+
+    async def _reconcile(self, api: AsyncConvoiClient, store: ResultsStore,
+                         done: set[tuple[str, int]]) -> set[tuple[str, int]]:
+        """Check the server's calls of this experiment before creating anything, and adopt the ones the store
+        lacks (a create whose answer was lost, a lost store, a re-run after the 24 h idempotency window).
+
+        Raises `ExperimentError` if a call on the server was made with other settings or other metadata.
+        """
+        by_name = {v.name: v for v in self.variants}
+        adopted: set[tuple[str, int]] = set()
+        try:
+            calls = [c async for c in api.list_calls(agent_id=self.agent_id, metadata={"experiment": self.name})]
+        except APIError as exc:
+            # The creates still carry their idempotency keys, which keep them single within 24 hours.
+            log.warning("could not list the server's calls of %r to reconcile them (%s); creating with "
+                        "idempotency keys only", self.name, exc)
+            return adopted
+        for call in calls:
+            tags = call.metadata
+            variant, replicate = by_name.get(tags.get("variant")), tags.get("replicate")
+            if variant is None or not isinstance(replicate, int):
+                continue  # a variant no longer in this experiment
+            expected = self.call_metadata(variant, replicate)
+            if tags != expected:
+                changed = sorted(k for k in {*tags, *expected} if tags.get(k) != expected.get(k))
+                what = ("overrides or metadata of variant " + repr(variant.name)
+                        if "variant_fingerprint" in changed else "metadata (" + ", ".join(changed) + ")")
+                raise ExperimentError(
+                    f"the server holds call {call.id} of experiment {self.name!r} made with other {what}; "
+                    "rename the changed variant or the experiment (nothing was created)")
+            if replicate < self.replicates and (variant.name, replicate) not in done | adopted:
+                store.record_call(self.name, variant.name, replicate, self.idempotency_key(variant, replicate),
+                                  call.model_dump(mode="json"), None, 0, 0.0, outcome="recovered")
+                adopted.add((variant.name, replicate))
+        if adopted:
+            log.info("adopted %d calls of %r found on the server but not in the store", len(adopted), self.name)
+        return adopted
 
     def _request(self, variant: Variant, replicate: int) -> WebCallRequest:
         return build_web_call(self.agent_id, agent_overrides=variant.overrides,

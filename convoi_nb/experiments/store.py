@@ -126,7 +126,8 @@ class ResultsStore:
             self._db.execute("COMMIT")
 
     def record_call(self, experiment: str, variant: str, replicate: int, key: str, call: dict[str, Any],
-                    request_id: Optional[str], attempts: int, latency: float) -> None:
+                    request_id: Optional[str], attempts: int, latency: float, *, outcome: str = "created") -> None:
+        """`outcome` is "created" (this run's create) or "recovered" (found on the server)."""
         now = time.time()
         with self._lock, self._sqlite("be written"):
             self._db.execute("BEGIN IMMEDIATE")
@@ -134,8 +135,8 @@ class ResultsStore:
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, NULL, ?)",
                 (experiment, variant, replicate, key, call["id"], _without_token(call), request_id, attempts, latency,
                  now))
-            self._db.execute("INSERT INTO attempts VALUES (?, ?, ?, ?, 'created', ?)",
-                             (experiment, variant, replicate, now, call["id"]))
+            self._db.execute("INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?)",
+                             (experiment, variant, replicate, now, outcome, call["id"]))
             self._db.execute("COMMIT")
 
     def record_error(self, experiment: str, variant: str, replicate: int, key: str, error: str) -> None:
