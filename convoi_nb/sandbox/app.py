@@ -24,6 +24,7 @@ from ..models.wire import (
 from .accounts import Account, accounts_for
 from .error_responses import SandboxError, error_response
 from .faults import FaultInjector
+from .livekit import RoomCreator
 from .middleware import RequestContext, request_id_of, send_error
 from .service import CallService
 from .settings import SandboxSettings
@@ -68,6 +69,7 @@ def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
     )
     app.state.service = service
     app.state.accounts = accounts_for(settings.api_key)
+    app.state.rooms = rooms = RoomCreator(settings.livekit)
     app.state.traffic = TrafficLog()
 
     @app.exception_handler(SandboxError)
@@ -112,9 +114,7 @@ def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
         """Create a web call. The same `Idempotency-Key` (a UUID) within 24 h returns the original call (HTTP 200)."""
         row, replayed = service.create(account, body, idempotency_key)
         if not replayed:
-            from .livekit import create_room
-
-            await create_room(settings.livekit, row.room_id, row.metadata)
+            rooms.schedule(row.room_id, row.metadata)
         return JSONResponse(service.render(row), status_code=200 if replayed else 201,
                             headers={REPLAYED_HEADER: "true" if replayed else "false"})
 

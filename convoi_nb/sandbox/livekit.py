@@ -8,9 +8,11 @@ Rooms are created on a real server only when `LIVEKIT_URL` is set; otherwise the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Optional
@@ -60,15 +62,47 @@ def mint_token(
     return token.to_jwt()
 
 
-async def create_room(settings: LiveKitSettings, room: str, metadata: dict[str, Any]) -> None:
-    """Create the room on a real LiveKit server; a failure is logged, since LiveKit also creates rooms on join."""
-    if not settings.create_rooms:
-        return
-    http_url = settings.url.replace("wss://", "https://").replace("ws://", "http://")
-    try:
-        async with api.LiveKitAPI(http_url, settings.api_key, settings.api_secret) as lk:
-            await lk.room.create_room(
-                api.CreateRoomRequest(name=room, empty_timeout=300, metadata=json.dumps(metadata))
-            )
-    except Exception as exc:  # noqa: BLE001 - any server trouble must not fail the call
-        log.warning("could not create LiveKit room %s: %s", room, exc)
+class RoomCreator:
+    """Creates rooms on a configured LiveKit server in the background, so a slow or unreachable server never
+    slows a create: each attempt has a short timeout, and after `max_failures` failures in a row the sandbox
+    warns once (naming the server) and stops trying for `cooldown` seconds. LiveKit also creates a room when
+    the first participant joins, so a room that could not be made ahead is no lost call."""
+
+    def __init__(self, settings: LiveKitSettings, *, timeout: float = 2.0, max_failures: int = 3,
+                 cooldown: float = 60.0) -> None:
+        self.settings, self.timeout, self.max_failures, self.cooldown = settings, timeout, max_failures, cooldown
+        self.failures = 0
+        self._paused_until = 0.0
+        self._tasks: set[asyncio.Task] = set()
+
+    def schedule(self, room: str, metadata: dict[str, Any]) -> None:
+        """Start creating `room` without waiting for it (call from the server's event loop)."""
+        if not self.settings.create_rooms or time.monotonic() < self._paused_until:
+            return
+        task = asyncio.get_running_loop().create_task(self._create(room, metadata))
+        self._tasks.add(task)  # keep a reference until done, or the task may be collected mid-flight
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for the rooms in flight (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _create(self, room: str, metadata: dict[str, Any]) -> None:
+        try:
+            await asyncio.wait_for(self._request(room, metadata), self.timeout)  # 3.10 has no asyncio.timeout
+        except Exception as exc:  # noqa: BLE001 - any server trouble must not fail the call
+            self.failures += 1
+            log.debug("could not create LiveKit room %s: %r", room, exc)
+            if self.failures == self.max_failures:
+                log.warning("LiveKit server %s did not create %d rooms in a row (last: %r); not trying for %.0f s "
+                            "(rooms are still created when a participant joins)", self.settings.url,
+                            self.failures, exc, self.cooldown)
+                self._paused_until = time.monotonic() + self.cooldown
+        else:
+            self.failures = 0
+
+    async def _request(self, room: str, metadata: dict[str, Any]) -> None:
+        http_url = self.settings.url.replace("wss://", "https://").replace("ws://", "http://")
+        async with api.LiveKitAPI(http_url, self.settings.api_key, self.settings.api_secret) as lk:
+            await lk.room.create_room(api.CreateRoomRequest(name=room, empty_timeout=300, metadata=json.dumps(metadata)))

@@ -73,11 +73,13 @@ def test_room_is_created_on_a_configured_livekit_server() -> None:
     from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT, DEFAULT_API_KEY
 
     received: list[tuple[str, dict, bytes]] = []
+    arrived = threading.Event()
 
     class FakeLiveKit(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append((self.path, dict(self.headers), body))
+            arrived.set()
             self.send_response(200)
             self.send_header("Content-Type", "application/protobuf")
             self.send_header("Content-Length", "0")
@@ -95,6 +97,7 @@ def test_room_is_created_on_a_configured_livekit_server() -> None:
             response = httpx.post(f"{sandbox.url}/api/v1/public/calls",
                                   headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"},
                                   json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id, "metadata": {"a": 1}})
+            assert arrived.wait(10), "the room was never created"  # in the background, after the answer
     finally:
         server.shutdown()
         server.server_close()
@@ -108,3 +111,42 @@ def test_room_is_created_on_a_configured_livekit_server() -> None:
     claims = api_verify(settings, auth.removeprefix("Bearer "))
     assert claims.video.room_create is True
     assert api_verify(settings, call["livekit"]["token"]).video.room == call["room_id"]
+
+
+def test_an_unresponsive_livekit_server_never_holds_up_a_create(caplog: Any) -> None:
+    """Rooms are made in the background with a short timeout; repeated failures warn once, naming the server."""
+    import logging
+    import socket
+    import time
+
+    import httpx
+
+    from convoi_nb.sandbox import Sandbox, SandboxSettings
+    from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT, DEFAULT_API_KEY
+
+    caplog.set_level(logging.WARNING, logger="convoi_nb.sandbox")
+    with socket.socket() as silent:  # accepts connections in the kernel backlog and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        url = f"ws://127.0.0.1:{silent.getsockname()[1]}"
+        settings = LiveKitSettings(url=url, api_key="lk_key", api_secret="lk-secret-long-enough-for-hs256-signing!",
+                                   create_rooms=True)
+        with Sandbox(SandboxSettings(livekit=settings)) as sandbox:
+            rooms = sandbox.app.state.rooms
+            rooms.timeout = 0.3
+            with httpx.Client(base_url=sandbox.url, headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"}) as http:
+                def create() -> int:
+                    return http.post("/api/v1/public/calls", json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id}).status_code
+
+                assert create() == 201
+                assert rooms._tasks, "the create answered only after its room attempt ended"
+                assert [create() for _ in range(5)] == [201] * 5
+                deadline = time.monotonic() + 20
+                while rooms.failures < rooms.max_failures and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                while rooms._tasks and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                failures = rooms.failures
+                assert create() == 201 and not rooms._tasks  # paused: no attempt for the next create
+    warnings = [r for r in caplog.records if "LiveKit server" in r.getMessage()]
+    assert failures >= rooms.max_failures and len(warnings) == 1 and url in warnings[0].getMessage()
