@@ -48,6 +48,14 @@ class RetryPolicy:
     def with_max_retries(self, max_retries: Optional[int]) -> "RetryPolicy":
         return self if max_retries is None else replace(self, max_retries=max_retries)
 
+    def worst_case_seconds(self, timeout: float, *, honour_retry_after: bool = True) -> float:
+        """The longest one request can take, all attempts and waits included: each attempt is bounded by
+        `timeout`, each backoff by its ceiling, and each `Retry-After` by `max_retry_after`."""
+        waits = [min(self.max_backoff, self.initial_backoff * 2 ** i) for i in range(self.max_retries)]
+        if honour_retry_after:
+            waits = [max(wait, self.max_retry_after) for wait in waits]
+        return (self.max_retries + 1) * timeout + sum(waits)
+
     def wait_seconds(self, state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         retry_after = getattr(exc, "retry_after", None)

@@ -1,6 +1,7 @@
 """The only module that imports httpx: one request in, one raw response out, httpx errors mapped.
 
-Swapping the HTTP library means rewriting this file only. The async client runs httpx over aiohttp's
+Swapping the HTTP library means rewriting this file (and `_deadline.py`, its httpcore companion) only.
+`timeout` bounds each attempt as a whole (connect, send, headers and body), not each socket read. The async client runs httpx over aiohttp's
 connection pool (httpx-aiohttp): httpcore's async pool rescans every connection on each request, which
 under a 32-wide sweep cost more CPU than the requests themselves.
 """
@@ -13,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 import aiohttp
+import httpcore
 import httpx
 from httpx_aiohttp import HttpxAiohttpClient
 
 from ._constants import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_KEEPALIVE_CONNECTIONS
+from ._deadline import DeadlineBackend, deadline
 from .errors import APIConnectionError, APITimeoutError
 
 DEFAULT_LIMITS = httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS,
@@ -75,15 +78,28 @@ def _kwargs(spec: RequestSpec) -> dict[str, Any]:
     return kwargs
 
 
+class _DeadlineHTTPTransport(httpx.HTTPTransport):
+    """httpx's transport on a pool whose streams honour the attempt's deadline (see `_deadline.py`)."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        super().__init__(limits=limits)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=DeadlineBackend())
+
+
 class SyncTransport:
     def __init__(self, timeout: float, http_client: Optional[httpx.Client] = None) -> None:
         self._owned = http_client is None
-        self._client = http_client or httpx.Client(timeout=timeout, limits=DEFAULT_LIMITS)
+        self._timeout = timeout
+        self._client = http_client or httpx.Client(timeout=timeout, transport=_DeadlineHTTPTransport(DEFAULT_LIMITS))
 
     def send(self, spec: RequestSpec) -> RawResponse:
         started = time.perf_counter()
         try:
-            response = self._client.request(spec.method, spec.url, **_kwargs(spec))
+            with deadline(spec.timeout or self._timeout):
+                response = self._client.request(spec.method, spec.url, **_kwargs(spec))
         except httpx.TransportError as exc:
             raise _wrap(exc, spec) from exc
         return _to_raw(response, started)
@@ -96,12 +112,14 @@ class SyncTransport:
 class AsyncTransport:
     def __init__(self, timeout: float, http_client: Optional[httpx.AsyncClient] = None) -> None:
         self._owned = http_client is None
+        self._timeout = timeout
         self._client = http_client or HttpxAiohttpClient(timeout=timeout, limits=DEFAULT_LIMITS)
 
     async def send(self, spec: RequestSpec) -> RawResponse:
         started = time.perf_counter()
         try:
-            response = await self._client.request(spec.method, spec.url, **_kwargs(spec))
+            response = await asyncio.wait_for(self._client.request(spec.method, spec.url, **_kwargs(spec)),
+                                              spec.timeout or self._timeout)
         except (httpx.TransportError, asyncio.TimeoutError) as exc:
             raise _wrap(exc, spec) from exc
         return _to_raw(response, started)

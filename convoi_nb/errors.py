@@ -92,8 +92,9 @@ class APIConnectionError(APIError):
         super().__init__(f"{message} ({method} {url})" if method else message)
 
 
-class APITimeoutError(APIConnectionError):
-    """The request timed out."""
+class APITimeoutError(APIConnectionError, TimeoutError):
+    """An attempt took longer than the client's `timeout` (its whole time, not one socket read); also a
+    built-in `TimeoutError`."""
 
 
 class APIStatusError(APIError):

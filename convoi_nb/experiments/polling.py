@@ -61,13 +61,18 @@ class CallPoller:
                     on_progress(len(calls) - len(pending), len(calls))
                 if not pending:
                     break
-                if time.monotonic() >= deadline:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
                     bar.close()
                     raise TimeoutError(f"{len(pending)} of {len(calls)} calls of {name!r} still running after "
                                        f"{timeout:.0f} s; call wait() again to keep waiting")
-                await asyncio.sleep(interval)
+                await asyncio.sleep(min(interval, remaining))
                 interval = min(interval * 1.5, max_interval)
-                fresh = await asyncio.gather(*(fetch(i) for i in pending))
+                try:  # a server that stops answering must not hold wait() past its timeout
+                    fresh = await asyncio.wait_for(asyncio.gather(*(fetch(i) for i in pending)),
+                                                   max(deadline - time.monotonic(), 0.001))
+                except asyncio.TimeoutError:
+                    continue  # the loop's deadline check raises our TimeoutError with the count
                 self._store.update_calls(name, fresh)
                 latest = {c["id"]: c for c in fresh}
                 calls = [latest.get(c["id"], c) for c in calls]
