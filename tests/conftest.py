@@ -95,3 +95,57 @@ def client_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
 def api(client_factory: Callable[..., Any], sandbox: Sandbox) -> Any:
     """A sync or async client (both run every test) on the shared sandbox."""
     return client_factory(api_key=sandbox.api_key, base_url=sandbox.url)
+
+
+# -- a last look for leaked credentials -----------------------------------------------------------------
+# Every file the run leaves in pytest's temporary folders (results stores, exports, executed notebooks) and
+# every log record of the whole run are searched for the sandbox API keys and for full JWTs (LiveKit tokens).
+# Sandbox databases are the server's own records of the tokens it minted, and installed packages hold the
+# documented demo keys in their source, so neither is searched.
+import logging  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from convoi_nb.sandbox.accounts import DOCUMENTED_KEYS  # noqa: E402
+
+_JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")
+_SERVER_FILES = re.compile(r"sandbox.*\.sqlite3")
+
+
+class _AllRecords(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.texts.append(record.getMessage())
+        except Exception:  # noqa: BLE001 - a record that cannot format is no leak
+            pass
+
+
+_RECORDS = _AllRecords()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    logging.getLogger().addHandler(_RECORDS)
+    logging.getLogger("convoi_nb").setLevel(logging.DEBUG)
+
+
+def leaks_in(data: bytes) -> list[str]:
+    found = [key for key in DOCUMENTED_KEYS if key.encode() in data]
+    return found + (["a JWT"] if _JWT.search(data) else [])
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    logging.getLogger().removeHandler(_RECORDS)
+    problems = [f"log record: {what}" for text in _RECORDS.texts for what in leaks_in(text.encode("utf-8", "replace"))]
+    roots = [Path(session.config._tmp_path_factory.getbasetemp())] if hasattr(session.config, "_tmp_path_factory") else []
+    roots.append(Path(__file__).resolve().parents[1] / "notebooks" / "exports")
+    for root in roots:
+        for path in (p for p in root.rglob("*") if p.is_file() and not _SERVER_FILES.search(p.name)
+                     and "site-packages" not in p.parts):  # a test's fresh venv holds the package's own source
+            problems += [f"{path}: {what}" for what in leaks_in(path.read_bytes())]
+    if problems:
+        print("\nCredentials found after the run:\n  " + "\n  ".join(sorted(set(problems))[:50]))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
