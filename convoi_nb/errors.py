@@ -5,6 +5,7 @@ ConvoiError
 ├── ConfigurationError            missing or contradictory settings (ValueError)
 ├── ValidationError               bad input, caught before anything is sent (ValueError)
 ├── ExperimentError               an experiment cannot run as defined (convoi_nb.experiments)
+├── MixedCurrencyError            amounts in two currencies were to be added (ValueError)
 └── APIError
     ├── APIConnectionError        the request never got an HTTP answer
     │   └── APITimeoutError
@@ -42,6 +43,7 @@ __all__ = [
     "ExperimentError",
     "IdempotencyConflictError",
     "InvalidRequestError",
+    "MixedCurrencyError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -74,6 +76,10 @@ class ValidationError(ConvoiError, ValueError):
     @classmethod
     def of_field(cls, what: str, loc: str, msg: str) -> "ValidationError":
         return cls(what, [FieldError(loc=loc, msg=msg, type="value_error")])
+
+
+class MixedCurrencyError(ConvoiError, ValueError):
+    """Amounts in different currencies cannot be added; total each currency on its own."""
 
 
 class ExperimentError(ConvoiError):

@@ -46,7 +46,8 @@ def calls_to_frame(calls: Iterable[CallLike], *, include_tokens: bool = False) -
         columns["created_at"].append(data.get("created_at"))
         columns["updated_at"].append(data.get("updated_at"))
         columns["duration_seconds"].append(data.get("duration_seconds"))
-        columns["cost_amount"].append(cost.get("amount"))
+        amount = cost.get("amount")
+        columns["cost_amount"].append(float(amount) if amount is not None else None)  # Decimal in a Call
         columns["cost_currency"].append(cost.get("currency"))
         columns["room_id"].append(data.get("room_id"))
         columns["participant_identity"].append(livekit.get("participant_identity"))

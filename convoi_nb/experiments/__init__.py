@@ -1,14 +1,13 @@
-"""Override variants × replicates, run concurrently and resumably, compared with bootstrap CIs.
+"""Override variants × replicates, run concurrently and resumably, compared with honest statistics.
 
 Knows nothing of widgets; widgets show what it produces.
 """
 
 from ..errors import ExperimentError
+from .analysis import Finding, Verdict
 from .experiment import Experiment
 from .results import ExperimentResults
-from .stats import bootstrap_ci, bootstrap_diff_ci
 from .store import ResultsStore
 from .variants import Variant
 
-__all__ = ["Experiment", "ExperimentError", "ExperimentResults", "ResultsStore", "Variant", "bootstrap_ci",
-           "bootstrap_diff_ci"]
+__all__ = ["Experiment", "ExperimentError", "ExperimentResults", "Finding", "ResultsStore", "Variant", "Verdict"]

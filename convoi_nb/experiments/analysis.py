@@ -1,71 +1,233 @@
-"""Statistics and plots of an experiment's calls: per-variant summaries, comparisons, figures.
+"""What an experiment's calls say: per-variant summaries, comparisons against a baseline, a verdict that names
+a winner only when the data separate it, sample-size plans, and plots.
 
-Pure functions of a results frame (one row per call, see `ExperimentResults.frame()`): no I/O.
+Pure functions of a results frame (one row per cell, see `ExperimentResults.frame()`): no I/O. The statistics
+themselves are in `stats.py`; money is totalled exactly in `convoi_nb.money`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .stats import bootstrap_ci, bootstrap_diff_ci
+from ..money import total
+from .stats import (
+    NAN,
+    TOO_FEW,
+    bootstrap_interval,
+    difference,
+    holm,
+    mean_interval,
+    replicates_to_separate,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+METRICS = (("cost", "cost_amount"), ("duration", "duration_seconds"))
+LOWER_IS = {"cost": "cheapest per call", "duration": "shortest calls"}
+NO_CLEAR = {"cost": "No clear cheapest variant", "duration": "No clear shortest-call variant"}
 
-def summarize_variants(frame: pd.DataFrame, variants: Sequence[str], *, seed: int = 0,
-                       n_resamples: int = 2000) -> pd.DataFrame:
-    """Per variant: counts by outcome, failure rate, mean/median/p95 duration and cost of *ended* calls,
-    cost per minute, and seeded bootstrap 95% CIs of the means. Failed and expired calls (and failed
-    creates) are excluded from the statistics but counted."""
+
+def _ended(frame: pd.DataFrame, variant: str) -> pd.DataFrame:
+    rows = frame[frame["variant"] == variant]
+    return rows[rows["status"] == "ended"]
+
+
+def _values(frame: pd.DataFrame, variant: str, column: str) -> np.ndarray:
+    return _ended(frame, variant)[column].to_numpy(dtype=float)
+
+
+def _median(values: np.ndarray) -> float:
+    return float(np.median(values))
+
+
+def _mean_ratio(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(a) / np.mean(b) - 1.0)
+
+
+def summarize_variants(frame: pd.DataFrame, variants: Sequence[str], *, level: float = 0.95,
+                       seed: int = 0) -> pd.DataFrame:
+    """Per variant: outcomes, spend, and statistics of the calls that ended (see `ExperimentResults.summary`)."""
     out = []
     for variant in variants:
         rows = frame[frame["variant"] == variant]
         ended = rows[rows["status"] == "ended"]
-        durations, costs = ended["duration_seconds"].to_numpy(), ended["cost_amount"].to_numpy()
-        minutes = durations.sum() / 60
+        created = rows[rows["id"].notna()]
+        currencies = sorted(set(created["cost_currency"].dropna()))
+        spend = total(((a, c) for a, c in zip(created["cost_amount"], created["cost_currency"]) if not pd.isna(a)),
+                      currencies[0] if len(currencies) == 1 else None)
         n = len(rows)
         unsuccessful = int(rows["status"].isin(["failed", "expired"]).sum() + rows["create_error"].notna().sum())
-        d_low, d_high = bootstrap_ci(durations, seed=seed, n_resamples=n_resamples)
-        c_low, c_high = bootstrap_ci(costs, seed=seed, n_resamples=n_resamples)
-        out.append({
+        record: dict[str, Any] = {
             "variant": variant, "n": n, "ended": len(ended),
             "failed": int((rows["status"] == "failed").sum()), "expired": int((rows["status"] == "expired").sum()),
             "create_errors": int(rows["create_error"].notna().sum()),
             "pending": int(rows["status"].isin(["initiated", "in_progress"]).sum()),
-            "failure_rate": unsuccessful / n if n else np.nan,
-            "duration_mean": _stat(np.mean, durations), "duration_ci_low": d_low, "duration_ci_high": d_high,
-            "duration_median": _stat(np.median, durations), "duration_p95": _stat(_p95, durations),
-            "cost_mean": _stat(np.mean, costs), "cost_ci_low": c_low, "cost_ci_high": c_high,
-            "cost_median": _stat(np.median, costs), "cost_p95": _stat(_p95, costs),
-            "cost_per_minute": costs.sum() / minutes if minutes else np.nan,
+            "failure_rate": unsuccessful / n if n else NAN,
+            "currency": spend.currency,
+        }
+        for label, column in METRICS:
+            values = ended[column].to_numpy(dtype=float)
+            mean = mean_interval(values, level)
+            median = bootstrap_interval([values], _median, level, seed)
+            record.update({
+                f"{label}_mean": float(values.mean()) if len(values) else NAN,
+                f"{label}_ci_low": mean.low, f"{label}_ci_high": mean.high,
+                f"{label}_sd": float(values.std(ddof=1)) if len(values) > 1 else NAN,
+                f"{label}_median": float(np.median(values)) if len(values) else NAN,
+                f"{label}_median_ci_low": median.low, f"{label}_median_ci_high": median.high,
+                f"{label}_p95": float(np.percentile(values, 95)) if len(values) else NAN,
+            })
+        minutes = ended["duration_seconds"].sum() / 60
+        ended_cost = total((a, spend.currency) for a in ended["cost_amount"] if not pd.isna(a))
+        record.update({
+            "cost_per_minute": float(ended_cost.amount) / minutes if minutes else NAN,
+            "spend_total": spend.amount,
+            "cost_per_attempt": float(spend.amount) / len(created) if len(created) else NAN,
+            "note": TOO_FEW if len(ended) < 2 else "",
         })
+        out.append(record)
     return pd.DataFrame(out).set_index("variant")
 
 
-def compare_variants(frame: pd.DataFrame, variants: Sequence[str], baseline: str, *, seed: int = 0,
-                     n_resamples: int = 2000) -> pd.DataFrame:
-    """Each variant against `baseline`: differences of mean cost and duration of ended calls, with
-    bootstrap 95% CIs, and relative change."""
-    ended = frame[frame["status"] == "ended"]
-    groups = {v: ended[ended["variant"] == v] for v in variants}
-    base = groups[baseline]
+def compare_variants(frame: pd.DataFrame, variants: Sequence[str], baseline: str, *, level: float = 0.95,
+                     seed: int = 0) -> pd.DataFrame:
+    """Each variant against `baseline`: Welch differences of the means with their intervals and p-values,
+    Holm-adjusted over the variants compared, and the relative change with a BCa interval."""
+    others = [v for v in variants if v != baseline]
+    rows: dict[str, dict[str, Any]] = {v: {"variant": v, "baseline": baseline} for v in others}
+    for label, column in METRICS:
+        base = _values(frame, baseline, column)
+        diffs = {v: difference(_values(frame, v, column), base, level) for v in others}
+        adjusted = dict(zip(others, holm([diffs[v].p_value for v in others])))
+        for variant in others:
+            d, values = diffs[variant], _values(frame, variant, column)
+            relative = bootstrap_interval([values, base], _mean_ratio, level, seed)
+            base_mean = float(base.mean()) if len(base) else NAN
+            rows[variant].update({
+                f"{label}_delta": d.delta, f"{label}_delta_ci_low": d.low, f"{label}_delta_ci_high": d.high,
+                f"{label}_p_value": d.p_value, f"{label}_p_adjusted": adjusted[variant],
+                f"{label}_significant": bool(adjusted[variant] < 1 - level),
+                f"{label}_delta_pct": 100 * d.delta / base_mean if base_mean else NAN,
+                f"{label}_delta_pct_ci_low": 100 * relative.low, f"{label}_delta_pct_ci_high": 100 * relative.high,
+            })
+    return pd.DataFrame(list(rows.values())).set_index("variant") if rows else pd.DataFrame()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One conclusion about one metric: a `winner` only when the data separate it from every other variant."""
+
+    metric: str
+    winner: Optional[str]
+    leader: Optional[str]  # the lowest mean, separated or not
+    runner_up: Optional[str]
+    p_adjusted: float  # the largest Holm-adjusted p-value of the leader against the others
+    replicates_needed: float  # per variant, to separate leader and runner-up at the observed spread
+    text: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    findings: list[Finding]
+    comparisons: list[str] = field(default_factory=list)
+
+    def finding(self, metric: str) -> Finding:
+        return next(f for f in self.findings if f.metric == metric)
+
+    def __str__(self) -> str:
+        return "\n".join([f.text for f in self.findings] + self.comparisons)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def verdict(frame: pd.DataFrame, variants: Sequence[str], baseline: str, *, level: float = 0.95, seed: int = 0,
+            power: float = 0.8) -> Verdict:
+    """Findings a reader can act on (see `ExperimentResults.verdict`)."""
+    alpha = 1 - level
+    summary = summarize_variants(frame, variants, level=level, seed=seed)
+    findings = []
+    for label, column in METRICS:
+        usable = [v for v in variants if summary.loc[v, "ended"] >= 2]
+        if len(usable) < 2:
+            findings.append(Finding(label, None, None, None, NAN, NAN,
+                                    f"No verdict on {LOWER_IS[label]}: fewer than two variants have 2 ended calls."))
+            continue
+        ranked = sorted(usable, key=lambda v: summary.loc[v, f"{label}_mean"])
+        leader, runner_up = ranked[0], ranked[1]
+        leader_values = _values(frame, leader, column)
+        adjusted = holm([difference(leader_values, _values(frame, v, column), level).p_value for v in ranked[1:]])
+        worst = max(adjusted)
+        needed = replicates_to_separate(summary.loc[leader, f"{label}_mean"], summary.loc[leader, f"{label}_sd"],
+                                        summary.loc[runner_up, f"{label}_mean"],
+                                        summary.loc[runner_up, f"{label}_sd"],
+                                        alpha=alpha / (len(usable) - 1), power=power)
+        shown = _show(label, summary.loc[leader], level)
+        if worst < alpha:
+            text = (f"{LOWER_IS[label].capitalize()}: {leader} at {shown}, separated from every other variant "
+                    f"(Holm-adjusted p ≤ {worst:.3g}).")
+            findings.append(Finding(label, leader, leader, runner_up, worst, needed, text))
+        else:
+            more = (f"; about {needed:.0f} calls per variant would separate them at the spread seen "
+                    f"({power:.0%} power)" if math.isfinite(needed) else "")
+            text = (f"{NO_CLEAR[label]}: {leader} ({shown}) "
+                    f"and {runner_up} ({_show(label, summary.loc[runner_up], level)}) are not separated at this "
+                    f"sample size (Holm-adjusted p = {worst:.2g}){more}.")
+            findings.append(Finding(label, None, leader, runner_up, worst, needed, text))
+    comparison = compare_variants(frame, variants, baseline, level=level, seed=seed)
+    lines = []
+    for variant, row in comparison.iterrows():
+        if math.isnan(row["cost_delta"]):
+            continue
+        direction = "more" if row["cost_delta"] > 0 else "less"
+        if row["cost_significant"]:
+            lines.append(f"{variant} costs {abs(row['cost_delta_pct']):.0f}% {direction} per call than {baseline} "
+                         f"({level:.0%} CI {row['cost_delta_pct_ci_low']:+.0f}% to {row['cost_delta_pct_ci_high']:+.0f}%; "
+                         "significant after Holm adjustment).")
+        else:
+            lines.append(f"{variant} vs {baseline}: no cost difference this sample can tell apart "
+                         f"({row['cost_delta_pct']:+.0f}%, {level:.0%} CI {row['cost_delta_pct_ci_low']:+.0f}% "
+                         f"to {row['cost_delta_pct_ci_high']:+.0f}%).")
+    return Verdict(findings, lines)
+
+
+def _show(label: str, row: pd.Series, level: float) -> str:
+    if label == "cost":
+        return (f"{row['cost_mean']:.3f} {row['currency']} per call "
+                f"[{row['cost_ci_low']:.3f}, {row['cost_ci_high']:.3f}]")
+    return f"{row['duration_mean']:.0f} s [{row['duration_ci_low']:.0f}, {row['duration_ci_high']:.0f}]"
+
+
+def plan_replicates(frame: pd.DataFrame, variants: Sequence[str], *, detect: float = 0.10, power: float = 0.8,
+                    level: float = 0.95) -> pd.DataFrame:
+    """Calls per variant to detect a relative difference `detect` in mean cost and in mean duration, at the
+    spread seen so far, and what that many calls would cost (see `ExperimentResults.plan`)."""
+    if not 0 < detect < 1:
+        raise ValueError(f"detect is a relative difference between 0 and 1, got {detect!r}")
+    summary = summarize_variants(frame, variants, level=level)
+    alpha = (1 - level) / max(1, len(variants) - 1)
     rows = []
     for variant in variants:
-        if variant == baseline:
-            continue
-        row: dict[str, Any] = {"variant": variant, "baseline": baseline}
-        for column, label in (("cost_amount", "cost"), ("duration_seconds", "duration")):
-            a, b = groups[variant][column].to_numpy(), base[column].to_numpy()
-            delta = _stat(np.mean, a) - _stat(np.mean, b)
-            low, high = bootstrap_diff_ci(a, b, seed=seed, n_resamples=n_resamples)
-            row.update({f"{label}_delta": delta, f"{label}_delta_ci_low": low, f"{label}_delta_ci_high": high,
-                        f"{label}_delta_pct": 100 * delta / _stat(np.mean, b) if len(b) else np.nan,
-                        f"{label}_significant": bool(low > 0 or high < 0)})
-        rows.append(row)
+        row = summary.loc[variant]
+        needed = {label: replicates_to_separate(row[f"{label}_mean"], row[f"{label}_sd"],
+                                                row[f"{label}_mean"] * (1 + detect), row[f"{label}_sd"],
+                                                alpha=alpha, power=power) for label, _ in METRICS}
+        replicates = max(needed.values())
+        per_call = row["cost_per_attempt"]
+        spend = (Decimal(repr(per_call)) * int(replicates) if math.isfinite(replicates) and math.isfinite(per_call)
+                 else Decimal("NaN"))
+        rows.append({"variant": variant, "pilot_calls": int(row["ended"]), "cost_mean": row["cost_mean"],
+                     "cost_sd": row["cost_sd"], "duration_mean": row["duration_mean"], "duration_sd": row["duration_sd"],
+                     "replicates_for_cost": needed["cost"], "replicates_for_duration": needed["duration"],
+                     "replicates": replicates, "estimated_spend": spend.quantize(Decimal("0.01"))
+                     if spend.is_finite() else spend, "currency": row["currency"]})
     return pd.DataFrame(rows).set_index("variant")
 
 
@@ -74,13 +236,14 @@ def plot_variants(frame: pd.DataFrame, variants: Sequence[str], title: str) -> "
     import matplotlib.pyplot as plt
 
     ended = frame[frame["status"] == "ended"]
+    currency = ended["cost_currency"].dropna().iloc[0] if ended["cost_currency"].notna().any() else ""
     figure, (scatter, cost_box, duration_box) = plt.subplots(1, 3, figsize=(15, 4.5))
     for variant in variants:
         rows = ended[ended["variant"] == variant]
         scatter.scatter(rows["duration_seconds"], rows["cost_amount"], label=variant, alpha=0.75)
-    scatter.set(xlabel="duration (s)", ylabel="cost (USD)", title="cost vs duration (ended calls)")
+    scatter.set(xlabel="duration (s)", ylabel=f"cost ({currency})", title="cost vs duration (ended calls)")
     scatter.legend(fontsize="small")
-    for axis, column, label in ((cost_box, "cost_amount", "cost (USD)"),
+    for axis, column, label in ((cost_box, "cost_amount", f"cost ({currency})"),
                                 (duration_box, "duration_seconds", "duration (s)")):
         axis.boxplot([ended.loc[ended["variant"] == v, column].to_numpy() for v in variants])
         axis.set_xticks(range(1, len(variants) + 1), variants, rotation=20, ha="right", fontsize="small")
@@ -89,11 +252,3 @@ def plot_variants(frame: pd.DataFrame, variants: Sequence[str], title: str) -> "
     figure.tight_layout()
     plt.close(figure)  # returned for display; not left open in pyplot's global state
     return figure
-
-
-def _p95(values: np.ndarray) -> float:
-    return float(np.percentile(values, 95))
-
-
-def _stat(function: Any, values: np.ndarray) -> float:
-    return float(function(values)) if len(values) else float("nan")

@@ -7,7 +7,7 @@ import json
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 from tqdm.auto import tqdm
 
@@ -21,6 +21,9 @@ from .polling import CallPoller, Progress
 from .results import ExperimentResults
 from .store import ResultsStore
 from .variants import Variant
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = get_logger("convoi_nb.experiments")
 DEFAULT_STORE = "convoi_experiments.sqlite3"
@@ -111,7 +114,7 @@ class Experiment:
         done = store.done(self.name)
         todo = [(v, r) for v in self.variants for r in range(self.replicates) if (v.name, r) not in done]
         conflicts: list[str] = []
-        failures: list[str] = []
+        failures: list[tuple[str, int, str]] = []  # (variant, replicate, error) of each failed create
         total = len(self.variants) * self.replicates
         finished = len(done)  # a disabled tqdm does not count, so keep our own tally for on_progress
         bar = tqdm(total=total, initial=len(done), desc=f"{self.name}: creating", unit="call", disable=not progress)
@@ -130,7 +133,7 @@ class Experiment:
                         conflicts.append(variant.name)
                         store.record_error(self.name, variant.name, replicate, key, "idempotency conflict")
                     except APIError as exc:
-                        failures.append(f"{variant.name}#{replicate}: {exc}")
+                        failures.append((variant.name, replicate, str(exc)))
                         store.record_error(self.name, variant.name, replicate, key, str(exc))
                     else:
                         info = call.request_info
@@ -147,15 +150,30 @@ class Experiment:
             bar.update(len(recovered))
             finished += len(recovered)
             await asyncio.gather(*(create(v, r) for v, r in todo))
+            if failures and not conflicts:
+                # A failed create may have been committed with its answer lost: find it now, so its cost is
+                # counted and the next run() does not need to send it again.
+                found = await self._reconcile(api, store, store.done(self.name))
+                failures = [f for f in failures if f[:2] not in found]
         bar.close()
         if conflicts:
             raise ExperimentError(
                 f"the server already holds calls for variants {sorted(set(conflicts))} of {self.name!r} with other "
                 "overrides (same idempotency keys, different bodies); rename those variants or the experiment")
         if failures:
-            log.warning("%d of %d creates failed; run() again to retry them. First: %s",
-                        len(failures), len(todo), failures[0])
+            log.warning("%d of %d creates failed; run() again to retry them. First: %s#%d: %s",
+                        len(failures), len(todo), *failures[0])
         return ExperimentResults(self.name, store, CallPoller(client, store, self.name))
+
+    def plan(self, client: AnyClient, *, pilot: int = 3, detect: float = 0.10, power: float = 0.8,
+             level: float = 0.95, wait_timeout: float = 300.0) -> "pd.DataFrame":
+        """Run `pilot` replicates per variant (the first replicates of this experiment: a later `run()` keeps
+        them), wait for them, and return `results.plan(...)`: calls per variant to detect a relative
+        difference `detect` in mean cost or duration with `power`, and what they would cost."""
+        pilot_run = Experiment(self.name, self.agent_id, self.variants, min(pilot, self.replicates),
+                               metadata=self.metadata, store=self.store_path)
+        results = pilot_run.run(client, progress=False).wait(timeout=wait_timeout, progress=False)
+        return results.plan(detect=detect, power=power, level=level)
 
     def results(self, client: AnyClient) -> ExperimentResults:
         """The results recorded so far, without creating anything."""

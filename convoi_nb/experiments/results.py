@@ -6,6 +6,7 @@ Reads the results store and hands the numbers to `analysis`; waiting for calls i
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
@@ -13,7 +14,7 @@ import pandas as pd
 
 from ..errors import ExperimentError
 from ..frames import calls_to_frame, scalar_column
-from .analysis import compare_variants, plot_variants, summarize_variants
+from .analysis import Verdict, compare_variants, plan_replicates, plot_variants, summarize_variants, verdict
 from .polling import CallPoller, Progress
 from .store import ResultsStore
 from .variants import flatten
@@ -74,20 +75,51 @@ class ExperimentResults:
     def variant_names(self) -> list[str]:
         return [v["name"] for v in self._store.variants(self.name)]
 
-    def summary(self, *, seed: int = 0, n_resamples: int = 2000) -> pd.DataFrame:
-        """Per variant: counts by outcome, failure rate, mean/median/p95 duration and cost of *ended* calls,
-        cost per minute, and seeded bootstrap 95% CIs of the means. Failed and expired calls (and failed
-        creates) are excluded from the statistics but counted."""
-        return summarize_variants(self.frame(), self.variant_names, seed=seed, n_resamples=n_resamples)
+    def summary(self, *, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+        """Per variant, one row:
 
-    def compare(self, baseline: Optional[str] = None, *, seed: int = 0, n_resamples: int = 2000) -> pd.DataFrame:
-        """Each variant against `baseline` (default: the first variant): differences of mean cost and
-        duration of ended calls, with bootstrap 95% CIs, and relative change."""
+        - outcomes: `n` cells, `ended`, `failed`, `expired`, `create_errors`, `pending`, `failure_rate`;
+        - statistics of the calls that *ended* (failed and expired ones are counted above, never averaged in):
+          `cost_mean`/`duration_mean` with `*_ci_low`/`*_ci_high`, a Student-t interval at `level`;
+          `*_sd`; `*_median` with a seeded BCa bootstrap interval (`*_median_ci_low/high`); `*_p95` (no
+          interval: too few calls for one); `cost_per_minute` of ended calls;
+        - money, exact: `spend_total` (a Decimal: every billed call, ended, failed or still running, including
+          calls whose create answer was lost and that `run()` found on the server), `cost_per_attempt` (spend
+          per call created), `currency`. Amounts in two currencies are never added (`MixedCurrencyError`);
+        - `note`: why the statistics are NaN (fewer than 2 ended calls).
+        """
+        return summarize_variants(self.frame(), self.variant_names, level=level, seed=seed)
+
+    def compare(self, baseline: Optional[str] = None, *, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+        """Each variant against `baseline` (default: the first variant), for cost and for duration of ended
+        calls: `*_delta` (difference of means) with Welch's `level` interval, `*_p_value`, `*_p_adjusted`
+        (Holm, over the variants compared) and `*_significant` (adjusted p below 1 − level), and the relative
+        change `*_delta_pct` with a seeded BCa bootstrap interval."""
+        return compare_variants(self.frame(), self.variant_names, self._baseline(baseline), level=level, seed=seed)
+
+    def verdict(self, baseline: Optional[str] = None, *, level: float = 0.95, seed: int = 0,
+                power: float = 0.8) -> Verdict:
+        """What a reader can conclude. The cheapest (and the shortest-call) variant is named only when it is
+        separated from every other variant after Holm adjustment; otherwise "no clear winner", with about how
+        many calls per variant would separate the top two at the spread seen (`power`). `str(verdict)` is
+        the text; `verdict.findings` the structured results."""
+        return verdict(self.frame(), self.variant_names, self._baseline(baseline), level=level, seed=seed,
+                       power=power)
+
+    def plan(self, *, detect: float = 0.10, power: float = 0.8, level: float = 0.95) -> pd.DataFrame:
+        """From the calls so far (a pilot): calls per variant needed to detect a relative difference `detect`
+        in mean cost and in mean duration with `power`, and the estimated spend for that many calls
+        (`estimated_spend`, Decimal; `.attrs["total_spend"]` for all variants)."""
+        plan = plan_replicates(self.frame(), self.variant_names, detect=detect, power=power, level=level)
+        plan.attrs["total_spend"] = sum((s for s in plan["estimated_spend"] if s.is_finite()), Decimal(0))
+        return plan
+
+    def _baseline(self, baseline: Optional[str]) -> str:
         names = self.variant_names
         baseline = baseline or names[0]
         if baseline not in names:
             raise ValueError(f"unknown baseline {baseline!r}; variants are: {', '.join(names)}")
-        return compare_variants(self.frame(), names, baseline, seed=seed, n_resamples=n_resamples)
+        return baseline
 
     def plot(self) -> "Figure":
         """Cost vs duration per ended call, and per-variant box plots of cost and duration."""

@@ -1,40 +1,111 @@
-"""Seeded percentile-bootstrap confidence intervals (numpy only)."""
+"""The statistics an experiment reports, from well-kept libraries (scipy, statsmodels), in one place.
+
+- mean: Student-t interval (scipy `ttest_1samp(...).confidence_interval`);
+- difference of two means: Welch's t-test, its p-value and interval (scipy `ttest_ind(equal_var=False)`);
+- median and relative change: BCa bootstrap intervals (scipy `bootstrap`, seeded);
+- several comparisons at once: Holm's step-down adjustment (statsmodels `multipletests`);
+- sample sizes: power of the two-sample t-test (statsmodels `TTestIndPower`).
+
+`bench/calibration.py` checks the coverage of these intervals against the sandbox's known truth.
+Every function returns NaN, never raises, when there is too little data (fewer than 2 values per group).
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import numpy as np
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.power import TTestIndPower
 
-DEFAULT_RESAMPLES = 2000
-DEFAULT_LEVEL = 0.95
-
-
-def _resampled_means(values: np.ndarray, rng: np.random.Generator, n_resamples: int) -> np.ndarray:
-    picks = rng.integers(0, len(values), size=(n_resamples, len(values)))
-    return values[picks].mean(axis=1)
+NAN = float("nan")
+TOO_FEW = "fewer than 2 ended calls"
 
 
-def bootstrap_ci(values: Sequence[float], *, n_resamples: int = DEFAULT_RESAMPLES,
-                 level: float = DEFAULT_LEVEL, seed: int = 0) -> tuple[float, float]:
-    """Percentile CI of the mean; (nan, nan) for fewer than two values."""
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Difference:
+    delta: float  # mean(a) - mean(b)
+    low: float
+    high: float
+    p_value: float
+
+
+def _clean(values: Sequence[float]) -> np.ndarray:
     data = np.asarray(values, dtype=float)
+    return data[~np.isnan(data)]
+
+
+def mean_interval(values: Sequence[float], level: float = 0.95) -> Interval:
+    """Student-t interval of the mean."""
+    data = _clean(values)
     if len(data) < 2:
-        return (float("nan"), float("nan"))
-    means = _resampled_means(data, np.random.default_rng(seed), n_resamples)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return float(low), float(high)
+        return Interval(NAN, NAN)
+    if np.ptp(data) == 0:
+        return Interval(float(data[0]), float(data[0]))
+    ci = stats.ttest_1samp(data, 0.0).confidence_interval(level)
+    return Interval(float(ci.low), float(ci.high))
 
 
-def bootstrap_diff_ci(values: Sequence[float], baseline: Sequence[float], *, n_resamples: int = DEFAULT_RESAMPLES,
-                      level: float = DEFAULT_LEVEL, seed: int = 0) -> tuple[float, float]:
-    """Percentile CI of mean(values) − mean(baseline), resampling each group independently."""
-    a, b = np.asarray(values, dtype=float), np.asarray(baseline, dtype=float)
-    if len(a) < 2 or len(b) < 2:
-        return (float("nan"), float("nan"))
-    rng = np.random.default_rng(seed)
-    diffs = _resampled_means(a, rng, n_resamples) - _resampled_means(b, rng, n_resamples)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(diffs, [tail, 100 - tail])
-    return float(low), float(high)
+def difference(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> Difference:
+    """Welch's t-test of mean(a) − mean(b): the difference, its interval and the two-sided p-value."""
+    x, y = _clean(a), _clean(b)
+    if len(x) < 2 or len(y) < 2:
+        return Difference(NAN, NAN, NAN, NAN)
+    delta = float(x.mean() - y.mean())
+    if np.ptp(x) == 0 and np.ptp(y) == 0:
+        return Difference(delta, delta, delta, 1.0 if delta == 0 else 0.0)
+    result = stats.ttest_ind(x, y, equal_var=False)
+    ci = result.confidence_interval(level)
+    return Difference(delta, float(ci.low), float(ci.high), float(result.pvalue))
+
+
+def bootstrap_interval(samples: Sequence[Sequence[float]], statistic: Callable[..., float], level: float = 0.95,
+                       seed: int = 0, n_resamples: int = 2000) -> Interval:
+    """BCa bootstrap interval of `statistic(*samples)` (each sample resampled on its own), seeded."""
+    data = tuple(_clean(s) for s in samples)
+    if any(len(d) < 2 for d in data):
+        return Interval(NAN, NAN)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # degenerate resamples: reported as NaN below
+        try:
+            ci = stats.bootstrap(data, statistic, method="BCa", confidence_level=level, n_resamples=n_resamples,
+                                 random_state=np.random.default_rng(seed), vectorized=False).confidence_interval
+        except ValueError:
+            return Interval(NAN, NAN)
+    return Interval(float(ci.low), float(ci.high))
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm-adjusted p-values (NaN stays NaN)."""
+    values = np.asarray(p_values, dtype=float)
+    adjusted = np.full(len(values), NAN)
+    present = ~np.isnan(values)
+    if present.any():
+        adjusted[present] = multipletests(values[present], method="holm")[1]
+    return adjusted.tolist()
+
+
+def replicates_to_separate(mean_a: float, sd_a: float, mean_b: float, sd_b: float, *, alpha: float = 0.05,
+                           power: float = 0.8) -> float:
+    """Calls per variant for a two-sided t-test at `alpha` to tell these means apart with `power`
+    (the spread as observed); inf when the means are equal, NaN without a spread."""
+    spread = math.sqrt((sd_a ** 2 + sd_b ** 2) / 2)
+    if not all(math.isfinite(v) for v in (mean_a, mean_b, spread)) or spread == 0:
+        return NAN
+    if mean_a == mean_b:
+        return math.inf
+    effect = abs(mean_a - mean_b) / spread
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n = TTestIndPower().solve_power(effect_size=effect, alpha=alpha, power=power, ratio=1.0)
+    return float(math.ceil(max(float(n), 2.0)))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from decimal import Decimal
+from typing import Annotated, Any, Optional
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PlainSerializer, PrivateAttr
 
 from ._base import ResponseModel, UTCDateTime
 
@@ -40,8 +41,14 @@ class LiveKitConnection(ResponseModel):
         yield "token", self.masked_token
 
 
+# Money is exact: a JSON number is parsed straight into a Decimal from its text, and written back as a number.
+Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+
 class Cost(ResponseModel):
-    amount: float
+    """What a call has cost so far. Sum amounts as Decimals (`convoi_nb.money`), never as floats."""
+
+    amount: Money
     currency: str = "USD"
 
 

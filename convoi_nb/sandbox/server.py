@@ -5,14 +5,16 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import uvicorn
 
 from .accounts import DEFAULT_API_KEY
 from .app import create_app
 from .faults import FaultConfig
+from ..models import AgentOverrides
 from .settings import SandboxSettings
+from .simulation import ExpectedOutcome, expected_outcome, merge_settings
 from .traffic import TrafficLog
 
 
@@ -55,6 +57,17 @@ class Sandbox:
     def traffic(self) -> TrafficLog:
         """Every API request that reached this server (method, path, status, idempotency key, timing)."""
         return self.app.state.traffic
+
+    def expected_outcome(self, agent_id: str, overrides: Optional[Mapping[str, Any]] = None) -> ExpectedOutcome:
+        """The simulation's true end probability, mean duration and mean cost for calls of this agent with
+        these `agent_overrides` (analytic; what an experiment's estimates should converge to)."""
+        agent = next((a for account in self.app.state.accounts.values() for a in account.agents if a.id == agent_id),
+                     None)
+        if agent is None:
+            raise ValueError(f"no agent {agent_id!r} in this sandbox")
+        body = AgentOverrides.model_validate(dict(overrides or {})).to_body()
+        return expected_outcome(merge_settings(agent.to_json(), body), expire_rate=self.settings.expire_rate,
+                                fail_rate=self.settings.fail_rate)
 
     def set_faults(self, faults: FaultConfig) -> None:
         """Change fault injection on the running server."""

@@ -88,3 +88,41 @@ def state_at(plan: CallPlan, elapsed: float) -> CallState:
     status = "in_progress" if elapsed < end else plan.outcome
     cost = round(plan.rate_per_minute * talked / 60.0, 6)
     return CallState(status, round(talked, 3), cost, min(elapsed, end))
+
+
+@dataclass(frozen=True)
+class ExpectedOutcome:
+    """The simulation's truth for one set of effective settings (analytic, from `plan_call`'s distributions).
+
+    Means are over calls that *ended*; `mean_cost_per_call` averages every call (failed ones are billed for
+    the part they talked, expired ones cost nothing). Used to check that reported intervals cover the truth.
+    """
+
+    end_probability: float
+    fail_probability: float
+    expire_probability: float
+    mean_duration: float
+    mean_cost: float
+    mean_cost_per_call: float
+
+
+def expected_outcome(settings: Mapping[str, Any], *, expire_rate: float = EXPIRE_PROBABILITY,
+                     fail_rate: float = FAIL_PROBABILITY) -> ExpectedOutcome:
+    llm, tts = settings.get("llm") or {}, settings.get("tts") or {}
+    speed = float(tts.get("speed") or 1.0)
+    temperature = float(llm.get("temperature") if llm.get("temperature") is not None else 0.7)
+    prompt = str(settings.get("system_prompt") or "")
+    first = str(settings.get("first_message") or "")
+    kbs = len(settings.get("knowledge_base_ids") or ())
+    # E[exp(N(0, 0.2²))] = exp(0.02): the seeded noise in plan_call
+    talk = (BASE_TALK_SECONDS * latency_factor(llm.get("model")) * speed ** -0.8
+            * (1 + 0.15 * (temperature - 0.7)) * (1 + min(len(prompt), 8000) / 20000) * (1 + 0.05 * min(kbs, 4))
+            * math.exp(0.02) + len(first) / 15.0)
+    per_second = rate_for(settings).per_minute / 60.0
+    ended = 1.0 - expire_rate - fail_rate
+    failed_talk = talk * 0.35  # uniform(0.1, 0.6) of the talk
+    return ExpectedOutcome(
+        end_probability=ended, fail_probability=fail_rate, expire_probability=expire_rate,
+        mean_duration=talk, mean_cost=per_second * talk,
+        mean_cost_per_call=per_second * (ended * talk + fail_rate * failed_talk),
+    )

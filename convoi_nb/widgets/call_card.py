@@ -98,7 +98,7 @@ class CallCard(w.VBox):
     def _update(self, call: Call) -> None:
         with self._lock:
             self.call = call
-            self.status, self.duration_seconds, self.cost_amount = call.status, call.duration_seconds, call.cost.amount
+            self.status, self.duration_seconds, self.cost_amount = call.status, call.duration_seconds, float(call.cost.amount)
             self.header.value = status_badge_html(call)
             self.details.value = rows_table_html(call_rows(call))
             self._render_token()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from decimal import Decimal
 import subprocess
 import sys
 from pathlib import Path
@@ -311,15 +312,20 @@ def test_lost_answers_and_a_rerun_after_the_idempotency_window_never_duplicate(t
         sandbox.set_faults(FaultConfig(error_rate=0.3, seed=3))  # 30 % of answers lost after the commit
         client = client_for(sandbox, retry=RetryPolicy(max_retries=0))
         experiment = Experiment("e16", AGENT, VARIANTS, 4, store=tmp_path / "r.sqlite3")
-        first = experiment.run(client, progress=False).frame()
-        assert first["create_error"].notna().any()  # some answers really were lost
-        committed = sandbox.service.store.count()
-        assert committed == 12  # ...but every create was committed on the server
+        first = experiment.run(client, progress=False)
+        answered = sum(1 for r in sandbox.traffic.records if r.method == "POST" and r.status == 201)
+        assert answered < 12 and sandbox.service.store.count() == 12  # answers were lost, every call committed
+        # ...and run() found the unanswered ones on the server before returning: their cost is counted
+        assert first.frame()["id"].notna().all() and first.frame()["create_error"].isna().all()
+        clock.advance(3600)
         sandbox.set_faults(FaultConfig())
+        summary = first.wait(timeout=30, progress=False).summary()
+        billed = server_calls(sandbox, client, "e16")
+        assert sum(summary["spend_total"]) == sum(Decimal(repr(a)) for a in billed["cost_amount"])  # to the cent, exactly
         sandbox.traffic.reset()
         second = experiment.run(client, progress=False).frame()
-        assert creates_sent(sandbox) == []  # the lost ones were found on the server, not created again
-        assert second["id"].notna().all() and set(second["id"]) == set(server_calls(sandbox, client, "e16")["id"])
+        assert creates_sent(sandbox) == []
+        assert second["id"].notna().all() and set(second["id"]) == set(billed["id"])
         clock.advance(25 * 3600)  # the idempotency keys have expired
         again = Experiment("e16", AGENT, VARIANTS, 4, store=tmp_path / "fresh.sqlite3").run(client, progress=False)
         assert creates_sent(sandbox) == [] and sandbox.service.store.count() == 12

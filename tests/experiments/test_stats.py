@@ -1,38 +1,61 @@
-"""Bootstrap CIs: seeded, sensible, and honest about tiny samples."""
+"""The statistics behind summary(), compare(), verdict() and plan(): library results, NaN for too little data."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import pytest
+from scipy import stats as scipy_stats
 
-from convoi_nb.experiments import bootstrap_ci, bootstrap_diff_ci
-
-
-def test_ci_contains_the_mean_and_narrows_with_more_data() -> None:
-    rng = np.random.default_rng(1)
-    small, large = rng.normal(10, 2, 20), rng.normal(10, 2, 2000)
-    low_s, high_s = bootstrap_ci(small)
-    low_l, high_l = bootstrap_ci(large)
-    assert low_s < small.mean() < high_s and low_l < large.mean() < high_l
-    assert (high_l - low_l) < (high_s - low_s) / 5
-
-
-def test_seeded_and_reproducible() -> None:
-    values = list(np.random.default_rng(0).exponential(5, 30))
-    assert bootstrap_ci(values, seed=3) == bootstrap_ci(values, seed=3)
-    assert bootstrap_ci(values, seed=3) != bootstrap_ci(values, seed=4)
+from convoi_nb.experiments.stats import (
+    bootstrap_interval,
+    difference,
+    holm,
+    mean_interval,
+    replicates_to_separate,
+)
 
 
-def test_difference_ci_detects_a_real_shift_and_not_a_null_one() -> None:
-    rng = np.random.default_rng(2)
-    a, b, c = rng.normal(12, 1, 50), rng.normal(10, 1, 50), rng.normal(10, 1, 50)
-    low, high = bootstrap_diff_ci(a, b)
-    assert 1.4 < low < 2 < high < 2.6
-    low0, high0 = bootstrap_diff_ci(c, b)
-    assert low0 < 0 < high0
+def test_mean_interval_is_the_student_t_interval() -> None:
+    values = [0.18, 0.21, 0.19, 0.25, 0.17]
+    interval = mean_interval(values, 0.95)
+    mean, sem = np.mean(values), scipy_stats.sem(values)
+    half = scipy_stats.t.ppf(0.975, df=4) * sem
+    assert interval.low == pytest.approx(mean - half) and interval.high == pytest.approx(mean + half)
+    assert mean_interval(values, 0.80).high < interval.high  # `level` is honoured
 
 
-def test_too_few_values_give_nan() -> None:
-    assert all(math.isnan(x) for x in bootstrap_ci([1.0]))
-    assert all(math.isnan(x) for x in bootstrap_diff_ci([1.0, 2.0], []))
+def test_difference_is_welchs() -> None:
+    a, b = [1.0, 2.0, 3.0, 4.0, 9.0], [2.0, 2.5, 3.0, 3.5]
+    d = difference(a, b)
+    welch = scipy_stats.ttest_ind(a, b, equal_var=False)
+    assert d.delta == pytest.approx(np.mean(a) - np.mean(b)) and d.p_value == pytest.approx(welch.pvalue)
+    assert d.low < d.delta < d.high
+
+
+@pytest.mark.parametrize("values", [[], [1.0], [float("nan"), 2.0]])
+def test_too_little_data_is_nan_never_a_crash(values: list[float]) -> None:
+    assert math.isnan(mean_interval(values).low)
+    assert math.isnan(difference(values, [1.0, 2.0, 3.0]).p_value)
+    assert math.isnan(bootstrap_interval([values], np.median).low)
+
+
+def test_bca_median_interval_is_seeded() -> None:
+    rng = np.random.default_rng(3)
+    values = rng.lognormal(0, 0.3, 12)
+    first, again = bootstrap_interval([values], np.median, seed=1), bootstrap_interval([values], np.median, seed=1)
+    assert first == again and first.low < np.median(values) < first.high
+
+
+def test_holm_adjustment() -> None:
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    adjusted = holm([0.02, float("nan")])
+    assert adjusted[0] == pytest.approx(0.02) and math.isnan(adjusted[1])
+
+
+def test_replicates_to_separate_follows_the_power_of_the_t_test() -> None:
+    # effect size 0.5 at alpha 0.05 and 80 % power: the textbook 64 per group
+    assert replicates_to_separate(10.0, 2.0, 11.0, 2.0, alpha=0.05, power=0.8) == 64
+    assert replicates_to_separate(10.0, 2.0, 10.0, 2.0) == math.inf
+    assert math.isnan(replicates_to_separate(10.0, 0.0, 11.0, 0.0))

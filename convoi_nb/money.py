@@ -1,0 +1,45 @@
+"""Money: exact sums in one currency. A float never carries a total, and two currencies are never added."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable, Optional, Union
+
+from .errors import MixedCurrencyError
+
+Amount = Union[Decimal, int, float, str]
+
+
+def to_decimal(amount: Amount) -> Decimal:
+    """A float is read through its shortest repr (0.1 → Decimal('0.1')), the text it was parsed from."""
+    return amount if isinstance(amount, Decimal) else Decimal(repr(amount) if isinstance(amount, float) else amount)
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __add__(self, other: "Money") -> "Money":
+        if not isinstance(other, Money):
+            return NotImplemented
+        if other.currency != self.currency:
+            raise MixedCurrencyError(f"cannot add {other.currency} to {self.currency}; total each currency apart")
+        return Money(self.amount + other.amount, self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+def total(items: Iterable[tuple[Amount, str]], currency: Optional[str] = None) -> Money:
+    """The exact sum of (amount, currency) pairs; `currency` names it when there are none (default USD)."""
+    result: Optional[Money] = None
+    for amount, unit in items:
+        money = Money(to_decimal(amount), unit)
+        result = money if result is None else result + money
+    if result is None:
+        return Money(Decimal(0), currency or "USD")
+    if currency is not None and result.currency != currency:
+        raise MixedCurrencyError(f"expected {currency}, got {result.currency}")
+    return result

@@ -1,0 +1,45 @@
+"""Money totals are exact and never mix currencies."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from convoi_nb import Call, MixedCurrencyError
+from convoi_nb.money import Money, total
+
+from .models.test_responses import EXAMPLE
+
+
+def test_a_total_has_no_float_drift() -> None:
+    amounts = [(0.1, "USD")] * 10 + [(0.2287, "USD")] * 3
+    assert sum(a for a, _ in amounts) != 1.6861  # the float sum drifts
+    assert total(amounts) == Money(Decimal("1.6861"), "USD")
+
+
+def test_two_currencies_are_never_added() -> None:
+    with pytest.raises(MixedCurrencyError, match="EUR.*USD|USD.*EUR"):
+        total([(1, "USD"), (2, "EUR")])
+    with pytest.raises(MixedCurrencyError):
+        Money(Decimal(1), "USD") + Money(Decimal(1), "EUR")
+    assert total([], "EUR") == Money(Decimal(0), "EUR")
+
+
+def test_call_costs_parse_exactly_from_the_json_text() -> None:
+    call = Call.model_validate_json(Call.model_validate(EXAMPLE).model_dump_json().replace(
+        '"amount":' + str(EXAMPLE["cost"]["amount"]), '"amount":0.30000000000000004'))
+    assert call.cost.amount == Decimal("0.30000000000000004")
+    assert '"amount":0.30000000000000004' in call.model_dump_json()  # written back as a JSON number
+
+
+def test_summary_refuses_to_total_two_currencies(tmp_path: object) -> None:
+    import pandas as pd
+
+    from convoi_nb.experiments.analysis import summarize_variants
+
+    frame = pd.DataFrame({"variant": ["a", "a"], "status": ["ended", "ended"], "id": ["call_1", "call_2"],
+                          "cost_amount": [0.1, 0.2], "cost_currency": ["USD", "EUR"], "duration_seconds": [60.0, 70.0],
+                          "create_error": [None, None]})
+    with pytest.raises(MixedCurrencyError):
+        summarize_variants(frame, ["a"])
