@@ -40,30 +40,39 @@ class CallPlan:
     rate_per_minute: float
 
 
-def plan_call(seed: int, settings: Mapping[str, Any], *, expire_rate: float = EXPIRE_PROBABILITY,
-              fail_rate: float = FAIL_PROBABILITY) -> CallPlan:
-    rng = random.Random(seed)
+NOISE_SIGMA = 0.2  # talk time varies by a log-normal factor exp(N(0, σ²)) around its settings-driven length
+FAILED_SHARE = (0.1, 0.6)  # a failed call drops after this share of its talk (uniform)
+
+
+def _talk(settings: Mapping[str, Any], noise: float) -> float:
+    """Seconds of conversation for these settings, given the log-normal factor `noise`."""
     llm, tts = settings.get("llm") or {}, settings.get("tts") or {}
     speed = float(tts.get("speed") or 1.0)
     temperature = float(llm.get("temperature") if llm.get("temperature") is not None else 0.7)
     prompt = str(settings.get("system_prompt") or "")
     first = str(settings.get("first_message") or "")
     kbs = len(settings.get("knowledge_base_ids") or ())
-    talk = (
+    return (
         BASE_TALK_SECONDS
         * latency_factor(llm.get("model"))
         * speed ** -0.8  # faster speech, shorter call
         * (1 + 0.15 * (temperature - 0.7))  # warmer models ramble
         * (1 + min(len(prompt), 8000) / 20000)
         * (1 + 0.05 * min(kbs, 4))  # retrieval turns
-        * math.exp(rng.gauss(0.0, 0.2))
+        * noise
         + len(first) / 15.0  # speaking the first message
     )
+
+
+def plan_call(seed: int, settings: Mapping[str, Any], *, expire_rate: float = EXPIRE_PROBABILITY,
+              fail_rate: float = FAIL_PROBABILITY) -> CallPlan:
+    rng = random.Random(seed)
+    talk = _talk(settings, math.exp(rng.gauss(0.0, NOISE_SIGMA)))
     connect_after = rng.uniform(2.0, 6.0)
     roll = rng.random()
     outcome = "expired" if roll < expire_rate else "failed" if roll < expire_rate + fail_rate else "ended"
     if outcome == "failed":
-        talk *= rng.uniform(0.1, 0.6)
+        talk *= rng.uniform(*FAILED_SHARE)
     return CallPlan(outcome, connect_after, max(talk, 1.0), rate_for(settings).per_minute)
 
 
@@ -108,19 +117,10 @@ class ExpectedOutcome:
 
 def expected_outcome(settings: Mapping[str, Any], *, expire_rate: float = EXPIRE_PROBABILITY,
                      fail_rate: float = FAIL_PROBABILITY) -> ExpectedOutcome:
-    llm, tts = settings.get("llm") or {}, settings.get("tts") or {}
-    speed = float(tts.get("speed") or 1.0)
-    temperature = float(llm.get("temperature") if llm.get("temperature") is not None else 0.7)
-    prompt = str(settings.get("system_prompt") or "")
-    first = str(settings.get("first_message") or "")
-    kbs = len(settings.get("knowledge_base_ids") or ())
-    # E[exp(N(0, 0.2²))] = exp(0.02): the seeded noise in plan_call
-    talk = (BASE_TALK_SECONDS * latency_factor(llm.get("model")) * speed ** -0.8
-            * (1 + 0.15 * (temperature - 0.7)) * (1 + min(len(prompt), 8000) / 20000) * (1 + 0.05 * min(kbs, 4))
-            * math.exp(0.02) + len(first) / 15.0)
+    talk = _talk(settings, math.exp(NOISE_SIGMA ** 2 / 2))  # E[exp(N(0, σ²))] = exp(σ²/2)
     per_second = rate_for(settings).per_minute / 60.0
     ended = 1.0 - expire_rate - fail_rate
-    failed_talk = talk * 0.35  # uniform(0.1, 0.6) of the talk
+    failed_talk = talk * sum(FAILED_SHARE) / 2
     return ExpectedOutcome(
         end_probability=ended, fail_probability=fail_rate, expire_probability=expire_rate,
         mean_duration=talk, mean_cost=per_second * talk,

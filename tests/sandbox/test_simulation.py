@@ -155,3 +155,21 @@ def test_rate_card_prices_every_suggested_setting() -> None:
 
     assert set(KNOWN_LLM_MODELS) == set(LLM_MODELS)
     assert set(KNOWN_VOICES) == set(TTS_VOICES) and set(KNOWN_STT_MODELS) == set(STT_MODELS)
+
+
+@pytest.mark.parametrize("overrides", [{}, {"llm": {"model": "gpt-4o"}, "tts": {"speed": 1.2}},
+                                       {"system_prompt": "Answer in one or two short sentences.", "first_message": "Hi!"}])
+def test_expected_outcome_is_what_the_simulation_averages_to(overrides: dict) -> None:
+    from convoi_nb.sandbox.simulation import expected_outcome
+
+    settings = merge_settings(AGENT.to_json(), overrides)
+    plans = [plan_call(seed, settings) for seed in range(40_000)]
+    ended = [p for p in plans if p.outcome == "ended"]
+    truth = expected_outcome(settings)
+    durations = [p.talk_seconds for p in ended]
+    mean = sum(durations) / len(durations)
+    sem = (sum((d - mean) ** 2 for d in durations) / (len(durations) - 1) / len(durations)) ** 0.5
+    assert abs(mean - truth.mean_duration) < 4 * sem  # within four standard errors of 40,000 draws
+    assert len(ended) / len(plans) == pytest.approx(truth.end_probability, abs=0.005)
+    cost = sum(p.talk_seconds * p.rate_per_minute / 60 for p in ended) / len(ended)
+    assert cost == pytest.approx(truth.mean_cost, rel=4 * sem / mean)
