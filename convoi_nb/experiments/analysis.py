@@ -43,12 +43,12 @@ def _values(frame: pd.DataFrame, variant: str, column: str) -> np.ndarray:
     return _ended(frame, variant)[column].to_numpy(dtype=float)
 
 
-def _median(values: np.ndarray) -> float:
-    return float(np.median(values))
+def _median(values: np.ndarray, axis: int = -1) -> Any:
+    return np.median(values, axis=axis)
 
 
-def _mean_ratio(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.mean(a) / np.mean(b) - 1.0)
+def _mean_ratio(a: np.ndarray, b: np.ndarray, axis: int = -1) -> Any:
+    return np.mean(a, axis=axis) / np.mean(b, axis=axis) - 1.0
 
 
 def summarize_variants(frame: pd.DataFrame, variants: Sequence[str], *, level: float = 0.95,

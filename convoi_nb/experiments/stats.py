@@ -71,7 +71,8 @@ def difference(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> D
 
 def bootstrap_interval(samples: Sequence[Sequence[float]], statistic: Callable[..., float], level: float = 0.95,
                        seed: int = 0, n_resamples: int = 2000) -> Interval:
-    """BCa bootstrap interval of `statistic(*samples)` (each sample resampled on its own), seeded."""
+    """BCa bootstrap interval of `statistic(*samples, axis=-1)` (vectorised; each sample resampled on its
+    own), seeded."""
     data = tuple(_clean(s) for s in samples)
     if any(len(d) < 2 for d in data):
         return Interval(NAN, NAN)
@@ -79,7 +80,7 @@ def bootstrap_interval(samples: Sequence[Sequence[float]], statistic: Callable[.
         warnings.simplefilter("ignore")  # degenerate resamples: reported as NaN below
         try:
             ci = stats.bootstrap(data, statistic, method="BCa", confidence_level=level, n_resamples=n_resamples,
-                                 random_state=np.random.default_rng(seed), vectorized=False).confidence_interval
+                                 random_state=np.random.default_rng(seed), vectorized=True).confidence_interval
         except ValueError:
             return Interval(NAN, NAN)
     return Interval(float(ci.low), float(ci.high))

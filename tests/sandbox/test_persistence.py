@@ -3,44 +3,20 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
 import httpx
 
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT, DEFAULT_API_KEY
+from convoi_nb.sandbox.process import spawn
 
 
 def start(db: Path) -> tuple[subprocess.Popen, str]:
     """The standalone sandbox on a port of its own choosing (no port picked here and reused): (process, url)."""
-    process = subprocess.Popen([sys.executable, "-m", "convoi_nb.sandbox", "--port", "0", "--db", str(db)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None
-    for line in process.stderr:  # the first line names the bound URL
-        found = re.search(r"Convoi sandbox on (http://\S+)", line)
-        if found:
-            url = found.group(1)
-            _wait_healthy(process, url)
-            return process, url
-    process.kill()
-    raise RuntimeError("the sandbox exited before it was listening")
-
-
-def _wait_healthy(process: subprocess.Popen, url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"sandbox at {url} did not become healthy")
+    return spawn(["--db", str(db)])
 
 
 def test_replay_after_kill_and_restart(tmp_path: Path) -> None:
