@@ -82,9 +82,10 @@ class _DeadlineHTTPTransport(httpx.HTTPTransport):
     """httpx's transport on a pool whose streams honour the attempt's deadline (see `_deadline.py`)."""
 
     def __init__(self, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits)
+        ssl_context = httpx.create_ssl_context()  # loaded once (~30 ms), shared with the pool built below
+        super().__init__(verify=ssl_context, limits=limits)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
+            ssl_context=ssl_context, max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
             network_backend=DeadlineBackend())
 

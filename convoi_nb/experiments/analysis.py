@@ -34,13 +34,13 @@ LOWER_IS = {"cost": "cheapest per call", "duration": "shortest calls"}
 NO_CLEAR = {"cost": "No clear cheapest variant", "duration": "No clear shortest-call variant"}
 
 
-def _ended(frame: pd.DataFrame, variant: str) -> pd.DataFrame:
-    rows = frame[frame["variant"] == variant]
-    return rows[rows["status"] == "ended"]
-
-
-def _values(frame: pd.DataFrame, variant: str, column: str) -> np.ndarray:
-    return _ended(frame, variant)[column].to_numpy(dtype=float)
+def _ended_values(frame: pd.DataFrame, variants: Sequence[str]) -> dict[tuple[str, str], np.ndarray]:
+    """{(variant, column): values of its ended calls} for cost and duration, grouped once."""
+    ended = frame[frame["status"] == "ended"]
+    by_variant = {name: group for name, group in ended.groupby("variant", observed=True)}
+    empty = ended.iloc[0:0]
+    return {(v, column): by_variant.get(v, empty)[column].to_numpy(dtype=float)
+            for v in variants for _, column in METRICS}
 
 
 def _median(values: np.ndarray, axis: int = -1) -> Any:
@@ -101,13 +101,14 @@ def compare_variants(frame: pd.DataFrame, variants: Sequence[str], baseline: str
     """Each variant against `baseline`: Welch differences of the means with their intervals and p-values,
     Holm-adjusted over the variants compared, and the relative change with a BCa interval."""
     others = [v for v in variants if v != baseline]
+    values_of = _ended_values(frame, variants)
     rows: dict[str, dict[str, Any]] = {v: {"variant": v, "baseline": baseline} for v in others}
     for label, column in METRICS:
-        base = _values(frame, baseline, column)
-        diffs = {v: difference(_values(frame, v, column), base, level) for v in others}
+        base = values_of[baseline, column]
+        diffs = {v: difference(values_of[v, column], base, level) for v in others}
         adjusted = dict(zip(others, holm([diffs[v].p_value for v in others])))
         for variant in others:
-            d, values = diffs[variant], _values(frame, variant, column)
+            d, values = diffs[variant], values_of[variant, column]
             relative = bootstrap_interval([values, base], _mean_ratio, level, seed)
             base_mean = float(base.mean()) if len(base) else NAN
             rows[variant].update({
@@ -153,6 +154,7 @@ def verdict(frame: pd.DataFrame, variants: Sequence[str], baseline: str, *, leve
     """Findings a reader can act on (see `ExperimentResults.verdict`)."""
     alpha = 1 - level
     summary = summarize_variants(frame, variants, level=level, seed=seed)
+    values_of = _ended_values(frame, variants)
     findings = []
     for label, column in METRICS:
         usable = [v for v in variants if summary.loc[v, "ended"] >= 2]
@@ -162,8 +164,8 @@ def verdict(frame: pd.DataFrame, variants: Sequence[str], baseline: str, *, leve
             continue
         ranked = sorted(usable, key=lambda v: summary.loc[v, f"{label}_mean"])
         leader, runner_up = ranked[0], ranked[1]
-        leader_values = _values(frame, leader, column)
-        adjusted = holm([difference(leader_values, _values(frame, v, column), level).p_value for v in ranked[1:]])
+        adjusted = holm([difference(values_of[leader, column], values_of[v, column], level).p_value
+                         for v in ranked[1:]])
         worst = max(adjusted)
         needed = replicates_to_separate(summary.loc[leader, f"{label}_mean"], summary.loc[leader, f"{label}_sd"],
                                         summary.loc[runner_up, f"{label}_mean"],

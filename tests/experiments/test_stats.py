@@ -51,8 +51,14 @@ def test_bca_median_interval_is_seeded() -> None:
     assert first == again and first.low < np.median(values) < first.high
 
 
-def test_holm_adjustment() -> None:
+def test_holm_adjustment_is_statsmodels_holm() -> None:
+    from statsmodels.stats.multitest import multipletests
+
     assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        p = rng.uniform(0, 0.2, rng.integers(1, 8))
+        assert holm(p) == pytest.approx(multipletests(p, method="holm")[1].tolist())
     adjusted = holm([0.02, float("nan")])
     assert adjusted[0] == pytest.approx(0.02) and math.isnan(adjusted[1])
 

@@ -1,0 +1,101 @@
+"""Do the experiments' intervals keep their promise? Checked against the sandbox, whose true means are known.
+
+Runs many seeded experiments with notebook 02's five variants plus an exact copy of the baseline (a pair whose
+true difference is zero), on sandboxes with a manual clock, through Experiment.run → wait → summary/compare,
+and prints per size:
+
+- how often summary()'s 95 % intervals of mean cost and mean duration cover the truth (pooled over variants);
+- how often compare()'s 95 % intervals of the difference against the baseline cover the true difference;
+- how often compare() calls the identical pair significantly different (after Holm adjustment);
+- how often verdict() names a cheapest or shortest-call variant that is not the true one.
+
+The truth is `Sandbox.expected_outcome()`, analytic from the simulation (checked against 40,000 simulated calls
+in tests/sandbox/test_simulation.py).
+
+    python bench/calibration.py              # 300 experiments at 5, 8 and 20 replicates (several minutes)
+    python bench/calibration.py --quick      # 12 per size: a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+from typing import Any
+
+from _common import AGENT
+
+from convoi_nb import ConvoiClient, RetryPolicy
+from convoi_nb.experiments import Experiment, Variant
+from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings
+
+BASELINE = "model=gpt-4o-mini, speed=1.0"
+COPY = BASELINE + " (copy)"
+
+
+def variants() -> list[Variant]:
+    grid = Variant.grid(None, {"llm.model": ["gpt-4o-mini", "gpt-4o"], "tts.speed": [1.0, 1.2]})
+    short = Variant(BASELINE + ", short answers", {
+        "llm": {"model": "gpt-4o-mini"}, "tts": {"speed": 1.0},
+        "system_prompt": "You are a support agent. Answer in one or two short sentences."})
+    return [*grid, short, Variant(COPY, grid[0].overrides)]
+
+
+def one_experiment(index: int, replicates: int, counts: dict[str, list[int]]) -> None:
+    clock = ManualClock()
+    with Sandbox(SandboxSettings(clock=clock, seed=index)) as sandbox:
+        truth = {v.name: sandbox.expected_outcome(AGENT, v.body) for v in variants()}
+        with ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, retry=RetryPolicy(max_retries=0)) as client:
+            experiment = Experiment(f"calibration-{index}", AGENT, variants(), replicates, store=":memory:")
+            results = experiment.run(client, concurrency=32, progress=False)
+            clock.advance(3600)  # every call has reached its end
+            results.wait(timeout=60, progress=False, poll_interval=0.001)
+            summary, comparison = results.summary(), results.compare(baseline=BASELINE)
+            verdict = results.verdict(baseline=BASELINE)
+    for name, row in summary.iterrows():
+        for label, true in (("cost", truth[name].mean_cost), ("duration", truth[name].mean_duration)):
+            if row["ended"] >= 2:
+                counts[f"{label} mean"].append(int(row[f"{label}_ci_low"] <= true <= row[f"{label}_ci_high"]))
+    for name, row in comparison.iterrows():
+        for label, attribute in (("cost", "mean_cost"), ("duration", "mean_duration")):
+            true = getattr(truth[name], attribute) - getattr(truth[BASELINE], attribute)
+            if row[f"{label}_delta"] == row[f"{label}_delta"]:  # not NaN
+                counts[f"{label} delta"].append(int(row[f"{label}_delta_ci_low"] <= true <= row[f"{label}_delta_ci_high"]))
+    counts["identical pair called different"].append(int(comparison.loc[COPY, "cost_significant"]))
+    cheapest_truth = min(truth, key=lambda n: truth[n].mean_cost)
+    shortest_truth = min(truth, key=lambda n: truth[n].mean_duration)
+    for label, true_best in (("cost", cheapest_truth), ("duration", shortest_truth)):
+        winner = verdict.finding(label).winner
+        counts[f"{label} winner named"].append(int(winner is not None))
+        # the copy and the baseline are the same arm: naming either is right
+        same = {BASELINE, COPY} if true_best in (BASELINE, COPY) else {true_best}
+        counts[f"{label} winner wrong"].append(int(winner is not None and winner not in same))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--experiments", type=int, default=300)
+    parser.add_argument("--sizes", default="5,8,20")
+    parser.add_argument("--quick", action="store_true", help="12 experiments per size")
+    args = parser.parse_args()
+    experiments = 12 if args.quick else args.experiments
+    print(f"{experiments} experiments per size, 6 variants (notebook 02's five and a copy of the baseline); "
+          "target: coverage >= 0.93, identical pair called different <= 0.06")
+    rows: list[dict[str, Any]] = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        counts: dict[str, list[int]] = defaultdict(list)
+        started = time.perf_counter()
+        for index in range(experiments):
+            one_experiment(size * 100_000 + index, size, counts)
+        rates = {key: sum(v) / len(v) for key, v in counts.items()}
+        rows.append({"replicates": size, **rates})
+        print(f"replicates {size:>2}: " + ", ".join(f"{k} {v:.3f}" for k, v in rates.items())
+              + f"  ({time.perf_counter() - started:.0f} s)", flush=True)
+    failed = [(r["replicates"], k) for r in rows for k in ("cost mean", "duration mean", "cost delta", "duration delta")
+              if r[k] < 0.93] + [(r["replicates"], "identical pair") for r in rows
+                                 if r["identical pair called different"] > 0.06]
+    print("all targets met" if not failed else f"targets missed: {failed}")
+
+
+if __name__ == "__main__":
+    main()
