@@ -13,7 +13,7 @@ The truth is `Sandbox.expected_outcome()`, analytic from the simulation (checked
 in tests/sandbox/test_simulation.py).
 
     python bench/calibration.py              # 300 experiments at 5, 8 and 20 replicates (several minutes)
-    python bench/calibration.py --quick      # 12 per size: a smoke run
+    python bench/calibration.py --quick      # 3 experiments of 5 replicates: a smoke run
 """
 
 from __future__ import annotations
@@ -76,9 +76,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--experiments", type=int, default=300)
     parser.add_argument("--sizes", default="5,8,20")
-    parser.add_argument("--quick", action="store_true", help="12 experiments per size")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 3 experiments of 5 replicates")
     args = parser.parse_args()
-    experiments = 12 if args.quick else args.experiments
+    experiments = 3 if args.quick else args.experiments
+    if args.quick:
+        args.sizes = "5"
     print(f"{experiments} experiments per size, 6 variants (notebook 02's five and a copy of the baseline); "
           "target: coverage >= 0.93, identical pair called different <= 0.06")
     rows: list[dict[str, Any]] = []

@@ -17,6 +17,8 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
     ("client_overhead.py", r"ConvoiClient [\d.]+ ms/create, bare httpx [\d.]+ ms/create .*ratio [\d.]+.*\n"
                            r"where a ConvoiClient create goes .*HTTP round trip \d+.*client work \d+ µs"),
     ("sweep.py", r"latency 50 ms: 128/128 calls at concurrency 32 .*ratio [\d.]+; .*speedup [\d.]+×.*limit: "),
+    ("calibration.py", r"replicates  5: cost mean [\d.]+, duration mean [\d.]+, cost delta [\d.]+.*identical pair "
+                       r"called different [\d.]+"),
 ])
 def test_bench_script_runs(script: str, expected: str) -> None:
     result = subprocess.run([sys.executable, str(BENCH / script), "--quick"], capture_output=True, text=True,
