@@ -13,7 +13,10 @@ Amount = Union[Decimal, int, float, str]
 
 def to_decimal(amount: Amount) -> Decimal:
     """A float is read through its shortest repr (0.1 → Decimal('0.1')), the text it was parsed from."""
-    return amount if isinstance(amount, Decimal) else Decimal(repr(amount) if isinstance(amount, float) else amount)
+    if isinstance(amount, Decimal):
+        return amount
+    # float() first: a numpy float's repr is "np.float64(…)"
+    return Decimal(repr(float(amount))) if isinstance(amount, float) else Decimal(amount)
 
 
 @dataclass(frozen=True)

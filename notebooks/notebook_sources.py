@@ -133,47 +133,48 @@ short_prompt = Variant("model=gpt-4o-mini, speed=1.0, short answers", {
 variants = [*grid, short_prompt]
 baseline = variants[0].name
 [(variant.name, variant.body) for variant in variants]"""),
-    ("md", """## Run
-Eight calls per variant, sixteen at a time. Each (experiment, variant, replicate) has a fixed idempotency key, so
-re-running this cell within 24 hours returns the same calls, and an interrupted run resumes where it stopped
-(results are kept in `convoi_experiments.sqlite3` next to this notebook)."""),
+    ("md", """## Plan before you spend
+A pilot of three calls per variant tells how much calls vary, and so how many are needed to see a 10 % difference
+in mean cost or duration (80 % power, corrected for comparing several variants), and what those calls would
+cost. The pilot calls are the experiment's first replicates: the main run below keeps them."""),
     ("code", """experiment = Experiment("compare-override-variants", agent.id, variants, replicates=8,
                         metadata={"notebook": "02_compare_override_variants"})
-results = experiment.run(client, concurrency=16)
+plan = experiment.plan(client, pilot=3, detect=0.10)
+print(f"to detect a 10 % difference: up to {plan['replicates'].max():.0f} calls per variant, "
+      f"about {plan.attrs['total_spend']} {plan['currency'].iloc[0]} in all")
+plan[["pilot_calls", "cost_mean", "cost_sd", "replicates_for_cost", "replicates_for_duration", "estimated_spend"]]"""),
+    ("md", """## Run
+Eight calls per variant here (fewer than the plan asks for: see how the verdict below handles that), sixteen at
+a time. Each (experiment, variant, replicate) has a fixed idempotency key, so re-running this cell returns the
+same calls, and an interrupted run resumes where it stopped (results are kept in `convoi_experiments.sqlite3`
+next to this notebook)."""),
+    ("code", """results = experiment.run(client, concurrency=16)
 results.wait(timeout=120)"""),
     ("md", "Every call, joined with its variant and the overrides it sent:"),
     ("code", """frame = results.frame()
 frame[["variant", "replicate", "status", "duration_seconds", "cost_amount", "override.llm.model", "override.tts.speed"]].head(10)"""),
     ("md", """## Summary
 Statistics use calls that **ended**; failed or expired calls are counted (`failure_rate`) but not averaged in.
-Confidence intervals are 95% percentile bootstraps of the mean."""),
+Means come with 95 % Student-t intervals; `spend_total` is every billed call, summed exactly."""),
     ("code", """summary = results.summary()
 summary[["n", "ended", "failure_rate", "duration_mean", "duration_ci_low", "duration_ci_high",
-         "cost_mean", "cost_ci_low", "cost_ci_high", "cost_per_minute"]].round(4)"""),
-    ("md", "## Against the baseline\nDifferences of the mean per call, with 95% CIs; *significant* means the CI excludes zero."),
+         "cost_mean", "cost_ci_low", "cost_ci_high", "cost_per_minute", "spend_total", "currency"]].round(4)"""),
+    ("md", """## Against the baseline
+Differences of the mean per call with Welch 95 % intervals; p-values are Holm-adjusted for comparing four
+variants with the baseline, and *significant* is decided on the adjusted value."""),
     ("code", """comparison = results.compare(baseline=baseline)
-comparison[["cost_delta", "cost_delta_ci_low", "cost_delta_ci_high", "cost_delta_pct", "cost_significant",
-            "duration_delta", "duration_delta_pct", "duration_significant"]].round(4)"""),
+comparison[["cost_delta", "cost_delta_ci_low", "cost_delta_ci_high", "cost_delta_pct", "cost_p_adjusted",
+            "cost_significant", "duration_delta_pct", "duration_p_adjusted", "duration_significant"]].round(4)"""),
     ("code", """results.plot()"""),
-    ("md", "## Conclusion\nWritten from the numbers above, so it changes when they do."),
-    ("code", """cheapest, dearest = summary["cost_mean"].idxmin(), summary["cost_mean"].idxmax()
-shortest = summary["duration_mean"].idxmin()
-lines = [
-    f"Cheapest per call: {cheapest} at ${summary.loc[cheapest, 'cost_mean']:.3f} "
-    f"(95% CI {summary.loc[cheapest, 'cost_ci_low']:.3f}-{summary.loc[cheapest, 'cost_ci_high']:.3f}); "
-    f"most expensive: {dearest} at ${summary.loc[dearest, 'cost_mean']:.3f}, "
-    f"{summary.loc[dearest, 'cost_mean'] / summary.loc[cheapest, 'cost_mean']:.1f}x as much.",
-    f"Shortest calls: {shortest} ({summary.loc[shortest, 'duration_mean']:.0f} s on average).",
-]
-for variant, row in comparison.iterrows():
-    direction = "more" if row["cost_delta"] > 0 else "less"
-    certainty = "a clear difference" if row["cost_significant"] else "within the noise of this sample"
-    lines.append(f"{variant} costs {abs(row['cost_delta_pct']):.0f}% {direction} per call than {baseline} ({certainty}).")
+    ("md", """## Verdict
+Computed from the calls above: a variant is named cheapest (or shortest) only when it is separated from every
+other variant after the adjustment; otherwise the verdict says so and how many calls would settle it."""),
+    ("code", """verdict = results.verdict(baseline=baseline)
+print(verdict)
 failing = summary[summary["failure_rate"] > 0]
 if len(failing):
-    lines.append("Calls that did not end (excluded from the averages): " +
-                 ", ".join(f"{v}: {r['failure_rate']:.0%}" for v, r in failing.iterrows()) + ".")
-print("\\n".join(lines))"""),
+    print("Calls that did not end (excluded from the averages): " +
+          ", ".join(f"{v}: {r['failure_rate']:.0%}" for v, r in failing.iterrows()) + ".")"""),
 ]
 
 COST_REVIEW = [

@@ -43,3 +43,9 @@ def test_summary_refuses_to_total_two_currencies(tmp_path: object) -> None:
                           "create_error": [None, None]})
     with pytest.raises(MixedCurrencyError):
         summarize_variants(frame, ["a"])
+
+
+def test_numpy_floats_are_read_by_value() -> None:
+    import numpy as np
+
+    assert total([(np.float64(0.1), "USD"), (np.float64(0.2), "USD")]) == Money(Decimal("0.3"), "USD")

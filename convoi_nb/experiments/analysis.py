@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 import numpy as np
 import pandas as pd
 
-from ..money import total
+from ..money import to_decimal, total
 from .stats import (
     NAN,
     TOO_FEW,
@@ -223,7 +223,7 @@ def plan_replicates(frame: pd.DataFrame, variants: Sequence[str], *, detect: flo
                                                 alpha=alpha, power=power) for label, _ in METRICS}
         replicates = max(needed.values())
         per_call = row["cost_per_attempt"]
-        spend = (Decimal(repr(per_call)) * int(replicates) if math.isfinite(replicates) and math.isfinite(per_call)
+        spend = (to_decimal(per_call) * int(replicates) if math.isfinite(replicates) and math.isfinite(per_call)
                  else Decimal("NaN"))
         rows.append({"variant": variant, "pilot_calls": int(row["ended"]), "cost_mean": row["cost_mean"],
                      "cost_sd": row["cost_sd"], "duration_mean": row["duration_mean"], "duration_sd": row["duration_sd"],

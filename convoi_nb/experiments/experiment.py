@@ -202,6 +202,8 @@ class Experiment:
             if variant is None or not isinstance(replicate, int):
                 continue  # a variant no longer in this experiment
             expected = self.call_metadata(variant, replicate)
+            if "variant_fingerprint" not in tags:  # made by a version before fingerprints: the tags it has must match
+                expected.pop("variant_fingerprint")
             if tags != expected:
                 changed = sorted(k for k in {*tags, *expected} if tags.get(k) != expected.get(k))
                 what = ("overrides or metadata of variant " + repr(variant.name)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import signal
 from decimal import Decimal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -330,3 +332,23 @@ def test_lost_answers_and_a_rerun_after_the_idempotency_window_never_duplicate(t
         again = Experiment("e16", AGENT, VARIANTS, 4, store=tmp_path / "fresh.sqlite3").run(client, progress=False)
         assert creates_sent(sandbox) == [] and sandbox.service.store.count() == 12
         assert set(again.frame()["id"]) == set(second["id"])
+
+
+def test_plan_runs_a_pilot_that_the_main_run_keeps(tmp_path: Path) -> None:
+    clock = ManualClock()
+    with Sandbox(SandboxSettings(clock=clock, expire_rate=0, fail_rate=0)) as sandbox:
+        client = client_for(sandbox)
+        experiment = Experiment("e17", AGENT, VARIANTS[:2], 6, store=tmp_path / "r.sqlite3")
+        clock_ticker = threading.Timer(0.5, lambda: clock.advance(3600))  # the pilot's calls end while it waits
+        clock_ticker.start()
+        plan = experiment.plan(client, pilot=3, detect=0.10, power=0.8)
+        clock_ticker.join()
+        assert list(plan.index) == ["baseline", "gpt-4o"] and (plan["pilot_calls"] == 3).all()
+        assert (plan["replicates"] >= 2).all() and plan["replicates"].map(math.isfinite).all()
+        assert all(isinstance(s, Decimal) for s in plan["estimated_spend"])
+        assert plan.attrs["total_spend"] == sum(plan["estimated_spend"])
+        # a larger difference to detect needs fewer calls
+        assert (experiment.results(client).plan(detect=0.5)["replicates"] <= plan["replicates"]).all()
+        sandbox.traffic.reset()
+        experiment.run(client, progress=False)
+        assert len(creates_sent(sandbox)) == 2 * 3  # only replicates 3-5: the pilot's calls are kept
