@@ -1,5 +1,5 @@
-"""The browser fixtures' server start: the port is the one the server bound itself, and a server that lost its
-port is started again. A stand-in server (Python's http.server) plays JupyterLab, so no browser is needed."""
+"""The browser fixtures, without a browser: the server's port is the one it bound itself, a server that lost its port
+is started again (a stand-in, Python's http.server, plays JupyterLab), and a missing browser fails in CI."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import listening_ports, serve
+from . import conftest
+from .conftest import CHROMIUM, ROOT, listening_ports, serve
 
 # Exits like Jupyter Server that lost its port while `starts` (a file) holds fewer than `lose` lines; then serves
 # on port 0, as the fixtures ask the real servers to.
@@ -73,3 +74,29 @@ def test_a_server_that_fails_otherwise_is_not_started_again(tmp_path: Path) -> N
 
 def test_listening_ports_of_a_process_that_is_gone() -> None:
     assert listening_ports(2**22 + 1) == set()  # above Linux's largest pid
+
+
+def _require_chromium_outcome() -> BaseException:
+    try:
+        conftest._require_chromium()
+    except BaseException as outcome:  # pytest's skip and fail are BaseExceptions: caught here, not taken
+        return outcome
+    raise AssertionError("a missing browser neither failed nor skipped the test")
+
+
+def test_a_missing_browser_fails_in_ci_and_skips_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(conftest, "CHROMIUM", tmp_path / "chromium")
+    monkeypatch.setenv("CI", "true")
+    in_ci = _require_chromium_outcome()
+    assert isinstance(in_ci, pytest.fail.Exception) and "chromium is not installed" in str(in_ci), repr(in_ci)
+    monkeypatch.delenv("CI")
+    assert isinstance(_require_chromium_outcome(), pytest.skip.Exception)
+
+
+def test_ci_installs_the_browser_the_tests_drive() -> None:
+    """.ci/run checks for (and installs) chromium at the path the fixtures use, not anywhere on PATH, and runs the
+    tests with CI set, so that a missing browser fails the run."""
+    script = (ROOT / ".ci" / "run").read_text()
+    assert f"CHROMIUM={CHROMIUM}\n" in script and '[ ! -x "$CHROMIUM" ]' in script
+    assert "command -v chromium" not in script
+    assert -1 < script.index("export CI=true\n") < script.index("python -m pytest")
