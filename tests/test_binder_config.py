@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
@@ -37,14 +36,35 @@ def test_dependencies_include_the_widget_stack() -> None:
     assert {"ipywidgets", "httpx", "pydantic", "pandas", "livekit-api"} <= names
 
 
+def supports(version: str, requires: str = PYPROJECT["project"]["requires-python"]) -> bool:
+    """Whether Python `version` ("3.11" or "3.11.4") satisfies a `requires-python` specifier."""
+    try:
+        from packaging.specifiers import SpecifierSet
+    except ModuleNotFoundError:  # packaging comes with the test tools; this covers a plain ">=X.Y" without it
+        match = re.fullmatch(r">=\s*(\d+)\.(\d+)", requires.strip())
+        assert match, f"cannot read requires-python {requires!r} without packaging"
+        return tuple(map(int, version.split(".")[:2])) >= tuple(map(int, match.groups()))
+    return SpecifierSet(requires).contains(version)
+
+
+def binder_python() -> str:
+    """The Python version binder/runtime.txt asks Binder for."""
+    runtime = (BINDER / "runtime.txt").read_text().strip()
+    match = re.fullmatch(r"python-(\d+\.\d+(?:\.\d+)?)", runtime)
+    assert match, f"binder/runtime.txt must read python-X.Y, not {runtime!r}"
+    return match.group(1)
+
+
+def test_supports_reads_the_specifier() -> None:
+    assert supports("3.11", ">=3.10") and supports("3.10.2", ">=3.10") and not supports("3.9", ">=3.10")
+
+
 def test_post_build_fails_fast_and_runtime_fits() -> None:
     post_build = (BINDER / "postBuild").read_text().splitlines()
     assert post_build[0].startswith("#!") and post_build[1] == "set -e"
     assert (BINDER / "postBuild").stat().st_mode & 0o111
-    version = (BINDER / "runtime.txt").read_text().strip()
-    major, minor = map(int, version.removeprefix("python-").split("."))
-    floor = tuple(map(int, PYPROJECT["project"]["requires-python"].removeprefix(">=").split(".")))
-    assert (major, minor) >= floor
+    requires = PYPROJECT["project"]["requires-python"]
+    assert supports(binder_python()), f"binder/runtime.txt asks for Python {binder_python()}, pyproject needs {requires}"
 
 
 def test_readme_links_binder_to_the_quickstart() -> None:
@@ -63,11 +83,14 @@ def test_binder_install_steps_work_in_a_fresh_venv(tmp_path: Path) -> None:
                              cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert install.returncode == 0, install.stderr[-3000:]
     probe = subprocess.run([str(python), "-c", (
-        "import importlib.metadata as m, convoi_nb, ipywidgets;"
-        "print(convoi_nb.__version__, ipywidgets.__version__, m.version('jupyterlab'), m.version('jupyterlab_widgets'))")],
+        "import importlib.metadata as m, platform, convoi_nb, ipywidgets;"
+        "print(convoi_nb.__version__, ipywidgets.__version__, m.version('jupyterlab'), m.version('jupyterlab_widgets'),"
+        " platform.python_version(), m.metadata('convoi_nb')['Requires-Python'], sep='\\n')")],
         cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert probe.returncode == 0, probe.stderr
-    package, widgets, lab, lab_widgets = probe.stdout.split()
+    package, widgets, lab, lab_widgets, python_version, installed_requires = probe.stdout.splitlines()
     assert package == __import__("convoi_nb").__version__
     assert widgets.startswith("8.") and lab.startswith("4.") and lab_widgets.startswith("3.")
-    assert sys.version_info >= (3, 10)
+    requires = PYPROJECT["project"]["requires-python"]
+    assert installed_requires == requires  # what pip checked is what pyproject says
+    assert supports(python_version), f"the fresh venv runs Python {python_version}; pyproject needs {requires}"

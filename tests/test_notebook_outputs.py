@@ -1,4 +1,5 @@
-"""Executed notebooks: no API key or full LiveKit token anywhere, and their numbers come from their calls."""
+"""Executed notebooks: no API key or full LiveKit token anywhere (outputs or saved widget state), and their
+numbers come from their calls."""
 
 from __future__ import annotations
 
@@ -9,18 +10,23 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
 
+from convoi_nb.experiments import ResultsStore
+from convoi_nb.experiments.stats import bootstrap_ci, bootstrap_diff_ci
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def execute(name: str, folder: Path, monkeypatch: pytest.MonkeyPatch, seed: int = 0) -> Any:
-    """Run a copy of the notebook in `folder` on a fresh in-memory sandbox seeded with `seed`."""
+    """Run a copy of the notebook in `folder` on a fresh in-memory sandbox seeded with `seed`, saving the state of
+    its widgets in the notebook's metadata as JupyterLab does on save."""
     monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
     monkeypatch.setenv("CONVOI_SANDBOX_SEED", str(seed))
     monkeypatch.delenv("CONVOI_API_KEY", raising=False)
@@ -28,34 +34,140 @@ def execute(name: str, folder: Path, monkeypatch: pytest.MonkeyPatch, seed: int 
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "notebooks" / name, folder / name)
     notebook = nbformat.read(folder / name, as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    NotebookClient(notebook, timeout=120, kernel_name="python3", store_widget_state=True,
+                   resources={"metadata": {"path": str(folder)}}).execute()
     return notebook
 
 
-def texts(notebook: Any) -> str:
-    """Every output (and saved widget state) of an executed notebook, as text."""
-    return json.dumps([cell.get("outputs", []) for cell in notebook.cells]) + json.dumps(notebook.metadata)
+def leaks(text: str) -> list[str]:
+    """The API key and every three-segment JWT (a LiveKit token) in `text`."""
+    return [name for name in ("API key",) if DEFAULT_API_KEY in text] + JWT.findall(text)
+
+
+def widget_models(notebook: Any) -> dict[str, Any]:
+    """The saved widget state: model id -> {model_name, state, ...}."""
+    return notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_executed_notebook_leaks_no_secret(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    output = texts(execute(path.name, tmp_path, monkeypatch))
-    assert DEFAULT_API_KEY not in output
-    assert not JWT.search(output), JWT.search(output)
+    notebook = execute(path.name, tmp_path, monkeypatch)
+    outputs = json.dumps([cell.get("outputs", []) for cell in notebook.cells], ensure_ascii=False)
+    assert leaks(outputs) == [], "in the cell outputs"
+    models = widget_models(notebook)
+    assert leaks(json.dumps(models, ensure_ascii=False)) == [], "in the saved widget state"
+    assert leaks(json.dumps(notebook.metadata, ensure_ascii=False)) == [], "in the notebook metadata"
     if path.name.startswith("01_"):
-        assert "(masked)" in output  # the token was shown, masked
+        assert "(masked)" in outputs  # the token was shown, masked
+    if path.name.startswith("04_"):  # the widget check above looked at the real thing
+        buttons = {m["state"].get("description") for m in models.values() if m["model_name"] == "ButtonModel"}
+        assert {"Create call", "Run", "Resume"} <= buttons, sorted(filter(None, buttons))
+        assert len(models) > 500
 
 
-def conclusion(notebook: Any) -> str:
-    return "".join(out.get("text", "") for out in notebook.cells[-1].outputs if out.get("output_type") == "stream")
+def test_leaks_finds_the_key_and_tokens() -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwdWJsaWMtMSJ9.c2lnbmF0dXJl"
+    assert leaks(json.dumps({"value": f"Bearer {DEFAULT_API_KEY}", "t": token})) == ["API key", token]
+    assert leaks(json.dumps({"value": "eyJhbG…xYK8 (masked)"})) == []
+
+
+# -- notebook 02: the printed conclusion follows the calls ----------------------------------------------------
+
+EXPERIMENT = "compare-override-variants"
+NUMBER = r"(\d+(?:\.\d+)?)"
+HEADLINE = re.compile(rf"Cheapest per call: (.+) at \${NUMBER} \(95% CI {NUMBER}-{NUMBER}\); "
+                      rf"most expensive: (.+) at \${NUMBER}, {NUMBER}x as much\.")
+SHORTEST = re.compile(rf"Shortest calls: (.+) \({NUMBER} s on average\)\.")
+AGAINST = re.compile(rf"(.+) costs {NUMBER}% (more|less) per call than (.+) \((a clear difference|within the noise "
+                     r"of this sample)\)\.")
+FAILING = re.compile(r"Calls that did not end \(excluded from the averages\): (.+)\.")
+
+
+def recompute(store: ResultsStore) -> dict[str, dict[str, Any]]:
+    """Per variant, from the calls as the results store last read them back from the API: the ended calls'
+    costs and durations, and the share of calls that did not end."""
+    variants: dict[str, dict[str, Any]] = {v["name"]: {"cost": [], "duration": [], "n": 0, "unsuccessful": 0}
+                                           for v in store.variants(EXPERIMENT)}
+    for row in store.results(EXPERIMENT):
+        stats = variants[row.variant]
+        stats["n"] += 1
+        status = row.call["status"] if row.call else "create error"
+        if status == "ended":
+            stats["cost"].append(row.call["cost"]["amount"])
+            stats["duration"].append(row.call["duration_seconds"])
+        elif status in ("failed", "expired", "create error"):
+            stats["unsuccessful"] += 1
+        else:
+            raise AssertionError(f"{row.variant}#{row.replicate} is still {status}: the notebook did not wait")
+    for stats in variants.values():
+        stats["cost"], stats["duration"] = np.array(stats["cost"]), np.array(stats["duration"])
+        stats["cost_mean"], stats["duration_mean"] = stats["cost"].mean(), stats["duration"].mean()
+    return variants
+
+
+def same(printed: str, value: float) -> bool:
+    """`printed` is `value` to the precision it was printed with."""
+    decimals = len(printed.partition(".")[2])
+    return abs(float(printed) - value) <= 0.5 * 10 ** -decimals + 1e-9
 
 
 def test_comparison_numbers_follow_the_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    name = "02_compare_override_variants.ipynb"
-    first = conclusion(execute(name, tmp_path / "seed1", monkeypatch, seed=1))
-    other = conclusion(execute(name, tmp_path / "seed2", monkeypatch, seed=2))
-    assert first.startswith("Cheapest per call:") and "$" in first
-    # Another seed gives other simulated calls, so the computed sentences change. (The same seed need not
-    # repeat exactly: concurrent creates reach the sandbox in varying order, and each call's story follows
-    # its arrival number.)
-    assert first != other
+    notebook = execute("02_compare_override_variants.ipynb", tmp_path, monkeypatch, seed=1)
+    printed = "".join(out.get("text", "") for out in notebook.cells[-1].outputs if out.get("output_type") == "stream")
+    lines = printed.strip().splitlines()
+    store = ResultsStore(tmp_path / "convoi_experiments.sqlite3")  # where the notebook kept its calls
+    try:
+        calls = recompute(store)
+    finally:
+        store.close()
+    names = list(calls)
+    assert len(names) == 5 and sum(v["n"] for v in calls.values()) == 40  # 4 grid arms + 1 prompt variant, 8 each
+    cheapest = min(names, key=lambda v: calls[v]["cost_mean"])  # the first one on a tie, as idxmin
+    dearest = max(names, key=lambda v: calls[v]["cost_mean"])
+    shortest = min(names, key=lambda v: calls[v]["duration_mean"])
+    baseline = names[0]
+
+    headline = HEADLINE.fullmatch(lines[0])
+    assert headline, lines[0]
+    low, high = bootstrap_ci(calls[cheapest]["cost"], seed=0, n_resamples=2000)
+    assert headline[1] == cheapest and headline[5] == dearest
+    assert same(headline[2], calls[cheapest]["cost_mean"]) and same(headline[6], calls[dearest]["cost_mean"])
+    assert same(headline[3], low) and same(headline[4], high)
+    assert same(headline[7], calls[dearest]["cost_mean"] / calls[cheapest]["cost_mean"])
+
+    shortest_line = SHORTEST.fullmatch(lines[1])
+    assert shortest_line and shortest_line[1] == shortest and same(shortest_line[2], calls[shortest]["duration_mean"])
+
+    against = [AGAINST.fullmatch(line) for line in lines[2:2 + len(names) - 1]]
+    assert all(against), lines[2:]
+    assert [m[1] for m in against] == names[1:] and {m[4] for m in against} == {baseline}
+    base = calls[baseline]
+    for match in against:
+        arm = calls[match[1]]
+        delta = arm["cost_mean"] - base["cost_mean"]
+        d_low, d_high = bootstrap_diff_ci(arm["cost"], base["cost"], seed=0, n_resamples=2000)
+        assert same(match[2], abs(100 * delta / base["cost_mean"])), match[0]
+        assert match[3] == ("more" if delta > 0 else "less"), match[0]
+        assert (match[5] == "a clear difference") == bool(d_low > 0 or d_high < 0), match[0]
+
+    failing = {v: s["unsuccessful"] / s["n"] for v, s in calls.items() if s["unsuccessful"]}
+    rest = lines[2 + len(names) - 1:]
+    if failing:
+        assert len(rest) == 1, f"one line should list the calls that did not end: {failing}; printed {rest}"
+        listed = FAILING.fullmatch(rest[0])
+        assert listed, rest[0]
+        assert _rates(listed[1], names) == {v: f"{rate:.0%}" for v, rate in failing.items()}
+    else:
+        assert rest == []
+
+
+def _rates(listing: str, names: list[str]) -> dict[str, str]:
+    """"a: 12%, b, c: 25%" -> {"a": "12%", "b, c": "25%"}: variant names may hold ", " themselves."""
+    found = {}
+    for name in sorted(names, key=len, reverse=True):
+        match = re.search(rf"(?:^|, ){re.escape(name)}: (\d+%)", listing)
+        if match:
+            found[name] = match[1]
+            listing = listing.replace(match[0], "", 1)
+    assert listing.strip(", ") == "", f"unexplained: {listing!r}"
+    return found

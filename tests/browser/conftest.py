@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,12 +28,6 @@ def _require_chromium() -> None:
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed; .ci/run installs it with apt")
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture()
@@ -78,8 +72,7 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
 
 
 def _stop(process: subprocess.Popen, log: Path, request: pytest.FixtureRequest) -> None:
-    process.terminate()
-    process.wait(timeout=20)
+    _kill(process)
     if _failed(request):
         print(f"--- last lines of {log.name} ---\n{log.read_text(errors='replace')[-4000:]}")
 
@@ -97,24 +90,90 @@ def _isolated_env(tmp: Path) -> dict[str, str]:
     (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     return {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
             "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"), "CONVOI_SANDBOX_DB": ":memory:",
-            "CONVOI_API_KEY": "", "CONVOI_BASE_URL": ""}
+            # Seed 0: the first calls of a fresh sandbox all end (their stories follow seed and arrival number),
+            # so a browser test that waits for "ended" does not depend on the developer's environment or on luck.
+            "CONVOI_SANDBOX_SEED": "0", "CONVOI_API_KEY": "", "CONVOI_BASE_URL": ""}
 
 
-def _serve(command: list[str], url: str, env: dict[str, str], log: Path) -> subprocess.Popen:
-    handle = log.open("wb")
-    process = subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT)
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports process `pid` listens on (Linux: its socket inodes looked up in /proc/<pid>/net/tcp)."""
+    inodes = set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:  # closed meanwhile
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:["):-1])
+        table = Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]
+    except (FileNotFoundError, ProcessLookupError):  # the process is gone
+        return set()
+    ports = set()
+    for row in table:
+        fields = row.split()
+        if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+            ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+# What Jupyter Server and Voilà log when they cannot bind the port.
+PORT_TAKEN = re.compile(r"already in use|no available port could be found|port \d+ is not available")
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
+def _wait_until_serving(process: subprocess.Popen, ready_path: str, log: Path, offset: int, name: str) -> str:
+    """The URL of `process` once it listens on one loopback port and answers `ready_path` there."""
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{command[2]} exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return process
-        except httpx.TransportError:
-            pass
+            output = log.read_bytes()[offset:].decode(errors="replace")
+            raise (PortTaken if PORT_TAKEN.search(output) else RuntimeError)(f"{name} exited: {output[-2000:]}")
+        ports = listening_ports(process.pid)
+        if len(ports) > 1:
+            raise RuntimeError(f"{name} listens on several ports {sorted(ports)}: which one is the web server?")
+        if ports:
+            url = f"http://127.0.0.1:{ports.pop()}"
+            try:
+                if httpx.get(url + ready_path, timeout=5).status_code < 500:
+                    return url
+            except httpx.TransportError:
+                pass
         time.sleep(0.25)
+    raise RuntimeError(f"{name} did not start in 90 s: {log.read_bytes()[offset:].decode(errors='replace')[-2000:]}")
+
+
+def serve(name: str, command: list[str], ready_path: str, env: dict[str, str], log: Path,
+          attempts: int = 3) -> tuple[subprocess.Popen, str]:
+    """Start a server told to listen on port 0, so that it binds a free port itself (no port picked here, released,
+    and then taken by someone else), and return it with its URL, read from the port the process really listens on.
+
+    Jupyter Server turns port 0 into a number, releases it and binds that number again, so it can still lose its
+    port in between; it then exits saying so, and is started again (at most `attempts` times)."""
+    for _ in range(attempts):
+        offset = log.stat().st_size if log.exists() else 0
+        with log.open("ab") as handle:
+            process = subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        try:
+            return process, _wait_until_serving(process, ready_path, log, offset, name)
+        except PortTaken:
+            continue
+        except BaseException:
+            _kill(process)
+            raise
+    raise RuntimeError(f"{name} could not bind a port in {attempts} starts: see {log}")
+
+
+def _kill(process: subprocess.Popen) -> None:
     process.terminate()
-    raise RuntimeError(f"{command[2]} did not start: {log.read_text()[-2000:]}")
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=20)
 
 
 @pytest.fixture()
@@ -128,23 +187,23 @@ def notebook_dir(tmp_path: Path) -> Path:
 @pytest.fixture()
 def jupyterlab(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     _require_chromium()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = _serve([sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-                      "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
-                      "--allow-root",  # CI runs as root
-                      f"--ServerApp.root_dir={notebook_dir}"], f"{url}/api/status", _isolated_env(tmp_path),
-                     tmp_path / "jupyterlab.log")
+    log = tmp_path / "jupyterlab.log"
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", "--port=0",
+               "--ServerApp.port_retries=0", "--ServerApp.token=", "--ServerApp.password=",
+               "--ServerApp.disable_check_xsrf=True", "--allow-root",  # CI runs as root
+               f"--ServerApp.root_dir={notebook_dir}"]
+    process, url = serve("jupyterlab", command, "/api/status", _isolated_env(tmp_path), log)
     yield url
-    _stop(process, tmp_path / "jupyterlab.log", request)
+    _stop(process, log, request)
 
 
 @pytest.fixture()
 def voila(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     _require_chromium()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = _serve([sys.executable, "-m", "voila", str(notebook_dir / "04_widgets.ipynb"), "--no-browser",
-                      f"--port={port}", "--Voila.ip=127.0.0.1"], url, _isolated_env(tmp_path), tmp_path / "voila.log")
+    log = tmp_path / "voila.log"
+    command = [sys.executable, "-m", "voila", str(notebook_dir / "04_widgets.ipynb"), "--no-browser", "--port=0",
+               "--Voila.port_retries=0", "--Voila.ip=127.0.0.1"]
+    # Any static file shows the server answers; the notebook's own URL would run the notebook once more.
+    process, url = serve("voila", command, "/voila/static/favicon.ico", _isolated_env(tmp_path), log)
     yield url
-    _stop(process, tmp_path / "voila.log", request)
+    _stop(process, log, request)

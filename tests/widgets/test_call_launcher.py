@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
 
-from convoi_nb import ConvoiClient
+from convoi_nb import ConvoiClient, ConvoiError, RetryPolicy
 from convoi_nb.sandbox import FaultConfig, Sandbox
 from convoi_nb.widgets import CallCard, CallLauncher, MetadataEditor
 
-from .conftest import front_end_state, last_request
+from .conftest import FrontEnd, Opened, last_request
 
 
-def test_button_creates_exactly_the_request_shown(client: ConvoiClient, sandbox: Sandbox) -> None:
-    launcher = CallLauncher(client)
+def test_button_creates_exactly_the_request_shown(opened: Opened, calm_client: ConvoiClient,
+                                                  calm_sandbox: Sandbox) -> None:
+    launcher = opened.widget(CallLauncher, calm_client)
     agents = list(launcher.agents)
     launcher.agent.value = agents[1]
     launcher.participant_name.value = "Ada"
@@ -27,23 +27,23 @@ def test_button_creates_exactly_the_request_shown(client: ConvoiClient, sandbox:
     assert not launcher.create_button.disabled
     launcher.create_button.click()
     call = launcher.last.result(timeout=10)
-    assert last_request(sandbox, call.id) == {
+    assert last_request(calm_sandbox, call.id) == {
         "type": "web", "agent_id": agents[1], "participant_name": "Ada",
         "agent_overrides": {"llm": {"model": "gpt-4o-mini"}, "tts": {"speed": 1.2}},
         "metadata": {"source": "widget-test", "attempt": 3},
     }
-    final = launcher.card.wait(timeout=10)
-    assert final.is_terminal and not launcher.card.polling  # the poller stopped by itself
-    assert launcher.card.status == final.status and launcher.card.duration_seconds == final.duration_seconds
-    if final.status == "ended":
-        assert launcher.card.cost_amount > 0 and f"{final.cost.amount:.4f}" in launcher.card.details.value
+    final = launcher.card.wait(timeout=30)
+    assert final.status == "ended" and not launcher.card.polling  # every call ends here; the poller stopped itself
+    assert launcher.card.status == "ended" and launcher.card.duration_seconds == final.duration_seconds > 0
+    assert launcher.card.cost_amount == final.cost.amount > 0
+    assert f"{final.cost.amount:.4f} {final.cost.currency}" in launcher.card.details.value
     assert [c.id for c in launcher.calls] == [call.id]
-    assert launcher.frame(refresh=True)["status"].tolist() == [final.status]
-    launcher.close()
+    assert launcher.frame(refresh=True)["status"].tolist() == ["ended"]
 
 
-def test_invalid_input_disables_the_button_and_names_the_field(client: ConvoiClient, sandbox: Sandbox) -> None:
-    launcher = CallLauncher(client)
+def test_invalid_input_disables_the_button_and_names_the_field(opened: Opened, client: ConvoiClient,
+                                                               sandbox: Sandbox) -> None:
+    launcher = opened.widget(CallLauncher, client)
     before = sandbox.service.store.count()
     launcher.overrides.rows["knowledge_base_ids"].control.value = ["kb_nope"]
     assert launcher.create_button.disabled and "knowledge_base_ids" in launcher.create_button.tooltip
@@ -54,66 +54,77 @@ def test_invalid_input_disables_the_button_and_names_the_field(client: ConvoiCli
     launcher.participant_name.value = ""
     launcher.metadata.add_row("", "orphan value")
     assert launcher.create_button.disabled and "metadata" in launcher.problems_html.value
-    with pytest.raises(Exception, match="metadata"):
-        launcher.create().result()
+    with pytest.raises(ConvoiError) as refused:
+        launcher.create().result(timeout=10)
+    assert type(refused.value) is ConvoiError and str(refused.value) == "metadata: fix the rows marked in red"
     assert sandbox.service.store.count() == before
-    launcher.close()
 
 
-def test_api_errors_are_shown_as_readable_messages(fresh_sandbox: Sandbox) -> None:
-    from convoi_nb import RetryPolicy
-
-    with ConvoiClient(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url, retry=RetryPolicy(max_retries=0)) as client:
-        launcher = CallLauncher(client)
-        fresh_sandbox.set_faults(FaultConfig(error_rate=1.0))
-        assert launcher.create().result(timeout=10) is None
-        assert "simulated server error" in launcher.status.value and "request id req_" in launcher.status.value
-        assert "Traceback" not in launcher.status.value and not launcher.create_button.disabled
-        launcher.close()
+def test_api_errors_are_shown_as_readable_messages(opened: Opened, fresh_sandbox: Sandbox) -> None:
+    client = opened.client(fresh_sandbox, retry=RetryPolicy(max_retries=0))
+    launcher = opened.widget(CallLauncher, client)
+    fresh_sandbox.set_faults(FaultConfig(error_rate=1.0))
+    assert launcher.create().result(timeout=10) is None
+    assert "simulated server error" in launcher.status.value and "request id req_" in launcher.status.value
+    assert "Traceback" not in launcher.status.value and not launcher.create_button.disabled
 
 
-def test_button_is_disabled_while_in_flight(fresh_sandbox: Sandbox) -> None:
-    with ConvoiClient(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url) as client:
-        launcher = CallLauncher(client)
-        fresh_sandbox.set_faults(FaultConfig(latency=0.5))
-        future = launcher.create()
-        time.sleep(0.1)
+def test_button_is_disabled_while_in_flight(opened: Opened, fresh_sandbox: Sandbox,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    client = opened.client(fresh_sandbox)
+    launcher = opened.widget(CallLauncher, client)
+    sending, release = threading.Event(), threading.Event()
+    create_web_call = client.create_web_call
+
+    def held(*args: Any, **kwargs: Any) -> Any:  # the request stays in flight until the test lets it go
+        sending.set()
+        assert release.wait(timeout=30)
+        return create_web_call(*args, **kwargs)
+
+    monkeypatch.setattr(client, "create_web_call", held)
+    future = launcher.create()
+    try:
+        assert sending.wait(timeout=10)
         assert launcher.busy and launcher.create_button.disabled
-        assert launcher.create().exception() is not None  # a second press while busy does nothing
-        future.result(timeout=10)
-        assert not launcher.busy and not launcher.create_button.disabled
-        assert fresh_sandbox.service.store.count() == 1
-        launcher.close()
+        second = launcher.create().exception(timeout=0)  # a second press while busy sends nothing
+        assert type(second) is ConvoiError and str(second) == "a call is already being created"
+    finally:
+        release.set()
+    assert future.result(timeout=10) is not None
+    assert not launcher.busy and not launcher.create_button.disabled
+    assert fresh_sandbox.service.store.count() == 1
 
 
-def test_secrets_never_reach_the_front_end_unless_revealed(client: ConvoiClient, sandbox: Sandbox) -> None:
-    launcher = CallLauncher(client)
+def test_secrets_never_reach_the_front_end_unless_revealed(opened: Opened, front_end: FrontEnd, client: ConvoiClient,
+                                                           sandbox: Sandbox) -> None:
+    launcher = opened.widget(CallLauncher, client)
     call = launcher.create().result(timeout=10)
     launcher.card.show_code.value = True
-    state = front_end_state()
+    assert {launcher, launcher.card.token_field, launcher.card.code} <= set(front_end.widgets())  # not vacuous
+    state = front_end.state()
     assert sandbox.api_key not in state and call.livekit.token not in state
+    assert call.livekit.masked_token in state
     assert "$CONVOI_API_KEY" in launcher.card.code.value and "create_web_call(" in launcher.card.code.value
     launcher.card.reveal.value = True  # the user asks to see (and copy) the token
-    assert call.livekit.token in front_end_state() and launcher.card.token_field.value == call.livekit.token
+    assert call.livekit.token in front_end.state() and launcher.card.token_field.value == call.livekit.token
     launcher.card.reveal.value = False
-    assert call.livekit.token not in front_end_state()
-    launcher.close()
+    assert call.livekit.token not in front_end.state()
 
 
-def test_card_poller_stops_on_close() -> None:
-    from convoi_nb.sandbox import SandboxSettings
+def test_card_poller_stops_on_close(opened: Opened) -> None:
+    slow = opened.sandbox(time_scale=0.01)  # a call takes minutes: it is still running when the card closes
+    client = opened.client(slow)
+    call = client.create_web_call(client.list_agents()[0].id)
+    card = opened.widget(CallCard, client, call, poll_interval=0.05)
+    assert not call.is_terminal and card.polling
+    pollers = [t for t in threading.enumerate() if t.name == f"convoi-card-{call.id}"]
+    assert len(pollers) == 1 and pollers[0].is_alive()
+    card.close()
+    assert not card.polling and not pollers[0].is_alive()
 
-    with Sandbox(SandboxSettings(time_scale=0.01)) as slow, ConvoiClient(api_key=slow.api_key, base_url=slow.url) as client:
-        call = client.create_web_call(list(CallLauncher(client).agents)[0])
-        card = CallCard(client, call, poll_interval=0.05)
-        assert card.polling
-        threads = [t for t in threading.enumerate() if t.name == f"convoi-card-{call.id}"]
-        card.close()
-        assert not card.polling and all(not t.is_alive() for t in threads)
 
-
-def test_metadata_editor_parses_values_and_flags_duplicates() -> None:
-    editor = MetadataEditor({"source": "web"})
+def test_metadata_editor_parses_values_and_flags_duplicates(opened: Opened) -> None:
+    editor = opened.widget(MetadataEditor, {"source": "web"})
     editor.add_row("n", "42")
     editor.add_row("vip", "true")
     editor.add_row("note", "null")
@@ -126,7 +137,7 @@ def test_metadata_editor_parses_values_and_flags_duplicates() -> None:
     assert editor.valid
 
 
-def test_code_snippets_match_the_request(client: ConvoiClient) -> None:
+def test_code_snippets_match_the_request() -> None:
     from convoi_nb.snippets import curl_snippet, python_snippet
 
     body: dict[str, Any] = {"type": "web", "agent_id": "agt_x", "agent_overrides": {"llm": {"temperature": 0.5}},

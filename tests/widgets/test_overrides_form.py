@@ -9,13 +9,15 @@ import pytest
 from convoi_nb.models import AgentOverrides
 from convoi_nb.widgets import OverridesForm
 
+from .conftest import Opened
+
 AGENT_DEFAULTS = {"first_message": "Hello!", "llm": {"model": "gpt-4o-mini", "temperature": 0.7},
                   "tts": {"voice_id": "rachel", "speed": 1.0}, "stt": {"language": "en", "model": "nova-2"}}
 KB = "kb_" + "c" * 32
 
 
-def test_empty_form_sends_nothing_and_shows_agent_defaults() -> None:
-    form = OverridesForm(AGENT_DEFAULTS)
+def test_empty_form_sends_nothing_and_shows_agent_defaults(opened: Opened) -> None:
+    form = opened.widget(OverridesForm, AGENT_DEFAULTS)
     assert form.value.to_body() == {} and form.valid
     assert form.rows["llm.model"].control.placeholder == "agent default: gpt-4o-mini"
     assert form.rows["first_message"].control.placeholder == "agent default: Hello!"
@@ -24,8 +26,8 @@ def test_empty_form_sends_nothing_and_shows_agent_defaults() -> None:
     assert "inherits" in form.preview.value
 
 
-def test_each_input_lands_at_its_path() -> None:
-    form = OverridesForm(AGENT_DEFAULTS)
+def test_each_input_lands_at_its_path(opened: Opened) -> None:
+    form = opened.widget(OverridesForm, AGENT_DEFAULTS)
     form.rows["first_message"].control.value = "Hi there"
     form.rows["system_prompt"].control.value = "Be brief."
     form.rows["llm.model"].control.value = "gpt-4o"
@@ -46,8 +48,9 @@ def test_each_input_lands_at_its_path() -> None:
     assert json.loads(form.preview.value.split(">", 1)[1].rsplit("<", 1)[0].replace("&quot;", '"')) == expected
 
 
-def test_reset_one_field_and_all_fields() -> None:
-    form = OverridesForm(AGENT_DEFAULTS, value=AgentOverrides(llm={"model": "gpt-4o", "temperature": 0.2}, first_message="x"))
+def test_reset_one_field_and_all_fields(opened: Opened) -> None:
+    form = opened.widget(OverridesForm, AGENT_DEFAULTS,
+                         value=AgentOverrides(llm={"model": "gpt-4o", "temperature": 0.2}, first_message="x"))
     form.rows["llm.temperature"].reset_button.click()
     assert form.value.to_body() == {"first_message": "x", "llm": {"model": "gpt-4o"}}
     form.reset_all.click()
@@ -60,8 +63,8 @@ def test_reset_one_field_and_all_fields() -> None:
     ("tts.extra", "[1, 2]", "must be a JSON object"),
     ("llm.extra", '{"temperature": 5}', "less than or equal to 2"),
 ])
-def test_invalid_input_is_shown_next_to_its_field(row: str, entry: object, message: str) -> None:
-    form = OverridesForm(AGENT_DEFAULTS)
+def test_invalid_input_is_shown_next_to_its_field(row: str, entry: object, message: str, opened: Opened) -> None:
+    form = opened.widget(OverridesForm, AGENT_DEFAULTS)
     form.rows["llm.model"].control.value = "gpt-4o"
     before = form.value
     form.rows[row].control.value = entry
@@ -73,16 +76,16 @@ def test_invalid_input_is_shown_next_to_its_field(row: str, entry: object, messa
     assert form.valid and form.rows[row].error.value == ""
 
 
-def test_setting_value_fills_the_form_round_trip() -> None:
+def test_setting_value_fills_the_form_round_trip(opened: Opened) -> None:
     overrides = AgentOverrides(first_message="Hey", llm={"model": "claude-3-5-haiku", "temperature": 0.4, "top_p": 0.8},
                                tts={"speed": 1.3, "stability": 0.2}, stt={"language": "fr"}, knowledge_base_ids=[KB])
-    form = OverridesForm(AGENT_DEFAULTS)
+    form = opened.widget(OverridesForm, AGENT_DEFAULTS)
     form.value = overrides
     assert form.rows["llm.model"].control.value == "claude-3-5-haiku"
     assert form.rows["llm.temperature"].enabled.value and form.rows["llm.temperature"].slider.value == 0.4
     assert json.loads(form.rows["llm.extra"].control.value) == {"top_p": 0.8}
     assert json.loads(form.rows["tts.extra"].control.value) == {"stability": 0.2}
-    rebuilt = OverridesForm(AGENT_DEFAULTS)
+    rebuilt = opened.widget(OverridesForm, AGENT_DEFAULTS)
     rebuilt.value = form.value
     assert rebuilt.value.to_body() == overrides.to_body()
     assert form.value.model_dump() == overrides.model_dump()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from convoi_nb.experiments import Variant
 from convoi_nb.widgets import VariantBuilder
 
+from .conftest import Opened
 
-def test_add_duplicate_rename_remove() -> None:
-    builder = VariantBuilder({"llm": {"model": "gpt-4o-mini"}})
+
+def test_add_duplicate_rename_remove(opened: Opened) -> None:
+    builder = opened.widget(VariantBuilder, {"llm": {"model": "gpt-4o-mini"}})
     assert [v.name for v in builder.value] == ["baseline"]
     builder.add("big")
     builder.entries[1].form.rows["llm.model"].control.value = "gpt-4o"
@@ -24,14 +26,14 @@ def test_add_duplicate_rename_remove() -> None:
     assert builder.accordion.get_title(1) == "big warm"
 
 
-def test_invalid_form_invalidates_the_builder() -> None:
-    builder = VariantBuilder(variants=[Variant("a"), Variant("b")])
+def test_invalid_form_invalidates_the_builder(opened: Opened) -> None:
+    builder = opened.widget(VariantBuilder, variants=[Variant("a"), Variant("b")])
     builder.entries[1].form.rows["knowledge_base_ids"].control.value = ["kb_x"]
     assert not builder.valid and "b" in builder.error.value and builder.accordion.get_title(1).endswith("⚠")
 
 
-def test_grid_mode_generates_the_cartesian_product_on_the_first_variant() -> None:
-    builder = VariantBuilder(variants=[Variant("base", {"first_message": "Hi"})])
+def test_grid_mode_generates_the_cartesian_product_on_the_first_variant(opened: Opened) -> None:
+    builder = opened.widget(VariantBuilder, variants=[Variant("base", {"first_message": "Hi"})])
     builder.axes["llm.model"].value = "gpt-4o-mini, gpt-4o"
     builder.axes["tts.speed"].value = "1.0, 1.25"
     builder.grid_button.click()

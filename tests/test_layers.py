@@ -1,0 +1,171 @@
+"""Layer rules: which parts of the package may import which. Widgets call the client, never the sandbox;
+the sandbox imports the shared models only, never the client, widgets or experiments.
+
+The rules are read from the source with `ast`, so every import counts: at module level, inside functions,
+under `if TYPE_CHECKING:`, relative or absolute, `from package import module`, names re-exported by a
+package's `__init__`, and `importlib.import_module("...")` / `__import__("...")` with a literal name.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "convoi_nb"
+
+# package -> packages (or modules) it must not import, directly or through a submodule.
+FORBIDDEN: dict[str, frozenset[str]] = {
+    "convoi_nb.widgets": frozenset({"convoi_nb.sandbox"}),
+    "convoi_nb.sandbox": frozenset({"convoi_nb.widgets", "convoi_nb.experiments", "convoi_nb._client"}),
+}
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules_under(package: str, root: Path = ROOT) -> list[Path]:
+    return sorted((root / package.replace(".", "/")).rglob("*.py"))
+
+
+def _resolve(module: Optional[str], level: int, current: str, is_package: bool) -> str:
+    """The absolute name a (possibly relative) `from` import refers to."""
+    if level == 0:
+        return module or ""
+    base = current.split(".") if is_package else current.split(".")[:-1]
+    if level > 1:
+        base = base[: len(base) - (level - 1)]
+    return ".".join([*base, module] if module else base)
+
+
+def _reexports(package: str, root: Path) -> dict[str, str]:
+    """Names a package's `__init__` binds with `from .x import name`: name -> the module it comes from."""
+    init = root / package.replace(".", "/") / "__init__.py"
+    if not init.exists():
+        return {}
+    bound: dict[str, str] = {}
+    for node in ast.walk(ast.parse(init.read_text(), str(init))):
+        if isinstance(node, ast.ImportFrom):
+            source = _resolve(node.module, node.level, package, is_package=True)
+            for alias in node.names:
+                bound[alias.asname or alias.name] = source
+    return bound
+
+
+def imports_of(source: str, current: str, *, is_package: bool = False, root: Path = ROOT) -> Iterator[tuple[int, str]]:
+    """Every (line, absolute module name) that `source`, the module `current`, imports anywhere in its body."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            target = _resolve(node.module, node.level, current, is_package)
+            yield node.lineno, target
+            reexported = _reexports(target, root)
+            for alias in node.names:
+                # `from pkg import sub` may name a submodule, or a name pkg re-exports from a submodule.
+                yield node.lineno, f"{target}.{alias.name}"
+                if alias.name in reexported:
+                    yield node.lineno, reexported[alias.name]
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if called in ("import_module", "__import__"):
+                name = node.args[0].value
+                level = len(name) - len(name.lstrip("."))
+                yield node.lineno, _resolve(name.lstrip(".") or None, level, current, is_package) if level else name
+
+
+def _within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def violations(package: str, forbidden: frozenset[str], root: Path = ROOT) -> list[str]:
+    """`file:line imports module` for each import in `package` of anything under `forbidden`."""
+    found: dict[str, str] = {}
+    for path in modules_under(package, root):
+        current = module_name(path, root)
+        for line, name in imports_of(path.read_text(), current, is_package=path.name == "__init__.py", root=root):
+            where = f"{path.relative_to(root).as_posix()}:{line}"
+            if any(_within(name, banned) for banned in forbidden) and len(name) < len(found.get(where, name + ".")):
+                found[where] = name  # one entry per import statement, naming the module it reaches
+    return [f"{where} imports {name}" for where, name in sorted(found.items())]
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_layer_rules_hold(package: str) -> None:
+    assert len(modules_under(package)) >= 5, f"no modules found under {package}: the check would be vacuous"
+    assert violations(package, FORBIDDEN[package]) == []
+
+
+IMPORT_FORMS = {
+    "absolute": "import convoi_nb.sandbox\n",
+    "absolute submodule": "import convoi_nb.sandbox.server as server\n",
+    "from absolute": "from convoi_nb.sandbox import Sandbox\n",
+    "from package import module": "from convoi_nb import sandbox\n",
+    "relative": "from ..sandbox import Sandbox\n",
+    "relative submodule": "from ..sandbox.server import Sandbox\n",
+    "relative package": "from .. import sandbox\n",
+    "inside a function": "def start():\n    from ..sandbox import Sandbox\n    return Sandbox\n",
+    "TYPE_CHECKING": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..sandbox import Sandbox\n",
+    "importlib": "import importlib\nserver = importlib.import_module('convoi_nb.sandbox')\n",
+    "importlib relative": "from importlib import import_module\nserver = import_module('..sandbox', __package__)\n",
+}
+
+
+@pytest.mark.parametrize("source", IMPORT_FORMS.values(), ids=IMPORT_FORMS.keys())
+def test_every_import_form_is_seen(source: str) -> None:
+    names = [name for _, name in imports_of(source, "convoi_nb.widgets.call_card")]
+    assert any(_within(name, "convoi_nb.sandbox") for name in names), names
+
+
+def test_names_reexported_by_a_package_count_as_their_module() -> None:
+    # `from .. import ConvoiClient` in the sandbox pulls in convoi_nb._client through the package's __init__.
+    names = [name for _, name in imports_of("from .. import ConvoiClient\n", "convoi_nb.sandbox.app")]
+    assert "convoi_nb._client" in names
+    assert not any(_within(n, "convoi_nb._client")
+                   for _, n in imports_of("from ..models import Call\n", "convoi_nb.sandbox.app"))
+
+
+def test_a_forbidden_import_is_reported(tmp_path: Path) -> None:
+    """The whole check, end to end, on a copy of the package with one forbidden import added."""
+    import shutil
+
+    shutil.copytree(PACKAGE, tmp_path / "convoi_nb", ignore=shutil.ignore_patterns("__pycache__"))
+    before = violations("convoi_nb.widgets", FORBIDDEN["convoi_nb.widgets"], root=tmp_path)
+    card = tmp_path / "convoi_nb" / "widgets" / "call_card.py"
+    text = card.read_text()
+    card.write_text(text + "\n\ndef _debug():\n    from ..sandbox import Sandbox\n    return Sandbox\n")
+    line = len(text.splitlines()) + 4
+    after = violations("convoi_nb.widgets", FORBIDDEN["convoi_nb.widgets"], root=tmp_path)
+    assert set(after) - set(before) == {f"convoi_nb/widgets/call_card.py:{line} imports convoi_nb.sandbox"}
+
+
+def _loaded_after_import(module: str) -> set[str]:
+    probe = subprocess.run([sys.executable, "-c", (
+        f"import sys, {module}; print('\\n'.join(m for m in sys.modules if m.startswith('convoi_nb')))")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    return set(probe.stdout.split())
+
+
+def test_importing_the_widgets_does_not_load_the_sandbox() -> None:
+    loaded = _loaded_after_import("convoi_nb.widgets")
+    assert "convoi_nb.widgets.call_launcher" in loaded  # the probe really imported the widgets
+    assert not any(_within(name, "convoi_nb.sandbox") for name in loaded), sorted(loaded)
+
+
+def test_importing_the_sandbox_does_not_load_widgets_or_experiments() -> None:
+    # Not convoi_nb._client: importing any submodule runs convoi_nb/__init__.py, which imports the client for
+    # the package's public API. That rule is checked on the sandbox's own imports above.
+    loaded = _loaded_after_import("convoi_nb.sandbox")
+    assert "convoi_nb.sandbox.server" in loaded
+    assert not any(_within(name, banned) for name in loaded for banned in ("convoi_nb.widgets", "convoi_nb.experiments"))
