@@ -13,9 +13,10 @@ import nbformat
 import numpy as np
 import pytest
 from nbclient import NotebookClient
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
 from convoi_nb.experiments import ResultsStore
-from convoi_nb.experiments.stats import bootstrap_ci, bootstrap_diff_ci
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,15 +72,20 @@ def test_leaks_finds_the_key_and_tokens() -> None:
     assert leaks(json.dumps({"value": "eyJhbG…xYK8 (masked)"})) == []
 
 
-# -- notebook 02: the printed conclusion follows the calls ----------------------------------------------------
+# -- notebook 02: the printed verdict follows the calls ---------------------------------------------------------
+# Recomputed here straight from scipy and statsmodels, not through convoi_nb's own statistics.
 
 EXPERIMENT = "compare-override-variants"
 NUMBER = r"(\d+(?:\.\d+)?)"
-HEADLINE = re.compile(rf"Cheapest per call: (.+) at \${NUMBER} \(95% CI {NUMBER}-{NUMBER}\); "
-                      rf"most expensive: (.+) at \${NUMBER}, {NUMBER}x as much\.")
-SHORTEST = re.compile(rf"Shortest calls: (.+) \({NUMBER} s on average\)\.")
-AGAINST = re.compile(rf"(.+) costs {NUMBER}% (more|less) per call than (.+) \((a clear difference|within the noise "
-                     r"of this sample)\)\.")
+NAMED = re.compile(rf"Cheapest per call: (.+) at {NUMBER} USD per call \[{NUMBER}, {NUMBER}\], separated from every "
+                   rf"other variant \(Holm-adjusted p ≤ (\S+)\)\.")
+UNCLEAR = re.compile(rf"No clear cheapest variant: (.+) \({NUMBER} USD per call \[{NUMBER}, {NUMBER}\]\) and (.+) "
+                     rf"\({NUMBER} USD per call \[{NUMBER}, {NUMBER}\]\) are not separated at this sample size "
+                     r"\(Holm-adjusted p = (\S+)\)(?:; about (\d+) calls per variant would separate them at the "
+                     r"spread seen \(80% power\))?\.")
+SIGNIFICANT = re.compile(r"(.+) costs (\d+)% (more|less) per call than (.+) \(95% CI .+; significant after Holm "
+                         r"adjustment\)\.")
+NOT_SIGNIFICANT = re.compile(r"(.+) vs (.+): no cost difference this sample can tell apart \(([+-]\d+)%, 95% CI .+\)\.")
 FAILING = re.compile(r"Calls that did not end \(excluded from the averages\): (.+)\.")
 
 
@@ -111,7 +117,11 @@ def same(printed: str, value: float) -> bool:
     return abs(float(printed) - value) <= 0.5 * 10 ** -decimals + 1e-9
 
 
-def test_comparison_numbers_follow_the_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def t_interval(values: np.ndarray) -> tuple[float, float]:
+    return stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+
+
+def test_the_verdict_follows_the_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     notebook = execute("02_compare_override_variants.ipynb", tmp_path, monkeypatch, seed=1)
     printed = "".join(out.get("text", "") for out in notebook.cells[-1].outputs if out.get("output_type") == "stream")
     lines = printed.strip().splitlines()
@@ -122,36 +132,40 @@ def test_comparison_numbers_follow_the_calls(tmp_path: Path, monkeypatch: pytest
         store.close()
     names = list(calls)
     assert len(names) == 5 and sum(v["n"] for v in calls.values()) == 40  # 4 grid arms + 1 prompt variant, 8 each
-    cheapest = min(names, key=lambda v: calls[v]["cost_mean"])  # the first one on a tie, as idxmin
-    dearest = max(names, key=lambda v: calls[v]["cost_mean"])
-    shortest = min(names, key=lambda v: calls[v]["duration_mean"])
+    ranked = sorted(names, key=lambda v: calls[v]["cost_mean"])
     baseline = names[0]
 
-    headline = HEADLINE.fullmatch(lines[0])
-    assert headline, lines[0]
-    low, high = bootstrap_ci(calls[cheapest]["cost"], seed=0, n_resamples=2000)
-    assert headline[1] == cheapest and headline[5] == dearest
-    assert same(headline[2], calls[cheapest]["cost_mean"]) and same(headline[6], calls[dearest]["cost_mean"])
-    assert same(headline[3], low) and same(headline[4], high)
-    assert same(headline[7], calls[dearest]["cost_mean"] / calls[cheapest]["cost_mean"])
+    # Cost: the leader against every other variant, Welch and Holm.
+    p_values = [stats.ttest_ind(calls[ranked[0]]["cost"], calls[v]["cost"], equal_var=False).pvalue for v in ranked[1:]]
+    worst = max(multipletests(p_values, method="holm")[1])
+    named, unclear = NAMED.fullmatch(lines[0]), UNCLEAR.fullmatch(lines[0])
+    assert (named is not None) == (worst < 0.05) and (unclear is not None) == (worst >= 0.05), (lines[0], worst)
+    match = named or unclear
+    assert match[1] == ranked[0] and same(match[2], calls[ranked[0]]["cost_mean"])
+    low, high = t_interval(calls[ranked[0]]["cost"])
+    assert same(match[3], low) and same(match[4], high)
+    if unclear:
+        assert unclear[5] == ranked[1] and same(unclear[6], calls[ranked[1]]["cost_mean"])
+    assert lines[1].startswith(("Shortest calls: ", "No clear shortest-call variant: "))
 
-    shortest_line = SHORTEST.fullmatch(lines[1])
-    assert shortest_line and shortest_line[1] == shortest and same(shortest_line[2], calls[shortest]["duration_mean"])
-
-    against = [AGAINST.fullmatch(line) for line in lines[2:2 + len(names) - 1]]
-    assert all(against), lines[2:]
-    assert [m[1] for m in against] == names[1:] and {m[4] for m in against} == {baseline}
-    base = calls[baseline]
-    for match in against:
-        arm = calls[match[1]]
-        delta = arm["cost_mean"] - base["cost_mean"]
-        d_low, d_high = bootstrap_diff_ci(arm["cost"], base["cost"], seed=0, n_resamples=2000)
-        assert same(match[2], abs(100 * delta / base["cost_mean"])), match[0]
-        assert match[3] == ("more" if delta > 0 else "less"), match[0]
-        assert (match[5] == "a clear difference") == bool(d_low > 0 or d_high < 0), match[0]
+    # Each variant against the baseline: significant exactly when Holm says so.
+    others = names[1:]
+    base = calls[baseline]["cost"]
+    adjusted = multipletests([stats.ttest_ind(calls[v]["cost"], base, equal_var=False).pvalue for v in others],
+                             method="holm")[1]
+    against = lines[2:2 + len(others)]
+    for variant, p_adjusted, line in zip(others, adjusted, against):
+        yes, no = SIGNIFICANT.fullmatch(line), NOT_SIGNIFICANT.fullmatch(line)
+        assert (yes is not None) == (p_adjusted < 0.05) and (no is not None) == (p_adjusted >= 0.05), (line, p_adjusted)
+        assert (yes or no)[1] == variant
+        delta_pct = 100 * (calls[variant]["cost_mean"] / calls[baseline]["cost_mean"] - 1)
+        if yes:
+            assert same(yes[2], abs(delta_pct)) and yes[3] == ("more" if delta_pct > 0 else "less")
+        else:
+            assert same(no[3].lstrip("+"), delta_pct)
 
     failing = {v: s["unsuccessful"] / s["n"] for v, s in calls.items() if s["unsuccessful"]}
-    rest = lines[2 + len(names) - 1:]
+    rest = lines[2 + len(others):]
     if failing:
         assert len(rest) == 1, f"one line should list the calls that did not end: {failing}; printed {rest}"
         listed = FAILING.fullmatch(rest[0])

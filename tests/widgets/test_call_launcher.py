@@ -35,7 +35,7 @@ def test_button_creates_exactly_the_request_shown(opened: Opened, calm_client: C
     final = launcher.card.wait(timeout=30)
     assert final.status == "ended" and not launcher.card.polling  # every call ends here; the poller stopped itself
     assert launcher.card.status == "ended" and launcher.card.duration_seconds == final.duration_seconds > 0
-    assert launcher.card.cost_amount == final.cost.amount > 0
+    assert launcher.card.cost_amount == float(final.cost.amount) > 0  # the card shows the Decimal as a float
     assert f"{final.cost.amount:.4f} {final.cost.currency}" in launcher.card.details.value
     assert [c.id for c in launcher.calls] == [call.id]
     assert launcher.frame(refresh=True)["status"].tolist() == ["ended"]
