@@ -100,8 +100,8 @@ def api(client_factory: Callable[..., Any], sandbox: Sandbox) -> Any:
 # -- a last look for leaked credentials -----------------------------------------------------------------
 # Every file the run leaves in pytest's temporary folders (results stores, exports, executed notebooks) and
 # every log record of the whole run are searched for the sandbox API keys and for full JWTs (LiveKit tokens).
-# Sandbox databases are the server's own records of the tokens it minted, and installed packages hold the
-# documented demo keys in their source, so neither is searched.
+# Sandbox databases are the server's own records of the tokens it minted, and the package's source (in a
+# test's fresh venv, or a copy a test made) holds the documented demo keys, so neither is searched.
 import logging  # noqa: E402
 import re  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -144,7 +144,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     roots.append(Path(__file__).resolve().parents[1] / "notebooks" / "exports")
     for root in roots:
         for path in (p for p in root.rglob("*") if p.is_file() and not _SERVER_FILES.search(p.name)
-                     and "site-packages" not in p.parts):  # a test's fresh venv holds the package's own source
+                     and p.suffix not in (".py", ".pyc") and "site-packages" not in p.parts):
             problems += [f"{path}: {what}" for what in leaks_in(path.read_bytes())]
     if problems:
         print("\nCredentials found after the run:\n  " + "\n  ".join(sorted(set(problems))[:50]))

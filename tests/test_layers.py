@@ -19,10 +19,27 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "convoi_nb"
 
-# package -> packages (or modules) it must not import, directly or through a submodule.
+PRESENTATION = frozenset({"convoi_nb._display", "convoi_nb.widgets", "convoi_nb.snippets"})
+CONSUMERS = frozenset({"convoi_nb.frames", "convoi_nb.experiments", "convoi_nb.money", "convoi_nb._connect"})
+CLIENT = frozenset({"convoi_nb._client", "convoi_nb._base_client", "convoi_nb._config", "convoi_nb._retry",
+                    "convoi_nb._transport", "convoi_nb._deadline", "convoi_nb._constants"})
+
+# package -> packages (or modules) it must not import, directly or through a submodule
+# (the intended flow: ../shared/design/architecture.md, and the README's Development section).
 FORBIDDEN: dict[str, frozenset[str]] = {
     "convoi_nb.widgets": frozenset({"convoi_nb.sandbox"}),
-    "convoi_nb.sandbox": frozenset({"convoi_nb.widgets", "convoi_nb.experiments", "convoi_nb._client"}),
+    "convoi_nb.sandbox": frozenset({"convoi_nb.widgets", "convoi_nb.experiments", "convoi_nb.frames", *CLIENT}),
+    # the contract: pydantic only
+    "convoi_nb.models": PRESENTATION | CONSUMERS | CLIENT | {"convoi_nb.errors", "convoi_nb.sandbox", "httpx",
+                                                          "pandas"},
+    "convoi_nb.experiments": frozenset({"convoi_nb.widgets", "convoi_nb.sandbox", "convoi_nb._display"}),
+}
+# single modules -> what they must not import
+FORBIDDEN_FOR_MODULES: dict[str, frozenset[str]] = {
+    **{module: PRESENTATION | CONSUMERS | {"convoi_nb.sandbox"} for module in CLIENT},
+    "convoi_nb.errors": PRESENTATION | CONSUMERS | CLIENT | {"convoi_nb.sandbox"},
+    "convoi_nb.frames": PRESENTATION | {"convoi_nb.experiments", "convoi_nb.sandbox"},
+    "convoi_nb.money": PRESENTATION | CONSUMERS - {"convoi_nb.money"} | CLIENT | {"convoi_nb.sandbox"},
 }
 
 
@@ -104,6 +121,85 @@ def violations(package: str, forbidden: frozenset[str], root: Path = ROOT) -> li
 def test_layer_rules_hold(package: str) -> None:
     assert len(modules_under(package)) >= 5, f"no modules found under {package}: the check would be vacuous"
     assert violations(package, FORBIDDEN[package]) == []
+
+
+@pytest.mark.parametrize("module", sorted(FORBIDDEN_FOR_MODULES))
+def test_module_rules_hold(module: str) -> None:
+    path = ROOT / (module.replace(".", "/") + ".py")
+    assert path.exists(), f"{module} has moved: update the rule"
+    imported = {name for _, name in imports_of(path.read_text(), module)}
+    assert sorted(n for n in imported if any(_within(n, banned) for banned in FORBIDDEN_FOR_MODULES[module])) == []
+
+
+def module_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """module -> the package modules it imports (names that are not modules, such as classes, are dropped)."""
+    paths = {module_name(p, root): p for p in modules_under("convoi_nb", root)}
+    return {name: {n for _, n in imports_of(path.read_text(), name, is_package=path.name == "__init__.py", root=root)
+                   if n in paths and n != name}
+            for name, path in paths.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Import cycles as [a, b, ..., a] (a imports b ...), found by depth-first search; each found cycle's last
+    edge is removed before searching again, so every cycle is reported once."""
+    edges = {k: set(v) for k, v in graph.items()}
+    found: list[list[str]] = []
+
+    def search() -> Optional[list[str]]:
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        path: list[str] = []
+
+        def visit(node: str) -> Optional[list[str]]:
+            state[node] = 1
+            path.append(node)
+            for target in sorted(edges.get(node, ())):
+                if state.get(target) == 1:
+                    return path[path.index(target):] + [target]
+                if target not in state:
+                    cycle = visit(target)
+                    if cycle:
+                        return cycle
+            path.pop()
+            state[node] = 2
+            return None
+
+        for start in sorted(edges):
+            if start not in state:
+                cycle = visit(start)
+                if cycle:
+                    return cycle
+        return None
+
+    while (cycle := search()) is not None:
+        found.append(cycle)
+        edges[cycle[-2]].discard(cycle[-1])
+    return found
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    graph = module_graph()
+    # A submodule importing its own package's __init__ would cycle through it: resolve those edges to the
+    # re-exported module instead, as `imports_of` already does, and drop the package edge itself.
+    for name, targets in graph.items():
+        graph[name] = {t for t in targets if not name.startswith(t + ".")}
+    assert len(graph) > 40
+    assert cycles(graph) == []
+
+
+def test_a_cycle_is_found(tmp_path: Path) -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+    # The cycle this package once had: the call model importing the display code that imports the model.
+    import shutil
+
+    shutil.copytree(PACKAGE, tmp_path / "convoi_nb", ignore=shutil.ignore_patterns("__pycache__"))
+    calls = tmp_path / "convoi_nb" / "models" / "calls.py"
+    calls.write_text(calls.read_text() + "\n\ndef _repr_html_(self):\n    from .._display import call_card_html\n"
+                     "    return call_card_html(self)\n")
+    graph = module_graph(tmp_path)
+    found = cycles({name: {t for t in targets if not name.startswith(t + ".")} for name, targets in graph.items()})
+    assert any({"convoi_nb._display", "convoi_nb.models.calls"} <= set(cycle) for cycle in found), found
+    assert violations("convoi_nb.models", FORBIDDEN["convoi_nb.models"], root=tmp_path) != []
 
 
 IMPORT_FORMS = {
