@@ -104,6 +104,12 @@ def test_bad_call_id_is_refused_before_sending(offline: tuple[Any, list], call_i
     ({"page_size": 101}, "page_size"),
     ({"created_after": "yesterday"}, "created_after"),
     ({"created_before": __import__("datetime").datetime(2026, 1, 1)}, "created_before"),
+    ({"created_after": __import__("datetime").date(2026, 1, 1)}, "created_after"),
+    ({"created_after": 1_767_225_600}, "created_after"),
+    ({"metadata": {"blob": b"x"}}, "metadata"),
+    ({"metadata": {"when": __import__("datetime").datetime(2026, 1, 1)}}, "metadata"),
+    ({"created_after": "2026-02-01T00:00:00Z", "created_before": "2026-01-01T00:00:00Z"}, "created_after"),
+    ({"colour": "red"}, "colour"),
 ])
 def test_bad_list_filters_are_refused_before_sending(offline: tuple[Any, list], filters: dict, field: str) -> None:
     client, sent = offline

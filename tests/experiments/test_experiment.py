@@ -221,11 +221,15 @@ def test_wait_times_out_clearly(tmp_path: Path) -> None:
 
 def test_exports_and_plot(reliable: Sandbox, tmp_path: Path) -> None:
     client = client_for(reliable)
-    results = Experiment("e10", AGENT, VARIANTS, 2, store=tmp_path / "r.sqlite3").run(client, progress=False)
+    # "tier" holds a number in one variant's calls and a string in another's: the export must still work
+    variants = [Variant("a", metadata={"tier": 1}), Variant("b", {"llm": {"model": "gpt-4o"}}, metadata={"tier": "gold"}),
+                Variant("c", {"tts": {"speed": 1.3}})]
+    results = Experiment("e10", AGENT, variants, 2, store=tmp_path / "r.sqlite3").run(client, progress=False)
     results.wait(timeout=30, progress=False)
     csv = pd.read_csv(results.to_csv(tmp_path / "r.csv"))
     parquet = pd.read_parquet(results.to_parquet(tmp_path / "r.parquet"))
     assert len(csv) == len(parquet) == 6
+    assert parquet["metadata.tier"].tolist()[:4] == ["1", "1", "gold", "gold"]
     assert str(parquet["created_at"].dtype) == "datetime64[ns, UTC]"
     figure = results.plot()
     assert len(figure.axes) == 3
