@@ -53,8 +53,16 @@ def build_web_call(
 ) -> WebCallRequest:
     """A validated create-call body, built once: pass it to `create_web_call()` as many times as you like.
 
-    Raises `ValidationError` naming each bad field and its rule; nothing is sent.
+    Raises `ValidationError` naming each bad field and its rule (including a body the API would refuse as too
+    large, or text with no UTF-8 form); nothing is sent.
     """
+    request = _validated(agent_id, participant_name, agent_overrides, metadata)
+    encode_body(request)
+    return request
+
+
+def _validated(agent_id: str, participant_name: Optional[str], agent_overrides: OverridesLike,
+               metadata: Optional[Mapping[str, Any]]) -> WebCallRequest:
     fields: dict[str, Any] = {"type": "web", "agent_id": agent_id}
     if participant_name is not None:
         fields["participant_name"] = participant_name
@@ -63,20 +71,24 @@ def build_web_call(
     if metadata is not None:
         fields["metadata"] = dict(metadata) if isinstance(metadata, Mapping) else metadata
     try:
-        request = WebCallRequest.model_validate(fields)
+        return WebCallRequest.model_validate(fields)
     except pydantic.ValidationError as exc:
         raise ValidationError.from_pydantic("web call request", exc, WebCallRequest) from None
+
+
+def encode_body(request: WebCallRequest) -> bytes:
+    """The JSON body, serialised once inside pydantic-core, or a `ValidationError` if it cannot travel."""
     try:
-        size = len(request.model_dump_json())
+        content = request.model_dump_json().encode()
     except pydantic_core.PydanticSerializationError:
         path = unencodable_path(request.model_dump()) or "body"
         raise ValidationError.of_field("web call request", path,
                                        "contains a lone surrogate character, which has no UTF-8 form "
                                        "(text decoded with errors='surrogateescape'?)") from None
-    if size > MAX_BODY_BYTES:
+    if len(content) > MAX_BODY_BYTES:
         raise ValidationError.of_field("web call request", "body",
-                                       f"encodes to {size} bytes; the API accepts at most {MAX_BODY_BYTES}")
-    return request
+                                       f"encodes to {len(content)} bytes; the API accepts at most {MAX_BODY_BYTES}")
+    return content
 
 
 def idempotency_key_for(key: Union[str, uuid.UUID, None]) -> str:
@@ -95,10 +107,10 @@ class ClientCore:
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
 
-    def _spec(self, method: str, path: str, *, body: Optional[pydantic.BaseModel] = None, **kwargs: Any) -> RequestSpec:
+    def _spec(self, method: str, path: str, *, body: Optional[WebCallRequest] = None, **kwargs: Any) -> RequestSpec:
         spec = RequestSpec(method, f"{self.config.base_url}{API_PREFIX}{path}", headers=self.config.headers(), **kwargs)
         if body is not None:  # the body and its content type are set together, in this one place
-            spec.content = body.model_dump_json().encode()
+            spec.content = encode_body(body)
             spec.headers["Content-Type"] = "application/json"
         return spec
 
@@ -121,8 +133,7 @@ class ClientCore:
                     "not both")
             request = agent_id
         else:
-            request = build_web_call(agent_id, participant_name=participant_name, agent_overrides=agent_overrides,
-                                     metadata=metadata)
+            request = _validated(agent_id, participant_name, agent_overrides, metadata)  # encoded once, below
         spec = self._spec("POST", CALLS_PATH, body=request)
         spec.headers[IDEMPOTENCY_KEY_HEADER] = idempotency_key_for(idempotency_key)
         return spec
