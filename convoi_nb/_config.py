@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 from typing import Optional
 
 from pydantic import SecretStr
@@ -42,8 +44,14 @@ class ClientConfig:
         max_retries: Optional[int],
         retry: Optional[RetryPolicy],
     ) -> "ClientConfig":
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        key: object = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if isinstance(key, SecretStr):
+            key = key.get_secret_value()
+        if key is not None and not isinstance(key, str):
+            raise ConfigurationError(f"api_key must be a string, got a {type(key).__name__}")
         url = base_url if base_url is not None else os.environ.get(BASE_URL_ENV)
+        if url is not None and not isinstance(url, str):
+            raise ConfigurationError(f"base_url must be a string, got a {type(url).__name__}")
         if not key:
             raise ConfigurationError(
                 f"no API key: pass api_key= or set {API_KEY_ENV} "
@@ -56,8 +64,14 @@ class ClientConfig:
             # The value is not echoed: a key passed as the URL (arguments swapped) would end up on screen.
             raise ConfigurationError("base_url must start with http:// or https:// (are api_key and base_url "
                                      f"swapped? the key is read from {API_KEY_ENV}, the URL from {BASE_URL_ENV})")
-        if timeout is not None and timeout <= 0:
-            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout}")
+        parts = urlsplit(url)
+        if parts.username is not None or parts.password is not None:
+            raise ConfigurationError("base_url must not carry credentials (user:secret@host): it is shown in "
+                                     "errors and logs; pass the key as api_key")
+        if not parts.hostname:
+            raise ConfigurationError("base_url has no host name (expected e.g. https://api.example.com)")
+        if timeout is not None and not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise ConfigurationError(f"timeout must be a finite number of seconds > 0, got {timeout!r}")
         return cls(
             base_url=url.rstrip("/"),
             api_key=SecretStr(key),

@@ -20,6 +20,7 @@ BASE_COLUMNS = (
 )
 _STRING_COLUMNS = ("id", "agent_id", "cost_currency", "room_id", "participant_identity", "livekit_url", "livekit_token")
 METADATA_PREFIX = "metadata."
+_INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 
 
 def _as_dict(call: CallLike) -> Mapping[str, Any]:
@@ -89,9 +90,9 @@ def scalar_column(values: list[Any]) -> pd.Series:
         return pd.Series(pd.array(values, dtype="string"))
     if kinds == {bool}:
         return pd.Series(pd.array(values, dtype="boolean"))
-    if kinds == {int}:
+    if kinds == {int} and all(_INT64_MIN <= v <= _INT64_MAX for v in values if v is not None):
         return pd.Series(pd.array(values, dtype="Int64"))
-    if kinds <= {int, float}:
+    if kinds <= {int, float} and all(abs(v) < 2 ** 53 for v in values if type(v) is int):  # exact as floats
         return pd.Series(pd.array([float("nan") if v is None else v for v in values], dtype="float64"))
     return pd.Series(pd.array([v if v is None or isinstance(v, str) else _json_text(v) for v in values],
                               dtype="string"))

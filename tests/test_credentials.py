@@ -28,6 +28,28 @@ def test_a_malformed_key_is_refused_when_the_client_is_made(client_factory: Call
     _assert_no_secret(info.value)
 
 
+@pytest.mark.parametrize(("options", "problem"), [
+    ({"api_key": 12345}, "api_key must be a string"),
+    ({"api_key": SECRET.encode()}, "api_key must be a string"),
+    ({"base_url": f"https://user:{SECRET}@api.convoi.test"}, "must not carry credentials"),
+    ({"base_url": "http://"}, "no host name"),
+    ({"timeout": float("nan")}, "finite number"),
+])
+def test_other_bad_settings_are_explained_without_the_key(client_factory: Callable[..., Any], options: dict,
+                                                          problem: str) -> None:
+    settings = {"api_key": SECRET, "base_url": "https://api.convoi.test", **options}
+    with pytest.raises(ConfigurationError, match=problem) as info:
+        client_factory(**settings)
+    _assert_no_secret(info.value)
+
+
+def test_a_secret_str_key_is_accepted(client_factory: Callable[..., Any]) -> None:
+    from pydantic import SecretStr
+
+    client = client_factory(api_key=SecretStr(SECRET), base_url="https://api.convoi.test")
+    assert SECRET not in repr(client)
+
+
 def test_swapped_key_and_url_do_not_echo_the_key(client_factory: Callable[..., Any]) -> None:
     with pytest.raises(ConfigurationError, match="swapped") as info:
         client_factory(api_key="https://api.convoi.test", base_url=SECRET)

@@ -119,3 +119,9 @@ def test_three_hundred_keys_build_without_warnings() -> None:
         warnings.simplefilter("error")  # a PerformanceWarning (fragmented frame) fails the test
         frame = calls_to_frame(with_metadata(*rows))
     assert sum(c.startswith("metadata.") for c in frame.columns) == 303
+
+
+def test_integers_beyond_int64_stay_exact_as_text() -> None:
+    frame = calls_to_frame(with_metadata({"order_id": 2 ** 64}, {"order_id": 7}, {"mixed": 2 ** 60, "x": 1}, {"mixed": 0.5}))
+    assert frame["metadata.order_id"].dtype == "string" and frame["metadata.order_id"][0] == str(2 ** 64)
+    assert frame["metadata.mixed"].tolist()[2:] == [str(2 ** 60), "0.5"]  # no float rounding of a large int

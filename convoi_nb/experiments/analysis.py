@@ -20,6 +20,7 @@ from .stats import (
     NAN,
     TOO_FEW,
     bootstrap_interval,
+    check_probability,
     difference,
     holm,
     mean_interval,
@@ -54,6 +55,7 @@ def _mean_ratio(a: np.ndarray, b: np.ndarray, axis: int = -1) -> Any:
 def summarize_variants(frame: pd.DataFrame, variants: Sequence[str], *, level: float = 0.95,
                        seed: int = 0) -> pd.DataFrame:
     """Per variant: outcomes, spend, and statistics of the calls that ended (see `ExperimentResults.summary`)."""
+    check_probability("level", level)
     out = []
     for variant in variants:
         rows = frame[frame["variant"] == variant]
@@ -90,7 +92,10 @@ def summarize_variants(frame: pd.DataFrame, variants: Sequence[str], *, level: f
             "cost_per_minute": float(ended_cost.amount) / minutes if minutes else NAN,
             "spend_total": spend.amount,
             "cost_per_attempt": float(spend.amount) / len(created) if len(created) else NAN,
-            "note": TOO_FEW if len(ended) < 2 else "",
+            "note": "; ".join(filter(None, [
+                TOO_FEW if len(ended) < 2 else "",
+                "spend_total may miss calls whose create answer was lost: run() again to find them on the server"
+                if record["create_errors"] else ""])),
         })
         out.append(record)
     return pd.DataFrame(out).set_index("variant")
@@ -100,6 +105,7 @@ def compare_variants(frame: pd.DataFrame, variants: Sequence[str], baseline: str
                      seed: int = 0) -> pd.DataFrame:
     """Each variant against `baseline`: Welch differences of the means with their intervals and p-values,
     Holm-adjusted over the variants compared, and the relative change with a BCa interval."""
+    check_probability("level", level)
     others = [v for v in variants if v != baseline]
     values_of = _ended_values(frame, variants)
     rows: dict[str, dict[str, Any]] = {v: {"variant": v, "baseline": baseline} for v in others}
@@ -152,6 +158,8 @@ class Verdict:
 def verdict(frame: pd.DataFrame, variants: Sequence[str], baseline: str, *, level: float = 0.95, seed: int = 0,
             power: float = 0.8) -> Verdict:
     """Findings a reader can act on (see `ExperimentResults.verdict`)."""
+    check_probability("level", level)
+    check_probability("power", power)
     alpha = 1 - level
     summary = summarize_variants(frame, variants, level=level, seed=seed)
     values_of = _ended_values(frame, variants)
@@ -166,17 +174,18 @@ def verdict(frame: pd.DataFrame, variants: Sequence[str], baseline: str, *, leve
         leader, runner_up = ranked[0], ranked[1]
         adjusted = holm([difference(values_of[leader, column], values_of[v, column], level).p_value
                          for v in ranked[1:]])
-        worst = max(adjusted)
-        needed = replicates_to_separate(summary.loc[leader, f"{label}_mean"], summary.loc[leader, f"{label}_sd"],
-                                        summary.loc[runner_up, f"{label}_mean"],
-                                        summary.loc[runner_up, f"{label}_sd"],
-                                        alpha=alpha / (len(usable) - 1), power=power)
+        worst = NAN if any(math.isnan(p) for p in adjusted) else max(adjusted)
         shown = _show(label, summary.loc[leader], level)
         if worst < alpha:
+            needed = NAN
             text = (f"{LOWER_IS[label].capitalize()}: {leader} at {shown}, separated from every other variant "
                     f"(Holm-adjusted p ≤ {worst:.3g}).")
             findings.append(Finding(label, leader, leader, runner_up, worst, needed, text))
         else:
+            needed = replicates_to_separate(summary.loc[leader, f"{label}_mean"], summary.loc[leader, f"{label}_sd"],
+                                            summary.loc[runner_up, f"{label}_mean"],
+                                            summary.loc[runner_up, f"{label}_sd"],
+                                            alpha=alpha / (len(usable) - 1), power=power)
             more = (f"; about {needed:.0f} calls per variant would separate them at the spread seen "
                     f"({power:.0%} power)" if math.isfinite(needed) else "")
             text = (f"{NO_CLEAR[label]}: {leader} ({shown}) "
@@ -211,8 +220,8 @@ def plan_replicates(frame: pd.DataFrame, variants: Sequence[str], *, detect: flo
                     level: float = 0.95) -> pd.DataFrame:
     """Calls per variant to detect a relative difference `detect` in mean cost and in mean duration, at the
     spread seen so far, and what that many calls would cost (see `ExperimentResults.plan`)."""
-    if not 0 < detect < 1:
-        raise ValueError(f"detect is a relative difference between 0 and 1, got {detect!r}")
+    check_probability("detect (a relative difference)", detect)
+    check_probability("power", power)
     summary = summarize_variants(frame, variants, level=level)
     alpha = (1 - level) / max(1, len(variants) - 1)
     rows = []

@@ -16,7 +16,7 @@ from .._client import AsyncConvoiClient, ConvoiClient
 from .._logging import get_logger
 from .._sync_bridge import run_sync
 from ..errors import APIError, ExperimentError, IdempotencyConflictError
-from ..models import WebCallRequest
+from ..models import Call, WebCallRequest
 from .polling import CallPoller, Progress
 from .results import ExperimentResults
 from .store import ResultsStore
@@ -83,7 +83,7 @@ class Experiment:
         if known is not None and known["agent_id"] != self.agent_id:
             raise ExperimentError(f"experiment {self.name!r} was run with agent {known['agent_id']}; "
                                   "use a new experiment name for another agent")
-        if known is not None and json.loads(known["metadata"]) != json.loads(json.dumps(self.metadata)):
+        if known is not None and _json(json.loads(known["metadata"])) != _json(self.metadata):
             raise ExperimentError(
                 f"experiment {self.name!r} was run with metadata {known['metadata']}, now "
                 f"{json.dumps(self.metadata)}: resuming would tag its calls two ways; keep the metadata or use "
@@ -109,17 +109,21 @@ class Experiment:
         store = self._open_store()
         # Build and validate every request once, before sending anything: a bad variant fails here, not halfway.
         requests = {(v.name, r): self._request(v, r) for v in self.variants for r in range(self.replicates)}
-        store.register(self.name, self.agent_id, self.metadata,
-                       [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in self.variants])
-        done = store.done(self.name)
-        todo = [(v, r) for v in self.variants for r in range(self.replicates) if (v.name, r) not in done]
         conflicts: list[str] = []
         failures: list[tuple[str, int, str]] = []  # (variant, replicate, error) of each failed create
         total = len(self.variants) * self.replicates
-        finished = len(done)  # a disabled tqdm does not count, so keep our own tally for on_progress
-        bar = tqdm(total=total, initial=len(done), desc=f"{self.name}: creating", unit="call", disable=not progress)
         # A pool of its own: an async pool belongs to the loop that first used it, and run() has its own loop.
         async with client.to_async() as api:
+            # Check the server's calls before the store records anything, so a refused run leaves no trace.
+            on_server = await self._server_calls(api)
+            store.register(self.name, self.agent_id, self.metadata,
+                           [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in self.variants])
+            self._adopt(store, on_server)
+            done = store.done(self.name)
+            todo = [(v, r) for v in self.variants for r in range(self.replicates) if (v.name, r) not in done]
+            finished = len(done)  # a disabled tqdm does not count, so keep our own tally for on_progress
+            bar = tqdm(total=total, initial=finished, desc=f"{self.name}: creating", unit="call",
+                       disable=not progress)
             gate = asyncio.Semaphore(concurrency)
 
             async def create(variant: Variant, replicate: int) -> None:
@@ -145,15 +149,14 @@ class Experiment:
                 if on_progress is not None:
                     on_progress(finished, total)
 
-            recovered = await self._reconcile(api, store, done)
-            todo = [(v, r) for v, r in todo if (v.name, r) not in recovered]
-            bar.update(len(recovered))
-            finished += len(recovered)
             await asyncio.gather(*(create(v, r) for v, r in todo))
             if failures and not conflicts:
                 # A failed create may have been committed with its answer lost: find it now, so its cost is
                 # counted and the next run() does not need to send it again.
-                found = await self._reconcile(api, store, store.done(self.name))
+                try:
+                    found = self._adopt(store, await self._server_calls(api))
+                except ExperimentError:
+                    found = set()  # the summary says spend may be missing them; run() again finds them
                 failures = [f for f in failures if f[:2] not in found]
         bar.close()
         if conflicts:
@@ -180,41 +183,45 @@ class Experiment:
         store = self._open_store()
         return ExperimentResults(self.name, store, CallPoller(client, store, self.name))
 
-    async def _reconcile(self, api: AsyncConvoiClient, store: ResultsStore,
-                         done: set[tuple[str, int]]) -> set[tuple[str, int]]:
-        """Check the server's calls of this experiment before creating anything, and adopt the ones the store
-        lacks (a create whose answer was lost, a lost store, a re-run after the 24 h idempotency window).
-
-        Raises `ExperimentError` if a call on the server was made with other settings or other metadata.
-        """
+    async def _server_calls(self, api: AsyncConvoiClient) -> dict[tuple[str, int], Call]:
+        """This experiment's calls on the server, by (variant, replicate), checked against what this run would
+        send; raises `ExperimentError` if one was made with other settings or metadata, or if the server cannot
+        be listed (then nothing is created: past the 24 h idempotency window only this check prevents
+        duplicates)."""
         by_name = {v.name: v for v in self.variants}
-        adopted: set[tuple[str, int]] = set()
         try:
             calls = [c async for c in api.list_calls(agent_id=self.agent_id, metadata={"experiment": self.name})]
         except APIError as exc:
-            # The creates still carry their idempotency keys, which keep them single within 24 hours.
-            log.warning("could not list the server's calls of %r to reconcile them (%s); creating with "
-                        "idempotency keys only", self.name, exc)
-            return adopted
+            raise ExperimentError(f"could not list the server's calls of {self.name!r} to check them before "
+                                  f"creating ({exc}); nothing was created: run() again") from None
+        found: dict[tuple[str, int], Call] = {}
         for call in calls:
             tags = call.metadata
             variant, replicate = by_name.get(tags.get("variant")), tags.get("replicate")
-            if variant is None or not isinstance(replicate, int):
+            if variant is None or type(replicate) is not int:
                 continue  # a variant no longer in this experiment
             expected = self.call_metadata(variant, replicate)
             if "variant_fingerprint" not in tags:  # made by a version before fingerprints: the tags it has must match
                 expected.pop("variant_fingerprint")
-            if tags != expected:
-                changed = sorted(k for k in {*tags, *expected} if tags.get(k) != expected.get(k))
+            changed = sorted(k for k in {*tags, *expected} if _json(tags.get(k)) != _json(expected.get(k)))
+            if changed:
                 what = ("overrides or metadata of variant " + repr(variant.name)
                         if "variant_fingerprint" in changed else "metadata (" + ", ".join(changed) + ")")
                 raise ExperimentError(
                     f"the server holds call {call.id} of experiment {self.name!r} made with other {what}; "
                     "rename the changed variant or the experiment (nothing was created)")
-            if replicate < self.replicates and (variant.name, replicate) not in done | adopted:
-                store.record_call(self.name, variant.name, replicate, self.idempotency_key(variant, replicate),
-                                  call.model_dump(mode="json"), None, 0, 0.0, outcome="recovered")
-                adopted.add((variant.name, replicate))
+            if replicate < self.replicates:
+                found.setdefault((variant.name, replicate), call)
+        return found
+
+    def _adopt(self, store: ResultsStore, calls: dict[tuple[str, int], Call]) -> set[tuple[str, int]]:
+        """Record the server's calls for cells the store has no call for; returns those cells."""
+        done = store.done(self.name)
+        adopted = {cell for cell in calls if cell not in done}
+        by_name = {v.name: v for v in self.variants}
+        for name, replicate in sorted(adopted):
+            store.record_call(self.name, name, replicate, self.idempotency_key(by_name[name], replicate),
+                              calls[name, replicate].model_dump(mode="json"), None, 0, 0.0, outcome="recovered")
         if adopted:
             log.info("adopted %d calls of %r found on the server but not in the store", len(adopted), self.name)
         return adopted
@@ -223,3 +230,8 @@ class Experiment:
         return build_web_call(self.agent_id, agent_overrides=variant.overrides,
                               metadata=self.call_metadata(variant, replicate))
 
+
+
+def _json(value: Any) -> str:
+    """Canonical JSON text: 1, 1.0 and true are three different tags."""
+    return json.dumps(value, sort_keys=True)

@@ -6,6 +6,7 @@ Reads the results store and hands the numbers to `analysis`; waiting for calls i
 from __future__ import annotations
 
 import json
+import math
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
@@ -46,6 +47,10 @@ class ExperimentResults:
         """
         if self._poller is None:
             raise ExperimentError("these results were opened without a client; use experiment.results(client)")
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
         self._poller.wait(until, timeout=timeout, progress=progress, poll_interval=poll_interval,
                           max_interval=max_interval, concurrency=concurrency, on_progress=on_progress)
         return self
@@ -75,6 +80,13 @@ class ExperimentResults:
     def variant_names(self) -> list[str]:
         return [v["name"] for v in self._store.variants(self.name)]
 
+    def _recorded_variants(self) -> list[str]:
+        names = self.variant_names
+        if not names:
+            raise ExperimentError(f"experiment {self.name!r} has nothing recorded in {self._store.path} yet: "
+                                  "run() it first")
+        return names
+
     def summary(self, *, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
         """Per variant, one row:
 
@@ -88,14 +100,15 @@ class ExperimentResults:
           per call created), `currency`. Amounts in two currencies are never added (`MixedCurrencyError`);
         - `note`: why the statistics are NaN (fewer than 2 ended calls).
         """
-        return summarize_variants(self.frame(), self.variant_names, level=level, seed=seed)
+        return summarize_variants(self.frame(), self._recorded_variants(), level=level, seed=seed)
 
     def compare(self, baseline: Optional[str] = None, *, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
         """Each variant against `baseline` (default: the first variant), for cost and for duration of ended
         calls: `*_delta` (difference of means) with Welch's `level` interval, `*_p_value`, `*_p_adjusted`
         (Holm, over the variants compared) and `*_significant` (adjusted p below 1 − level), and the relative
         change `*_delta_pct` with a seeded BCa bootstrap interval."""
-        return compare_variants(self.frame(), self.variant_names, self._baseline(baseline), level=level, seed=seed)
+        return compare_variants(self.frame(), self._recorded_variants(), self._baseline(baseline), level=level,
+                                seed=seed)
 
     def verdict(self, baseline: Optional[str] = None, *, level: float = 0.95, seed: int = 0,
                 power: float = 0.8) -> Verdict:
@@ -103,19 +116,19 @@ class ExperimentResults:
         separated from every other variant after Holm adjustment; otherwise "no clear winner", with about how
         many calls per variant would separate the top two at the spread seen (`power`). `str(verdict)` is
         the text; `verdict.findings` the structured results."""
-        return verdict(self.frame(), self.variant_names, self._baseline(baseline), level=level, seed=seed,
+        return verdict(self.frame(), self._recorded_variants(), self._baseline(baseline), level=level, seed=seed,
                        power=power)
 
     def plan(self, *, detect: float = 0.10, power: float = 0.8, level: float = 0.95) -> pd.DataFrame:
         """From the calls so far (a pilot): calls per variant needed to detect a relative difference `detect`
         in mean cost and in mean duration with `power`, and the estimated spend for that many calls
         (`estimated_spend`, Decimal; `.attrs["total_spend"]` for all variants)."""
-        plan = plan_replicates(self.frame(), self.variant_names, detect=detect, power=power, level=level)
+        plan = plan_replicates(self.frame(), self._recorded_variants(), detect=detect, power=power, level=level)
         plan.attrs["total_spend"] = sum((s for s in plan["estimated_spend"] if s.is_finite()), Decimal(0))
         return plan
 
     def _baseline(self, baseline: Optional[str]) -> str:
-        names = self.variant_names
+        names = self._recorded_variants()
         baseline = baseline or names[0]
         if baseline not in names:
             raise ValueError(f"unknown baseline {baseline!r}; variants are: {', '.join(names)}")
@@ -123,7 +136,7 @@ class ExperimentResults:
 
     def plot(self) -> "Figure":
         """Cost vs duration per ended call, and per-variant box plots of cost and duration."""
-        return plot_variants(self.frame(), self.variant_names, self.name)
+        return plot_variants(self.frame(), self._recorded_variants(), self.name)
 
     def to_csv(self, path: Union[str, Path], **kwargs: Any) -> Path:
         self.frame().to_csv(path, index=False, **kwargs)

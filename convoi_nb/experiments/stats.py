@@ -110,6 +110,14 @@ def replicates_to_separate(mean_a: float, sd_a: float, mean_b: float, sd_b: floa
         return math.inf
     effect = abs(mean_a - mean_b) / spread
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        n = TTestIndPower().solve_power(effect_size=effect, alpha=alpha, power=power, ratio=1.0)
-    return float(math.ceil(max(float(n), 2.0)))
+        warnings.simplefilter("ignore")  # statsmodels' solver warns, and returns NaN, for very large effects
+        n = float(TTestIndPower().solve_power(effect_size=effect, alpha=alpha, power=power, ratio=1.0))
+    if not math.isfinite(n):  # the normal approximation, which the t-test's answer approaches from above
+        n = 2 * ((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) / effect) ** 2
+    return float(math.ceil(max(n, 2.0)))
+
+
+def check_probability(name: str, value: float) -> None:
+    """`level` and `power` are probabilities strictly between 0 and 1."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < 1:
+        raise ValueError(f"{name} must be a number strictly between 0 and 1 (0.95 for 95 %), got {value!r}")

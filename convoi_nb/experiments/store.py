@@ -72,6 +72,9 @@ class ResultsStore:
                 file.parent.mkdir(parents=True, exist_ok=True)
                 if not file.exists():  # created private; SQLite gives its -wal and -shm files the same mode
                     os.close(os.open(file, os.O_CREAT | os.O_WRONLY, 0o600))
+                for existing in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):  # a store from an older version
+                    if existing.exists() and existing.stat().st_mode & 0o077:
+                        existing.chmod(0o600)
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
             self._db.row_factory = sqlite3.Row
             if self.path != ":memory:":
@@ -80,6 +83,14 @@ class ResultsStore:
                 # which would stall the event loop that runs the creates.
                 self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._mask_stored_tokens()
+
+    def _mask_stored_tokens(self) -> None:
+        """Older versions stored full LiveKit tokens: mask them once, in place."""
+        rows = self._db.execute("SELECT rowid, call FROM results WHERE call LIKE '%\"token\": \"eyJ%'").fetchall()
+        if rows:
+            self._db.executemany("UPDATE results SET call=? WHERE rowid=?",
+                                 [(_without_token(json.loads(r["call"])), r["rowid"]) for r in rows])
 
     @contextmanager
     def _sqlite(self, doing: str) -> Iterator[None]:

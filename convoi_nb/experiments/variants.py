@@ -12,7 +12,9 @@ import pydantic
 
 from .._base_client import OverridesLike
 from ..errors import ValidationError
-from ..models import AgentOverrides
+from ..models import AgentOverrides, Metadata
+
+_METADATA = pydantic.TypeAdapter(Metadata)
 
 
 def _validated(overrides: OverridesLike, where: str) -> AgentOverrides:
@@ -57,7 +59,11 @@ class Variant:
             raise ValidationError.of_field("variant", "name", f"must be a non-empty string (got {name!r})")
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "overrides", _validated(overrides, f"overrides of variant {name!r}"))
-        object.__setattr__(self, "metadata", dict(metadata or {}))
+        try:
+            checked = _METADATA.validate_python(dict(metadata or {}))
+        except pydantic.ValidationError as exc:
+            raise ValidationError.from_pydantic(f"metadata of variant {name!r}", exc) from None
+        object.__setattr__(self, "metadata", checked)
 
     @property
     def body(self) -> dict[str, Any]:

@@ -7,14 +7,13 @@ Loopback only by default. Another host (`--host 0.0.0.0`) needs `--allow-remote`
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import os
 from typing import Optional, Sequence
 
 from .accounts import DEFAULT_API_KEY
 from .faults import FaultConfig
-from .server import Sandbox
+from .server import Sandbox, remote_problem
 from .settings import SandboxSettings, default_db_path
 from .simulation import DEFAULT_TIME_SCALE
 
@@ -38,7 +37,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of connections dropped after commit")
     parser.add_argument("--rate-limit", type=float, default=None, help="requests per second before 429s")
     args = parser.parse_args(argv)
-    problem = remote_problem(args.host, args.allow_remote, args.api_key)
+    problem = remote_problem(args.host, args.allow_remote, args.api_key, flags=True)
     if problem:
         parser.error(problem)
     faults = FaultConfig(latency=args.latency, error_rate=args.error_rate, drop_rate=args.drop_rate,
@@ -51,29 +50,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     log = logging.getLogger("convoi_nb.sandbox")
     key = "your --api-key" if args.api_key else f"API key {DEFAULT_API_KEY}"
-    Sandbox(settings, host=args.host, port=args.port).serve_forever(
+    Sandbox(settings, host=args.host, port=args.port, allow_remote=args.allow_remote).serve_forever(
         lambda url: log.info("Convoi sandbox on %s (simulated calls; %s; db %s)", url, key, args.db))
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def remote_problem(host: str, allow_remote: bool, api_key: Optional[str]) -> str:
-    """Why serving on `host` is refused ("" if it is fine)."""
-    if is_loopback(host):
-        return ""
-    if not allow_remote:
-        return (f"--host {host} would let other machines in, with the demo API key anyone can read in the "
-                "README; pass --allow-remote with --api-key of your own if that is what you want")
-    if not api_key:
-        return f"--allow-remote needs --api-key (or {API_KEY_ENV}) with a key of your own"
-    return ""
 
 
 if __name__ == "__main__":

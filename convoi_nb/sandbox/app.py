@@ -90,6 +90,10 @@ def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and request.method == "POST":
+            # The framework's own parse failure (e.g. JSON nested too deep to decode): still invalid JSON to us.
+            return error_response(SandboxError(400, "invalid_json", "request body could not be decoded as JSON "
+                                               "(nested too deeply?)"), _rid(request))
         code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(SandboxError(exc.status_code, code, str(exc.detail)), _rid(request))
 

@@ -71,7 +71,8 @@ class RoomCreator:
     def __init__(self, settings: LiveKitSettings, *, timeout: float = 2.0, max_failures: int = 3,
                  cooldown: float = 60.0) -> None:
         self.settings, self.timeout, self.max_failures, self.cooldown = settings, timeout, max_failures, cooldown
-        self.failures = 0
+        self.failures = 0  # in a row, since the last success or pause
+        self.warned = False
         self._paused_until = 0.0
         self._tasks: set[asyncio.Task] = set()
 
@@ -94,10 +95,13 @@ class RoomCreator:
         except Exception as exc:  # noqa: BLE001 - any server trouble must not fail the call
             self.failures += 1
             log.debug("could not create LiveKit room %s: %r", room, exc)
-            if self.failures == self.max_failures:
-                log.warning("LiveKit server %s did not create %d rooms in a row (last: %r); not trying for %.0f s "
-                            "(rooms are still created when a participant joins)", self.settings.url,
-                            self.failures, exc, self.cooldown)
+            if self.failures >= self.max_failures:
+                if not self.warned:  # once: the same server failing again tells nothing new
+                    log.warning("LiveKit server %s did not create %d rooms in a row (last: %r); pausing %.0f s at a "
+                                "time (rooms are still created when a participant joins)", self.settings.url,
+                                self.failures, exc, self.cooldown)
+                    self.warned = True
+                self.failures = 0
                 self._paused_until = time.monotonic() + self.cooldown
         else:
             self.failures = 0

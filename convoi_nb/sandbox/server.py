@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import threading
 import time
@@ -9,10 +10,10 @@ from typing import Any, Callable, Mapping, Optional
 
 import uvicorn
 
+from ..models import AgentOverrides
 from .accounts import DEFAULT_API_KEY
 from .app import create_app
 from .faults import FaultConfig
-from ..models import AgentOverrides
 from .settings import SandboxSettings
 from .simulation import ExpectedOutcome, expected_outcome, merge_settings
 from .traffic import TrafficLog
@@ -26,8 +27,11 @@ class Sandbox:
     """
 
     def __init__(self, settings: Optional[SandboxSettings] = None, *, host: str = "127.0.0.1",
-                 port: int = 0, **overrides: Any) -> None:
+                 port: int = 0, allow_remote: bool = False, **overrides: Any) -> None:
         self.settings = settings or SandboxSettings(**overrides)
+        problem = remote_problem(host, allow_remote, self.settings.api_key)
+        if problem:
+            raise ValueError(problem)
         self.app = create_app(self.settings)
         self.host, self._port = host, port
         self._server: Optional[uvicorn.Server] = None
@@ -132,3 +136,25 @@ class Sandbox:
     def __repr__(self) -> str:
         where = self.url if self._socket is not None else "not started"
         return f"Sandbox({where}, db={str(self.settings.db_path)!r})"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def remote_problem(host: str, allow_remote: bool, api_key: Optional[str], *, flags: bool = False) -> str:
+    """Why serving on `host` is refused ("" if it is fine); `flags` words it for the command line."""
+    if is_loopback(host):
+        return ""
+    allow, key = ("--allow-remote", "--api-key") if flags else ("allow_remote=True", "SandboxSettings(api_key=...)")
+    if not allow_remote:
+        return (f"host {host} would let other machines in, with the demo API key anyone can read in the README; "
+                f"pass {allow} with {key} of your own if that is what you want")
+    if not api_key:
+        return f"{allow} needs {key} with a key of your own"
+    return ""

@@ -139,19 +139,31 @@ def test_run_works_inside_a_running_event_loop(reliable: Sandbox, tmp_path: Path
 
 
 def test_failed_creates_are_counted_then_retried(fresh_sandbox: Sandbox, tmp_path: Path) -> None:
-    fresh_sandbox.set_faults(FaultConfig(error_rate=1.0))  # every create is committed, then answered 503
+    # One request through, then 429s for the next 1000 s: the listing passes, every create is refused uncommitted.
+    fresh_sandbox.set_faults(FaultConfig(rate_limit_per_second=0.001, rate_limit_burst=1))
     client = client_for(fresh_sandbox, retry=RetryPolicy(max_retries=0))
     experiment = Experiment("e7", AGENT, VARIANTS[:1], replicates=3, store=tmp_path / "r.sqlite3")
     results = experiment.run(client, progress=False)
     frame = results.frame()
-    assert len(frame) == 3 and frame["create_error"].notna().all() and frame["id"].isna().all()
+    assert len(frame) == 3 and frame["create_error"].str.contains("429").all() and frame["id"].isna().all()
     summary = results.summary()
     assert summary.loc["baseline", "create_errors"] == 3 and summary.loc["baseline", "failure_rate"] == 1.0
+    assert "may miss" in summary.loc["baseline", "note"]  # spend could not be reconciled: said so
     fresh_sandbox.set_faults(FaultConfig())
     frame = experiment.run(client, progress=False).frame()
     assert frame["create_error"].isna().all() and frame["id"].notna().all()
-    assert fresh_sandbox.service.store.count() == 3  # the retry replayed the committed calls
+    assert fresh_sandbox.service.store.count() == 3
     assert ResultsStore(tmp_path / "r.sqlite3").attempt_count("e7") == 6  # every attempt is on record
+
+
+def test_a_server_that_cannot_be_listed_gets_no_creates(fresh_sandbox: Sandbox, tmp_path: Path) -> None:
+    """Past the 24 h key window only the listing prevents duplicates: without it, nothing is sent."""
+    fresh_sandbox.set_faults(FaultConfig(error_rate=1.0))
+    client = client_for(fresh_sandbox, retry=RetryPolicy(max_retries=0))
+    with pytest.raises(ExperimentError, match="could not list.*nothing was created"):
+        Experiment("e7b", AGENT, VARIANTS[:1], 2, store=tmp_path / "r.sqlite3").run(client, progress=False)
+    assert creates_sent(fresh_sandbox) == [] and fresh_sandbox.service.store.count() == 0
+    assert ResultsStore(tmp_path / "r.sqlite3").experiment("e7b") is None  # a refused run leaves no trace
 
 
 def test_failed_and_expired_calls_are_excluded_from_stats_but_counted(tmp_path: Path) -> None:
@@ -294,10 +306,21 @@ def test_changed_experiment_metadata_is_refused_before_creating(reliable: Sandbo
     bob = Experiment("e14", AGENT, VARIANTS[:1], 3, metadata={"owner": "bob", "cohort": "one"}, store=store)
     with pytest.raises(ExperimentError, match="metadata"):
         bob.run(client, progress=False)
+    # Typed: 1, 1.0 and true are different tags.
+    for cohort in (True, 1.0):
+        with pytest.raises(ExperimentError, match="metadata"):
+            Experiment("e14", AGENT, VARIANTS[:1], 2, metadata={"owner": "alice", "cohort": cohort},
+                       store=store).run(client, progress=False)
     # With the store lost, the server's calls tell the same story, still before anything is created.
     lost = Experiment("e14", AGENT, VARIANTS[:1], 3, metadata={"owner": "bob"}, store=tmp_path / "new.sqlite3")
     with pytest.raises(ExperimentError, match=r"metadata \(cohort, owner\)"):
         lost.run(client, progress=False)
+    with pytest.raises(ExperimentError, match=r"metadata \(cohort\)"):
+        Experiment("e14", AGENT, VARIANTS[:1], 2, metadata={"owner": "alice", "cohort": 1.0},
+                   store=tmp_path / "new.sqlite3").run(client, progress=False)
+    # The refusals left nothing behind: the right metadata runs from the same new store.
+    Experiment("e14", AGENT, VARIANTS[:1], 2, metadata={"owner": "alice", "cohort": 1},
+               store=tmp_path / "new.sqlite3").run(client, progress=False)
     assert creates_sent(reliable) == []
 
 
@@ -356,3 +379,36 @@ def test_plan_runs_a_pilot_that_the_main_run_keeps(tmp_path: Path) -> None:
         sandbox.traffic.reset()
         experiment.run(client, progress=False)
         assert len(creates_sent(sandbox)) == 2 * 3  # only replicates 3-5: the pilot's calls are kept
+
+
+def test_results_before_any_run_and_bad_levels_are_explained(reliable: Sandbox, tmp_path: Path) -> None:
+    client = client_for(reliable)
+    experiment = Experiment("e18", AGENT, VARIANTS[:2], 2, store=tmp_path / "r.sqlite3")
+    empty = experiment.results(client)
+    for method in (empty.summary, empty.compare, empty.verdict, empty.plan, empty.plot):
+        with pytest.raises(ExperimentError, match="nothing recorded.*run\\(\\) it first"):
+            method()
+    results = experiment.run(client, progress=False)
+    for call, message in ((lambda: results.summary(level=95), "level"), (lambda: results.verdict(level=0), "level"),
+                          (lambda: results.verdict(level=1.0), "level"), (lambda: results.plan(power=1.5), "power"),
+                          (lambda: results.plan(power=0), "power"), (lambda: results.compare(level=float("nan")), "level")):
+        with pytest.raises(ValueError, match=f"{message} must be a number strictly between 0 and 1"):
+            call()
+    with pytest.raises(ValueError, match="timeout"):
+        results.wait(timeout=float("nan"), progress=False)
+    with pytest.raises(ValueError, match="concurrency"):
+        results.wait(concurrency=0, progress=False)
+
+
+def test_verdict_names_a_runaway_winner(tmp_path: Path) -> None:
+    """Far-apart variants (a statsmodels power solve that gives up) still get a verdict, not a crash."""
+    clock = ManualClock()
+    with Sandbox(SandboxSettings(clock=clock, expire_rate=0, fail_rate=0, seed=1)) as sandbox:
+        client = client_for(sandbox)
+        far = [Variant("cheap", {"llm": {"model": "gpt-4o-mini"}, "tts": {"voice_id": "alloy", "speed": 2.0}}),
+               Variant("dear", {"llm": {"model": "gpt-4o"}, "tts": {"voice_id": "rachel", "speed": 0.5}})]
+        results = Experiment("e19", AGENT, far, 5, store=tmp_path / "r.sqlite3").run(client, progress=False)
+        clock.advance(3600)
+        verdict = results.wait(timeout=30, progress=False, poll_interval=0.001).verdict()
+    assert verdict.finding("cost").winner == "cheap"
+    assert results.plan(detect=0.5)["replicates"].min() >= 2

@@ -67,4 +67,6 @@ def test_replicates_to_separate_follows_the_power_of_the_t_test() -> None:
     # effect size 0.5 at alpha 0.05 and 80 % power: the textbook 64 per group
     assert replicates_to_separate(10.0, 2.0, 11.0, 2.0, alpha=0.05, power=0.8) == 64
     assert replicates_to_separate(10.0, 2.0, 10.0, 2.0) == math.inf
+    assert replicates_to_separate(0.0, 1.0, 6.0, 1.0) == 2  # so far apart that the solver gives up: the minimum
+    assert replicates_to_separate(0.0, 1.0, 5.0, 1.0) >= 2
     assert math.isnan(replicates_to_separate(10.0, 0.0, 11.0, 0.0))

@@ -64,3 +64,22 @@ def test_a_full_disk_is_explained_and_the_next_write_still_works(tmp_path: Path)
     store._db.execute("PRAGMA max_page_count=1073741823")
     store.record_error("full", "a", 9999, "key-last", "fits again")  # no transaction was left open
     assert store.attempt_count("full") >= 1
+
+
+def test_a_store_from_an_older_version_is_made_private_and_token_free(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    ResultsStore(path).close()
+    path.chmod(0o644)
+    from ..models.test_responses import TOKEN as token  # minted at run time
+    with sqlite3.connect(path) as db:  # what an older version wrote: the full token
+        db.execute("INSERT INTO results VALUES ('x', 'a', 0, 'k', 'created', 'call_1', ?, NULL, 1, 0.1, NULL, 0)",
+                   (json.dumps({"id": "call_1", "livekit": {"token": token}}),))
+    store = ResultsStore(path)
+    store.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with sqlite3.connect(path) as db:
+        (stored,) = db.execute("SELECT call FROM results").fetchone()
+    assert token not in stored and json.loads(stored)["livekit"]["token"].endswith("(masked)")

@@ -54,3 +54,12 @@ def test_paths() -> None:
     set_path(data, "llm.temperature", 0.1)
     assert data == {"llm": {"model": "m", "temperature": 0.1}}
     assert flatten({"llm": {"model": "m"}, "kb": ["a"]}) == {"llm.model": "m", "kb": ["a"]}
+
+
+def test_variant_metadata_is_validated_like_call_metadata() -> None:
+    import datetime
+
+    with pytest.raises(ValidationError, match="metadata of variant 'a'.*JSON scalar"):
+        Variant("a", metadata={"when": datetime.datetime(2026, 1, 1)})
+    with pytest.raises(ValidationError, match="metadata of variant 'b'"):
+        Variant("b", metadata={"nested": {"x": 1}})

@@ -40,6 +40,7 @@ CASES: list[tuple[str, str, str, dict, bytes | None, int]] = [
     ("truncated json", "POST", CALLS, JSON, b'{"type": "web", "agent_id": ', 400),
     ("invalid utf-8", "POST", CALLS, JSON, b'{"type": "\xff\xfe"}', 400),
     ("NUL byte", "POST", CALLS, JSON, b'{"type": "web\x00"}', 400),
+    ("nested 5000 deep", "POST", CALLS, JSON, b'{"metadata": ' + b"[" * 5000 + b"]" * 5000 + b"}", 400),
     ("lone surrogate", "POST", CALLS, JSON, body(metadata={"a": "\ud800"}), 422),
     ("empty body", "POST", CALLS, JSON, b"", 422),
     ("null body", "POST", CALLS, JSON, b"null", 422),
@@ -117,6 +118,8 @@ def test_malformed_request_gets_documented_4xx(sandbox: Any, name: str, method: 
         assert error["param"] is None and error["errors"] == []
     if status == 422:
         assert error["errors"] and error["param"] == error["errors"][0]["loc"]
+    if status == 400 and method == "POST" and name not in ("idempotency key too long", "idempotency key not a UUID"):
+        assert error["code"] == "invalid_json", error
 
 
 def _raw_http(sandbox: Any, method: str, path: str, headers: dict, content: bytes) -> httpx.Response:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from convoi_nb.sandbox import Sandbox, SandboxSettings
-from convoi_nb.sandbox.__main__ import remote_problem
+from convoi_nb.sandbox.server import remote_problem
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY, OTHER_API_KEY
 
 OWN_KEY = "sk_mine_7d1c9e4b2a3f5e6d"
@@ -52,3 +52,11 @@ def test_healthz_tells_call_counts_only_to_their_account(fresh_sandbox: Sandbox)
     theirs = httpx.get(f"{fresh_sandbox.url}/healthz", headers={"Authorization": f"Bearer {OTHER_API_KEY}"}).json()
     assert anonymous["status"] == "ok" and "calls" not in anonymous
     assert (mine["calls"], theirs["calls"]) == (0, 1)
+
+
+def test_the_python_api_refuses_a_remote_host_too() -> None:
+    with pytest.raises(ValueError, match="allow_remote=True"):
+        Sandbox(host="0.0.0.0")
+    with pytest.raises(ValueError, match="a key of your own"):
+        Sandbox(host="0.0.0.0", allow_remote=True)
+    Sandbox(SandboxSettings(api_key=OWN_KEY), host="0.0.0.0", allow_remote=True)  # allowed (not started)
