@@ -1,6 +1,6 @@
 """convoi_nb: a notebook-first toolkit for Convoi's voice-agent API."""
 
-from . import _display  # noqa: F401  (gives Call its notebook card)
+from . import _display, money  # noqa: F401  (_display gives Call its notebook card)
 from ._base_client import build_web_call
 from ._client import AsyncConvoiClient, ConvoiClient
 from ._connect import connect

@@ -216,8 +216,9 @@ client"""),
     ("md", "## All calls in one typed frame"),
     ("code", """frame = client.calls_frame()
 frame["agent"] = frame["agent_id"].map({agent.id: agent.name for agent in agents}).fillna(frame["agent_id"])
+spent = convoi_nb.money.total(zip(frame["cost_amount"], frame["cost_currency"]))  # exact, one currency
 print(f"{len(frame)} calls from {frame['created_at'].min():%Y-%m-%d} to {frame['created_at'].max():%Y-%m-%d}, "
-      f"total ${frame['cost_amount'].sum():.2f}")
+      f"total {spent.amount:.2f} {spent.currency}")
 frame["status"].value_counts()"""),
     ("md", "## Cost by agent"),
     ("code", """def cost_table(group):
