@@ -89,6 +89,7 @@ def _isolated_env(tmp: Path) -> dict[str, str]:
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     return {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
+            "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),  # the kernels' connection files, for tests to reach them
             "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"), "CONVOI_SANDBOX_DB": ":memory:",
             # Seed 0: the first calls of a fresh sandbox all end (their stories follow seed and arrival number),
             # so a browser test that waits for "ended" does not depend on the developer's environment or on luck.
