@@ -175,7 +175,7 @@ def verdict(frame: pd.DataFrame, variants: Sequence[str], baseline: str, *, leve
         adjusted = holm([difference(values_of[leader, column], values_of[v, column], level).p_value
                          for v in ranked[1:]])
         worst = NAN if any(math.isnan(p) for p in adjusted) else max(adjusted)
-        shown = _show(label, summary.loc[leader], level)
+        shown = _show(label, summary.loc[leader])
         if worst < alpha:
             needed = NAN
             text = (f"{LOWER_IS[label].capitalize()}: {leader} at {shown}, separated from every other variant "
@@ -189,7 +189,7 @@ def verdict(frame: pd.DataFrame, variants: Sequence[str], baseline: str, *, leve
             more = (f"; about {needed:.0f} calls per variant would separate them at the spread seen "
                     f"({power:.0%} power)" if math.isfinite(needed) else "")
             text = (f"{NO_CLEAR[label]}: {leader} ({shown}) "
-                    f"and {runner_up} ({_show(label, summary.loc[runner_up], level)}) are not separated at this "
+                    f"and {runner_up} ({_show(label, summary.loc[runner_up])}) are not separated at this "
                     f"sample size (Holm-adjusted p = {worst:.2g}){more}.")
             findings.append(Finding(label, None, leader, runner_up, worst, needed, text))
     comparison = compare_variants(frame, variants, baseline, level=level, seed=seed)
@@ -209,7 +209,7 @@ def verdict(frame: pd.DataFrame, variants: Sequence[str], baseline: str, *, leve
     return Verdict(findings, lines)
 
 
-def _show(label: str, row: pd.Series, level: float) -> str:
+def _show(label: str, row: pd.Series) -> str:
     if label == "cost":
         return (f"{row['cost_mean']:.3f} {row['currency']} per call "
                 f"[{row['cost_ci_low']:.3f}, {row['cost_ci_high']:.3f}]")

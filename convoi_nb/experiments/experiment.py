@@ -231,7 +231,6 @@ class Experiment:
                               metadata=self.call_metadata(variant, replicate))
 
 
-
 def _json(value: Any) -> str:
     """Canonical JSON text: 1, 1.0 and true are three different tags."""
     return json.dumps(value, sort_keys=True)

@@ -134,10 +134,11 @@ class CallService:
             created_after=created_after.timestamp() if created_after else None,
             created_before=created_before.timestamp() if created_before else None,
         )
+        wanted = {key: decode_metadata_filter(text) for key, text in metadata.items()}  # once, not per row
         page: list[dict[str, Any]] = []
         has_more = False
         for row in rows:
-            if not _metadata_matches(row.metadata, metadata):
+            if not _metadata_matches(row.metadata, wanted):
                 continue
             rendered = self.render(row)
             if status and rendered["status"] != status:
@@ -150,7 +151,6 @@ class CallService:
                 "next_cursor": page[-1]["id"] if has_more and page else None}
 
 
-def _metadata_matches(metadata: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
-    return all(key in metadata and metadata_value_matches(metadata[key], decode_metadata_filter(text))
-               for key, text in wanted.items())
+def _metadata_matches(metadata: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    return all(key in metadata and metadata_value_matches(metadata[key], value) for key, value in wanted.items())
 
