@@ -11,6 +11,7 @@ from ._base_client import ClientCore, OverridesLike
 from ._config import ClientConfig
 from ._retry import RetryPolicy
 from ._transport import AsyncTransport, RawResponse, RequestSpec, SyncTransport
+from .errors import ConfigurationError
 from .models import Agent, Call, ListCallsParams, WebCallRequest
 
 if TYPE_CHECKING:
@@ -30,11 +31,19 @@ class _ClientBase:
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         retry: Optional[RetryPolicy] = None,
+        confirm_runs_over: Optional[int] = None,
     ) -> None:
         config = ClientConfig.resolve(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, retry=retry
         )
         self._core = ClientCore(config)
+        if confirm_runs_over is not None and (
+                isinstance(confirm_runs_over, bool) or not isinstance(confirm_runs_over, int) or confirm_runs_over < 0):
+            raise ConfigurationError(f"confirm_runs_over must be a number of calls (0 or more) or None, "
+                                     f"got {confirm_runs_over!r}")
+        # Experiment runs creating more calls than this print their estimated cost and need max_cost or
+        # confirm=True; connect() sets it on the real service (None: never asked).
+        self.confirm_runs_over = confirm_runs_over
 
     @property
     def base_url(self) -> str:
@@ -54,7 +63,7 @@ class _ClientBase:
     def _twin_options(self) -> dict[str, Any]:
         config = self._core.config
         return {"api_key": config.api_key.get_secret_value(), "base_url": config.base_url,
-                "timeout": config.timeout, "retry": config.retry}
+                "timeout": config.timeout, "retry": config.retry, "confirm_runs_over": self.confirm_runs_over}
 
     def to_async(self) -> "AsyncConvoiClient":
         """A new AsyncConvoiClient with this configuration and a connection pool of its own."""

@@ -7,7 +7,7 @@ import threading
 from typing import Any, Optional
 
 from ._client import ConvoiClient
-from ._constants import API_KEY_ENV, BASE_URL_ENV
+from ._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_CONFIRM_RUNS_OVER
 from ._logging import get_logger
 from .errors import ConfigurationError
 
@@ -57,6 +57,8 @@ def connect(
             )
         sandbox = not key
     if not sandbox:
+        # Real money: an experiment run of more calls than this shows its estimated cost before creating any.
+        client_options.setdefault("confirm_runs_over", DEFAULT_CONFIRM_RUNS_OVER)
         return ConvoiClient(api_key=key, base_url=url, **client_options)
     server = embedded_sandbox(**(sandbox_settings or {}))
     return ConvoiClient(api_key=server.api_key, base_url=server.url, **client_options)

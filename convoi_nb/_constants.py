@@ -19,3 +19,4 @@ DEFAULT_MAX_BACKOFF = 8.0
 DEFAULT_MAX_RETRY_AFTER = 60.0  # a longer Retry-After from the server is capped to this
 
 DEFAULT_PAGE_SIZE = MAX_PAGE_SIZE
+DEFAULT_CONFIRM_RUNS_OVER = 20  # calls: a larger experiment run on the real service shows its cost first

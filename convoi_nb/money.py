@@ -9,6 +9,7 @@ from typing import Iterable, Optional, Union
 from .errors import MixedCurrencyError
 
 Amount = Union[Decimal, int, float, str]
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
 def to_decimal(amount: Amount) -> Decimal:
@@ -46,3 +47,15 @@ def total(items: Iterable[tuple[Amount, str]], currency: Optional[str] = None) -
     if currency is not None and result.currency != currency:
         raise MixedCurrencyError(f"expected {currency}, got {result.currency}")
     return result
+
+
+def format_money(amount: Amount, currency: str, places: int = 2) -> str:
+    """`$4.10`, `€0.198`, `4.10 CHF`: the currency's symbol when it has a common one, else its code after."""
+    value = to_decimal(amount)
+    if not value.is_finite():
+        return "n/a"
+    text = f"{value:,.{places}f}"
+    symbol = SYMBOLS.get(currency)
+    if symbol is None:
+        return f"{text} {currency}"
+    return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"

@@ -41,6 +41,10 @@ def test_with_key_and_url_the_real_service_is_used(no_env: None, monkeypatch: py
     client = convoi_nb.connect()
     assert client.base_url == "https://api.convoi.example"
     assert _connect._sandbox is None  # nothing started
+    # Real money: experiment runs of more than 20 calls show their estimated cost and need a cap or a yes.
+    assert client.confirm_runs_over == 20
+    assert convoi_nb.connect(confirm_runs_over=100).confirm_runs_over == 100
+    assert convoi_nb.connect(confirm_runs_over=None).confirm_runs_over is None
 
 
 @pytest.mark.parametrize("variable", ["CONVOI_API_KEY", "CONVOI_BASE_URL"])
@@ -58,6 +62,7 @@ def test_sandbox_can_be_forced_or_forbidden(no_env: None, monkeypatch: pytest.Mo
     monkeypatch.setenv("CONVOI_BASE_URL", "https://api.convoi.example")
     forced = convoi_nb.connect(sandbox=True, sandbox_settings={"db_path": ":memory:"})
     assert forced.base_url.startswith("http://127.0.0.1:")
+    assert forced.confirm_runs_over is None  # simulated money: never asked
     monkeypatch.delenv("CONVOI_API_KEY")
     monkeypatch.delenv("CONVOI_BASE_URL")
     with pytest.raises(ConfigurationError):

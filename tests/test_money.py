@@ -49,3 +49,16 @@ def test_numpy_floats_are_read_by_value() -> None:
     import numpy as np
 
     assert total([(np.float64(0.1), "USD"), (np.float64(0.2), "USD")]) == Money(Decimal("0.3"), "USD")
+
+
+def test_ten_thousand_tiny_costs_from_the_api_total_exactly() -> None:
+    body = Call.model_validate(EXAMPLE).model_dump_json()
+    amount = '"amount":' + str(EXAMPLE["cost"]["amount"])
+    calls = [Call.model_validate_json(body.replace(amount, '"amount":0.0001')) for _ in range(10_000)]
+    assert sum(c.cost.amount for c in calls[:3]) == Decimal("0.0003")
+    assert sum(float(c.cost.amount) for c in calls) != 1.0  # what a float sum would say
+    summed = total((c.cost.amount, c.cost.currency) for c in calls)
+    assert summed == Money(Decimal("1.0000"), "USD") and str(summed.amount) == "1.0000"
+    euro = Call.model_validate_json(body.replace('"currency":"USD"', '"currency":"EUR"'))
+    with pytest.raises(MixedCurrencyError, match="cannot add EUR to USD"):
+        total((c.cost.amount, c.cost.currency) for c in [*calls, euro])

@@ -16,7 +16,9 @@ from .._client import AsyncConvoiClient, ConvoiClient
 from .._logging import get_logger
 from .._sync_bridge import run_sync
 from ..errors import APIError, ExperimentError, IdempotencyConflictError
-from ..models import Call, WebCallRequest
+from ..models import TERMINAL_STATUSES, Call, WebCallRequest
+from .budget import Cap, SpendLedger
+from .estimate import Estimate, estimate_remaining, per_call_cost
 from .polling import CallPoller, Progress
 from .results import ExperimentResults
 from .store import ResultsStore
@@ -30,6 +32,7 @@ DEFAULT_STORE = "convoi_experiments.sqlite3"
 # Fixed namespace: the same (experiment, agent, variant, replicate) always maps to the same key.
 _KEY_NAMESPACE = uuid.UUID("7c4f3a52-9a51-4d43-8a8e-9f6f2b1c0e11")
 AnyClient = Union[ConvoiClient, AsyncConvoiClient]
+OBSERVE_INTERVAL = 2.0  # seconds between reads of the running calls during a capped run
 
 
 class Experiment:
@@ -63,6 +66,7 @@ class Experiment:
         self.name, self.agent_id, self.variants, self.replicates = name, agent_id, list(variants), replicates
         self.metadata = dict(metadata or {})
         self.store_path = Path(store) if store is not None else Path.cwd() / DEFAULT_STORE
+        self._memory_store: Optional[ResultsStore] = None
 
     def __repr__(self) -> str:
         return (f"Experiment({self.name!r}, agent={self.agent_id}, {len(self.variants)} variants × "
@@ -78,7 +82,12 @@ class Experiment:
                 "replicate": replicate, "variant_fingerprint": variant.fingerprint}
 
     def _open_store(self) -> ResultsStore:
-        store = ResultsStore(self.store_path)
+        if str(self.store_path) == ":memory:":  # one in-memory store per experiment, or nothing would resume
+            if self._memory_store is None:
+                self._memory_store = ResultsStore(":memory:")
+            store = self._memory_store
+        else:
+            store = ResultsStore(self.store_path)
         known = store.experiment(self.name)
         if known is not None and known["agent_id"] != self.agent_id:
             raise ExperimentError(f"experiment {self.name!r} was run with agent {known['agent_id']}; "
@@ -96,13 +105,22 @@ class Experiment:
                     "or metadata; give the changed variant a new name (or start a new experiment)")
         return store
 
-    def run(self, client: AnyClient, *, concurrency: int = 16, progress: bool = True,
-            on_progress: Progress = None) -> ExperimentResults:
-        """Create every missing call concurrently; safe to call again (it resumes, never duplicates)."""
-        return run_sync(self.arun(client, concurrency=concurrency, progress=progress, on_progress=on_progress))
+    def run(self, client: AnyClient, *, concurrency: int = 16, progress: bool = True, on_progress: Progress = None,
+            max_cost: Optional[Cap] = None, confirm: bool = False) -> ExperimentResults:
+        """Create every missing call concurrently; safe to call again (it resumes, never duplicates).
+
+        `max_cost` caps what the experiment spends (all its calls, over every run): no call is created once
+        the spend of its finished calls plus a projection of those running would pass it; running calls are
+        left to finish, and `results.budget` says whether the cap stopped the run. Runs over the client's
+        `confirm_runs_over` calls (the real service: 20) print their estimated cost first and need `max_cost`
+        or `confirm=True`.
+        """
+        return run_sync(self.arun(client, concurrency=concurrency, progress=progress, on_progress=on_progress,
+                                  max_cost=max_cost, confirm=confirm))
 
     async def arun(self, client: AnyClient, *, concurrency: int = 16, progress: bool = True,
-                   on_progress: Progress = None) -> ExperimentResults:
+                   on_progress: Progress = None, max_cost: Optional[Cap] = None,
+                   confirm: bool = False) -> ExperimentResults:
         """`run()` for async code (`await experiment.arun(client)`)."""
         if not isinstance(concurrency, int) or concurrency < 1:
             raise ExperimentError(f"concurrency must be a positive integer, got {concurrency!r}")
@@ -120,7 +138,10 @@ class Experiment:
                            [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in self.variants])
             self._adopt(store, on_server)
             done = store.done(self.name)
-            todo = [(v, r) for v in self.variants for r in range(self.replicates) if (v.name, r) not in done]
+            # Replicate by replicate, so a run stopped by its budget leaves every variant with as many calls.
+            todo = [(v, r) for r in range(self.replicates) for v in self.variants if (v.name, r) not in done]
+            self._confirm_large_run(client, store, len(todo), max_cost is not None or confirm)
+            ledger = await self._ledger(api, store, max_cost) if max_cost is not None and todo else None
             finished = len(done)  # a disabled tqdm does not count, so keep our own tally for on_progress
             bar = tqdm(total=total, initial=finished, desc=f"{self.name}: creating", unit="call",
                        disable=not progress)
@@ -130,6 +151,8 @@ class Experiment:
                 nonlocal finished
                 key = self.idempotency_key(variant, replicate)
                 async with gate:
+                    if ledger is not None and not ledger.admit(variant.name, (variant.name, replicate)):
+                        return
                     started = time.perf_counter()
                     try:
                         call = await api.create_web_call(requests[variant.name, replicate], idempotency_key=key)
@@ -141,15 +164,24 @@ class Experiment:
                         store.record_error(self.name, variant.name, replicate, key, str(exc))
                     else:
                         info = call.request_info
-                        store.record_call(self.name, variant.name, replicate, key, call.model_dump(mode="json"),
+                        record = call.model_dump(mode="json")
+                        store.record_call(self.name, variant.name, replicate, key, record,
                                           info.request_id if info else None, info.attempts if info else 1,
                                           time.perf_counter() - started)
+                        if ledger is not None:
+                            ledger.created((variant.name, replicate), record)
+                    if ledger is not None:
+                        ledger.release((variant.name, replicate))  # no-op once created
                 bar.update(1)
                 finished += 1
                 if on_progress is not None:
                     on_progress(finished, total)
 
-            await asyncio.gather(*(create(v, r) for v, r in todo))
+            creates = asyncio.gather(*(create(v, r) for v, r in todo))
+            if ledger is not None:
+                await _while_observing(creates, api, store, self.name, ledger)
+            else:
+                await creates
             if failures and not conflicts:
                 # A failed create may have been committed with its answer lost: find it now, so its cost is
                 # counted and the next run() does not need to send it again.
@@ -166,17 +198,73 @@ class Experiment:
         if failures:
             log.warning("%d of %d creates failed; run() again to retry them. First: %s#%d: %s",
                         len(failures), len(todo), *failures[0])
-        return ExperimentResults(self.name, store, CallPoller(client, store, self.name))
+        results = ExperimentResults(self.name, store, CallPoller(client, store, self.name))
+        if ledger is not None:
+            results.budget = ledger.report(total - len(store.done(self.name)))
+            if results.budget.stopped:
+                log.warning("%s", results.budget)
+        return results
+
+    def estimate(self, client: AnyClient, *, pilot: int = 2, level: float = 0.90,
+                 wait_timeout: float = 300.0) -> Estimate:
+        """What the rest of this experiment will cost and how long its calls will talk, per variant and in
+        total, with a `level` prediction interval. Predicted from the finished calls in the store; a variant
+        with fewer than `pilot` of them first gets its first `pilot` replicates run and waited for (a later
+        `run()` keeps them)."""
+        if not isinstance(pilot, int) or pilot < 2:
+            raise ExperimentError(f"pilot must be an integer of at least 2 (a spread needs two calls), got {pilot!r}")
+        frame = self._frame(self._open_store())
+        finished = frame[frame["status"].isin(TERMINAL_STATUSES)].groupby("variant", observed=False).size()
+        if any(finished.get(v.name, 0) < min(pilot, self.replicates) for v in self.variants):
+            self._pilot(client, pilot, wait_timeout)
+            frame = self._frame(self._open_store())
+        return estimate_remaining(frame, [v.name for v in self.variants], self.replicates, level=level)
+
+    def _pilot(self, client: AnyClient, pilot: int, wait_timeout: float) -> ExperimentResults:
+        pilot_run = Experiment(self.name, self.agent_id, self.variants, min(pilot, self.replicates),
+                               metadata=self.metadata, store=self.store_path)
+        pilot_run._memory_store = self._open_store() if str(self.store_path) == ":memory:" else None
+        return pilot_run.run(client, progress=False).wait(timeout=wait_timeout, progress=False)
+
+    def _frame(self, store: ResultsStore) -> "pd.DataFrame":
+        return ExperimentResults(self.name, store).frame()
+
+    def _confirm_large_run(self, client: AnyClient, store: ResultsStore, creates: int, allowed: bool) -> None:
+        """Print, once and before any create, what a large run will cost; refuse it unless capped or confirmed."""
+        threshold = client.confirm_runs_over
+        if threshold is None or creates <= threshold:
+            return
+        if store.variants(self.name) and len(self._frame(store)):
+            line = str(estimate_remaining(self._frame(store), [v.name for v in self.variants], self.replicates))
+        else:
+            line = f"this run: {creates} calls to create; cost unknown (experiment.estimate(client) runs a pilot)"
+        print(f"convoi_nb: experiment {self.name!r} on {client.base_url}: {line}")
+        if not allowed:
+            raise ExperimentError(
+                f"this run would create {creates} calls (more than confirm_runs_over={threshold}) and nothing was "
+                "created: pass max_cost=… to cap its spend, or confirm=True to run it uncapped")
+
+    async def _ledger(self, api: AsyncConvoiClient, store: ResultsStore, max_cost: Cap) -> SpendLedger:
+        """A ledger of what the experiment has spent so far (calls still running are read again first)."""
+        rows = [r for r in store.results(self.name) if r.call]
+        running = {r.call["id"]: r.variant for r in rows if r.call["status"] not in TERMINAL_STATUSES}
+        fresh = await _read_calls(api, list(running)) if running else []
+        store.update_calls(self.name, fresh)
+        frame = self._frame(store)
+        names = [v.name for v in self.variants]
+        spent = estimate_remaining(frame, names, self.replicates).spent  # the finished calls, exactly
+        ledger = SpendLedger(max_cost, spent.currency, spent.amount, per_call_cost(frame, names))
+        for call in fresh:
+            if call["status"] not in TERMINAL_STATUSES:
+                ledger.track(call, running[call["id"]])
+        return ledger
 
     def plan(self, client: AnyClient, *, pilot: int = 3, detect: float = 0.10, power: float = 0.8,
              level: float = 0.95, wait_timeout: float = 300.0) -> "pd.DataFrame":
         """Run `pilot` replicates per variant (the first replicates of this experiment: a later `run()` keeps
         them), wait for them, and return `results.plan(...)`: calls per variant to detect a relative
         difference `detect` in mean cost or duration with `power`, and what they would cost."""
-        pilot_run = Experiment(self.name, self.agent_id, self.variants, min(pilot, self.replicates),
-                               metadata=self.metadata, store=self.store_path)
-        results = pilot_run.run(client, progress=False).wait(timeout=wait_timeout, progress=False)
-        return results.plan(detect=detect, power=power, level=level)
+        return self._pilot(client, pilot, wait_timeout).plan(detect=detect, power=power, level=level)
 
     def results(self, client: AnyClient) -> ExperimentResults:
         """The results recorded so far, without creating anything."""
@@ -229,6 +317,36 @@ class Experiment:
     def _request(self, variant: Variant, replicate: int) -> WebCallRequest:
         return build_web_call(self.agent_id, agent_overrides=variant.overrides,
                               metadata=self.call_metadata(variant, replicate))
+
+
+async def _read_calls(api: AsyncConvoiClient, ids: list[str]) -> list[dict[str, Any]]:
+    gate = asyncio.Semaphore(8)
+
+    async def read(call_id: str) -> dict[str, Any]:
+        async with gate:
+            return (await api.get_call(call_id)).model_dump(mode="json")
+
+    return list(await asyncio.gather(*(read(i) for i in ids)))
+
+
+async def _while_observing(creates: "asyncio.Future[Any]", api: AsyncConvoiClient, store: ResultsStore, name: str,
+                           ledger: SpendLedger, interval: float = OBSERVE_INTERVAL) -> None:
+    """Await the creates while reading the running calls every `interval`, so that calls ending during a long
+    sweep commit their real cost to the ledger."""
+    while True:
+        done, _ = await asyncio.wait({creates}, timeout=interval)
+        if done:
+            creates.result()
+            return
+        ids = ledger.in_flight_ids()
+        try:
+            calls = await _read_calls(api, ids) if ids else []
+        except APIError as exc:  # the projection stands until the next read
+            log.debug("could not read running calls of %r: %s", name, exc)
+            continue
+        store.update_calls(name, calls)
+        for call in calls:
+            ledger.observe(call)
 
 
 def _json(value: Any) -> str:

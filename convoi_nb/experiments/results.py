@@ -15,7 +15,9 @@ import pandas as pd
 
 from ..errors import ExperimentError
 from ..frames import calls_to_frame, scalar_column
+from ..money import Money, total
 from .analysis import Verdict, compare_variants, plan_replicates, plot_variants, summarize_variants, verdict
+from .budget import BudgetReport
 from .polling import CallPoller, Progress
 from .store import ResultsStore
 from .variants import flatten
@@ -31,11 +33,21 @@ class ExperimentResults:
 
     def __init__(self, name: str, store: ResultsStore, poller: Optional[CallPoller] = None) -> None:
         self.name, self._store, self._poller = name, store, poller
+        self.budget: Optional[BudgetReport] = None  # set by a run(max_cost=…)
 
     def __repr__(self) -> str:
         rows = self._store.results(self.name)
         created = sum(r.state == "created" for r in rows)
-        return f"<ExperimentResults {self.name!r}: {created} calls created, {len(rows) - created} failed creates>"
+        stopped = "; stopped by its budget" if self.budget is not None and self.budget.stopped else ""
+        return (f"<ExperimentResults {self.name!r}: {created} calls created, {len(rows) - created} failed creates"
+                f"{stopped}>")
+
+    def spend(self) -> Money:
+        """What the calls created so far have been billed, exactly, as last read (`wait()` reads them again)."""
+        calls = [r.call for r in self._store.results(self.name) if r.call]
+        currencies = sorted({c["cost"]["currency"] for c in calls})
+        return total(((c["cost"]["amount"], c["cost"]["currency"]) for c in calls),
+                     currencies[0] if len(currencies) == 1 else None)
 
     def wait(self, until: str = "ended", *, timeout: float = 120.0, progress: bool = True,
              poll_interval: float = 0.2, max_interval: float = 2.0, concurrency: int = 16,

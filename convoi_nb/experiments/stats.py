@@ -4,7 +4,9 @@
 - difference of two means: Welch's t-test, its p-value and interval (scipy `ttest_ind(equal_var=False)`);
 - median and relative change: BCa bootstrap intervals (scipy `bootstrap`, seeded);
 - several comparisons at once: Holm's step-down adjustment (as statsmodels' `multipletests`, see `holm`);
-- sample sizes: power of the two-sample t-test (statsmodels `TTestIndPower`).
+- sample sizes: power of the two-sample t-test (statsmodels `TTestIndPower`);
+- what the rest of a run will total: a Student-t prediction interval for a sum of future calls
+  (`total_prediction_interval`, Welch–Satterthwaite degrees of freedom over the variants).
 
 `bench/calibration.py` checks the coverage of these intervals against the sandbox's known truth.
 Every function returns NaN, never raises, when there is too little data (fewer than 2 values per group).
@@ -115,6 +117,35 @@ def replicates_to_separate(mean_a: float, sd_a: float, mean_b: float, sd_b: floa
     if not math.isfinite(n):  # the normal approximation, which the t-test's answer approaches from above
         n = 2 * ((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) / effect) ** 2
     return float(math.ceil(max(n, 2.0)))
+
+
+@dataclass(frozen=True)
+class Prediction:
+    estimate: float
+    low: float
+    high: float
+
+
+def total_prediction_interval(groups: Sequence[tuple[Sequence[float], int]], level: float = 0.90) -> Prediction:
+    """The sum of `m` future values from each group, predicted from the group's past values (independent, alike
+    within a group): Σ m·x̄ ± t·√Σ s²(m + m²/n). The m·s² term is the new values' own spread, m²·s²/n the
+    uncertainty of x̄; t has Welch–Satterthwaite degrees of freedom. Groups with m = 0 add nothing; a group
+    with m > 0 and fewer than 2 past values makes the prediction NaN. The low end is never below 0."""
+    estimate = variance = dof_denominator = 0.0
+    for values, m in groups:
+        if m == 0:
+            continue
+        data = _clean(values)
+        if len(data) < 2:
+            return Prediction(NAN, NAN, NAN)
+        part = float(data.var(ddof=1)) * (m + m * m / len(data))
+        estimate += m * float(data.mean())
+        variance += part
+        dof_denominator += part * part / (len(data) - 1)
+    if variance == 0:
+        return Prediction(estimate, estimate, estimate)
+    half = float(stats.t.ppf((1 + level) / 2, variance * variance / dof_denominator)) * math.sqrt(variance)
+    return Prediction(estimate, max(estimate - half, 0.0), estimate + half)
 
 
 def check_probability(name: str, value: float) -> None:

@@ -14,6 +14,7 @@ from convoi_nb.experiments.stats import (
     holm,
     mean_interval,
     replicates_to_separate,
+    total_prediction_interval,
 )
 
 
@@ -70,3 +71,34 @@ def test_replicates_to_separate_follows_the_power_of_the_t_test() -> None:
     assert replicates_to_separate(0.0, 1.0, 6.0, 1.0) == 2  # so far apart that the solver gives up: the minimum
     assert replicates_to_separate(0.0, 1.0, 5.0, 1.0) >= 2
     assert math.isnan(replicates_to_separate(10.0, 0.0, 11.0, 0.0))
+
+
+def test_the_prediction_of_a_total_is_the_textbook_t_interval() -> None:
+    values = [0.21, 0.25, 0.19, 0.30]
+    n, m, mean, sd = 4, 6, float(np.mean(values)), float(np.std(values, ddof=1))
+    low, high = scipy_stats.t.interval(0.9, n - 1, loc=m * mean, scale=sd * math.sqrt(m + m * m / n))
+    one = total_prediction_interval([(values, m)], 0.9)
+    assert one.estimate == pytest.approx(m * mean)
+    assert (one.low, one.high) == (pytest.approx(max(low, 0)), pytest.approx(high))
+    # Two groups: variances add; Welch–Satterthwaite degrees of freedom.
+    other = [1.0, 1.4, 1.1]
+    parts = [np.var(values, ddof=1) * (m + m * m / 4), np.var(other, ddof=1) * (2 + 4 / 3)]
+    dof = sum(parts) ** 2 / (parts[0] ** 2 / 3 + parts[1] ** 2 / 2)
+    two = total_prediction_interval([(values, m), (other, 2), ([5.0], 0)], 0.9)  # m = 0 adds nothing
+    half = scipy_stats.t.ppf(0.95, dof) * math.sqrt(sum(parts))
+    assert two.estimate == pytest.approx(m * mean + 2 * np.mean(other))
+    assert two.high == pytest.approx(two.estimate + half)
+    assert math.isnan(total_prediction_interval([([1.0], 3)]).estimate)  # no spread to predict from
+    assert total_prediction_interval([([2.0, 2.0], 3)]) == total_prediction_interval([([2.0, 2.0], 3)])
+    assert total_prediction_interval([([2.0, 2.0], 3)]).low == 6.0
+
+
+def test_the_prediction_interval_covers_about_its_level() -> None:
+    rng = np.random.default_rng(7)
+    hits = 0
+    for _ in range(2000):
+        past = rng.normal(10, 2, size=(2, 3))
+        future = rng.normal(10, 2, size=(2, 8))
+        p = total_prediction_interval([(past[0], 8), (past[1], 8)], 0.9)
+        hits += p.low <= future.sum() <= p.high
+    assert 0.87 <= hits / 2000 <= 0.95  # 0.9 ± 5 standard errors of 2,000 draws, widened by Satterthwaite

@@ -1,0 +1,112 @@
+"""What the rest of an experiment will cost and how long its calls will talk, predicted before they run.
+
+A pure function of a results frame (see `ExperimentResults.frame()`): each variant's finished calls (ended,
+failed or expired: all are billed as they happened) predict its cells still to create and its calls still in
+flight, with a Student-t prediction interval for their total (`stats.total_prediction_interval`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
+from typing import Any, Optional, Sequence
+
+import pandas as pd
+
+from ..models import TERMINAL_STATUSES
+from ..money import Money, format_money, to_decimal, total
+from .stats import Prediction, check_probability, total_prediction_interval
+
+CENT = Decimal("0.0001")  # predictions are kept to 4 places, as the API bills
+NEEDS_DATA = "fewer than 2 finished calls to predict from: estimate(client) runs a pilot"
+
+
+def as_money(value: float) -> Decimal:
+    return to_decimal(value).quantize(CENT) if math.isfinite(value) else Decimal("NaN")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Predicted cost and call time of what is left of an experiment (`table`: one row per variant)."""
+
+    table: pd.DataFrame
+    level: float
+    spent: Money  # billed by the finished calls so far, exact
+    to_create: int
+    in_flight: int
+    cost: Prediction  # of the calls to create and in flight, in `spent.currency`
+    call_seconds: Prediction
+
+    @property
+    def currency(self) -> str:
+        return self.spent.currency
+
+    @property
+    def known(self) -> bool:
+        return math.isfinite(self.cost.estimate)
+
+    def __str__(self) -> str:
+        calls = f"{self.to_create} calls to create" + (f", {self.in_flight} in flight" if self.in_flight else "")
+        spent = f"; spent so far {format_money(self.spent.amount, self.currency)}"
+        if not self.to_create and not self.in_flight:
+            return f"this run: nothing left to run{spent}"
+        if not self.known:
+            return f"this run: {calls}; cost unknown ({NEEDS_DATA}){spent}"
+        money = lambda value: format_money(value, self.currency)  # noqa: E731
+        return (f"this run: ~{money(self.cost.estimate)}, {self.level:.0%} between {money(self.cost.low)} and "
+                f"{money(self.cost.high)} ({calls}; about {self.call_seconds.estimate / 60:,.0f} call minutes)"
+                f"{spent}")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        return f"<p>{escape(str(self))}</p>" + self.table.to_html()
+
+
+def estimate_remaining(frame: pd.DataFrame, variants: Sequence[str], replicates: int, *,
+                       level: float = 0.90) -> Estimate:
+    """Per variant and in total: the cells of `variants` × `replicates` not created yet plus the calls still
+    running, predicted from the variant's finished calls (see `Experiment.estimate`)."""
+    check_probability("level", level)
+    created = frame[frame["id"].notna()]
+    finished = created[created["status"].isin(TERMINAL_STATUSES)]
+    currencies = sorted(set(created["cost_currency"].dropna()))
+    spent = total(((a, c) for a, c in zip(finished["cost_amount"], finished["cost_currency"]) if not pd.isna(a)),
+                  currencies[0] if len(currencies) == 1 else None)
+    rows, cost_groups, seconds_groups = [], [], []
+    for variant in variants:
+        mine = created[(created["variant"] == variant) & (created["replicate"] < replicates)]
+        done = mine[mine["status"].isin(TERMINAL_STATUSES)]
+        costs, seconds = done["cost_amount"].to_numpy(dtype=float), done["duration_seconds"].to_numpy(dtype=float)
+        to_create, running = replicates - len(mine), len(mine) - len(done)
+        left = to_create + running
+        cost = total_prediction_interval([(costs, left)], level)
+        talk = total_prediction_interval([(seconds, left)], level)
+        cost_groups.append((costs, left))
+        seconds_groups.append((seconds, left))
+        rows.append({
+            "variant": variant, "finished": len(done), "in_flight": running, "to_create": to_create,
+            "spent": total((a, spent.currency) for a in done["cost_amount"] if not pd.isna(a)).amount,
+            "cost_estimate": as_money(cost.estimate), "cost_low": as_money(cost.low), "cost_high": as_money(cost.high),
+            "call_seconds_estimate": talk.estimate, "call_seconds_low": talk.low, "call_seconds_high": talk.high,
+            "currency": spent.currency, "note": NEEDS_DATA if left and len(done) < 2 else "",
+        })
+    table = pd.DataFrame(rows).set_index("variant")
+    cost = total_prediction_interval(cost_groups, level)
+    return Estimate(table, level, spent, int(table["to_create"].sum()), int(table["in_flight"].sum()),
+                    Prediction(*(float(as_money(v)) if math.isfinite(v) else v for v in
+                                 (cost.estimate, cost.low, cost.high))),
+                    total_prediction_interval(seconds_groups, level))
+
+
+def per_call_cost(frame: pd.DataFrame, variants: Sequence[str]) -> dict[str, Optional[Decimal]]:
+    """Each variant's mean billed cost per finished call (None without one), the projection a budget uses."""
+    finished = frame[frame["id"].notna() & frame["status"].isin(TERMINAL_STATUSES)]
+    out: dict[str, Optional[Decimal]] = {}
+    for variant in variants:
+        amounts = [to_decimal(a) for a in finished.loc[finished["variant"] == variant, "cost_amount"] if not pd.isna(a)]
+        out[variant] = sum(amounts, Decimal(0)) / len(amounts) if amounts else None
+    return out
