@@ -6,6 +6,7 @@ checks that the committed notebooks match and carry no outputs.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -18,9 +19,15 @@ sys.path.insert(0, str(HERE))
 from notebook_sources import NOTEBOOKS  # noqa: E402
 
 
+def cell_id(name: str, source: str, index: int) -> str:
+    """Stable across rebuilds (nbformat's default is random), so an unchanged cell never shows up in a diff."""
+    return hashlib.sha1(f"{name}\x1f{index}\x1f{source}".encode()).hexdigest()[:8]
+
+
 def build(name: str, cells: list[tuple[str, str]]) -> None:
     notebook = new_notebook(
-        cells=[new_markdown_cell(src) if kind == "md" else new_code_cell(src) for kind, src in cells],
+        cells=[(new_markdown_cell if kind == "md" else new_code_cell)(src, id=cell_id(name, src, index))
+               for index, (kind, src) in enumerate(cells)],
         metadata={
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},

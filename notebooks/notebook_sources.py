@@ -143,12 +143,20 @@ plan = experiment.plan(client, pilot=3, detect=0.10)
 print(f"to detect a 10 % difference: up to {plan['replicates'].max():.0f} calls per variant, "
       f"about {plan.attrs['total_spend']} {plan['currency'].iloc[0]} in all")
 plan[["pilot_calls", "cost_mean", "cost_sd", "replicates_for_cost", "replicates_for_duration", "estimated_spend"]]"""),
+    ("md", """What the run below will cost, predicted from the pilot (a 90 % prediction interval for the total of the
+calls still to make; `bench/estimate_coverage.py` checks it against the sandbox):"""),
+    ("code", """estimate = experiment.estimate(client)
+print(estimate)
+budget = round(float(estimate.spent.amount) + estimate.cost.high + 0.5)  # room for the interval's high end
+budget"""),
     ("md", """## Run
 Eight calls per variant here (fewer than the plan asks for: see how the verdict below handles that), sixteen at
-a time. Each (experiment, variant, replicate) has a fixed idempotency key, so re-running this cell returns the
+a time, capped at that budget (`max_cost`: no call is created once the spend so far plus the calls running
+would pass it; `results.budget` says if it stopped the run). Each (experiment, variant, replicate) has a fixed idempotency key, so re-running this cell returns the
 same calls, and an interrupted run resumes where it stopped (results are kept in `convoi_experiments.sqlite3`
 next to this notebook)."""),
-    ("code", """results = experiment.run(client, concurrency=16)
+    ("code", """results = experiment.run(client, concurrency=16, max_cost=budget)
+print(results.budget)
 results.wait(timeout=120)"""),
     ("md", "Every call, joined with its variant and the overrides it sent:"),
     ("code", """frame = results.frame()

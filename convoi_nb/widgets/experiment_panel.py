@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from datetime import datetime
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
@@ -13,6 +14,7 @@ import ipywidgets as w
 import traitlets
 
 from ..errors import ConvoiError
+from ..money import format_money
 from ..experiments import Experiment, ExperimentResults
 from ._fields import agent_dropdown, error_html
 from .variant_builder import VariantBuilder
@@ -42,22 +44,33 @@ class ExperimentPanel(w.VBox):
                                    tooltip="start this experiment (a new name)")
         self.resume_button = w.Button(description="Resume", icon="redo",
                                       tooltip="continue an experiment of this name: only missing calls are created")
+        self.budget = w.BoundedFloatText(value=0.0, min=0.0, max=1e6, step=0.5, description="Budget",
+                                         tooltip="max_cost: the most this experiment may spend (0: no cap)")
+        self.estimate_button = w.Button(description="Estimate cost", icon="calculator",
+                                        tooltip="predict what this run will cost (runs 2 pilot calls per variant "
+                                                "when there are no finished calls yet)")
+        self.estimate_line = w.HTML()
+        self.spend = w.HTML()
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="30em"))
         self.status = w.HTML()
         self.table = w.Output()
         self.summary = w.Output()
         self.plot = w.Image(format="png", layout=w.Layout(display="none", max_width="100%"))
         self.results: Optional[ExperimentResults] = None
+        self._estimated: Optional[str] = None  # the experiment whose pilot this panel ran
         self._thread: Optional[threading.Thread] = None
+        self.estimate_button.on_click(lambda _: self.start_estimate())
         self.run_button.on_click(lambda _: self.start(resume=False))
         self.resume_button.on_click(lambda _: self.start(resume=True))
         self.agent.observe(lambda change: self.variants.set_defaults(self.agents.get(change["new"])), names="value")
+        for source in (self.variants, self.replicates, self.name, self.agent):  # an estimate of another run is stale
+            source.observe(lambda _change: setattr(self.estimate_line, "value", ""), names="value")
         for source, trait in ((self.variants, "valid"), (self, "busy")):
             source.observe(lambda _change: self._refresh_buttons(), names=trait)
         super().__init__([
             self.agent, self.name, w.HTML("<b>Variants</b>"), self.variants,
-            w.HBox([self.replicates, self.concurrency]), w.HBox([self.run_button, self.resume_button, self.progress]),
-            self.status, w.HTML("<b>Calls</b>"), self.table, w.HTML("<b>Summary</b>"), self.summary, self.plot,
+            w.HBox([self.replicates, self.concurrency]), w.HBox([self.budget, self.estimate_button]),
+            self.estimate_line, w.HBox([self.run_button, self.resume_button, self.progress]), self.status, self.spend, w.HTML("<b>Calls</b>"), self.table, w.HTML("<b>Summary</b>"), self.summary, self.plot,
         ], **kwargs)
         self._refresh_buttons()
 
@@ -67,7 +80,7 @@ class ExperimentPanel(w.VBox):
 
     def _refresh_buttons(self) -> None:
         blocked = self.busy or not self.variants.valid
-        self.run_button.disabled = self.resume_button.disabled = blocked
+        self.run_button.disabled = self.resume_button.disabled = self.estimate_button.disabled = blocked
 
     def start(self, *, resume: bool) -> Optional[threading.Thread]:
         if self.busy or not self.variants.valid:
@@ -78,14 +91,52 @@ class ExperimentPanel(w.VBox):
         except ConvoiError as exc:
             self.status.value = error_html(str(exc))
             return None
-        if not resume and len(known):
+        if not resume and len(known) and experiment.name != self._estimated:  # the pilot of our Estimate is fine
             self.status.value = error_html(f"experiment {experiment.name!r} already has calls: press Resume to "
                                            "continue it, or choose a new name")
             return None
+        creates = len(experiment.variants) * experiment.replicates - len(known)
+        threshold = self._client.confirm_runs_over
+        if threshold is not None and creates > threshold and self._max_cost() is None:
+            self.status.value = error_html(f"this run would create {creates} calls (more than {threshold}): set a "
+                                           "Budget first; Estimate cost shows what the run will cost")
+            return None
+        return self._start(self._run, experiment)
+
+    def start_estimate(self) -> Optional[threading.Thread]:
+        """Predict the run's cost in the background (see `Experiment.estimate`), shown above Run."""
+        if self.busy or not self.variants.valid:
+            return None
+        try:
+            experiment = self.experiment()
+        except ConvoiError as exc:
+            self.status.value = error_html(str(exc))
+            return None
+        return self._start(self._estimate, experiment)
+
+    def _start(self, target: Any, experiment: Experiment) -> threading.Thread:
         self.busy = True
-        self._thread = threading.Thread(target=self._run, args=(experiment,), daemon=True, name="convoi-experiment")
+        self._thread = threading.Thread(target=self._guarded, args=(target, experiment), daemon=True,
+                                        name="convoi-experiment")
         self._thread.start()
         return self._thread
+
+    def _guarded(self, target: Any, experiment: Experiment) -> None:
+        try:
+            target(experiment)
+        except (ConvoiError, TimeoutError) as exc:
+            self.status.value = error_html(str(exc))
+            if self.results is not None:
+                self._show_table()
+        finally:
+            self.busy = False
+
+    def _estimate(self, experiment: Experiment) -> None:
+        self.status.value = "estimating: a pilot of 2 calls per variant runs if none has finished yet…"
+        self._estimated = experiment.name
+        estimate = experiment.estimate(self._client, wait_timeout=self._wait_timeout)
+        self.estimate_line.value = escape(str(estimate))
+        self.status.value = ""
 
     def wait(self, timeout: Optional[float] = None) -> Optional[ExperimentResults]:
         """Block until the running experiment is done (for scripts and tests)."""
@@ -100,25 +151,36 @@ class ExperimentPanel(w.VBox):
             self.progress.description = label
             if self.results is not None and label == "waiting":
                 self._show_table()
+                self._show_spend()
         return update
 
+    def _max_cost(self) -> Optional[Decimal]:
+        return Decimal(repr(self.budget.value)) if self.budget.value > 0 else None
+
     def _run(self, experiment: Experiment) -> None:
-        try:
-            self.status.value = f"creating {len(experiment.variants) * experiment.replicates} calls…"
-            self.results = experiment.run(self._client, concurrency=self.concurrency.value, progress=False,
-                                          on_progress=self._progress("creating"))
-            self._show_table()
-            self.status.value = "waiting for the calls to end…"
-            self.results.wait(timeout=self._wait_timeout, progress=False, on_progress=self._progress("waiting"))
-            self._show_table()
-            self._show_summary()
-            self.status.value = f"done: {escape(experiment.name)}"
-        except (ConvoiError, TimeoutError) as exc:
-            self.status.value = error_html(str(exc))
-            if self.results is not None:
-                self._show_table()
-        finally:
-            self.busy = False
+        max_cost = self._max_cost()
+        if max_cost is not None and not self.estimate_line.value:
+            self._estimate(experiment)  # a cap needs a cost per call to project from
+        self.status.value = f"creating {len(experiment.variants) * experiment.replicates} calls…"
+        self.results = experiment.run(self._client, concurrency=self.concurrency.value, progress=False,
+                                      on_progress=self._progress("creating"), max_cost=max_cost)
+        self._show_table()
+        self._show_spend()
+        self.status.value = "waiting for the calls to end…"
+        self.results.wait(timeout=self._wait_timeout, progress=False, on_progress=self._progress("waiting"))
+        self._show_table()
+        self._show_summary()
+        budget = self.results.budget
+        self.status.value = escape(str(budget) if budget is not None and budget.stopped
+                                   else f"done: {experiment.name}")
+
+    def _show_spend(self) -> None:
+        assert self.results is not None
+        spent = self.results.spend()
+        text = f"spent {format_money(spent.amount, spent.currency)}"
+        if self.results.budget is not None:
+            text += f" of a {format_money(self.results.budget.cap.amount, spent.currency)} budget"
+        self.spend.value = escape(text)
 
     @staticmethod
     def _replace(output: w.Output, *objects: Any) -> None:

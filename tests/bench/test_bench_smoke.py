@@ -19,6 +19,8 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
     ("sweep.py", r"latency 50 ms: 128/128 calls at concurrency 32 .*ratio [\d.]+; .*speedup [\d.]+×.*limit: "),
     ("calibration.py", r"replicates  5: cost mean [\d.]+, duration mean [\d.]+, cost delta [\d.]+.*identical pair "
                        r"called different [\d.]+"),
+    ("estimate_coverage.py", r"3 experiments, 6 variants × 10 replicates, pilot 2: the 90% estimate contains the "
+                             r"realised total cost in [\d.]+ of them, the realised call time in [\d.]+"),
 ])
 def test_bench_script_runs(script: str, expected: str) -> None:
     result = subprocess.run([sys.executable, str(BENCH / script), "--quick"], capture_output=True, text=True,

@@ -157,3 +157,30 @@ def test_a_bad_threshold_is_refused(value: Any) -> None:
 
     with pytest.raises(ConfigurationError, match="confirm_runs_over"):
         ConvoiClient(api_key="sk_test_abc", base_url="http://127.0.0.1:9", confirm_runs_over=value)
+
+
+def test_calls_ending_during_a_capped_sweep_commit_their_billed_cost(tmp_path: Path) -> None:
+    import asyncio
+
+    from convoi_nb.experiments.experiment import _while_observing
+    from convoi_nb.experiments.store import ResultsStore
+
+    clock = ManualClock()
+    with Sandbox(SandboxSettings(clock=clock, seed=14)) as sandbox:
+        client = client_for(sandbox)
+        results = Experiment("live", AGENT, VARIANTS[:1], 3, store=tmp_path / "r.sqlite3").run(client, progress=False)
+        rows = [r.call for r in ResultsStore(tmp_path / "r.sqlite3").results("live")]
+        ledger = SpendLedger(10, "USD", Decimal(0), {"baseline": TENTH})
+        for row in rows:
+            ledger.track(row, "baseline")
+        clock.advance(3600)  # they end while the (stand-in) creates are still running
+
+        async def observe() -> None:
+            async with client.to_async() as api:
+                await _while_observing(asyncio.ensure_future(asyncio.sleep(0.3)), api, ResultsStore(
+                    tmp_path / "r.sqlite3"), "live", ledger, interval=0.05)
+
+        asyncio.run(observe())
+        billed = spend_of(client.calls_frame(metadata={"experiment": "live"}))
+    assert ledger.committed == billed and ledger.in_flight_ids() == []
+    assert results.spend() == Money(billed, "USD")  # the store was updated too

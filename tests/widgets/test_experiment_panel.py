@@ -36,3 +36,39 @@ def test_run_then_resume(tmp_path: Path, opened: Opened, front_end: FrontEnd, ca
     assert len(panel.results.frame()) == 8
     assert calm_sandbox.service.store.count() == 8
     assert panel in front_end.widgets() and calm_sandbox.api_key not in front_end.state()
+
+
+def test_estimate_then_a_budget_stops_the_run(tmp_path: Path, opened: Opened, calm_client: ConvoiClient,
+                                              calm_sandbox: Sandbox) -> None:
+    panel = opened.widget(ExperimentPanel, calm_client, store=tmp_path / "panel.sqlite3")
+    panel.name.value = "panel-budget"
+    panel.replicates.value = 10
+    panel.estimate_button.click()
+    panel.wait(timeout=60)
+    assert panel.estimate_line.value.startswith("this run: ~$") and "8 calls to create" in panel.estimate_line.value
+    assert calm_sandbox.service.store.count() == 2  # the pilot, kept by the run
+    panel.replicates.value = 12
+    assert panel.estimate_line.value == ""  # it described another run
+    panel.estimate_button.click()
+    panel.wait(timeout=60)
+    assert "10 calls to create" in panel.estimate_line.value and calm_sandbox.service.store.count() == 2
+    spent = panel.experiment().results(calm_client).spend().amount
+    panel.budget.value = float(spent) + 0.3  # room for about one more call
+    panel.run_button.click()  # Run keeps the pilot that Estimate ran
+    results = panel.wait(timeout=60)
+    assert results is not None and results.budget is not None and results.budget.stopped
+    assert "stopped by budget $" in panel.status.value and "cells not created" in panel.status.value
+    assert 2 < calm_sandbox.service.store.count() < 10
+    assert panel.spend.value.startswith("spent $") and "budget" in panel.spend.value
+
+
+def test_a_large_run_on_the_real_service_needs_a_budget(tmp_path: Path, opened: Opened, calm_sandbox: Sandbox) -> None:
+    client = ConvoiClient(api_key=calm_sandbox.api_key, base_url=calm_sandbox.url, confirm_runs_over=5)
+    try:
+        panel = opened.widget(ExperimentPanel, client, store=tmp_path / "panel.sqlite3")
+        panel.replicates.value = 6
+        assert panel.start(resume=False) is None
+        assert "would create 6 calls (more than 5): set a Budget" in panel.status.value
+        assert calm_sandbox.service.store.count() == 0
+    finally:
+        client.close()
