@@ -111,20 +111,25 @@ panel"""),
 ]
 
 COMPARE = [
-    ("md", """# Compare agent-override variants
+    ("md", """# Which settings make a support call cheaper?
 
-Same agent, several `agent_overrides` variants, several calls each: which settings cost more, which make calls
-longer, and how sure can we be? On the embedded sandbox the figures are **simulated** (a documented rate card and
-seeded call lengths), so the workflow is real and the numbers are illustrative; with `CONVOI_API_KEY` and
+**The question.** Our support agent runs on `gpt-4o-mini` at normal speech speed. Would `gpt-4o`, faster speech,
+or a prompt asking for short answers change what a call costs and how long it lasts, and by how much?
+
+**How.** Same agent, five `agent_overrides` variants (two LLM models × two TTS speeds, plus a short-answers prompt),
+several calls each; every call's cost and length is compared with the baseline, with intervals, and a winner is
+named only when the data separate it. On the embedded sandbox the figures are **simulated** (a documented rate
+card and seeded call lengths): the workflow is real, the numbers illustrative. With `CONVOI_API_KEY` and
 `CONVOI_BASE_URL` set, the same cells measure the real service."""),
-    ("code", """import convoi_nb
+    ("code", """import math
+
+import convoi_nb
 from convoi_nb.experiments import Experiment, Variant
 
 client = convoi_nb.connect()
 agent = client.list_agents()[0]
 print(f"{agent.name}: llm={agent.llm}, tts={agent.tts}")"""),
-    ("md", """## Variants
-Two LLM models × two TTS speeds as a grid, plus a prompt variant on top of the cheapest arm."""),
+    ("md", """## The variants"""),
     ("code", """grid = Variant.grid(None, {"llm.model": ["gpt-4o-mini", "gpt-4o"], "tts.speed": [1.0, 1.2]})
 short_prompt = Variant("model=gpt-4o-mini, speed=1.0, short answers", {
     "llm": {"model": "gpt-4o-mini"}, "tts": {"speed": 1.0},
@@ -133,56 +138,65 @@ short_prompt = Variant("model=gpt-4o-mini, speed=1.0, short answers", {
 variants = [*grid, short_prompt]
 baseline = variants[0].name
 [(variant.name, variant.body) for variant in variants]"""),
-    ("md", """## Plan before you spend
+    ("md", """## The plan: how many calls, and what they will cost
 A pilot of three calls per variant tells how much calls vary, and so how many are needed to see a 10 % difference
-in mean cost or duration (80 % power, corrected for comparing several variants), and what those calls would
-cost. The pilot calls are the experiment's first replicates: the main run below keeps them."""),
+in mean cost or length (80 % power, corrected for comparing several variants). The pilot calls are the
+experiment's first replicates: the main run keeps them."""),
     ("code", """experiment = Experiment("compare-override-variants", agent.id, variants, replicates=8,
                         metadata={"notebook": "02_compare_override_variants"})
 plan = experiment.plan(client, pilot=3, detect=0.10)
-print(f"to detect a 10 % difference: up to {plan['replicates'].max():.0f} calls per variant, "
-      f"about {plan.attrs['total_spend']} {plan['currency'].iloc[0]} in all")
-plan[["pilot_calls", "cost_mean", "cost_sd", "replicates_for_cost", "replicates_for_duration", "estimated_spend"]]"""),
-    ("md", """What the run below will cost, predicted from the pilot (a 90 % prediction interval for the total of the
-calls still to make; `bench/estimate_coverage.py` checks it against the sandbox):"""),
+print(f"to detect a 10 % difference: up to {plan['replicates'].max():.0f} calls per variant")
+plan[["pilot_calls", "replicates_for_cost", "replicates_for_duration", "estimated_spend", "currency"]]"""),
+    ("md", """We run eight calls per variant: fewer than the plan asks for, so expect the verdict to say what it cannot yet
+tell apart. What those calls will cost, predicted from the pilot (a 90 % prediction interval for the calls still
+to make; `bench/estimate_coverage.py` checks it against the sandbox), and a budget with room for its high end:"""),
     ("code", """estimate = experiment.estimate(client)
 print(estimate)
-budget = round(float(estimate.spent.amount) + estimate.cost.high + 0.5)  # room for the interval's high end
-budget"""),
+budget = math.ceil(float(estimate.spent.amount) + estimate.cost.high + 0.5)
+print(f"budget (max_cost): {budget} {estimate.currency}")"""),
     ("md", """## Run
-Eight calls per variant here (fewer than the plan asks for: see how the verdict below handles that), sixteen at
-a time, capped at that budget (`max_cost`: no call is created once the spend so far plus the calls running
-would pass it; `results.budget` says if it stopped the run). Each (experiment, variant, replicate) has a fixed idempotency key, so re-running this cell returns the
-same calls, and an interrupted run resumes where it stopped (results are kept in `convoi_experiments.sqlite3`
-next to this notebook)."""),
+Sixteen calls at a time, capped at the budget (no call is created once the spend so far plus the calls running
+would pass it). Each (experiment, variant, replicate) has a fixed idempotency key, so re-running this cell
+returns the same calls, and an interrupted run resumes where it stopped (results are kept in
+`convoi_experiments.sqlite3` next to this notebook)."""),
     ("code", """results = experiment.run(client, concurrency=16, max_cost=budget)
 print(results.budget)
-results.wait(timeout=120)"""),
-    ("md", "Every call, joined with its variant and the overrides it sent:"),
-    ("code", """frame = results.frame()
-frame[["variant", "replicate", "status", "duration_seconds", "cost_amount", "override.llm.model", "override.tts.speed"]].head(10)"""),
-    ("md", """## Summary
-Statistics use calls that **ended**; failed or expired calls are counted (`failure_rate`) but not averaged in.
-Means come with 95 % Student-t intervals; `spend_total` is every billed call, summed exactly."""),
-    ("code", """summary = results.summary()
-summary[["n", "ended", "failure_rate", "duration_mean", "duration_ci_low", "duration_ci_high",
-         "cost_mean", "cost_ci_low", "cost_ci_high", "cost_per_minute", "spend_total", "currency"]].round(4)"""),
-    ("md", """## Against the baseline
-Differences of the mean per call with Welch 95 % intervals; p-values are Holm-adjusted for comparing four
-variants with the baseline, and *significant* is decided on the adjusted value."""),
-    ("code", """comparison = results.compare(baseline=baseline)
-comparison[["cost_delta", "cost_delta_ci_low", "cost_delta_ci_high", "cost_delta_pct", "cost_p_adjusted",
-            "cost_significant", "duration_delta_pct", "duration_p_adjusted", "duration_significant"]].round(4)"""),
-    ("code", """results.plot()"""),
-    ("md", """## Verdict
-Computed from the calls above: a variant is named cheapest (or shortest) only when it is separated from every
-other variant after the adjustment; otherwise the verdict says so and how many calls would settle it."""),
+results.wait(timeout=120)
+print(f"spent {results.spend()}")"""),
+    ("md", """## The answer
+Each variant's change against the baseline in mean cost per call and mean call length, with 95 % intervals: an
+interval that crosses the dashed zero line is a change this sample cannot tell from none. Below, every ended
+call."""),
+    ("code", """results.plot(baseline)"""),
     ("code", """verdict = results.verdict(baseline=baseline)
-print(verdict)
-failing = summary[summary["failure_rate"] > 0]
+print(verdict)"""),
+    ("md", """In figures (means of the calls that **ended**; failed or expired calls are counted, not averaged in):"""),
+    ("code", """results.summary_table()"""),
+    ("code", """results.compare_table(baseline)"""),
+    ("md", """**Why "short answers" is not shorter here.** The sandbox does not read prompts: it lengthens a call with the
+length of its system prompt (more context per turn) and with slower models and speech, as documented in the
+README's sandbox section. So a longer prompt asking for short answers makes sandbox calls a little longer and
+dearer. Whether short answers shorten real calls is exactly what this notebook measures on the real service.
+
+## What to do next"""),
+    ("code", """cost = verdict.finding("cost")
+if cost.winner:
+    print(f"{cost.winner} is the cheapest per call, separated from every other variant: "
+          "listen to a few of its calls before adopting it (quality is not in these numbers).")
+elif cost.leader is not None and math.isfinite(cost.replicates_needed):
+    print(f"Not settled: {cost.leader} and {cost.runner_up} are the two cheapest but not separated. About "
+          f"{cost.replicates_needed:.0f} calls per variant would tell them apart: set replicates to that and "
+          "run again (the calls made so far are kept), with a budget from experiment.estimate(client).")
+else:
+    print("Not settled, and these calls do not say how many more would settle it: run more replicates.")
+failing = results.summary().query("failure_rate > 0")
 if len(failing):
     print("Calls that did not end (excluded from the averages): " +
           ", ".join(f"{v}: {r['failure_rate']:.0%}" for v, r in failing.iterrows()) + ".")"""),
+    ("md", """Every call, joined with its variant and the overrides it sent, for your own analysis:"""),
+    ("code", """frame = results.frame()
+frame[["variant", "replicate", "status", "duration_seconds", "cost_amount", "cost_currency",
+       "override.llm.model", "override.tts.speed"]].head(10)"""),
 ]
 
 COST_REVIEW = [

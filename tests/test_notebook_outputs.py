@@ -123,8 +123,13 @@ def t_interval(values: np.ndarray) -> tuple[float, float]:
 
 def test_the_verdict_follows_the_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     notebook = execute("02_compare_override_variants.ipynb", tmp_path, monkeypatch, seed=1)
-    printed = "".join(out.get("text", "") for out in notebook.cells[-1].outputs if out.get("output_type") == "stream")
-    lines = printed.strip().splitlines()
+    def printed_by(source: str) -> list[str]:
+        cell = next(c for c in notebook.cells if c.source.startswith(source))
+        return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream").strip().splitlines()
+
+    # The verdict's lines, then the line of the "what to do next" cell that lists the calls that did not end.
+    advice = printed_by('cost = verdict.finding("cost")')
+    lines = printed_by("verdict = results.verdict(") + [a for a in advice if a.startswith("Calls that did not end")]
     store = ResultsStore(tmp_path / "convoi_experiments.sqlite3")  # where the notebook kept its calls
     try:
         calls = recompute(store)
@@ -147,6 +152,8 @@ def test_the_verdict_follows_the_calls(tmp_path: Path, monkeypatch: pytest.Monke
     if unclear:
         assert unclear[5] == ranked[1] and same(unclear[6], calls[ranked[1]]["cost_mean"])
     assert lines[1].startswith(("Shortest calls: ", "No clear shortest-call variant: "))
+    # What to do next follows the cost finding: adopt the separated winner, or how many calls would settle it.
+    assert advice[0].startswith(f"{ranked[0]} is the cheapest" if named else f"Not settled: {ranked[0]} and {ranked[1]}")
 
     # Each variant against the baseline: significant exactly when Holm says so.
     others = names[1:]

@@ -1,5 +1,5 @@
 """What an experiment's calls say: per-variant summaries, comparisons against a baseline, a verdict that names
-a winner only when the data separate it, sample-size plans, and plots.
+a winner only when the data separate it, and sample-size plans (tables and plots of them: `tables`, `plots`).
 
 Pure functions of a results frame (one row per cell, see `ExperimentResults.frame()`): no I/O. The statistics
 themselves are in `stats.py`; money is totalled exactly in `convoi_nb.money`.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,9 +26,6 @@ from .stats import (
     mean_interval,
     replicates_to_separate,
 )
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 METRICS = (("cost", "cost_amount"), ("duration", "duration_seconds"))
 LOWER_IS = {"cost": "cheapest per call", "duration": "shortest calls"}
@@ -240,26 +237,3 @@ def plan_replicates(frame: pd.DataFrame, variants: Sequence[str], *, detect: flo
                      "replicates": replicates, "estimated_spend": spend.quantize(Decimal("0.01"))
                      if spend.is_finite() else spend, "currency": row["currency"]})
     return pd.DataFrame(rows).set_index("variant")
-
-
-def plot_variants(frame: pd.DataFrame, variants: Sequence[str], title: str) -> "Figure":
-    """Cost vs duration per ended call, and per-variant box plots of cost and duration."""
-    import matplotlib.pyplot as plt
-
-    ended = frame[frame["status"] == "ended"]
-    currency = ended["cost_currency"].dropna().iloc[0] if ended["cost_currency"].notna().any() else ""
-    figure, (scatter, cost_box, duration_box) = plt.subplots(1, 3, figsize=(15, 4.5))
-    for variant in variants:
-        rows = ended[ended["variant"] == variant]
-        scatter.scatter(rows["duration_seconds"], rows["cost_amount"], label=variant, alpha=0.75)
-    scatter.set(xlabel="duration (s)", ylabel=f"cost ({currency})", title="cost vs duration (ended calls)")
-    scatter.legend(fontsize="small")
-    for axis, column, label in ((cost_box, "cost_amount", f"cost ({currency})"),
-                                (duration_box, "duration_seconds", "duration (s)")):
-        axis.boxplot([ended.loc[ended["variant"] == v, column].to_numpy() for v in variants])
-        axis.set_xticks(range(1, len(variants) + 1), variants, rotation=20, ha="right", fontsize="small")
-        axis.set(ylabel=label, title=f"{label.split(' ')[0]} by variant")
-    figure.suptitle(f"{title}: {len(ended)} ended calls")
-    figure.tight_layout()
-    plt.close(figure)  # returned for display; not left open in pyplot's global state
-    return figure

@@ -58,11 +58,11 @@ class SpendLedger:
 
     def __init__(self, cap: Cap, currency: str, committed: Decimal, per_call: dict[str, Optional[Decimal]]) -> None:
         known = [v for v in per_call.values() if v is not None]
-        if not known:
+        if per_call and not known:
             raise ExperimentError("max_cost needs a cost per call to project from, and this experiment has no "
                                   "finished call yet: run experiment.estimate(client) first (a pilot of 2 calls "
                                   "per variant), then run(max_cost=…)")
-        pooled = sum(known, Decimal(0)) / len(known)
+        pooled = sum(known, Decimal(0)) / len(known) if known else Decimal(0)  # no variants: nothing to admit
         self.cap = _cap(cap, currency)
         self.committed = committed
         self._pooled = pooled

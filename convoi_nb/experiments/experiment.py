@@ -199,8 +199,12 @@ class Experiment:
             log.warning("%d of %d creates failed; run() again to retry them. First: %s#%d: %s",
                         len(failures), len(todo), *failures[0])
         results = ExperimentResults(self.name, store, CallPoller(client, store, self.name))
-        if ledger is not None:
-            results.budget = ledger.report(total - len(store.done(self.name)))
+        if max_cost is not None:
+            remaining = total - len(store.done(self.name))
+            if ledger is None:  # nothing was left to create: the cap was not needed
+                spent = estimate_remaining(self._frame(store), [v.name for v in self.variants], self.replicates).spent
+                ledger = SpendLedger(max_cost, spent.currency, spent.amount, {})
+            results.budget = ledger.report(remaining)
             if results.budget.stopped:
                 log.warning("%s", results.budget)
         return results

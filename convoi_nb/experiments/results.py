@@ -16,7 +16,9 @@ import pandas as pd
 from ..errors import ExperimentError
 from ..frames import calls_to_frame, scalar_column
 from ..money import Money, total
-from .analysis import Verdict, compare_variants, plan_replicates, plot_variants, summarize_variants, verdict
+from .analysis import Verdict, compare_variants, plan_replicates, summarize_variants, verdict
+from .plots import plot_experiment
+from .tables import comparison_table, summary_table
 from .budget import BudgetReport
 from .polling import CallPoller, Progress
 from .store import ResultsStore
@@ -24,6 +26,7 @@ from .variants import flatten
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from pandas.io.formats.style import Styler
 
 OVERRIDE_PREFIX = "override."
 
@@ -146,9 +149,26 @@ class ExperimentResults:
             raise ValueError(f"unknown baseline {baseline!r}; variants are: {', '.join(names)}")
         return baseline
 
-    def plot(self) -> "Figure":
-        """Cost vs duration per ended call, and per-variant box plots of cost and duration."""
-        return plot_variants(self.frame(), self._recorded_variants(), self.name)
+    def summary_table(self, *, level: float = 0.95, seed: int = 0) -> "Styler":
+        """`summary()` for reading: money with its currency, call lengths in s or min, each mean with its
+        interval in one cell, failures and running calls counted (a pandas `Styler`; `.data` is the text)."""
+        return summary_table(self.summary(level=level, seed=seed), level)
+
+    def compare_table(self, baseline: Optional[str] = None, *, level: float = 0.95, seed: int = 0) -> "Styler":
+        """`compare()` for reading: each variant's change against the baseline in % with its interval, the
+        change per call in money, and whether it holds after Holm's adjustment (a pandas `Styler`)."""
+        return comparison_table(self.compare(baseline, level=level, seed=seed), self.summary(level=level, seed=seed),
+                                level)
+
+    def plot(self, baseline: Optional[str] = None, *, level: float = 0.95, seed: int = 0) -> "Figure":
+        """A forest plot of each variant's change in mean cost and call length against the baseline, with
+        intervals from `compare()` and the verdict's cheapest variant marked ★, then every ended call per
+        variant (cost and length, bar at the mean)."""
+        baseline = self._baseline(baseline)
+        frame, names = self.frame(), self._recorded_variants()
+        comparison = compare_variants(frame, names, baseline, level=level, seed=seed)
+        winner = verdict(frame, names, baseline, level=level, seed=seed).finding("cost").winner
+        return plot_experiment(frame, names, comparison, baseline, winner, self.name, level)
 
     def to_csv(self, path: Union[str, Path], **kwargs: Any) -> Path:
         self.frame().to_csv(path, index=False, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from datetime import datetime
 from decimal import Decimal
 from html import escape
@@ -144,11 +145,13 @@ class ExperimentPanel(w.VBox):
             self._thread.join(timeout)
         return self.results
 
-    def _progress(self, label: str) -> Any:
+    def _progress(self, label: str, say: str) -> Any:
+        """An on_progress callback: the bar, and a status line saying what is happening (`say` takes done, total)."""
         def update(done: int, total: int) -> None:
             self.progress.max = max(total, 1)
             self.progress.value = done
             self.progress.description = label
+            self.status.value = escape(say.format(done=done, total=total))
             if self.results is not None and label == "waiting":
                 self._show_table()
                 self._show_spend()
@@ -158,21 +161,36 @@ class ExperimentPanel(w.VBox):
         return Decimal(repr(self.budget.value)) if self.budget.value > 0 else None
 
     def _run(self, experiment: Experiment) -> None:
+        started = time.monotonic()
         max_cost = self._max_cost()
         if max_cost is not None and not self.estimate_line.value:
             self._estimate(experiment)  # a cap needs a cost per call to project from
-        self.status.value = f"creating {len(experiment.variants) * experiment.replicates} calls…"
+        self.status.value = "checking the server for this experiment's calls…"
         self.results = experiment.run(self._client, concurrency=self.concurrency.value, progress=False,
-                                      on_progress=self._progress("creating"), max_cost=max_cost)
+                                      on_progress=self._progress("creating", "creating calls: {done}/{total}"),
+                                      max_cost=max_cost)
         self._show_table()
         self._show_spend()
-        self.status.value = "waiting for the calls to end…"
-        self.results.wait(timeout=self._wait_timeout, progress=False, on_progress=self._progress("waiting"))
+        self.results.wait(timeout=self._wait_timeout, progress=False,
+                          on_progress=self._progress("waiting", "waiting for calls to end: {done}/{total} finished"))
         self._show_table()
+        self._show_spend()
         self._show_summary()
+        self.progress.description = "done"
+        self.status.value = escape(self._outcome(experiment, time.monotonic() - started))
+
+    def _outcome(self, experiment: Experiment, elapsed: float) -> str:
+        assert self.results is not None
+        frame = self.results.frame()
+        failed = int(frame["create_error"].notna().sum())
+        created = int(frame["id"].notna().sum())
+        parts = [f"done in {elapsed:.0f} s: {created} calls of {experiment.name}"]
+        if failed:
+            parts.append(f"{failed} failed creates (Resume retries them)")
         budget = self.results.budget
-        self.status.value = escape(str(budget) if budget is not None and budget.stopped
-                                   else f"done: {experiment.name}")
+        if budget is not None and budget.stopped:
+            parts.append(str(budget))
+        return "; ".join(parts)
 
     def _show_spend(self) -> None:
         assert self.results is not None
@@ -196,12 +214,9 @@ class ExperimentPanel(w.VBox):
 
     def _show_summary(self) -> None:
         assert self.results is not None
-        summary = self.results.summary()
-        columns = ["n", "ended", "failure_rate", "duration_mean", "duration_ci_low", "duration_ci_high",
-                   "cost_mean", "cost_ci_low", "cost_ci_high", "cost_per_minute"]
-        tables = [summary[columns].round(4)]
-        if len(summary) > 1:
-            tables.append(self.results.compare().round(4))
+        tables: list[Any] = [self.results.summary_table()]
+        if len(self.results.variant_names) > 1:
+            tables += [self.results.compare_table(), self.results.verdict()]
         self._replace(self.summary, *tables)
         buffer = io.BytesIO()
         self.results.plot().savefig(buffer, format="png", dpi=80)  # a PNG renders in any front end, from any thread

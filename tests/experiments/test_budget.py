@@ -103,6 +103,8 @@ def test_a_sweep_capped_at_40_percent_stops_within_the_bound_and_resumes_without
         assert again.budget is not None and not again.budget.stopped and again.budget.cells_remaining == 0
         keys = creates_sent(sandbox)
         assert len(keys) == 24 and len(set(keys)) == 24
+        done = experiment.run(client, max_cost=cap * 10, progress=False)  # nothing left: still says so
+        assert done.budget is not None and str(done.budget).endswith("not reached") and len(creates_sent(sandbox)) == 24
         assert len(client.calls_frame(metadata={"experiment": "capped"})) == 30
 
 

@@ -244,8 +244,8 @@ def test_exports_and_plot(reliable: Sandbox, tmp_path: Path) -> None:
     assert parquet["metadata.tier"].tolist()[:4] == ["1", "1", "gold", "gold"]
     assert str(parquet["created_at"].dtype) == "datetime64[ns, UTC]"
     figure = results.plot()
-    assert len(figure.axes) == 3
-    assert sum(len(c.get_offsets()) for c in figure.axes[0].collections) == 6
+    assert len(figure.axes) == 4  # forest plots of cost and call length, then each ended call's cost and length
+    assert sum(len(c.get_offsets()) for c in figure.axes[2].collections) == 6
 
 
 KILL_SCRIPT = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from convoi_nb import ConvoiClient
@@ -18,14 +19,25 @@ def test_run_then_resume(tmp_path: Path, opened: Opened, front_end: FrontEnd, ca
     panel.variants.add("gpt-4o")
     panel.variants.entries[1].form.rows["llm.model"].control.value = "gpt-4o"
     panel.replicates.value = 3
+    said: list[str] = []
+    panel.status.observe(lambda change: said.append(change["new"]), names="value")
     panel.run_button.click()
     results = panel.wait(timeout=60)
-    assert "done" in panel.status.value and (panel.progress.value, panel.progress.max) == (6, 6)
+    assert re.fullmatch(r"done in \d+ s: 6 calls of panel-test", panel.status.value), panel.status.value
+    assert (panel.progress.value, panel.progress.max, panel.progress.description) == (6, 6, "done")
+    # It said what it was doing at each step, in order.
+    steps = [next(i for i, text in enumerate(said) if text.startswith(prefix))
+             for prefix in ("checking the server", "creating calls: 6/6", "waiting for calls to end: ", "done in")]
+    assert steps == sorted(steps)
     summary = results.summary()
     assert summary["ended"].tolist() == [3, 3]
     assert summary.loc["baseline", "cost_mean"] < summary.loc["gpt-4o", "cost_mean"]
     assert len(panel.table.outputs) == 1 and "text/html" in panel.table.outputs[0]["data"]
-    assert len(panel.summary.outputs) == 2  # summary and comparison
+    summary_html, comparison_html, verdict = (o["data"].get("text/html") or o["data"]["text/plain"]
+                                              for o in panel.summary.outputs)
+    assert "cost per call [95% CI]" in summary_html and "$" in summary_html  # the formatted tables
+    assert "cost per call vs baseline" in comparison_html and "after Holm" in comparison_html
+    assert verdict == str(results.verdict())  # the sentence, as print() shows it
     assert bytes(panel.plot.value).startswith(b"\x89PNG")
     assert not panel.run_button.disabled and not panel.busy
     panel.run_button.click()  # same name again: refused, pointing at Resume

@@ -1,0 +1,72 @@
+"""How a reader sees an experiment's numbers: money with its currency, call lengths in seconds or minutes,
+changes in percent, each estimate with its interval in one piece of text. Pure text functions."""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+from ..money import format_money
+
+NA = "–"
+NBSP = "\u00a0"
+
+
+def _finite(*values: float) -> bool:
+    return all(v is not None and isinstance(v, (int, float)) and math.isfinite(v) for v in values)
+
+
+def money_places(value: float) -> int:
+    """Enough decimals for three significant digits of a per-call amount, never more than 4."""
+    size = abs(value)
+    return 2 if size >= 1 else 3 if size >= 0.01 else 4
+
+
+def money(value: float, currency: str, places: Optional[int] = None) -> str:
+    if not _finite(value):
+        return NA
+    return format_money(value, currency, money_places(value) if places is None else places)
+
+
+def money_with_interval(value: float, low: float, high: float, currency: str) -> str:
+    """`$0.198 [0.181, 0.215]`: the interval in the estimate's unit and decimals."""
+    if not _finite(value):
+        return NA
+    places = money_places(value)
+    if not _finite(low, high):
+        return money(value, currency, places)
+    return f"{money(value, currency, places)} [{low:.{places}f}, {high:.{places}f}]"
+
+
+def seconds(value: float) -> str:
+    """`42 s`, `147 s`, or `12.3 min` from ten minutes on."""
+    if not _finite(value):
+        return NA
+    return f"{value:.0f} s" if abs(value) < 600 else f"{value / 60:.1f} min"
+
+
+def seconds_with_interval(value: float, low: float, high: float) -> str:
+    """`147 s [130, 164]`, or `12.3 min [11.0, 13.6]`: one unit for the estimate and its interval."""
+    if not _finite(value):
+        return NA
+    if not _finite(low, high):
+        return seconds(value)
+    if abs(value) < 600:
+        return f"{value:.0f} s [{low:.0f}, {high:.0f}]"
+    return f"{value / 60:.1f} min [{low / 60:.1f}, {high / 60:.1f}]"
+
+
+def percent_with_interval(value: float, low: float, high: float) -> str:
+    """`+12% [+5%, +19%]`: a relative change and its interval."""
+    if not _finite(value):
+        return NA
+    if not _finite(low, high):
+        return f"{value:+.0f}%"
+    return f"{value:+.0f}% [{low:+.0f}%, {high:+.0f}%]"
+
+
+def p_value(value: float) -> str:
+    if not _finite(value):
+        return NA
+    text = "p < 0.001" if value < 0.001 else f"p = {value:.3f}" if value < 0.1 else f"p = {value:.2f}"
+    return text.replace(" ", NBSP)  # "p = 0.019" stays on one line
