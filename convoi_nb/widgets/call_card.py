@@ -11,8 +11,9 @@ import traitlets
 
 from .._display import call_rows, rows_table_html, status_badge_html
 from ..errors import ConvoiError
-from ..models import Call
+from ..models import Call, LiveKitConnection
 from ..snippets import curl_snippet, python_snippet
+from .join_button import JoinButton, available_for
 
 if TYPE_CHECKING:
     from .._client import ConvoiClient
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 class CallCard(w.VBox):
     """Shows one call and refreshes it in a background thread until it ends or the card is closed.
 
-    The LiveKit token is masked; *Reveal token* shows it (to copy it) until toggled off.
+    The LiveKit token is masked; *Reveal token* shows it (to copy it) until toggled off. *Join* (a `JoinButton`)
+    joins the call's room from this browser tab.
     """
 
     status = traitlets.Unicode("")
@@ -36,14 +38,16 @@ class CallCard(w.VBox):
         self.reveal = w.ToggleButton(description="Reveal token", icon="eye", tooltip="show the full token to copy it")
         self.token_field = w.Text(disabled=True, layout=w.Layout(width="40em", display="none"))
         self.show_code = w.ToggleButton(description="Show code", icon="code")
+        self.join = JoinButton(self._livekit)
         self.code = w.HTML(layout=w.Layout(display="none"))
         self.reveal.observe(lambda _: self._render_token(), names="value")
         self.show_code.observe(lambda _: self._render_code(), names="value")
         self._stop = threading.Event()
         self._poller: Optional[threading.Thread] = None
         self._lock = threading.Lock()
-        super().__init__([self.header, self.details, w.HBox([self.reveal, self.show_code]), self.token_field,
-                          self.code, self.message], **kwargs)
+        self._join_row = w.HBox([self.join, self.join.note])
+        super().__init__([self.header, self._join_row, self.details, w.HBox([self.reveal, self.show_code]),
+                          self.token_field, self.code, self.message], **kwargs)
         if call is not None:
             self.show(call, request=request)
 
@@ -78,7 +82,15 @@ class CallCard(w.VBox):
 
     def close(self) -> None:
         self.stop()
+        self.join.close()  # leaves the room if the browser is in it
+        self._join_row.close()
         super().close()
+
+    def _livekit(self) -> LiveKitConnection:
+        """The call's current LiveKit details, read when the user presses Join (a fresh token, never stored)."""
+        if self.call is None:
+            raise ConvoiError("no call to join yet")
+        return self._client.get_call(self.call.id).livekit
 
     def _poll(self, call_id: str, stop: threading.Event) -> None:
         interval = self._poll_interval
@@ -100,6 +112,7 @@ class CallCard(w.VBox):
             self.call = call
             self.status, self.duration_seconds, self.cost_amount = call.status, call.duration_seconds, float(call.cost.amount)
             self.header.value = status_badge_html(call)
+            self.join.set_available(*available_for(call.status))
             self.details.value = rows_table_html(call_rows(call))
             self._render_token()
 

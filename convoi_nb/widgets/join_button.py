@@ -1,0 +1,109 @@
+"""`JoinButton`: join a call's LiveKit room from the notebook's own browser tab, to hear the agent and talk to it.
+
+The front end (`join_frontend/src/join.js`) bundles livekit-client at build time into `join_frontend/dist/join.js`,
+shipped in the package: nothing is fetched at run time. The LiveKit token is sent to the browser in a custom
+message only when the user presses Join, so it is never part of the widget's synced (or saved) state.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import anywidget
+import ipywidgets as w
+import traitlets
+
+from ..errors import ConvoiError
+from ..models import LiveKitConnection
+
+BUNDLE = Path(__file__).parent / "join_frontend" / "dist" / "join.js"
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+SANDBOX_HINT = ("the embedded sandbox has no LiveKit server behind its default URL; to join for real, start one "
+                "(e.g. `livekit-server --dev`) and set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET before the "
+                "sandbox starts")
+UNAVAILABLE = ("Join needs a live notebook front end that runs anywidget (JupyterLab 4, Notebook 7, VS Code, "
+               "Voilà); this one shows the call without it")
+CSS = """
+.convoi-join-controls { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
+.convoi-join-level { display: inline-block; width: 80px; height: 8px; background: #e5e7eb; border-radius: 4px; }
+.convoi-join-level-bar { display: block; height: 100%; width: 0; background: #16a34a; border-radius: 4px; }
+.convoi-join-state[data-state="connected"] { color: #15803d; }
+.convoi-join-state[data-state="disconnected"] { color: #b91c1c; }
+.convoi-join-note, .convoi-join-participants { font-size: 12px; color: #555; }
+"""
+
+Connection = Callable[[], LiveKitConnection]
+
+
+def connection_hint(url: str) -> str:
+    """What to tell a user whose browser finds no LiveKit server at `url`."""
+    return SANDBOX_HINT if (urlsplit(url).hostname or "") in LOOPBACK else ""
+
+
+class JoinButton(anywidget.AnyWidget):
+    """Join / Leave / Mute for one call, with its connection state, participants and microphone level.
+
+    `connection()` returns the call's current `LiveKitConnection` (URL, token, identity); it is called when the
+    user presses Join, so the token sent is current and is never held by the widget.
+    """
+
+    _esm = BUNDLE
+    _css = CSS
+    state = traitlets.Unicode("idle").tag(sync=True)  # idle | requesting | connecting | connected | reconnecting | …
+    error = traitlets.Unicode("").tag(sync=True)
+    participants = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    muted = traitlets.Bool(False).tag(sync=True)
+    available = traitlets.Bool(True).tag(sync=True)
+    unavailable_reason = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, connection: Connection, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._connection = connection
+        # Shown beside the button until its front end reports that it rendered: where anywidget cannot run, the
+        # button never appears and this says why.
+        self.note = w.HTML(f"<small style='color:#555'>{escape(UNAVAILABLE)}</small>")
+        self.on_msg(self._on_message)
+
+    def set_available(self, available: bool, reason: str = "") -> None:
+        self.available, self.unavailable_reason = available, "" if available else reason
+
+    def leave(self) -> None:
+        """Ask the browser to leave the room (as the Leave button does)."""
+        self.send({"type": "leave"})
+
+    def close(self) -> None:
+        if self.comm is not None and self.state not in ("idle", "disconnected"):
+            self.leave()
+        self.note.close()
+        super().close()
+
+    def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
+        if content.get("type") == "rendered":
+            self.note.value = ""
+            return
+        if content.get("type") != "join":
+            return
+        if not self.available:
+            self.send({"type": "error", "message": self.unavailable_reason or "Join is unavailable"})
+            return
+        try:
+            livekit = self._connection()
+        except ConvoiError as exc:
+            self.send({"type": "error", "message": f"could not read the call's LiveKit details: {exc}"})
+            return
+        self.send({"type": "connect", "url": livekit.url, "token": livekit.token,
+                   "hint": connection_hint(livekit.url)})
+
+    def __repr__(self) -> str:
+        return f"JoinButton(state={self.state!r})"
+
+
+def available_for(status: str) -> tuple[bool, str]:
+    """Whether a call in `status` can still be joined, and why not."""
+    if status in ("ended", "failed", "expired"):
+        return False, f"the call has {status}: there is nothing left to join"
+    return True, ""
+
