@@ -18,6 +18,7 @@ from ..errors import ConvoiError
 from ..money import format_money
 from ..experiments import Experiment, ExperimentResults
 from ._fields import agent_dropdown, error_html
+from .call_picker import CallPicker
 from .variant_builder import VariantBuilder
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class ExperimentPanel(w.VBox):
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="30em"))
         self.status = w.HTML()
         self.table = w.Output()
+        self.calls = CallPicker(client)  # a card with Join, to hear any call of the run
         self.summary = w.Output()
         self.plot = w.Image(format="png", layout=w.Layout(display="none", max_width="100%"))
         self.results: Optional[ExperimentResults] = None
@@ -71,7 +73,7 @@ class ExperimentPanel(w.VBox):
         super().__init__([
             self.agent, self.name, w.HTML("<b>Variants</b>"), self.variants,
             w.HBox([self.replicates, self.concurrency]), w.HBox([self.budget, self.estimate_button]),
-            self.estimate_line, w.HBox([self.run_button, self.resume_button, self.progress]), self.status, self.spend, w.HTML("<b>Calls</b>"), self.table, w.HTML("<b>Summary</b>"), self.summary, self.plot,
+            self.estimate_line, w.HBox([self.run_button, self.resume_button, self.progress]), self.status, self.spend, w.HTML("<b>Calls</b>"), self.table, self.calls, w.HTML("<b>Summary</b>"), self.summary, self.plot,
         ], **kwargs)
         self._refresh_buttons()
 
@@ -210,7 +212,15 @@ class ExperimentPanel(w.VBox):
 
     def _show_table(self) -> None:
         assert self.results is not None
-        self._replace(self.table, self.results.frame()[TABLE_COLUMNS])
+        frame = self.results.frame()
+        self._replace(self.table, frame[TABLE_COLUMNS])
+        created = frame[frame["id"].notna()]
+        self.calls.set_calls([(f"{row.variant} #{row.replicate} ({row.status})", row.id)
+                              for row in created.itertuples()])
+
+    def close(self) -> None:
+        self.calls.close()
+        super().close()
 
     def _show_summary(self) -> None:
         assert self.results is not None

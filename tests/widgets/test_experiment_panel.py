@@ -39,6 +39,13 @@ def test_run_then_resume(tmp_path: Path, opened: Opened, front_end: FrontEnd, ca
     assert "cost per call vs baseline" in comparison_html and "after Holm" in comparison_html
     assert verdict == str(results.verdict())  # the sentence, as print() shows it
     assert bytes(panel.plot.value).startswith(b"\x89PNG")
+    # Any call of the run opens as a card, with Join.
+    choices = panel.calls.dropdown.options
+    assert len(choices) == 7 and choices[1][0] == "baseline #0 (ended)"
+    panel.calls.dropdown.value = choices[4][1]
+    card = panel.calls.card
+    assert card is not None and card.call is not None and card.call.id == choices[4][1]
+    assert card.join in card._join_row.children and not card.join.available  # the call has ended
     assert not panel.run_button.disabled and not panel.busy
     panel.run_button.click()  # same name again: refused, pointing at Resume
     assert "Resume" in panel.status.value

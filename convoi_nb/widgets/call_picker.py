@@ -1,0 +1,60 @@
+"""`CallPicker`: choose one of several calls and see its `CallCard` (with Join), e.g. an experiment's calls."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
+import ipywidgets as w
+
+from ._fields import error_html
+from ..errors import ConvoiError
+from .call_card import CallCard
+
+if TYPE_CHECKING:
+    from .._client import ConvoiClient
+
+NONE = "choose a call…"
+
+
+class CallPicker(w.VBox):
+    """A dropdown of (label, call id) choices; picking one opens its card, read fresh from the API."""
+
+    def __init__(self, client: "ConvoiClient", **kwargs: Any) -> None:
+        self._client = client
+        self.dropdown = w.Dropdown(options=[(NONE, "")], value="", description="Call",
+                                   layout=w.Layout(width="40em"), style={"description_width": "initial"})
+        self.message = w.HTML()
+        self.card: Optional[CallCard] = None
+        self.dropdown.observe(lambda change: self.show_call(change["new"]), names="value")
+        super().__init__([self.dropdown, self.message], **kwargs)
+
+    def set_calls(self, choices: Sequence[tuple[str, str]]) -> None:
+        """Replace the choices, keeping the open card if its call is still among them."""
+        current = self.dropdown.value
+        options = [(NONE, ""), *choices]
+        with self.dropdown.hold_trait_notifications():
+            self.dropdown.options = options
+            self.dropdown.value = current if current in {value for _, value in options} else ""
+
+    def show_call(self, call_id: str) -> None:
+        self._close_card()
+        self.message.value = ""
+        if not call_id:
+            return
+        try:
+            call = self._client.get_call(call_id)
+        except ConvoiError as exc:
+            self.message.value = error_html(str(exc))
+            return
+        self.card = CallCard(self._client, call)
+        self.children = (self.dropdown, self.message, self.card)
+
+    def _close_card(self) -> None:
+        if self.card is not None:
+            self.card.close()
+            self.card = None
+        self.children = (self.dropdown, self.message)
+
+    def close(self) -> None:
+        self._close_card()
+        super().close()
