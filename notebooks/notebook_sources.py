@@ -272,9 +272,69 @@ frame.to_parquet(exports / "calls.parquet", index=False)
 {path.name: f"{path.stat().st_size:,} bytes" for path in sorted(exports.iterdir())}"""),
 ]
 
+LISTENING = [
+    ("md", """# Listen to the variants, blind
+
+Cost and call length say what a variant costs; whether it is *better* you decide by listening. A listening session
+plays each variant's calls in a seeded random order, labelled only "Call 3 of 6", asks for a 1–5 rating on the
+criteria you name (and a note), and reveals which call was which only after the last rating. Ratings are stored
+with the experiment's results, so they sit next to cost in `summary()` and `verdict()`.
+
+On the embedded sandbox there is no LiveKit server, so **Join** says so in one line and the simulated calls end by
+themselves: rate them anyway to try the workflow (or mark them *broken*). With `CONVOI_API_KEY` and
+`CONVOI_BASE_URL` set, Join connects you to the agent."""),
+    ("code", """import random
+import time
+
+import convoi_nb
+from convoi_nb.experiments import Experiment, Variant
+from convoi_nb.sessions import ListeningSession
+from convoi_nb.widgets import ListeningSessionPanel
+
+client = convoi_nb.connect()
+agent = client.list_agents()[0]
+variants = [
+    Variant("baseline"),
+    Variant("gpt-4o", {"llm": {"model": "gpt-4o"}}),
+    Variant("warm voice", {"tts": {"speed": 0.9}, "first_message": "Hi! Lovely to hear from you. How can I help?"}),
+]
+experiment = Experiment("listening-session", agent.id, variants, replicates=1,
+                        metadata={"notebook": "05_listening_session"})"""),
+    ("md", """## Your session
+Press **Start call**, join it, listen, and rate it when it ends (or when you leave). Each rater gets calls of their
+own and an order of their own; a session survives a kernel restart (it resumes at the first unrated call)."""),
+    ("code", """criteria = ["helpful", "natural voice"]
+mine = ListeningSession(experiment, rater="you", calls_per_variant=2, seed=1, criteria=criteria)
+ListeningSessionPanel(client, mine)"""),
+    ("md", """## A scripted rater
+So that this notebook has ratings to show when run top to bottom, a second rater rates by script: what you do
+with the panel above, in code."""),
+    ("code", """scripted = ListeningSession(experiment, rater="scripted", calls_per_variant=2, seed=2, criteria=criteria)
+taste = {"baseline": (3, 3), "gpt-4o": (4, 3), "warm voice": (3, 4)}  # the script's ear, give or take one
+ear = random.Random(2)
+while not scripted.done:
+    call = scripted.start(client)
+    while not client.get_call(call.id).is_terminal:  # the sandbox's calls end by themselves
+        time.sleep(0.1)
+    variant = scripted._plan[scripted.step.index][0]  # a script may peek; the panel never shows it
+    helpful, natural = (min(5, max(1, score + ear.choice((-1, 0, 1)))) for score in taste[variant])
+    scripted.rate({"helpful": helpful, "natural voice": natural}, note="scripted")
+print(scripted.progress)
+scripted.reveal()"""),
+    ("md", """## Quality next to cost
+Mean rating per criterion with its 95 % interval, over the calls rated (skipped, *broken*, failed and expired calls
+are counted, not averaged in), next to what the calls cost. All raters pooled; `summary(rater="you")` for one."""),
+    ("code", """results = experiment.results(client)
+summary = results.summary()
+summary[["n", "ended", "cost_mean", "rating.helpful_mean", "rating.helpful_ci_low", "rating.helpful_ci_high",
+         "rating.natural voice_mean", "rating.natural voice_n", "ratings_excluded", "ratings_skipped"]].round(3)"""),
+    ("code", """print(results.verdict(baseline="baseline"))"""),
+]
+
 NOTEBOOKS = {
     "01_quickstart.ipynb": QUICKSTART,
     "02_compare_override_variants.ipynb": COMPARE,
     "03_call_cost_review.ipynb": COST_REVIEW,
     "04_widgets.ipynb": WIDGETS,
+    "05_listening_session.ipynb": LISTENING,
 }

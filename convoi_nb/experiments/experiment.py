@@ -209,6 +209,28 @@ class Experiment:
                 log.warning("%s", results.budget)
         return results
 
+    def create_cell(self, client: ConvoiClient, variant_name: str, replicate: int) -> Call:
+        """The call of one cell, created with the cell's idempotency key (the recorded call, read again, if the
+        store has it): how a listening session makes its calls one at a time, resumably."""
+        variant = next((v for v in self.variants if v.name == variant_name), None)
+        if variant is None:
+            raise ExperimentError(f"experiment {self.name!r} has no variant {variant_name!r}")
+        store = self._open_store()
+        store.register(self.name, self.agent_id, self.metadata,
+                       [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in self.variants])
+        recorded = next((r for r in store.results(self.name)
+                         if (r.variant, r.replicate) == (variant_name, replicate) and r.call), None)
+        if recorded is not None:
+            return client.get_call(recorded.call["id"])
+        key = self.idempotency_key(variant, replicate)
+        started = time.perf_counter()
+        call = client.create_web_call(self._request(variant, replicate), idempotency_key=key)
+        info = call.request_info
+        store.record_call(self.name, variant_name, replicate, key, call.model_dump(mode="json"),
+                          info.request_id if info else None, info.attempts if info else 1,
+                          time.perf_counter() - started)
+        return call
+
     def estimate(self, client: AnyClient, *, pilot: int = 2, level: float = 0.90,
                  wait_timeout: float = 300.0) -> Estimate:
         """What the rest of this experiment will cost and how long its calls will talk, per variant and in

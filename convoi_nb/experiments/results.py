@@ -17,11 +17,12 @@ from ..errors import ExperimentError
 from ..frames import calls_to_frame, scalar_column
 from ..money import Money, total
 from .analysis import Verdict, compare_variants, plan_replicates, summarize_variants, verdict
-from .plots import plot_experiment
-from .tables import comparison_table, summary_table
 from .budget import BudgetReport
+from .plots import plot_experiment
 from .polling import CallPoller, Progress
+from .ratings import add_rating_columns, criteria_of, quality_against_cost, summarize_ratings
 from .store import ResultsStore
+from .tables import comparison_table, summary_table
 from .variants import flatten
 
 if TYPE_CHECKING:
@@ -89,7 +90,15 @@ class ExperimentResults:
         settings = {v["name"]: flatten(json.loads(v["overrides"])) for v in self._store.variants(self.name)}
         for path in dict.fromkeys(p for flat in settings.values() for p in flat):
             frame[OVERRIDE_PREFIX + path] = scalar_column([_cell(settings.get(r.variant, {}).get(path)) for r in rows])
+        ratings = self._store.ratings(self.name)
+        if ratings:  # listening sessions (convoi_nb.sessions) rated some of these calls
+            frame = add_rating_columns(frame, ratings, self.criteria)
         return frame
+
+    @property
+    def criteria(self) -> list[str]:
+        """The rating criteria of this experiment's listening sessions (none without a session)."""
+        return criteria_of(self._store.sessions(self.name))
 
     @property
     def variant_names(self) -> list[str]:
@@ -102,7 +111,7 @@ class ExperimentResults:
                                   "run() it first")
         return names
 
-    def summary(self, *, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    def summary(self, *, level: float = 0.95, seed: int = 0, rater: Optional[str] = None) -> pd.DataFrame:
         """Per variant, one row:
 
         - outcomes: `n` cells, `ended`, `failed`, `expired`, `create_errors`, `pending`, `failure_rate`;
@@ -113,9 +122,16 @@ class ExperimentResults:
         - money, exact: `spend_total` (a Decimal: every billed call, ended, failed or still running, including
           calls whose create answer was lost and that `run()` found on the server), `cost_per_attempt` (spend
           per call created), `currency`. Amounts in two currencies are never added (`MixedCurrencyError`);
-        - `note`: why the statistics are NaN (fewer than 2 ended calls).
+        - `note`: why the statistics are NaN (fewer than 2 ended calls);
+        - with listening sessions: `rating.<criterion>_mean` with `_ci_low`/`_ci_high` (Student-t) and `_n`, over
+          the calls rated (not skipped or marked broken) that did not fail or expire; `ratings_excluded` counts
+          the ratings left out, `ratings_skipped` the skips. All raters pooled, or `rater=` one of them.
         """
-        return summarize_variants(self.frame(), self._recorded_variants(), level=level, seed=seed)
+        frame, names = self.frame(), self._recorded_variants()
+        summary = summarize_variants(frame, names, level=level, seed=seed)
+        if "rating_outcome" in frame:
+            summary = summary.join(summarize_ratings(frame, names, self.criteria, level=level, rater=rater))
+        return summary
 
     def compare(self, baseline: Optional[str] = None, *, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
         """Each variant against `baseline` (default: the first variant), for cost and for duration of ended
@@ -131,8 +147,15 @@ class ExperimentResults:
         separated from every other variant after Holm adjustment; otherwise "no clear winner", with about how
         many calls per variant would separate the top two at the spread seen (`power`). `str(verdict)` is
         the text; `verdict.findings` the structured results."""
-        return verdict(self.frame(), self._recorded_variants(), self._baseline(baseline), level=level, seed=seed,
-                       power=power)
+        frame, names, baseline = self.frame(), self._recorded_variants(), self._baseline(baseline)
+        found = verdict(frame, names, baseline, level=level, seed=seed, power=power)
+        if "rating_outcome" not in frame:
+            return found
+        comparison = compare_variants(frame, names, baseline, level=level, seed=seed)
+        currency = summarize_variants(frame, [baseline], level=level).loc[baseline, "currency"]
+        cost = {v: float(comparison.loc[v, "cost_delta"]) for v in comparison.index}
+        lines = quality_against_cost(frame, names, baseline, self.criteria, cost, currency, level=level)
+        return Verdict(found.findings, found.comparisons + lines)
 
     def plan(self, *, detect: float = 0.10, power: float = 0.8, level: float = 0.95) -> pd.DataFrame:
         """From the calls so far (a pilot): calls per variant needed to detect a relative difference `detect`

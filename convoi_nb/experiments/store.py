@@ -39,6 +39,15 @@ CREATE TABLE IF NOT EXISTS attempts (
     experiment TEXT NOT NULL, variant TEXT NOT NULL, replicate INTEGER NOT NULL,
     at REAL NOT NULL, outcome TEXT NOT NULL, detail TEXT
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    experiment TEXT NOT NULL, rater TEXT NOT NULL, seed INTEGER NOT NULL, calls_per_variant INTEGER NOT NULL,
+    criteria TEXT NOT NULL, first_replicate INTEGER NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (experiment, rater)
+);
+CREATE TABLE IF NOT EXISTS ratings (
+    experiment TEXT NOT NULL, rater TEXT NOT NULL, step INTEGER NOT NULL, variant TEXT NOT NULL,
+    replicate INTEGER NOT NULL, call_id TEXT, outcome TEXT NOT NULL, scores TEXT NOT NULL, note TEXT NOT NULL,
+    at REAL NOT NULL, PRIMARY KEY (experiment, rater, step)
+);
 """
 
 
@@ -194,3 +203,36 @@ class ResultsStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    # -- listening sessions (convoi_nb.sessions): who rates which cells, and the ratings -------------------
+
+    def register_session(self, experiment: str, rater: str, seed: int, calls_per_variant: int, criteria: list[str],
+                         first_replicate: int) -> sqlite3.Row:
+        """Record a rater's session once (a later call returns the first record: its replicates stay reserved)."""
+        with self._lock, self._sqlite("be written"):
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (experiment, rater, seed, calls_per_variant, json.dumps(criteria), first_replicate,
+                              time.time()))
+            row = self._db.execute("SELECT * FROM sessions WHERE experiment=? AND rater=?",
+                                   (experiment, rater)).fetchone()
+            self._db.execute("COMMIT")
+        return row
+
+    def sessions(self, experiment: str) -> list[sqlite3.Row]:
+        with self._lock, self._sqlite("be read"):
+            return self._db.execute("SELECT * FROM sessions WHERE experiment=? ORDER BY created_at, rater",
+                                    (experiment,)).fetchall()
+
+    def record_rating(self, experiment: str, rater: str, step: int, variant: str, replicate: int,
+                      call_id: Optional[str], outcome: str, scores: dict[str, int], note: str) -> None:
+        with self._lock, self._sqlite("be written"):
+            self._db.execute("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             (experiment, rater, step, variant, replicate, call_id, outcome, json.dumps(scores), note,
+                              time.time()))
+
+    def ratings(self, experiment: str) -> list[dict[str, Any]]:
+        with self._lock, self._sqlite("be read"):
+            rows = self._db.execute("SELECT * FROM ratings WHERE experiment=? ORDER BY rater, step",
+                                    (experiment,)).fetchall()
+        return [{**dict(r), "scores": json.loads(r["scores"])} for r in rows]

@@ -5,9 +5,10 @@ from .call_launcher import CallLauncher
 from .call_picker import CallPicker
 from .experiment_panel import ExperimentPanel
 from .join_button import JoinButton
+from .listening_session import ListeningSessionPanel
 from .metadata_editor import MetadataEditor
 from .overrides_form import OverridesForm
 from .variant_builder import VariantBuilder
 
-__all__ = ["CallCard", "CallLauncher", "CallPicker", "ExperimentPanel", "JoinButton", "MetadataEditor", "OverridesForm",
-           "VariantBuilder"]
+__all__ = ["CallCard", "CallLauncher", "CallPicker", "ExperimentPanel", "JoinButton", "ListeningSessionPanel",
+           "MetadataEditor", "OverridesForm", "VariantBuilder"]

@@ -18,6 +18,9 @@ from .join_button import JoinButton, available_for
 if TYPE_CHECKING:
     from .._client import ConvoiClient
 
+BLIND_ROWS = ("Duration",)
+
+
 class CallCard(w.VBox):
     """Shows one call and refreshes it in a background thread until it ends or the card is closed.
 
@@ -30,8 +33,10 @@ class CallCard(w.VBox):
     cost_amount = traitlets.Float(0.0)
 
     def __init__(self, client: "ConvoiClient", call: Optional[Call] = None, *, request: Optional[Mapping[str, Any]] = None,
-                 poll_interval: float = 0.25, **kwargs: Any) -> None:
-        self._client, self._poll_interval = client, poll_interval
+                 poll_interval: float = 0.25, blind: bool = False, **kwargs: Any) -> None:
+        # blind: only status and duration, Join, nothing that could tell which variant made the call (a listening
+        # session's card: no cost, agent, code or token)
+        self._client, self._poll_interval, self._blind = client, poll_interval, blind
         self.call: Optional[Call] = None
         self.request: dict[str, Any] = dict(request or {})
         self.header, self.details, self.message = w.HTML(), w.HTML(), w.HTML()
@@ -46,8 +51,8 @@ class CallCard(w.VBox):
         self._poller: Optional[threading.Thread] = None
         self._lock = threading.Lock()
         self._join_row = w.HBox([self.join, self.join.note])
-        super().__init__([self.header, self._join_row, self.details, w.HBox([self.reveal, self.show_code]),
-                          self.token_field, self.code, self.message], **kwargs)
+        tools = [] if blind else [w.HBox([self.reveal, self.show_code]), self.token_field, self.code]
+        super().__init__([self.header, self._join_row, self.details, *tools, self.message], **kwargs)
         if call is not None:
             self.show(call, request=request)
 
@@ -113,7 +118,8 @@ class CallCard(w.VBox):
             self.status, self.duration_seconds, self.cost_amount = call.status, call.duration_seconds, float(call.cost.amount)
             self.header.value = status_badge_html(call)
             self.join.set_available(*available_for(call.status))
-            self.details.value = rows_table_html(call_rows(call))
+            rows = call_rows(call)
+            self.details.value = rows_table_html([r for r in rows if r[0] in BLIND_ROWS] if self._blind else rows)
             self._render_token()
 
     def _render_token(self) -> None:
@@ -124,7 +130,7 @@ class CallCard(w.VBox):
         self.reveal.description = "Hide token" if revealed else "Reveal token"
 
     def _render_code(self) -> None:
-        visible = bool(self.show_code.value and self.request)
+        visible = bool(self.show_code.value and self.request and not self._blind)
         self.code.layout.display = None if visible else "none"
         if visible:
             self.code.value = (

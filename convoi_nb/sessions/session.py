@@ -1,0 +1,187 @@
+"""`ListeningSession`: one rater's blinded pass over an experiment's variants, resumable step by step.
+
+Each rater gets calls of their own: the session reserves replicate numbers of the experiment for them (after its
+cells and after other raters' sessions), so every call is an ordinary cell of the experiment (same idempotency
+keys, same store) and a crashed kernel resumes at the first step without a rating, creating nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+
+from ..errors import ExperimentError
+from ..models import Call
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .._client import ConvoiClient
+    from ..experiments import Experiment
+
+SCALE = range(1, 6)  # ratings are 1–5
+OUTCOMES = ("rated", "skipped", "broken")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One blinded step: what the rater may see of it (never the variant, until the session is over)."""
+
+    index: int  # 0-based
+    total: int
+
+    @property
+    def label(self) -> str:
+        return f"Call {self.index + 1} of {self.total}"
+
+
+def _order_seed(seed: int, rater: str) -> int:
+    """Each rater their own order, the same on every machine and run (Python's hash() is salted per process)."""
+    return int.from_bytes(hashlib.sha256(f"{seed}\x1f{rater}".encode()).digest()[:8], "big")
+
+
+class ListeningSession:
+    """`calls_per_variant` calls of each variant of `experiment`, for `rater`, in a seeded random order.
+
+    >>> session = ListeningSession(experiment, rater="ana", calls_per_variant=2, seed=7, criteria=["helpful"])
+    >>> call = session.start(client)      # "Call 1 of 6": join it, listen, then
+    >>> session.rate({"helpful": 4}, note="clear answers")   # or session.skip() / session.broken()
+    """
+
+    def __init__(self, experiment: "Experiment", rater: str, calls_per_variant: int = 2, *, seed: int = 0,
+                 criteria: Sequence[str] = ("helpful", "natural voice")) -> None:
+        if not isinstance(rater, str) or not rater.strip():
+            raise ExperimentError("a listening session needs the rater's name (rater=...)")
+        if not isinstance(calls_per_variant, int) or isinstance(calls_per_variant, bool) or calls_per_variant < 1:
+            raise ExperimentError(f"calls_per_variant must be a positive integer, got {calls_per_variant!r}")
+        names = [c.strip() for c in criteria] if not isinstance(criteria, str) else []
+        if not names or any(not n for n in names) or len(set(names)) != len(names):
+            raise ExperimentError(f"criteria must be one or more distinct names such as ['helpful'], got {criteria!r}")
+        self.experiment, self.rater = experiment, rater.strip()
+        self._store = experiment._open_store()
+        self._store.register(experiment.name, experiment.agent_id, experiment.metadata,
+                             [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in experiment.variants])
+        row = self._store.register_session(experiment.name, self.rater, seed, calls_per_variant, names,
+                                           self._next_free_replicate())
+        if (row["seed"], row["calls_per_variant"], row["criteria"]) != (seed, calls_per_variant, _json_list(names)):
+            raise ExperimentError(
+                f"{self.rater!r} already has a session of {experiment.name!r} with seed {row['seed']}, "
+                f"{row['calls_per_variant']} calls per variant and criteria {row['criteria']}: reopen it with those, "
+                "or use another rater name")
+        self.seed, self.calls_per_variant, self.criteria = seed, calls_per_variant, names
+        first = row["first_replicate"]
+        plan = [(v.name, first + slot) for v in experiment.variants for slot in range(calls_per_variant)]
+        random.Random(_order_seed(seed, self.rater)).shuffle(plan)
+        self._plan = plan  # private: the blinded order's answer key
+        self._client: "Optional[ConvoiClient]" = None  # the one start() used: ratings record the call's last state
+
+    def __repr__(self) -> str:
+        return f"ListeningSession({self.experiment.name!r}, rater={self.rater!r}, {self.progress})"
+
+    def _next_free_replicate(self) -> int:
+        """Past the experiment's cells, every recorded cell and every other rater's reserved range."""
+        taken = [self.experiment.replicates - 1]
+        taken += [r.replicate for r in self._store.results(self.experiment.name)]
+        taken += [s["first_replicate"] + s["calls_per_variant"] - 1 for s in self._store.sessions(self.experiment.name)]
+        return max(taken) + 1
+
+    # -- where the session is ---------------------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        return len(self._plan)
+
+    def _mine(self) -> list[dict[str, Any]]:
+        return [r for r in self._store.ratings(self.experiment.name) if r["rater"] == self.rater]
+
+    @property
+    def step(self) -> Optional[Step]:
+        """The step to do next (the first without a rating), or None when the session is over."""
+        done = len(self._mine())
+        return Step(done, self.total) if done < self.total else None
+
+    @property
+    def done(self) -> bool:
+        return self.step is None
+
+    @property
+    def progress(self) -> str:
+        step = self.step
+        return f"done: {self.total} calls" if step is None else f"{step.label}"
+
+    def _cell(self) -> tuple[str, int]:
+        step = self.step
+        if step is None:
+            raise ExperimentError(f"the session of {self.rater!r} is over ({self.total} calls); reveal() shows them")
+        return self._plan[step.index]
+
+    # -- doing it ---------------------------------------------------------------------------------------
+
+    def start(self, client: "ConvoiClient") -> Call:
+        """The current step's call, created now (or the one already created for it, read again)."""
+        variant, replicate = self._cell()
+        self._client = client
+        return self.experiment.create_cell(client, variant, replicate)
+
+    def current_call_id(self) -> Optional[str]:
+        variant, replicate = self._cell()
+        row = next((r for r in self._store.results(self.experiment.name)
+                    if (r.variant, r.replicate) == (variant, replicate) and r.call), None)
+        return row.call["id"] if row is not None else None
+
+    def rate(self, scores: Mapping[str, int], note: str = "") -> None:
+        """Rate the current call 1–5 on every criterion, and move on."""
+        unknown = sorted(set(scores) - set(self.criteria))
+        missing = [c for c in self.criteria if c not in scores]
+        if unknown or missing:
+            raise ExperimentError(f"rate every criterion of this session ({', '.join(self.criteria)}): "
+                                  + "; ".join(filter(None, [f"unknown {unknown}" if unknown else "",
+                                                            f"missing {missing}" if missing else ""])))
+        for name, value in scores.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value not in SCALE:
+                raise ExperimentError(f"rating {name!r} must be a whole number from 1 to 5, got {value!r}")
+        self._record("rated", dict(scores), note)
+
+    def skip(self, note: str = "") -> None:
+        """Move on without a rating (recorded as skipped)."""
+        self._record("skipped", {}, note)
+
+    def broken(self, note: str = "") -> None:
+        """The call was broken (no audio, cut off…): recorded as such, never averaged in."""
+        self._record("broken", {}, note)
+
+    def _record(self, outcome: str, scores: dict[str, int], note: str) -> None:
+        if not isinstance(note, str):
+            raise ExperimentError(f"note must be text, got {type(note).__name__}")
+        step = self.step
+        variant, replicate = self._cell()
+        assert step is not None
+        call_id = self.current_call_id()
+        if call_id is not None and self._client is not None:
+            # The call's final state goes with its rating: a rating of a call that failed is kept out of the means.
+            self._store.update_calls(self.experiment.name, [self._client.get_call(call_id).model_dump(mode="json")])
+        self._store.record_rating(self.experiment.name, self.rater, step.index, variant, replicate, call_id, outcome,
+                                  scores, note)
+
+    # -- after the last rating ----------------------------------------------------------------------------
+
+    def reveal(self) -> "pd.DataFrame":
+        """Which call was which: one row per step with its variant, call and rating. Only once the session is
+        over: before that it would unblind the rater."""
+        import pandas as pd
+
+        if not self.done:
+            raise ExperimentError(f"{self.progress} of {self.total}: the variants are revealed after the last rating")
+        rows = []
+        for rating in self._mine():
+            rows.append({"step": Step(rating["step"], self.total).label, "variant": rating["variant"],
+                         "call_id": rating["call_id"], "outcome": rating["outcome"],
+                         **{c: rating["scores"].get(c) for c in self.criteria}, "note": rating["note"]})
+        return pd.DataFrame(rows).set_index("step")
+
+
+def _json_list(names: list[str]) -> str:
+    return json.dumps(names)  # as the store keeps them

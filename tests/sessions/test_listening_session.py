@@ -1,0 +1,212 @@
+"""Blinded listening sessions against the sandbox over real HTTP: the seeded order, the widget that never names a
+variant before the end, ratings in the experiment's store, resuming after a killed kernel, and ratings in
+summary() and verdict()."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+import pytest
+
+from convoi_nb import ConvoiClient
+from convoi_nb.experiments import Experiment, ExperimentError, ResultsStore, Variant
+from convoi_nb.sandbox import Sandbox, SandboxSettings
+from convoi_nb.sessions import ListeningSession
+from convoi_nb.widgets.listening_session import ListeningSessionPanel
+
+from ..experiments.test_experiment import AGENT, creates_sent
+from ..widgets.conftest import FrontEnd, Opened, front_end, opened  # noqa: F401 (fixtures)
+
+# Names that appear nowhere else (not in the widget's JavaScript either), so a leak is unmistakable.
+NAMES = ["Qzv-plain", "Qzv-gpt4o", "Qzv-fast"]
+VARIANTS = [Variant(NAMES[0]), Variant(NAMES[1], {"llm": {"model": "gpt-4o"}}),
+            Variant(NAMES[2], {"tts": {"speed": 1.3}})]
+CRITERIA = ["helpful", "natural voice"]
+
+
+@pytest.fixture()
+def calm() -> Iterator[Sandbox]:
+    """Calls that all end, fast."""
+    with Sandbox(SandboxSettings(db_path=":memory:", expire_rate=0, fail_rate=0, time_scale=600)) as server:
+        yield server
+
+
+def client_of(sandbox: Sandbox) -> ConvoiClient:
+    return ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
+
+
+def wait_ended(client: ConvoiClient, call_id: str) -> None:
+    deadline = time.monotonic() + 30
+    while not client.get_call(call_id).is_terminal:
+        assert time.monotonic() < deadline, f"{call_id} did not end"
+        time.sleep(0.05)
+
+
+def order_of(session: ListeningSession) -> list[tuple[str, int]]:
+    return list(session._plan)
+
+
+def test_the_order_is_a_permutation_fixed_by_the_seed_and_the_rater(tmp_path: Path) -> None:
+    experiment = Experiment("order", AGENT, VARIANTS, 2, store=tmp_path / "r.sqlite3")
+    ana = ListeningSession(experiment, "ana", 2, seed=3, criteria=CRITERIA)
+    again = ListeningSession(experiment, "ana", 2, seed=3, criteria=CRITERIA)
+    bo = ListeningSession(experiment, "bo", 2, seed=3, criteria=CRITERIA)
+    assert order_of(ana) == order_of(again)  # reopened: the same order
+    assert sorted(v for v, _ in order_of(ana)) == sorted(NAMES * 2)  # each variant twice
+    assert {r for _, r in order_of(ana)} == {2, 3} and {r for _, r in order_of(bo)} == {4, 5}  # calls of their own
+    assert [v for v, _ in order_of(bo)] != [v for v, _ in order_of(ana)]  # each rater their own order
+    with pytest.raises(ExperimentError, match="already has a session .* seed 3"):
+        ListeningSession(experiment, "ana", 2, seed=4, criteria=CRITERIA)
+
+
+def test_a_whole_session_through_the_widget(calm: Sandbox, tmp_path: Path, opened: Opened,  # noqa: F811
+                                            front_end: FrontEnd) -> None:  # noqa: F811
+    client = opened.client(calm)
+    experiment = Experiment("blind", AGENT, VARIANTS, 0 + 1, store=tmp_path / "r.sqlite3")
+    session = ListeningSession(experiment, "ana", 2, seed=1, criteria=CRITERIA)
+    panel = opened.widget(ListeningSessionPanel, client, session)
+    labels, created = [], []
+    for index in range(6):
+        assert panel.header.value.startswith(f"<b>Call {index + 1} of 6</b>")
+        labels.append(panel.header.value)
+        assert panel.form.layout.display == "none"  # nothing to rate before the call
+        panel.start_button.click()
+        card = panel.card
+        assert card is not None and card.call is not None
+        created.append(card.call.id)
+        card.wait(timeout=30)
+        assert card.status == "ended" and panel.form.layout.display is None  # the call ended: rate it
+        # Blind: no price (it would tell the model), no code or token (they name the overrides).
+        assert "Cost" not in card.details.value and "USD" not in card.details.value
+        assert not [c for c in card.children if card.show_code in getattr(c, "children", ())]
+        assert panel.submit.disabled  # every criterion first
+        panel.scores["helpful"].value = str(1 + index % 5)
+        panel.scores["natural voice"].value = "4"
+        panel.note.value = f"note {index}"
+        shown = front_end.state()
+        assert not [n for n in NAMES if n in shown], "a variant name reached the front end before the end"
+        panel.submit.click()
+    assert session.done and "Session over" in panel.header.value
+    revealed = session.reveal()
+    assert sorted(revealed["variant"]) == sorted(NAMES * 2) and list(revealed["call_id"]) == created
+    assert [n for n in NAMES if n in front_end.state()]  # now the widget shows which call was which
+    stored = ResultsStore(tmp_path / "r.sqlite3").ratings("blind")
+    assert [(r["step"], r["call_id"], r["outcome"], r["scores"]["helpful"]) for r in stored] == [
+        (i, created[i], "rated", 1 + i % 5) for i in range(6)]
+    assert [v for v, _ in order_of(session)] == list(revealed["variant"])  # the order the rater heard
+
+
+KILLED = """
+import os, signal, sys, time
+from convoi_nb import ConvoiClient
+from convoi_nb.experiments import Experiment, Variant
+from convoi_nb.sessions import ListeningSession
+client = ConvoiClient(api_key=sys.argv[1], base_url=sys.argv[2])
+variants = [Variant("Qzv-plain"), Variant("Qzv-gpt4o", {"llm": {"model": "gpt-4o"}}), Variant("Qzv-fast", {"tts": {"speed": 1.3}})]
+session = ListeningSession(Experiment("crash", sys.argv[3], variants, 1, store=sys.argv[4]), "ana", 2, seed=5,
+                           criteria=["helpful", "natural voice"])
+for step in range(3):
+    call = session.start(client)
+    while not client.get_call(call.id).is_terminal:
+        time.sleep(0.05)
+    session.rate({"helpful": 3, "natural voice": 4})
+session.start(client)  # step 4's call is made, then the kernel dies before its rating
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_kernel_resumes_at_step_4_without_new_calls_for_steps_1_to_3(calm: Sandbox, tmp_path: Path) -> None:
+    store = tmp_path / "r.sqlite3"
+    killed = subprocess.run([sys.executable, "-c", KILLED, calm.api_key, calm.url, AGENT, str(store)],
+                            capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert len(creates_sent(calm)) == 4
+    calm.traffic.reset()
+    client = client_of(calm)
+    session = ListeningSession(Experiment("crash", AGENT, VARIANTS, 1, store=store), "ana", 2, seed=5,
+                               criteria=CRITERIA)
+    assert session.step is not None and session.step.index == 3 and session.progress == "Call 4 of 6"
+    fourth = session.start(client)  # the call made before the crash, read again
+    assert creates_sent(calm) == []
+    wait_ended(client, fourth.id)
+    session.rate({"helpful": 5, "natural voice": 5})
+    assert session.start(client).id != fourth.id and len(creates_sent(calm)) == 1  # step 5: one new call
+    ratings = ResultsStore(store).ratings("crash")
+    assert [r["step"] for r in ratings] == [0, 1, 2, 3] and ratings[3]["call_id"] == fourth.id
+
+
+def test_bad_ratings_are_named_and_reveal_waits_for_the_end(calm: Sandbox, tmp_path: Path) -> None:
+    session = ListeningSession(Experiment("rules", AGENT, VARIANTS, 1, store=tmp_path / "r.sqlite3"), "ana", 1,
+                               criteria=CRITERIA)
+    with pytest.raises(ExperimentError, match=r"missing \['natural voice'\]"):
+        session.rate({"helpful": 3})
+    with pytest.raises(ExperimentError, match=r"unknown \['funny'\]"):
+        session.rate({"helpful": 3, "natural voice": 3, "funny": 2})
+    for bad in (0, 6, 3.5, True, "4"):
+        with pytest.raises(ExperimentError, match="whole number from 1 to 5"):
+            session.rate({"helpful": bad, "natural voice": 3})
+    with pytest.raises(ExperimentError, match="revealed after the last rating"):
+        session.reveal()
+    for bad_args in ({"rater": " "}, {"calls_per_variant": 0}, {"criteria": []}, {"criteria": ["a", "a"]},
+                     {"criteria": "helpful"}):
+        with pytest.raises(ExperimentError):
+            ListeningSession(Experiment("rules", AGENT, VARIANTS, 1, store=tmp_path / "r.sqlite3"),
+                             **{"rater": "bo", **bad_args})
+
+
+def rate_all(session: ListeningSession, client: ConvoiClient, scores: Any) -> None:
+    """Rate every step: `scores(variant)` → the scores, or "broken"/"skip"."""
+    while not session.done:
+        call = session.start(client)
+        wait_ended(client, call.id)
+        given = scores(session._plan[session.step.index][0])  # type: ignore[union-attr]
+        if given == "broken":
+            session.broken("no audio")
+        elif given == "skip":
+            session.skip()
+        else:
+            session.rate(given)
+
+
+def test_summary_and_verdict_weigh_ratings_against_cost(calm: Sandbox, tmp_path: Path) -> None:
+    client = client_of(calm)
+    experiment = Experiment("weigh", AGENT, VARIANTS[:2], 1, store=tmp_path / "r.sqlite3")
+    session = ListeningSession(experiment, "ana", 4, seed=2, criteria=["helpful"])
+    rate_all(session, client, lambda v: {"helpful": 5} if v == NAMES[1] else {"helpful": 1})
+    results = experiment.results(client)
+    summary = results.summary()
+    assert summary.loc[NAMES[0], "rating.helpful_mean"] == 1 and summary.loc[NAMES[1], "rating.helpful_mean"] == 5
+    assert summary.loc[NAMES[1], "rating.helpful_n"] == 4
+    frame = results.frame()
+    assert frame["rating.helpful"].notna().sum() == 8 and set(frame["rater"].dropna()) == {"ana"}
+    lines = str(results.verdict(baseline=NAMES[0])).splitlines()
+    quality = [line for line in lines if "on helpful" in line]
+    assert len(quality) == 1 and quality[0].startswith(f"{NAMES[1]} rates 4.0 higher on helpful than {NAMES[0]}")
+    assert "USD per call" in quality[0] and "significant after Holm" in quality[0]
+
+
+def test_ratings_of_failed_or_broken_calls_are_counted_not_averaged(tmp_path: Path) -> None:
+    with Sandbox(SandboxSettings(db_path=":memory:", expire_rate=0, fail_rate=0.5, seed=9, time_scale=600)) as sandbox:
+        client = client_of(sandbox)
+        experiment = Experiment("mixed", AGENT, VARIANTS[:1], 1, store=tmp_path / "r.sqlite3")
+        session = ListeningSession(experiment, "ana", 8, seed=1, criteria=["helpful"])
+        marks = iter(["broken", {"helpful": 2}, {"helpful": 4}, "skip", {"helpful": 3}, {"helpful": 5},
+                      {"helpful": 1}, {"helpful": 4}])
+        rate_all(session, client, lambda _v: next(marks))
+        frame = experiment.results(client).frame()
+        row = experiment.results(client).summary(rater="ana").loc[NAMES[0]]
+    rated = frame[frame["rating_outcome"] == "rated"]
+    failed = rated[rated["status"] == "failed"]
+    assert len(failed) >= 1 and len(rated) - len(failed) >= 2  # the seed gives a real mix
+    good = rated[rated["status"] != "failed"]["rating.helpful"].astype(float)
+    assert row["rating.helpful_mean"] == pytest.approx(good.mean()) and row["rating.helpful_n"] == len(good)
+    assert row["ratings_excluded"] == len(failed) + 1 and row["ratings_skipped"] == 1  # + the broken one
+    assert 1 <= row["rating.helpful_ci_low"] <= row["rating.helpful_mean"] <= row["rating.helpful_ci_high"] <= 5
+    assert pd.isna(experiment.results(client).summary(rater="nobody").loc[NAMES[0], "rating.helpful_mean"])
