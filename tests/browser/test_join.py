@@ -1,7 +1,8 @@
 """Join a call from JupyterLab in chromium (fake microphone): livekit-client opens `…/rtc?access_token=…` on a
 loopback stand-in for LiveKit's signalling server, which verifies the token (signature, room grant for exactly the
 call's room, identity = the call's participant identity) and answers with a JoinResponse; the card shows
-"connecting"; Leave closes the socket; the saved notebook, widget state included, holds no token."""
+"connecting"; Leave closes the socket, and so does closing the card from the kernel; the saved notebook, widget
+state included, holds no token."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any, Iterator
 
 import nbformat
 import pytest
+from jupyter_client import BlockingKernelClient
 from nbformat.v4 import new_code_cell, new_notebook
 
 from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _failed, _require_chromium
@@ -61,8 +63,20 @@ def media_page(request: pytest.FixtureRequest) -> Iterator[Any]:
         browser.close()
 
 
-def open_card(page: Any, server: str, notebook_dir: Path, tmp_path: Path, source: str) -> Any:
-    """Run a one-cell notebook showing a CallCard in JupyterLab; returns the card's Join button."""
+def run_in_kernel(runtime: Path, kernel_id: str, code: str) -> None:
+    """Run `code` in the notebook's kernel, as a later cell would."""
+    kernel = BlockingKernelClient(connection_file=str(runtime / f"kernel-{kernel_id}.json"))
+    kernel.load_connection_file()
+    kernel.start_channels()
+    try:
+        reply = kernel.execute_interactive(code, timeout=60)
+        assert reply["content"]["status"] == "ok", reply["content"]
+    finally:
+        kernel.stop_channels()
+
+
+def open_card(page: Any, server: str, notebook_dir: Path, tmp_path: Path, source: str) -> tuple[Any, str]:
+    """Run a one-cell notebook showing a CallCard in JupyterLab; returns the card's Join button and the kernel."""
     nbformat.write(new_notebook(cells=[new_code_cell(source)], metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}), notebook_dir / NAME)
     kernel_id = start_kernel(server, NAME, tmp_path / "runtime")
@@ -71,7 +85,7 @@ def open_card(page: Any, server: str, notebook_dir: Path, tmp_path: Path, source
     join = page.locator(".convoi-join-button")
     join.or_(page.get_by_text(MODEL_NOT_FOUND)).first.wait_for(state="attached", timeout=120_000)
     assert join.count(), f"the page shows {MODEL_NOT_FOUND!r} instead of the card"
-    return join
+    return join, kernel_id
 
 
 @pytest.mark.timeout(300)
@@ -83,7 +97,7 @@ def test_join_connects_to_livekit_and_leave_disconnects(jupyterlab: str, media_p
     manager.mkdir(parents=True, exist_ok=True)
     (manager / "plugin.jupyterlab-settings").write_text(json.dumps({"saveState": True}))
     with FakeLiveKit() as livekit:
-        join = open_card(page, jupyterlab, notebook_dir, tmp_path, cell(livekit.url))
+        join, kernel_id = open_card(page, jupyterlab, notebook_dir, tmp_path, cell(livekit.url))
         state = page.locator(".convoi-join-state")
         assert state.get_attribute("data-state") == "idle"
         expected = json.loads((notebook_dir / "call.json").read_text())
@@ -105,6 +119,13 @@ def test_join_connects_to_livekit_and_leave_disconnects(jupyterlab: str, media_p
         assert state.inner_text().startswith("disconnected: left")
         assert not join.is_disabled()  # it can join again
 
+        # Join again, then close the card from the kernel: the browser leaves the room by itself.
+        join.click()
+        livekit.wait_until(lambda: len(livekit.seen.claims) == 2, 30, "a second join")
+        page.locator(".convoi-join-state[data-state='connecting']").wait_for(timeout=30_000)
+        run_in_kernel(tmp_path / "runtime", kernel_id, "card.close()")
+        livekit.wait_until(lambda: livekit.seen.closed >= 2, 30, "the socket closed when the card was closed")
+
         token = livekit.seen.tokens[0]
         page.keyboard.press("Control+s")
         saved = notebook_dir / NAME
@@ -119,7 +140,7 @@ def test_join_connects_to_livekit_and_leave_disconnects(jupyterlab: str, media_p
 def test_join_on_the_sandbox_default_says_there_is_no_livekit_server(jupyterlab: str, media_page: Any,
                                                                      notebook_dir: Path, tmp_path: Path) -> None:
     page = media_page
-    join = open_card(page, jupyterlab, notebook_dir, tmp_path, cell())
+    join, _ = open_card(page, jupyterlab, notebook_dir, tmp_path, cell())
     join.click()
     # One readable line, at once: not a spinner that times out 15 s later.
     page.locator(".convoi-join-state[data-state='disconnected']").wait_for(timeout=10_000)
