@@ -1,0 +1,10 @@
+"""Cost review at account scale: `client.export_calls(path)` streams calls into a Parquet dataset (one file per
+day), `Review(path)` answers cost questions over it with DuckDB, as pandas frames; `Review.sql(...)` gives the
+standard SQL text, which Spark or Trino run over the same files.
+
+Imports the client, models and frames; never widgets, experiments or the sandbox.
+"""
+
+from .export import ExportSummary, aexport_calls, export_calls
+
+__all__ = ["ExportSummary", "aexport_calls", "export_calls"]
