@@ -1,6 +1,6 @@
 """convoi_nb: a notebook-first toolkit for Convoi's voice-agent API."""
 
-from . import _display, money  # noqa: F401  (_display gives Call its notebook card)
+from . import _display, money, review  # noqa: F401  (_display gives Call its card; review adds export_calls)
 from ._base_client import build_web_call
 from ._client import AsyncConvoiClient, ConvoiClient
 from ._connect import connect

@@ -6,5 +6,6 @@ Imports the client, models and frames; never widgets, experiments or the sandbox
 """
 
 from .export import ExportSummary, aexport_calls, export_calls
+from .queries import Review
 
-__all__ = ["ExportSummary", "aexport_calls", "export_calls"]
+__all__ = ["ExportSummary", "Review", "aexport_calls", "export_calls"]
