@@ -53,13 +53,20 @@ class CallService:
         return {
             "id": row.id, "object": "call", "type": "web", "status": state.status,
             "agent_id": row.agent_id, "room_id": row.room_id,
-            "livekit": {"url": row.livekit_url, "token": row.token, "participant_identity": row.participant_identity},
+            "livekit": {"url": row.livekit_url, "token": row.token or self._token_for(row),
+                        "participant_identity": row.participant_identity},
             "duration_seconds": state.duration_seconds,
             "cost": {"amount": state.cost, "currency": "USD"},
             "metadata": row.metadata,
             "created_at": epoch_to_iso(row.created_at),
             "updated_at": epoch_to_iso(row.created_at + state.updated_after / scale),
         }
+
+    def _token_for(self, row: CallRow) -> str:
+        # Generated history stores no token (minting a million would take a minute): the call's room gets
+        # one each time the call is served, as `get_call` gives a current token.
+        return mint_token(self.settings.livekit, room=row.room_id, identity=row.participant_identity,
+                          name=row.participant_name, metadata=row.metadata)
 
     def create(self, account: Account, request: WebCallRequest, key: Optional[str]) -> tuple[CallRow, bool]:
         agent = account.agent(request.agent_id)
