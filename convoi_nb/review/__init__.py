@@ -6,6 +6,7 @@ Imports the client, models and frames; never widgets, experiments or the sandbox
 """
 
 from .export import ExportSummary, aexport_calls, export_calls
+from .files import arrow_dataset
 from .queries import Review
 
-__all__ = ["ExportSummary", "Review", "aexport_calls", "export_calls"]
+__all__ = ["ExportSummary", "Review", "aexport_calls", "arrow_dataset", "export_calls"]

@@ -29,6 +29,7 @@ from .._client import AsyncConvoiClient, ConvoiClient
 from ..errors import DatasetError
 from ..frames import METADATA_PREFIX, metadata_dtype
 from ..models import Call, ListCallsParams
+from .files import FILE_NAME, day_folder
 from .manifest import Manifest, account_fingerprint
 from .schema import (BASE_SCHEMA, base_table, call_row, decoded_metadata, kinds_of, normalized,
                      with_metadata_columns)
@@ -37,12 +38,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 PathLike = Union[str, Path]
-FILE_NAME = "part-0.parquet"
-
-
-def day_folder(root: Path, day: str) -> Path:
-    return root / f"day={day}"
-
 
 @dataclass(frozen=True)
 class ExportSummary:

@@ -7,7 +7,7 @@ weeks as dates. `review.sql(...)` is the text of each query, to run on Spark or 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import duckdb
 import pandas as pd
@@ -15,8 +15,11 @@ import pandas as pd
 from ..errors import DatasetError, ValidationError
 from ..frames import METADATA_PREFIX
 from . import sql
-from .export import FILE_NAME
+from .files import FILE_NAME, arrow_dataset
 from .manifest import Manifest
+
+if TYPE_CHECKING:
+    import pyarrow.dataset
 
 # The tags `convoi_nb.experiments` puts on each call it makes (Experiment.call_metadata).
 EXPERIMENT_KEY, VARIANT_KEY = "experiment", "variant"
@@ -119,6 +122,10 @@ class Review:
             raise ValidationError.of_field("review query", field, f"no exported call has metadata key {key!r} "
                                            f"(keys: {known})")
         return METADATA_PREFIX + key
+
+    def arrow(self) -> "pyarrow.dataset.Dataset":
+        """The files as one pyarrow dataset (schemas unified), for tools that want Arrow rather than SQL."""
+        return arrow_dataset(self.path)
 
     def close(self) -> None:
         self._db.close()

@@ -1,0 +1,149 @@
+"""Cost review at account scale: generated history → export through the HTTP listing → DuckDB review queries,
+against the same aggregations in pandas on the full frame.
+
+    python bench/review.py           # 1,000,000 calls
+    python bench/review.py --quick   # 5,000 calls (CI smoke run)
+
+The sandbox serves from its own process; the export, the DuckDB queries and the pandas baseline each run in a
+child process of their own, which reports its peak RSS (`ru_maxrss`), so no step's memory hides another's.
+Targets: export and queries each ≤ 1 GiB peak RSS; DuckDB ≥ 5× faster than pandas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from _common import ROOT
+
+from convoi_nb.sandbox import Sandbox, SandboxSettings
+from convoi_nb.sandbox.accounts import DEFAULT_API_KEY
+from convoi_nb.sandbox.process import spawn
+
+QUESTIONS = ("agent", "day", "week", "status", "metadata.source", "top", "variants", "week change")
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def best_of(repeats: int, action: Callable[[], Any]) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+# -- the children --------------------------------------------------------------------------------------------
+
+def child_export(url: str, folder: str) -> dict[str, Any]:
+    from convoi_nb import ConvoiClient
+
+    started = time.perf_counter()
+    with ConvoiClient(api_key=DEFAULT_API_KEY, base_url=url) as client:
+        summary = client.export_calls(folder)
+    return {"calls": summary.calls, "seconds": time.perf_counter() - started, "rss": peak_rss_mib()}
+
+
+def child_duckdb(folder: str) -> dict[str, Any]:
+    from convoi_nb.review import Review
+
+    with Review(folder) as review:
+        def run() -> None:
+            for by in ("agent", "day", "week", "status", "metadata.source"):
+                review.cost_by(by)
+            review.top_calls(10)
+            review.variant_rates()
+            review.period_change("week")
+        seconds = best_of(3, run)
+    return {"seconds": seconds, "rss": peak_rss_mib()}
+
+
+def child_pandas(folder: str) -> dict[str, Any]:
+    import pandas as pd
+
+    from convoi_nb.review import arrow_dataset
+
+    started = time.perf_counter()
+    frame = arrow_dataset(Path(folder)).to_table().to_pandas()
+    frame["cost_amount"] = frame["cost_amount"].astype("float64")  # the frames' dtype: pandas sums floats fast
+    load = time.perf_counter() - started
+
+    def totals(keys: list[Any], rows: Any = frame) -> Any:
+        return rows.groupby(keys, observed=True).agg(calls=("id", "count"), total_cost=("cost_amount", "sum"),
+                                                     seconds=("duration_seconds", "sum"))
+
+    def run() -> None:
+        week = frame["created_at"].dt.floor("D") - pd.to_timedelta(frame["created_at"].dt.weekday, unit="D")
+        for key in ("agent_id", "day", "status", "metadata.source"):
+            totals([key, "cost_currency"])
+        totals([week, "cost_currency"])
+        frame.nlargest(10, "cost_amount")
+        tagged = frame[frame["metadata.experiment"].notna()]
+        totals(["metadata.experiment", "metadata.variant", "cost_currency"], tagged)
+        weekly = totals([week, "cost_currency"])
+        weekly["total_cost"].diff()
+    return {"seconds": best_of(3, run), "load": load, "rss": peak_rss_mib(), "rows": len(frame)}
+
+
+CHILDREN = {"export": child_export, "duckdb": child_duckdb, "pandas": child_pandas}
+
+
+def in_child(name: str, *args: str) -> dict[str, Any]:
+    result = subprocess.run([sys.executable, __file__, "--child", name, *args], capture_output=True, text=True,
+                            cwd=Path(__file__).parent, timeout=3600)
+    if result.returncode != 0:
+        raise RuntimeError(f"{name} child failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="5,000 calls (CI smoke run)")
+    parser.add_argument("--calls", type=int, default=None)
+    parser.add_argument("--days", type=float, default=90.0, help="days the history spreads over")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(CHILDREN[args.child[0]](*args.child[1:])))
+        return
+    n = args.calls or (5_000 if args.quick else 1_000_000)
+    with tempfile.TemporaryDirectory(prefix="convoi-review-bench-") as tmp:
+        db, folder = Path(tmp) / "sandbox.sqlite3", Path(tmp) / "calls"
+        sandbox = Sandbox(SandboxSettings(db_path=db))
+        started = time.perf_counter()
+        sandbox.generate_history(n, days=args.days)
+        generated = time.perf_counter() - started
+        sandbox.stop()
+        process, url = spawn(["--db", str(db)], cwd=str(ROOT))
+        try:
+            export = in_child("export", url, str(folder))
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+        size = sum(p.stat().st_size for p in folder.rglob("*.parquet"))
+        duck = in_child("duckdb", str(folder))
+        frame = in_child("pandas", str(folder))
+    assert export["calls"] == frame["rows"] == n, (export, frame)
+    print(f"{n:,} calls: history generated in {generated:.1f} s; export {export['calls'] / export['seconds']:,.0f} "
+          f"calls/s ({export['seconds']:.1f} s, {size / 2 ** 20:.0f} MiB of Parquet, peak RSS "
+          f"{export['rss']:.0f} MiB)")
+    print(f"review queries ({len(QUESTIONS)}: {', '.join(QUESTIONS)}): DuckDB {duck['seconds']:.3f} s "
+          f"(peak RSS {duck['rss']:.0f} MiB), pandas on the full frame {frame['seconds']:.3f} s (after "
+          f"{frame['load']:.1f} s to load it, peak RSS {frame['rss']:.0f} MiB); "
+          f"DuckDB {frame['seconds'] / duck['seconds']:.1f}× faster")
+    within = max(export["rss"], duck["rss"]) <= 1024
+    print(f"peak RSS of export and queries within 1 GiB: {'yes' if within else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
