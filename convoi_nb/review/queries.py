@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 from ..errors import DatasetError, ValidationError
 from ..frames import METADATA_PREFIX
 from . import sql
-from .files import FILE_NAME, arrow_dataset
+from .files import FILE_NAME, arrow_dataset, data_files
 from .manifest import Manifest
 
 if TYPE_CHECKING:
@@ -46,10 +47,13 @@ class Review:
         self.metadata_keys = tuple(sorted(manifest.metadata_kinds))
         self._db = duckdb.connect()
         self._db.execute("SET TimeZone = 'UTC'")  # timestamps and days in UTC, as the files' days are
+        self._db.execute("SET parquet_metadata_cache = true")  # each file's footer read once, not per query
         files = sql.literal((self.path / "day=*" / FILE_NAME).as_posix())
-        # union_by_name: a day without some metadata key reads it as NULL. The `day` folder names are DATEs.
+        # A day without some metadata key reads it as NULL (union_by_name), a cost of ~8 ms a query on 90 files
+        # that only datasets whose days differ in columns pay. The `day` folder names are DATEs.
+        union = "true" if _schemas_differ(data_files(self.path)) else "false"
         self._db.execute(f"CREATE VIEW {sql.TABLE} AS SELECT * FROM read_parquet({files}, hive_partitioning = true, "
-                         "union_by_name = true, hive_types = {'day': DATE})")
+                         f"union_by_name = {union}, hive_types = {{'day': DATE}})")
 
     # -- the questions -------------------------------------------------------------------------------------
 
@@ -138,3 +142,8 @@ class Review:
 
     def __repr__(self) -> str:
         return f"Review({str(self.path)!r}, metadata keys: {', '.join(self.metadata_keys) or 'none'})"
+
+
+def _schemas_differ(files: list[Path]) -> bool:
+    first = pq.read_schema(files[0])
+    return any(not pq.read_schema(path).equals(first) for path in files[1:])

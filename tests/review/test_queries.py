@@ -13,6 +13,8 @@ import pytest
 from convoi_nb import DatasetError, ValidationError
 from convoi_nb.models import Call
 from convoi_nb.review import Review
+from convoi_nb.review.files import data_files
+from convoi_nb.review.queries import _schemas_differ
 from convoi_nb.sandbox import Sandbox
 
 
@@ -121,3 +123,45 @@ def test_mistakes_are_named(exported: tuple[Review, list[Call]], tmp_path: Path)
     (tmp_path / "x.parquet").write_text("x")
     with pytest.raises(DatasetError, match="not an export folder"):
         Review(tmp_path / "x.parquet")
+
+
+def test_the_readme_example_runs(week: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture) -> None:
+    from convoi_nb import ConvoiClient
+
+    from ..test_readme import python_block
+
+    monkeypatch.chdir(tmp_path)
+    with ConvoiClient(api_key=week.api_key, base_url=week.url) as client:
+        namespace: dict[str, Any] = {"client": client}
+        exec(compile(python_block("## Cost review at account scale"), "README.md", "exec"), namespace)
+    assert "FROM calls" in capsys.readouterr().out and (tmp_path / "calls" / "manifest.json").exists()
+    namespace["review"].close()
+
+
+def test_a_key_missing_from_some_days_reads_as_null(exported: tuple[Review, list[Call]]) -> None:
+    review, calls = exported  # campaign appears only in the newer days' files
+    table = review.cost_by("metadata.campaign")
+    without = sum(1 for c in calls if "campaign" not in c.metadata)
+    assert without and table["calls"].sum() == len(calls)
+    assert table.loc[[v for v in table.index if v is None or v != v], "calls"].sum() == without
+
+
+def test_generated_history_reviews_alike(tmp_path: Path) -> None:
+    """Days with the same columns are read without unifying schemas; the answers still match the listing."""
+    from convoi_nb import ConvoiClient
+    from convoi_nb.sandbox import ManualClock, SandboxSettings
+
+    clock = ManualClock(dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc))
+    with Sandbox(SandboxSettings(clock=clock)) as sandbox:
+        sandbox.generate_history(900, days=3, experiment_share=0.5)
+        with ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url) as client:
+            client.export_calls(tmp_path / "calls")
+            calls = list(client.list_calls())
+    assert not _schemas_differ(data_files(tmp_path / "calls"))  # the path this test is for
+    with Review(tmp_path / "calls") as review:
+        table = review.cost_by("metadata.customer_tier")
+        expected = totals(calls, lambda c: c.metadata["customer_tier"])
+        assert {k: (row["calls"], row["total_cost"]) for k, row in table.iterrows()} == \
+            {k: (n, cost) for k, (n, cost, _) in expected.items()}
+        assert len(review.variant_rates()) == 6
