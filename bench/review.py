@@ -5,7 +5,7 @@ against the same aggregations in pandas on the full frame.
     python bench/review.py --quick   # 5,000 calls (CI smoke run)
 
 The sandbox serves from its own process; the export, the DuckDB queries and the pandas baseline each run in a
-child process of their own, which reports its peak RSS (`ru_maxrss`), so no step's memory hides another's.
+child process of their own, which reports its own peak RSS (VmHWM), so no step's memory hides another's.
 Targets: export and queries each ≤ 1 GiB peak RSS; DuckDB ≥ 5× faster than pandas.
 """
 
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from _common import ROOT
+from _common import ROOT, process_cpu_seconds
 
 from convoi_nb.sandbox import Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY
@@ -31,7 +31,12 @@ QUESTIONS = ("agent", "day", "week", "status", "metadata.source", "top", "varian
 
 
 def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """This process's peak RSS. Not `ru_maxrss`: Linux folds the parent's RSS at fork into a child's, through
+    exec, so every child would report at least the bench's own; VmHWM is the peak of this program alone."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: the best there is
 
 
 def best_of(repeats: int, action: Callable[[], Any]) -> float:
@@ -48,10 +53,11 @@ def best_of(repeats: int, action: Callable[[], Any]) -> float:
 def child_export(url: str, folder: str) -> dict[str, Any]:
     from convoi_nb import ConvoiClient
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with ConvoiClient(api_key=DEFAULT_API_KEY, base_url=url) as client:
         summary = client.export_calls(folder)
-    return {"calls": summary.calls, "seconds": time.perf_counter() - started, "rss": peak_rss_mib()}
+    return {"calls": summary.calls, "seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu,
+            "rss": peak_rss_mib()}
 
 
 def child_duckdb(folder: str) -> dict[str, Any]:
@@ -133,7 +139,9 @@ def main() -> None:
         sandbox.stop()
         process, url = spawn(["--db", str(db)], cwd=str(ROOT))
         try:
+            served = process_cpu_seconds(process.pid)
             export = in_child("export", url, str(folder))
+            served = process_cpu_seconds(process.pid) - served
         finally:
             process.terminate()
             process.wait(timeout=10)
@@ -144,6 +152,8 @@ def main() -> None:
     print(f"{n:,} calls: history generated in {generated:.1f} s; export {export['calls'] / export['seconds']:,.0f} "
           f"calls/s ({export['seconds']:.1f} s, {size / 2 ** 20:.0f} MiB of Parquet, peak RSS "
           f"{export['rss']:.0f} MiB)")
+    print(f"CPU per call: sandbox serving the listing {served / n * 1e6:.0f} µs, exporting process "
+          f"{export['cpu'] / n * 1e6:.0f} µs (pages are fetched one after another, so the two add up)")
     print(f"review queries ({len(QUESTIONS)}: {', '.join(QUESTIONS)}): DuckDB over the files {duck['seconds']:.3f} s "
           f"(peak RSS {duck['rss']:.0f} MiB)")
     print(f"pandas on the full frame (loaded in {frame['load']:.1f} s, peak RSS {frame['rss']:.0f} MiB): exact Decimal "

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 PathLike = Union[str, Path]
 
+
 @dataclass(frozen=True)
 class ExportSummary:
     """What one `export_calls` run did."""

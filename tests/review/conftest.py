@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -72,7 +72,3 @@ def checksum(root: Path) -> tuple[int, str]:
             digest.update(json.dumps(row, default=str, sort_keys=True).encode())
             rows += 1
     return rows, digest.hexdigest()
-
-
-def at(day: int, hour: int = 0) -> datetime:
-    return START.replace(hour=0) + timedelta(days=day, hours=hour)
