@@ -6,7 +6,8 @@ simulation gives it the same story, duration and cost, by the rate card, as any 
 uniformly over `days` ending at the sandbox clock's now, over the account's agents, with metadata `source`,
 `customer_tier`, `order_ref` (an integer in most calls, a text reference in others: a mixed-type key), and a
 share tagged as an experiment over models × voices (`experiment`, `variant`, `replicate`, as
-`convoi_nb.experiments` tags calls). No token is stored: one is minted for the room when the call is served.
+`convoi_nb.experiments` tags calls). No token is stored: a call younger than a token's lifetime (1 h) gets one
+for its room when served; older ones carry an empty token, as any token of theirs would have expired.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Bulk history: generated calls are served by the listing (sync and async clients) like created ones, priced by
-the rate card, spread over days, agents and metadata, reproducible, with a token for their own room."""
+the rate card, spread over days, agents and metadata, reproducible; those within a token's lifetime get a token
+for their own room."""
 
 from __future__ import annotations
 
@@ -48,8 +49,11 @@ def test_the_listing_serves_the_generated_calls(generated: Sandbox, client_facto
     assert 0.15 < len(tagged) / len(calls) < 0.25
     assert {c.metadata["variant"] for c in tagged} == {name for name, _ in VARIANTS}
     assert {c.status for c in calls} <= {"ended", "failed", "expired", "in_progress", "initiated"}
+    recent = [c for c in calls if c.created_at > NOW - timedelta(hours=1)]
+    assert recent and all(claims(c.livekit.token)["video"]["room"] == c.room_id for c in recent)  # its own room
+    assert {c.livekit.token for c in calls if c.created_at < NOW - timedelta(hours=1)} == {""}  # long expired
     one = api.get_call(calls[-1].id)
-    assert one.cost == calls[-1].cost and claims(one.livekit.token)["video"]["room"] == one.room_id
+    assert one.cost == calls[-1].cost and one.livekit.token == ""
 
 
 def test_costs_follow_the_rate_card(generated: Sandbox) -> None:
