@@ -212,7 +212,7 @@ agent_names = {agent.id: agent.name for agent in client.list_agents()}
 client"""),
     ("md", """## Export: the listing, page by page, into one Parquet file per day
 
-`export_calls` writes `day=YYYY-MM-DD/part-0.parquet` files and a `manifest.json`. Interrupt it and run the
+`export_calls` writes `day=YYYY-MM-DD/part-0.parquet` files and a `_manifest.json`. Interrupt it and run the
 cell again: it resumes after the last day it wrote. Run it again later: it fetches only the newest day (and any
 day whose calls were still in flight). LiveKit tokens are never written."""),
     ("code", """folder = Path("exports") / ("calls" if REAL_SERVICE else "sandbox-calls")

@@ -30,6 +30,7 @@ from ..errors import DatasetError
 from ..frames import METADATA_PREFIX, metadata_dtype
 from ..models import Call, ListCallsParams
 from .files import FILE_NAME, day_folder
+from .manifest import NAME as MANIFEST
 from .manifest import Manifest, account_fingerprint
 from .schema import (BASE_SCHEMA, base_table, call_row, decoded_metadata, kinds_of, normalized,
                      with_metadata_columns)
@@ -162,8 +163,8 @@ def _write(folder: Path, table: "pa.Table") -> None:
 def _folder(path: Path) -> Path:
     if path.exists() and not path.is_dir():
         raise DatasetError(f"export path {path} is a file; give a folder (it is created if missing)")
-    if path.is_dir() and not (path / "manifest.json").exists() and any(path.iterdir()):
-        raise DatasetError(f"export path {path} is a folder with other files in it and no manifest.json; "
+    if path.is_dir() and not (path / MANIFEST).exists() and any(path.iterdir()):
+        raise DatasetError(f"export path {path} is a folder with other files in it and no _manifest.json; "
                            "give a new or empty folder")
     try:
         path.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
-"""`manifest.json` of an export folder: which server, account and filters it holds, each day written, the
+"""`_manifest.json` of an export folder: which server, account and filters it holds, each day written, the
 metadata keys' kinds of values, and where an unfinished export stands. Written atomically (a temporary file
-renamed over the old one), so a kill leaves the old manifest or the new one, never half of one."""
+renamed over the old one), so a kill leaves the old manifest or the new one, never half of one. The leading
+underscore hides it from Spark and Hive, as their own `_SUCCESS` files are, so they read the folder as data."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any, Optional
 
 from ..errors import DatasetError
 
-NAME = "manifest.json"
+NAME = "_manifest.json"
 FORMAT = 1
 
 

@@ -40,7 +40,7 @@ class Review:
         self.path = Path(path)
         manifest = Manifest.load(self.path) if self.path.is_dir() else None
         if manifest is None:
-            raise DatasetError(f"{self.path} is not an export folder (no manifest.json); "
+            raise DatasetError(f"{self.path} is not an export folder (no _manifest.json); "
                                "make one with client.export_calls(path)")
         if not manifest.days:
             raise DatasetError(f"{self.path} holds no calls yet")

@@ -67,7 +67,7 @@ def test_a_mixed_type_key_and_a_late_key_export_and_read_back(week_api: Any, tmp
     """order_ref is an integer in the older calls and text in the newer ones; campaign appears late."""
     week_api.export_calls(tmp_path / "calls", page_size=5)
     root = tmp_path / "calls"
-    kinds = json.loads((root / "manifest.json").read_text())["metadata_kinds"]
+    kinds = json.loads((root / "_manifest.json").read_text())["metadata_kinds"]
     assert kinds["order_ref"] == ["int53", "string"]
     tables = {name: pq.read_table(root / name) for name in dataset_files(root)}
     oldest, newest = tables[min(tables)], tables[max(tables)]
@@ -136,7 +136,7 @@ def test_an_interrupted_export_resumes_to_the_same_dataset(week: Sandbox, client
     broken = client_factory(api_key=week.api_key, base_url=week.url, transport=transport)
     with pytest.raises(APIConnectionError):
         broken.export_calls(tmp_path / "resumed", page_size=4)
-    manifest = json.loads((tmp_path / "resumed" / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "resumed" / "_manifest.json").read_text())
     written = manifest["pending"]["written"]
     assert 1 <= len(written) < DAYS and manifest["last_day"] == written[-1] and manifest["cursor"]
     summary = whole.export_calls(tmp_path / "resumed", page_size=4)
@@ -166,7 +166,7 @@ def test_an_export_killed_halfway_and_run_again_equals_one_run(tmp_path: Path) -
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and child.poll() is None:
                 try:
-                    pending = json.loads((target / "manifest.json").read_text())["pending"]
+                    pending = json.loads((target / "_manifest.json").read_text())["pending"]
                 except (OSError, ValueError, KeyError):
                     pending = None
                 if pending and len(pending["written"]) >= 2:
@@ -176,7 +176,7 @@ def test_an_export_killed_halfway_and_run_again_equals_one_run(tmp_path: Path) -
             os.kill(child.pid, signal.SIGKILL)
             child.wait()
             sandbox.set_faults(FaultConfig())
-            assert json.loads((target / "manifest.json").read_text())["pending"] is not None
+            assert json.loads((target / "_manifest.json").read_text())["pending"] is not None
             assert client.export_calls(target, page_size=2).resumed
         assert checksum(target) == checksum(tmp_path / "whole")
         assert dataset_files(target) == dataset_files(tmp_path / "whole")
@@ -189,7 +189,7 @@ def test_a_later_run_adds_new_calls_and_refreshes_calls_in_flight(tmp_path: Path
         api = client_factory(api_key=sandbox.api_key, base_url=sandbox.url)
         create_week(api, clock, settle=False)  # the last call is still waiting for its participant
         first = api.export_calls(tmp_path / "calls")
-        manifest = json.loads((tmp_path / "calls" / "manifest.json").read_text())
+        manifest = json.loads((tmp_path / "calls" / "_manifest.json").read_text())
         assert sum(day["in_flight"] for day in manifest["days"].values()) >= 1
         clock.advance(3600)
         agent = api.list_agents()[0].id
@@ -237,6 +237,6 @@ def test_bad_export_targets_are_named(week: Sandbox, week_api: Any, tmp_path: Pa
     elsewhere = ConvoiClient(api_key=week.api_key, base_url=week.url.replace("127.0.0.1", "localhost"))
     with pytest.raises(DatasetError, match="from server"):
         elsewhere.export_calls(tmp_path / "calls", agent_id=week_api.list_agents()[0].id)
-    (tmp_path / "calls" / "manifest.json").write_text("{not json")
+    (tmp_path / "calls" / "_manifest.json").write_text("{not json")
     with pytest.raises(DatasetError, match="damaged"):
         week_api.export_calls(tmp_path / "calls")

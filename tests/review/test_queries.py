@@ -135,7 +135,7 @@ def test_the_readme_example_runs(week: Sandbox, tmp_path: Path, monkeypatch: pyt
     with ConvoiClient(api_key=week.api_key, base_url=week.url) as client:
         namespace: dict[str, Any] = {"client": client}
         exec(compile(python_block("## Cost review at account scale"), "README.md", "exec"), namespace)
-    assert "FROM calls" in capsys.readouterr().out and (tmp_path / "calls" / "manifest.json").exists()
+    assert "FROM calls" in capsys.readouterr().out and (tmp_path / "calls" / "_manifest.json").exists()
     namespace["review"].close()
 
 
