@@ -169,7 +169,7 @@ def test_an_export_killed_halfway_and_run_again_equals_one_run(tmp_path: Path) -
                     pending = json.loads((target / "_manifest.json").read_text())["pending"]
                 except (OSError, ValueError, KeyError):
                     pending = None
-                if pending and len(pending["written"]) >= 2:
+                if pending and pending["written"]:  # at least one day written: kill it now
                     break
                 time.sleep(0.005)
             assert child.poll() is None, "the export finished before it could be killed"
