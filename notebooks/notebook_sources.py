@@ -233,6 +233,7 @@ by_agent"""),
 ax = by_day["total_cost"].astype(float).plot(figsize=(10, 3), title="cost per day (USD)")
 ax.set_xlabel("")
 by_day.tail(7)"""),
+    ("md", "Week over week (the first and last weeks of the history are partial, so their changes are too):"),
     ("code", """review.period_change("week")"""),
     ("md", "## Cost by status and by metadata"),
     ("code", """review.cost_by("status")"""),

@@ -6,11 +6,13 @@ weeks as dates. `review.sql(...)` is the text of each query, to run on Spark or 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import DatasetError, ValidationError
@@ -110,7 +112,12 @@ class Review:
         """Any SQL over the table `calls`, as a DataFrame (DECIMAL columns as exact Decimals)."""
         relation = self._db.sql(text)
         fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # duckdb 2 / duckdb 1
-        return fetch().to_pandas()
+        table = fetch()
+        frame = table.to_pandas()
+        for field in table.schema:
+            if pa.types.is_decimal(field.type):
+                frame[field.name] = frame[field.name].map(_tidy, na_action="ignore")
+        return frame
 
     def _dimension(self, by: Any, quote: str) -> str:
         if isinstance(by, str) and by in sql.DIMENSIONS:
@@ -147,3 +154,12 @@ class Review:
 def _schemas_differ(files: list[Path]) -> bool:
     first = pq.read_schema(files[0])
     return any(not pq.read_schema(path).equals(first) for path in files[1:])
+
+
+_CENTS = Decimal("0.01")
+
+
+def _tidy(amount: Decimal) -> Decimal:
+    """The same amount without the column's trailing zeros (2265.150048, not 2265.150048000; 0.00, not 0E-9)."""
+    short = amount.normalize()
+    return short.quantize(_CENTS) if short.as_tuple().exponent > -2 else short  # type: ignore[operator]

@@ -165,3 +165,12 @@ def test_generated_history_reviews_alike(tmp_path: Path) -> None:
         assert {k: (row["calls"], row["total_cost"]) for k, row in table.iterrows()} == \
             {k: (n, cost) for k, (n, cost, _) in expected.items()}
         assert len(review.variant_rates()) == 6
+
+
+@pytest.mark.parametrize(("column", "shown"), [("2265.150048000", "2265.150048"), ("0E-9", "0.00"),
+                                               ("100.000000000", "100.00"), ("0.123456789", "0.123456789")])
+def test_totals_show_without_the_columns_trailing_zeros(column: str, shown: str) -> None:
+    from convoi_nb.review.queries import _tidy
+
+    tidy = _tidy(Decimal(column))
+    assert str(tidy) == shown and tidy == Decimal(column)  # the same amount, exactly
