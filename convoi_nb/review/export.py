@@ -47,7 +47,7 @@ class ExportSummary:
 
     path: Path
     calls: int  # calls listed and written by this run
-    days_written: tuple[str, ...]  # days (re)written by this run, newest first
+    days_written: tuple[str, ...]  # days (re)written, newest first (with those of the run it resumed)
     days_removed: tuple[str, ...]  # days that no longer had any call
     total_calls: int  # rows in the dataset now
     resumed: bool  # this run finished an interrupted one
