@@ -6,6 +6,7 @@ weeks as dates. `review.sql(...)` is the text of each query, to run on Spark or 
 
 from __future__ import annotations
 
+import warnings
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
@@ -46,6 +47,9 @@ class Review:
                                "make one with client.export_calls(path)")
         if not manifest.days:
             raise DatasetError(f"{self.path} holds no calls yet")
+        if manifest.pending is not None:  # still answerable, but not about every call: say so once
+            warnings.warn(f"the last export into {self.path} did not finish; run client.export_calls() on it "
+                          "again to complete it", stacklevel=2)
         self.metadata_keys = tuple(sorted(manifest.metadata_kinds))
         self._db = duckdb.connect()
         self._db.execute("SET TimeZone = 'UTC'")  # timestamps and days in UTC, as the files' days are

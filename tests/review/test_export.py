@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from convoi_nb import APIConnectionError, ConvoiClient, DatasetError, ValidationError, calls_to_frame
+from convoi_nb.review import Review
 from convoi_nb.review.schema import ARROW_TYPES, MONEY, TIMESTAMP
 from convoi_nb.sandbox import FaultConfig, ManualClock, Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY, OTHER_API_KEY
@@ -139,6 +140,8 @@ def test_an_interrupted_export_resumes_to_the_same_dataset(week: Sandbox, client
     manifest = json.loads((tmp_path / "resumed" / "_manifest.json").read_text())
     written = manifest["pending"]["written"]
     assert 1 <= len(written) < DAYS and manifest["last_day"] == written[-1] and manifest["cursor"]
+    with pytest.warns(UserWarning, match="did not finish"):
+        Review(tmp_path / "resumed").close()  # what it has is readable, and said to be partial
     summary = whole.export_calls(tmp_path / "resumed", page_size=4)
     assert summary.resumed and summary.calls < 36  # the written days were not listed again
     assert checksum(tmp_path / "resumed") == checksum(tmp_path / "whole")
