@@ -187,8 +187,8 @@ change from week to week. Totals are exact decimals, per currency.
 
 With `CONVOI_API_KEY` and `CONVOI_BASE_URL` set this reads your real calls (and a second run only fetches what
 changed); otherwise it generates an account of **100,000 simulated calls** over 60 days in a sandbox of its own.
-For the account-scale run, set `CONVOI_REVIEW_CALLS=1000000` before starting Jupyter (the export then takes
-two to three minutes on a 2-core machine; `bench/review.py` measures it)."""),
+For the account-scale run, set `CONVOI_REVIEW_CALLS=1000000` before starting Jupyter (the whole notebook then
+takes about two minutes on a 2-core machine, most of it the export; `bench/review.py` measures it)."""),
     ("code", """import os
 import shutil
 import time
