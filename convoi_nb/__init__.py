@@ -1,6 +1,6 @@
 """convoi_nb: a notebook-first toolkit for Convoi's voice-agent API."""
 
-from . import _display, money  # noqa: F401  (_display gives Call its notebook card)
+from . import _display, money, review  # noqa: F401  (_display gives Call its card; review adds export_calls)
 from ._base_client import build_web_call
 from ._client import AsyncConvoiClient, ConvoiClient
 from ._connect import connect
@@ -15,6 +15,7 @@ from .errors import (
     ConfigurationError,
     ConflictError,
     ConvoiError,
+    DatasetError,
     ExperimentError,
     IdempotencyConflictError,
     InvalidRequestError,
@@ -53,6 +54,7 @@ __all__ = [
     "ConvoiClient",
     "ConvoiError",
     "Cost",
+    "DatasetError",
     "ExperimentError",
     "IdempotencyConflictError",
     "InvalidRequestError",

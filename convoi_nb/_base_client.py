@@ -143,7 +143,9 @@ class ClientCore:
             raise ValidationError.of_field("call id", "call_id", f"must look like 'call_…', got {call_id!r}")
         return self._spec("GET", f"{CALLS_PATH}/{quote(call_id)}")
 
-    def list_calls(self, filters: Mapping[str, Any]) -> RequestSpec:
+    @staticmethod
+    def list_filters(filters: Mapping[str, Any]) -> ListCallsParams:
+        """`list_calls()` filters validated (times as aware datetimes), or a ValidationError naming the filter."""
         try:
             valid: ListCallsParams = _list_filters.validate_python(
                 {k: v for k, v in filters.items() if v is not None and v != ""})
@@ -153,6 +155,11 @@ class ClientCore:
         if after is not None and before is not None and after > before:
             raise ValidationError.of_field("list filter", "created_after",
                                            f"must not be later than created_before ({after} > {before})")
+        return valid
+
+    def list_calls(self, filters: Mapping[str, Any]) -> RequestSpec:
+        valid = self.list_filters(filters)
+        after, before = valid.get("created_after"), valid.get("created_before")
         params: dict[str, Any] = {"limit": valid.get("page_size", DEFAULT_PAGE_SIZE)}
         for name in ("agent_id", "status"):
             if name in valid:

@@ -6,6 +6,7 @@ ConvoiError
 ├── ValidationError               bad input, caught before anything is sent (ValueError)
 ├── ExperimentError               an experiment cannot run as defined (convoi_nb.experiments)
 ├── MixedCurrencyError            amounts in two currencies were to be added (ValueError)
+├── DatasetError                  an export folder cannot be written or read as asked (convoi_nb.review)
 └── APIError
     ├── APIConnectionError        the request never got an HTTP answer
     │   └── APITimeoutError
@@ -40,6 +41,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConvoiError",
+    "DatasetError",
     "ExperimentError",
     "IdempotencyConflictError",
     "InvalidRequestError",
@@ -84,6 +86,11 @@ class MixedCurrencyError(ConvoiError, ValueError):
 
 class ExperimentError(ConvoiError):
     """The experiment cannot run as defined (a variant changed under an old name, a store from another server…)."""
+
+
+class DatasetError(ConvoiError):
+    """A call dataset (`client.export_calls`, `convoi_nb.review`) cannot be used as asked: the path is a file,
+    the folder holds something else or another server's or account's export, the manifest is damaged."""
 
 
 class APIError(ConvoiError):

@@ -84,18 +84,51 @@ def scalar_column(values: list[Any]) -> pd.Series:
     strings → `string`; booleans → `boolean`; integers → `Int64`; numbers → `float64`; a column mixing kinds
     (say 3 in one call, "gold" in another) → `string`, each value as its JSON text; lists and objects → JSON text.
     """
-    kinds = set(map(type, values))  # exact types: bool is not counted as int
-    kinds.discard(type(None))
-    if kinds <= {str}:
-        return pd.Series(pd.array(values, dtype="string"))
-    if kinds == {bool}:
-        return pd.Series(pd.array(values, dtype="boolean"))
-    if kinds == {int} and all(_INT64_MIN <= v <= _INT64_MAX for v in values if v is not None):
-        return pd.Series(pd.array(values, dtype="Int64"))
-    if kinds <= {int, float} and all(abs(v) < 2 ** 53 for v in values if type(v) is int):  # exact as floats
-        return pd.Series(pd.array([float("nan") if v is None else v for v in values], dtype="float64"))
-    return pd.Series(pd.array([v if v is None or isinstance(v, str) else _json_text(v) for v in values],
-                              dtype="string"))
+    dtype = metadata_dtype(metadata_kinds(values))
+    return pd.Series(pd.array(metadata_values(values, dtype), dtype=dtype))
+
+
+# The per-key dtype decision, split in two so that the Parquet export (convoi_nb.review) can decide it over
+# values it saw in earlier pages and days: the kinds of a key's values union across batches, the dtype follows.
+def metadata_kinds(values: Iterable[Any]) -> frozenset[str]:
+    """The kinds of JSON values a metadata key holds: `string`, `boolean`, `int53` (exact as a float),
+    `int64`, `bigint` (beyond 64 bits), `float` and `json` (lists, objects). None is no kind."""
+    values = list(values)
+    kinds: set[str] = set()
+    for kind in set(map(type, values)):  # exact types: bool is not counted as int
+        if kind is int:
+            ints = [v for v in values if type(v) is int]
+            kinds.add("int53" if all(abs(v) < 2 ** 53 for v in ints) else
+                      "int64" if all(_INT64_MIN <= v <= _INT64_MAX for v in ints) else "bigint")
+        elif kind is not type(None):
+            kinds.add(_KIND_OF.get(kind, "json"))
+    return frozenset(kinds)
+
+
+_KIND_OF = {str: "string", bool: "boolean", float: "float"}
+
+
+def metadata_dtype(kinds: Iterable[str]) -> str:
+    """The pandas dtype for a key whose values have these `metadata_kinds` (all of them: a union is fine)."""
+    kinds = frozenset(kinds)
+    if kinds <= {"string"}:
+        return "string"
+    if kinds == {"boolean"}:
+        return "boolean"
+    if kinds <= {"int53", "int64"}:
+        return "Int64"
+    if kinds <= {"int53", "float"}:  # every integer exact as a float
+        return "float64"
+    return "string"  # mixed kinds: JSON text
+
+
+def metadata_values(values: Iterable[Any], dtype: str) -> list[Any]:
+    """The values as that dtype holds them: floats for `float64`, JSON text for non-strings in `string`."""
+    if dtype == "float64":
+        return [float("nan") if v is None else float(v) for v in values]
+    if dtype == "string":
+        return [v if v is None or isinstance(v, str) else _json_text(v) for v in values]
+    return list(values)
 
 
 def _json_text(value: Any) -> str:

@@ -200,76 +200,86 @@ frame[["variant", "replicate", "status", "duration_seconds", "cost_amount", "cos
 ]
 
 COST_REVIEW = [
-    ("md", """# Call cost review
+    ("md", """# Call cost review at account scale
 
-The analyst's view: many calls, their costs by agent, by day and by where they came from, the most expensive
-ones, and exports. With `CONVOI_API_KEY` and `CONVOI_BASE_URL` set this reads your real calls; otherwise it
-backfills two weeks of **simulated** calls into a sandbox of its own, moving the sandbox's clock by hand."""),
+The analyst's view over a busy account: every call streamed from the listing into a **Parquet dataset** (one
+file per day), then cost questions answered by **DuckDB** over those files, as pandas frames: cost and minutes by
+agent, day, week, status and metadata, the most expensive calls, cost per minute by experiment variant, and the
+change from week to week. Totals are exact decimals, per currency.
+
+With `CONVOI_API_KEY` and `CONVOI_BASE_URL` set this reads your real calls (and a second run only fetches what
+changed); otherwise it generates an account of **100,000 simulated calls** over 60 days in a sandbox of its own.
+For the account-scale run, set `CONVOI_REVIEW_CALLS=1000000` before starting Jupyter (the whole notebook then
+takes about two minutes on a 2-core machine, most of it the export; `bench/review.py` measures it)."""),
     ("code", """import os
-import random
-from datetime import datetime, timedelta, timezone
+import shutil
+import time
 from pathlib import Path
 
 import convoi_nb
-from convoi_nb.sandbox import ManualClock, Sandbox, default_seed
+from convoi_nb.review import Review
+from convoi_nb.sandbox import Sandbox, default_seed
 
+CALLS = int(os.environ.get("CONVOI_REVIEW_CALLS", "100000"))
 REAL_SERVICE = bool(os.environ.get("CONVOI_API_KEY") and os.environ.get("CONVOI_BASE_URL"))
 if REAL_SERVICE:
     client = convoi_nb.connect()
 else:
-    start = (datetime.now(timezone.utc) - timedelta(days=14)).replace(hour=8, minute=0, second=0, microsecond=0)
-    clock = ManualClock(start)
-    sandbox = Sandbox(db_path=":memory:", clock=clock, seed=default_seed()).start()
+    sandbox = Sandbox(db_path=":memory:", seed=default_seed()).start()
+    started = time.perf_counter()
+    sandbox.generate_history(CALLS, days=60, seed=default_seed())
+    print(f"generated {CALLS:,} simulated calls in {time.perf_counter() - started:.1f} s")
     client = convoi_nb.ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
-agents = client.list_agents()
+agent_names = {agent.id: agent.name for agent in client.list_agents()}
 client"""),
-    ("md", "Backfill (sandbox only): a fixed mix of agents, sources and customer tiers; a third of calls try another model."),
-    ("code", """if not REAL_SERVICE:
-    mix = random.Random(7)
-    sources = ["landing-page", "mobile-app", "partner-widget", "support-portal"]
-    for day in range(14):
-        for _ in range(mix.randint(6, 14)):
-            overrides = {"llm": {"model": mix.choice(["gpt-4o", "gpt-4.1-mini"])}} if mix.random() < 0.33 else None
-            client.create_web_call(mix.choice(agents).id, agent_overrides=overrides, metadata={
-                "source": mix.choice(sources), "customer_tier": mix.choice(["free", "pro", "enterprise"])})
-            clock.advance(mix.uniform(300, 5000))
-        clock.set(start + timedelta(days=day + 1))
-    clock.set(datetime.now(timezone.utc))  # let every call run to its end"""),
-    ("md", "## All calls in one typed frame"),
-    ("code", """frame = client.calls_frame()
-frame["agent"] = frame["agent_id"].map({agent.id: agent.name for agent in agents}).fillna(frame["agent_id"])
-spent = convoi_nb.money.total(zip(frame["cost_amount"], frame["cost_currency"]))  # exact, one currency
-print(f"{len(frame)} calls from {frame['created_at'].min():%Y-%m-%d} to {frame['created_at'].max():%Y-%m-%d}, "
-      f"total {spent.amount:.2f} {spent.currency}")
-frame["status"].value_counts()"""),
-    ("md", "## Cost by agent"),
-    ("code", """def cost_table(group):
-    table = frame.groupby(group, observed=True).agg(
-        calls=("id", "count"), total_cost=("cost_amount", "sum"), mean_cost=("cost_amount", "mean"),
-        minutes=("duration_seconds", lambda s: s.sum() / 60))
-    table["cost_per_minute"] = table["total_cost"] / table["minutes"]
-    return table.sort_values("total_cost", ascending=False).round(4)
+    ("md", """## Export: the listing, page by page, into one Parquet file per day
 
-cost_table("agent")"""),
-    ("md", "## Cost by day"),
-    ("code", """by_day = frame.set_index("created_at").resample("D")["cost_amount"].agg(["count", "sum"])
-by_day.columns = ["calls", "total_cost"]
-ax = by_day["total_cost"].plot.bar(figsize=(10, 3), title="cost per day (USD)")
-ax.set_xticklabels([d.strftime("%b %d") for d in by_day.index], rotation=45)
-by_day.round(3).tail(7)"""),
-    ("md", "## Cost by metadata `source` (and tier)"),
-    ("code", """cost_table("metadata.source")"""),
-    ("code", """frame.pivot_table(index="metadata.source", columns="metadata.customer_tier", values="cost_amount",
-                 aggfunc="sum", observed=True).round(3)"""),
+`export_calls` writes `day=YYYY-MM-DD/part-0.parquet` files and a `_manifest.json`. Interrupt it and run the
+cell again: it resumes after the last day it wrote. Run it again later: it fetches only the newest day (and any
+day whose calls were still in flight). LiveKit tokens are never written."""),
+    ("code", """folder = Path("exports") / ("calls" if REAL_SERVICE else "sandbox-calls")
+if not REAL_SERVICE:
+    shutil.rmtree(folder, ignore_errors=True)  # a new sandbox each run: its export starts afresh
+started = time.perf_counter()
+summary = client.export_calls(folder)
+seconds = time.perf_counter() - started
+print(f"{summary.calls:,} calls in {len(summary.days_written)} day files, {seconds:.1f} s "
+      f"({summary.calls / seconds:,.0f} calls/s); the dataset holds {summary.total_calls:,} calls")"""),
+    ("code", """review = Review(folder)
+review"""),
+    ("md", "## Cost by agent"),
+    ("code", """by_agent = review.cost_by("agent").rename(index=agent_names)
+by_agent"""),
+    ("md", "## Cost by day and by week\nDays are UTC dates; weeks start on Monday."),
+    ("code", """by_day = review.cost_by("day")
+ax = by_day["total_cost"].astype(float).plot(figsize=(10, 3), title="cost per day (USD)")
+ax.set_xlabel("")
+by_day.tail(7)"""),
+    ("md", "Week over week (the first and last weeks of the history are partial, so their changes are too):"),
+    ("code", """review.period_change("week")"""),
+    ("md", "## Cost by status and by metadata"),
+    ("code", """review.cost_by("status")"""),
+    ("code", """review.cost_by("metadata.source")"""),
+    ("code", """review.cost_by("metadata.customer_tier")"""),
     ("md", "## The most expensive calls"),
-    ("code", """frame.nlargest(10, "cost_amount")[["id", "agent", "created_at", "status", "duration_seconds", "cost_amount",
-                                     "metadata.source"]]"""),
-    ("md", "## Export\nCSV for spreadsheets, Parquet to keep the dtypes (tokens stay masked in both)."),
-    ("code", """exports = Path("exports")
-exports.mkdir(exist_ok=True)
-frame.to_csv(exports / "calls.csv", index=False)
-frame.to_parquet(exports / "calls.parquet", index=False)
-{path.name: f"{path.stat().st_size:,} bytes" for path in sorted(exports.iterdir())}"""),
+    ("code", """top = review.top_calls(10)
+top.insert(1, "agent", top["agent_id"].map(agent_names))
+top.drop(columns=["agent_id"])"""),
+    ("md", """## Cost per minute by experiment variant
+
+Calls made by `convoi_nb.experiments` carry `experiment` and `variant` metadata; a grid variant's name says its
+model and voice."""),
+    ("code", """if "experiment" in review.metadata_keys:
+    rates = review.variant_rates()
+else:
+    rates = "no call carries experiment metadata"
+rates"""),
+    ("md", """## The same SQL elsewhere
+
+Each answer is one standard SQL query over a table `calls`. Register the same files as `calls` in Spark
+(`spark.read.parquet(folder)`, backticks: `dialect="spark"`) or Trino (a Hive table over the folder) and run it
+there when an account outgrows one machine."""),
+    ("code", """print(review.sql("cost_by", by="week"))"""),
 ]
 
 LISTENING = [

@@ -1,5 +1,6 @@
 """Layer rules: which parts of the package may import which. Widgets call the client, never the sandbox;
-the sandbox imports the shared models only, never the client, widgets or experiments.
+the sandbox imports the shared models only, never the client, widgets, experiments or review; review (Parquet
+export, DuckDB queries) builds on the client, models and frames, never on the sandbox or widgets.
 
 The rules are read from the source with `ast`, so every import counts: at module level, inside functions,
 under `if TYPE_CHECKING:`, relative or absolute, `from package import module`, names re-exported by a
@@ -21,7 +22,7 @@ PACKAGE = ROOT / "convoi_nb"
 
 PRESENTATION = frozenset({"convoi_nb._display", "convoi_nb.widgets", "convoi_nb.snippets"})
 CONSUMERS = frozenset({"convoi_nb.frames", "convoi_nb.experiments", "convoi_nb.sessions", "convoi_nb.money",
-                       "convoi_nb._connect"})
+                       "convoi_nb._connect", "convoi_nb.review"})
 CLIENT = frozenset({"convoi_nb._client", "convoi_nb._base_client", "convoi_nb._config", "convoi_nb._retry",
                     "convoi_nb._transport", "convoi_nb._deadline", "convoi_nb._constants"})
 
@@ -29,19 +30,22 @@ CLIENT = frozenset({"convoi_nb._client", "convoi_nb._base_client", "convoi_nb._c
 # (the intended flow: ../shared/design/architecture.md, and the README's Development section).
 FORBIDDEN: dict[str, frozenset[str]] = {
     "convoi_nb.widgets": frozenset({"convoi_nb.sandbox"}),
-    "convoi_nb.sandbox": frozenset({"convoi_nb.widgets", "convoi_nb.experiments", "convoi_nb.frames", *CLIENT}),
+    "convoi_nb.sandbox": frozenset({"convoi_nb.widgets", "convoi_nb.experiments", "convoi_nb.frames", "convoi_nb.review",
+                                   *CLIENT}),
     # the contract: pydantic only
     "convoi_nb.models": PRESENTATION | CONSUMERS | CLIENT | {"convoi_nb.errors", "convoi_nb.sandbox", "httpx",
                                                           "pandas"},
     "convoi_nb.experiments": frozenset({"convoi_nb.widgets", "convoi_nb.sandbox", "convoi_nb._display",
                                         "convoi_nb.sessions"}),
     "convoi_nb.sessions": frozenset({"convoi_nb.widgets", "convoi_nb.sandbox", "convoi_nb._display"}),
+    # the analyst's layer: client, models, frames and money below it; never the sandbox or anything on screen
+    "convoi_nb.review": PRESENTATION | {"convoi_nb.sandbox", "convoi_nb.experiments"},
 }
 # single modules -> what they must not import
 FORBIDDEN_FOR_MODULES: dict[str, frozenset[str]] = {
     **{module: PRESENTATION | CONSUMERS | {"convoi_nb.sandbox"} for module in CLIENT},
     "convoi_nb.errors": PRESENTATION | CONSUMERS | CLIENT | {"convoi_nb.sandbox"},
-    "convoi_nb.frames": PRESENTATION | {"convoi_nb.experiments", "convoi_nb.sandbox"},
+    "convoi_nb.frames": PRESENTATION | {"convoi_nb.experiments", "convoi_nb.sandbox", "convoi_nb.review"},
     "convoi_nb.money": PRESENTATION | CONSUMERS - {"convoi_nb.money"} | CLIENT | {"convoi_nb.sandbox"},
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import time
 from typing import Optional, Sequence
 
 from .accounts import DEFAULT_API_KEY
@@ -35,6 +36,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every API request")
     parser.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 503 after commit")
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of connections dropped after commit")
+    parser.add_argument("--history", type=int, default=0, metavar="N",
+                        help="first write N simulated past calls into the database (bulk, for scale tests)")
+    parser.add_argument("--history-days", type=float, default=30.0, help="days the --history calls spread over")
     parser.add_argument("--rate-limit", type=float, default=None, help="requests per second before 429s")
     args = parser.parse_args(argv)
     problem = remote_problem(args.host, args.allow_remote, args.api_key, flags=True)
@@ -50,7 +54,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     log = logging.getLogger("convoi_nb.sandbox")
     key = "your --api-key" if args.api_key else f"API key {DEFAULT_API_KEY}"
-    Sandbox(settings, host=args.host, port=args.port, allow_remote=args.allow_remote).serve_forever(
+    sandbox = Sandbox(settings, host=args.host, port=args.port, allow_remote=args.allow_remote)
+    if args.history:
+        started = time.perf_counter()
+        written = sandbox.generate_history(args.history, days=args.history_days, seed=args.seed)
+        log.info("wrote %d simulated past calls in %.1f s", written, time.perf_counter() - started)
+    sandbox.serve_forever(
         lambda url: log.info("Convoi sandbox on %s (simulated calls; %s; db %s)", url, key, args.db))
 
 

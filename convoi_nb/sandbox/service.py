@@ -21,7 +21,7 @@ from ..models.wire import (
 )
 from .accounts import Account
 from .error_responses import SandboxError
-from .livekit import mint_token
+from .livekit import TOKEN_TTL, mint_token
 from .settings import SandboxSettings
 from .simulation import merge_settings, plan_call, state_at
 from .store import CallRow, IdempotencyMismatch, Store
@@ -53,13 +53,23 @@ class CallService:
         return {
             "id": row.id, "object": "call", "type": "web", "status": state.status,
             "agent_id": row.agent_id, "room_id": row.room_id,
-            "livekit": {"url": row.livekit_url, "token": row.token, "participant_identity": row.participant_identity},
+            "livekit": {"url": row.livekit_url, "token": row.token or self._token_for(row),
+                        "participant_identity": row.participant_identity},
             "duration_seconds": state.duration_seconds,
             "cost": {"amount": state.cost, "currency": "USD"},
             "metadata": row.metadata,
             "created_at": epoch_to_iso(row.created_at),
             "updated_at": epoch_to_iso(row.created_at + state.updated_after / scale),
         }
+
+    def _token_for(self, row: CallRow) -> str:
+        # Generated history stores no token (minting a million would take a minute). A generated call still
+        # within a token's lifetime gets one for its room when served; an older one has none, as any token for
+        # it would long have expired (and minting ~50 µs a call would halve the listing's speed).
+        if self.settings.clock() - row.created_at >= TOKEN_TTL.total_seconds():
+            return ""
+        return mint_token(self.settings.livekit, room=row.room_id, identity=row.participant_identity,
+                          name=row.participant_name, metadata=row.metadata)
 
     def create(self, account: Account, request: WebCallRequest, key: Optional[str]) -> tuple[CallRow, bool]:
         agent = account.agent(request.agent_id)

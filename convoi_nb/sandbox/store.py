@@ -11,7 +11,8 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Union
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 from ..models.wire import IDEMPOTENCY_WINDOW_SECONDS
 
@@ -68,6 +69,10 @@ class CallRow:
         for column in ("metadata", "settings", "request"):
             data[column] = json.loads(data[column])
         return cls(**data)
+
+
+INSERT_COLUMNS = ("seq", "id", "account", "agent_id", "created_at", "room_id", "participant_identity",
+                  "participant_name", "livekit_url", "token", "metadata", "settings", "seed", "request")
 
 
 class IdempotencyMismatch(Exception):
@@ -132,6 +137,32 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
         return CallRow(seq=int(seq), **{k: v for k, v in data.items() if k != "seq"}), False
+
+    def insert_history(self, account: str, earliest: float,
+                       rows: Callable[[int], Iterable[tuple[Any, ...]]], *, batch: int = 50_000) -> int:
+        """Insert many calls at once (one transaction, `executemany` in batches): `rows(first_seq)` yields each
+        row as a tuple in `INSERT_COLUMNS` order, seqs counting up from `first_seq`, oldest call first.
+
+        The listing is newest first by seq, so history must not start before the account's newest call."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                newest = self._db.execute("SELECT MAX(created_at) FROM calls WHERE account=?", (account,)).fetchone()[0]
+                if newest is not None and newest > earliest:
+                    raise ValueError("generated history must start after the account's newest call "
+                                     f"(created at epoch {newest:.3f}); generate it into a fresh sandbox first")
+                (first,) = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM calls").fetchone()
+                placeholders = ", ".join("?" * len(INSERT_COLUMNS))
+                statement = f"INSERT INTO calls ({', '.join(INSERT_COLUMNS)}) VALUES ({placeholders})"
+                source, count = iter(rows(int(first))), 0
+                while chunk := list(islice(source, batch)):
+                    self._db.executemany(statement, chunk)
+                    count += len(chunk)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return count
 
     def get(self, account: str, call_id: str) -> Optional[CallRow]:
         with self._lock:

@@ -1,0 +1,74 @@
+"""A sandbox with a hand-moved clock and a week of calls whose metadata changes shape as days pass: an integer
+key that later holds text, a key that first appears on a later day, experiment tags on some calls."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyarrow.parquet as pq
+import pytest
+
+from convoi_nb import ConvoiClient
+from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings
+from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
+
+START = datetime(2026, 11, 2, 7, 0, tzinfo=timezone.utc)
+AGENTS = [agent.id for agent in DEFAULT_ACCOUNT.agents]
+DAYS = 6
+
+
+def metadata_for(i: int) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"source": ("web", "app")[i % 2], "order_ref": i if i < 20 else f"ORD-{i}"}
+    if i >= 28:
+        metadata["campaign"] = "winter"  # a key that first appears in a later day (and a later page)
+    if i % 3 == 0:
+        metadata.update(experiment="exp-a", variant=("model=gpt-4o", "model=gpt-4o-mini")[i % 2], replicate=i)
+    return metadata
+
+
+def create_week(client: ConvoiClient, clock: ManualClock, *, settle: bool = True) -> None:
+    """36 calls, 6 a day over `DAYS` days (newest last); `settle` lets every call finish."""
+    for i in range(6 * DAYS):
+        if i:
+            clock.advance(4 * 3600)
+        overrides = {"llm": {"model": "gpt-4o"}} if metadata_for(i).get("variant") == "model=gpt-4o" else None
+        client.create_web_call(AGENTS[i % 3], agent_overrides=overrides, metadata=metadata_for(i))
+    if settle:
+        clock.advance(3600)
+
+
+@pytest.fixture(scope="module")
+def week() -> Iterator[Sandbox]:
+    """A shared sandbox holding the finished week of calls (tests that change it make their own)."""
+    clock = ManualClock(START)
+    with Sandbox(SandboxSettings(clock=clock, seed=3)) as sandbox:
+        with ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url) as client:
+            create_week(client, clock)
+        yield sandbox
+
+
+@pytest.fixture()
+def week_api(client_factory: Any, week: Sandbox) -> Any:
+    return client_factory(api_key=week.api_key, base_url=week.url)
+
+
+def dataset_files(root: Path) -> dict[str, bytes]:
+    """Every data file of an export, by its path in the folder."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.glob("day=*/*.parquet"))}
+
+
+def checksum(root: Path) -> tuple[int, str]:
+    """(rows, sha256 of every row of every day, in order, as JSON): the dataset's content."""
+    digest, rows = hashlib.sha256(), 0
+    for name in dataset_files(root):
+        table = pq.read_table(root / name)
+        digest.update(name.encode())
+        digest.update(str(table.schema).encode())
+        for row in table.to_pylist():
+            digest.update(json.dumps(row, default=str, sort_keys=True).encode())
+            rows += 1
+    return rows, digest.hexdigest()
