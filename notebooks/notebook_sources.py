@@ -94,7 +94,8 @@ Pick an agent, add metadata and overrides, press **Create call**. The card refre
 while the call runs; *Show code* gives the same request as Python and curl."""),
     ("code", """launcher = CallLauncher(client)
 launcher"""),
-    ("md", "Every call created from the launcher is collected:"),
+    ("md", """Every call created from the launcher is collected: the launcher's own table (under the card) updates by
+itself, and `launcher.frame()` fetches each call's current state when you run it:"""),
     ("code", """launcher.frame()"""),
     ("md", """## VariantBuilder
 Named variants, one form each; the *Grid* tab generates every combination of the values you list per axis."""),
