@@ -51,7 +51,9 @@ class OverridesForm(w.VBox):
             "stt.language": TextRow("stt.language", w.Combobox(options=KNOWN_LANGUAGES, ensure_option=False, layout=wide)),
             "stt.model": TextRow("stt.model", w.Combobox(options=KNOWN_STT_MODELS, ensure_option=False, layout=wide)),
             "stt.extra": JSONObjectRow("stt: other", '{"punctuate": true}'),
-            "knowledge_base_ids": TagsRow("knowledge bases", w.TagsInput(allow_duplicates=False)),
+            # The tag box is as wide as its placeholder: this one says what to type, and makes room to type it.
+            "knowledge_base_ids": TagsRow("knowledge bases", w.TagsInput(
+                allow_duplicates=False, placeholder="kb_ + 32 hex digits, Enter to add each")),
         }
         self.preview = w.HTML()
         self.reset_all = w.Button(description="Reset all to agent defaults", icon="undo", layout=w.Layout(width="auto"))
