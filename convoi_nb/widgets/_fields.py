@@ -134,15 +134,15 @@ class NumberRow(Row):
         if value is None:
             self.enabled.value = False
         else:
-            self.set_number(float(value))
+            self._set_number(float(value))
             self.enabled.value = True
 
     def set_default(self, default: Any) -> None:
         self.default_label.value = f"<i>agent default: {escape(str(default))}</i>" if default is not None else ""
         if default is not None and not self.enabled.value:
-            self.set_number(float(default))
+            self._set_number(float(default))
 
-    def set_number(self, value: float) -> None:
+    def _set_number(self, value: float) -> None:
         self.slider.value = value  # clamped to the slider's range; the number box keeps the value itself
         self.number.value = repr(value)
 

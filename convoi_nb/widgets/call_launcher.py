@@ -129,7 +129,7 @@ class CallLauncher(w.VBox):
     def frame(self, *, refresh: bool = True) -> "pd.DataFrame":
         """The created calls as a DataFrame, each fetched afresh; `refresh=False` gives the last state seen."""
         if refresh:
-            self.calls = [c if c.is_terminal else self._client.get_call(c.id) for c in self.calls]
+            self._keep({c.id: self._client.get_call(c.id) for c in self.calls if not c.is_terminal})
         return calls_to_frame(self.calls)
 
     def _follow_card(self) -> None:
@@ -145,6 +145,10 @@ class CallLauncher(w.VBox):
                     fresh[call.id] = self._client.get_call(call.id)
                 except ConvoiError:
                     pass  # keep what we have; an exception here would stop the card's poller
+        self._keep(fresh)
+
+    def _keep(self, fresh: dict[str, Call]) -> None:
+        """Swap in fresher copies of calls already listed, and redraw the table."""
         with self._calls_lock:
             self.calls = [fresh.get(c.id, c) for c in self.calls]
         self._render_table()
