@@ -86,8 +86,15 @@ class CallLauncher(w.VBox):
         try:
             self.request()
         except ValidationError as exc:
-            return "; ".join(f"{e.loc}: {e.msg}" for e in exc.errors)
+            return "; ".join(f"{self._label(e.loc)}: {e.msg}" for e in exc.errors)
         return ""
+
+    def _label(self, loc: str) -> str:
+        """A request field named as the form labels it (`participant_name` → `Participant`)."""
+        field, dot, rest = loc.partition(".")
+        labels = {"agent_id": self.agent.description, "participant_name": self.participant_name.description,
+                  "metadata": "Metadata"}
+        return labels.get(field, field) + dot + rest
 
     def _refresh_button(self) -> None:
         problems = self.problems()

@@ -101,7 +101,7 @@ def test_invalid_input_disables_the_button_and_names_the_field(opened: Opened, c
     assert "knowledge bases: " in launcher.problems_html.value
     launcher.overrides.rows["knowledge_base_ids"].clear()
     launcher.participant_name.value = "x" * 200
-    assert launcher.create_button.disabled and "participant_name" in launcher.problems_html.value
+    assert launcher.create_button.disabled and "Participant: String should have at most" in launcher.problems_html.value
     launcher.participant_name.value = ""
     launcher.metadata.add_row("", "orphan value")
     assert launcher.create_button.disabled and "metadata" in launcher.problems_html.value
