@@ -51,6 +51,7 @@ class CallLauncher(w.VBox):
         self.problems_html = w.HTML()  # why the form cannot be sent as it stands
         self.card = CallCard(client)
         self.table = w.HTML()  # the calls created here, kept current as the card sees them change
+        self.table.add_class("convoi-launcher-calls")
         self._calls_lock = threading.Lock()  # the worker and the card's poller both replace `.calls`
         self.create_button.on_click(lambda _: self.create())
         self.agent.observe(lambda change: self.overrides.set_defaults(self.agents.get(change["new"])), names="value")
