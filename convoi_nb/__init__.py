@@ -3,7 +3,7 @@
 from . import _display, money, review  # noqa: F401  (_display gives Call its card; review adds export_calls)
 from ._base_client import build_web_call
 from ._client import AsyncConvoiClient, ConvoiClient
-from ._connect import connect
+from ._connect import aconnect, connect
 from ._retry import RetryPolicy
 from ._version import __version__
 from .errors import (
@@ -71,6 +71,7 @@ __all__ = [
     "ValidationError",
     "WebCallRequest",
     "__version__",
+    "aconnect",
     "build_web_call",
     "calls_to_frame",
     "connect",

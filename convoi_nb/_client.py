@@ -147,6 +147,8 @@ class ConvoiClient(_ClientBase):
 class AsyncConvoiClient(_ClientBase):
     """Asynchronous client with the same surface; `list_calls` is an async iterator.
 
+    `await convoi_nb.aconnect()` gives one on the real service or the embedded sandbox, as `connect()` does.
+
     >>> async with AsyncConvoiClient() as client:
     ...     call = await client.create_web_call("agt_…")
     """

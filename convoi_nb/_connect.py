@@ -1,38 +1,82 @@
-"""`connect()`: the one place that chooses between the real Convoi service and the embedded sandbox."""
+"""`connect()` / `aconnect()`: the one place that chooses between the real Convoi service and the embedded sandbox."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from typing import Any, Optional
 
-from ._client import ConvoiClient
+from ._client import AsyncConvoiClient, ConvoiClient
 from ._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_CONFIRM_RUNS_OVER
 from ._logging import get_logger
 from .errors import ConfigurationError
+from .models.wire import SANDBOX_KEY_PREFIX
 
 log = get_logger("convoi_nb.connect")
 _lock = threading.Lock()
 _sandbox: Any = None
 
 
-def embedded_sandbox(**settings: Any) -> Any:
-    """The process-wide sandbox, started on first use on a free loopback port (settings apply then)."""
+def embedded_sandbox(reason: str = "no CONVOI_API_KEY/CONVOI_BASE_URL set", **settings: Any) -> Any:
+    """The process-wide sandbox, started on first use on a free loopback port (settings apply then).
+
+    `reason` says in the one announcement line why the sandbox, not the real service, is used.
+    """
     global _sandbox
     with _lock:
         if _sandbox is None:
             from .sandbox.settings import SandboxSettings, default_db_path, default_seed
+
             from .sandbox.server import Sandbox
 
             settings.setdefault("db_path", default_db_path())
             settings.setdefault("seed", default_seed())
             _sandbox = Sandbox(SandboxSettings(**settings)).start()
             # One line, once per process: nobody should mistake simulated figures for real ones.
-            print(f"convoi_nb: no CONVOI_API_KEY/CONVOI_BASE_URL set; using the embedded sandbox at "
-                  f"{_sandbox.url} (calls, durations and costs are simulated)")
+            print(f"convoi_nb: {reason}; using the embedded sandbox at {_sandbox.url} "
+                  "(calls, durations and costs are simulated)")
         elif settings:
             log.warning("embedded sandbox already running; settings %s ignored", sorted(settings))
         return _sandbox
+
+
+def _named(argument: str, given: Optional[str], env: str) -> str:
+    """How the user supplied a setting, in their words: `api_key=` if passed, else the variable."""
+    return f"{argument}=" if given else env
+
+
+def _client_options(api_key: Optional[str], base_url: Optional[str], sandbox: Optional[bool],
+                    sandbox_settings: Optional[dict[str, Any]], client_options: dict[str, Any]) -> dict[str, Any]:
+    """The decision both faces share: the keyword arguments of the client to build (may start the sandbox)."""
+    key = api_key or os.environ.get(API_KEY_ENV)
+    url = base_url or os.environ.get(BASE_URL_ENV)
+    sandbox_key = bool(key) and key.startswith(SANDBOX_KEY_PREFIX)  # public demo keys: never real money
+    reason = "no CONVOI_API_KEY/CONVOI_BASE_URL set"
+    if sandbox:
+        reason = "sandbox=True"
+    elif sandbox is None and sandbox_key and not url:
+        # The card's curl snippet reads $CONVOI_API_KEY: exporting the sandbox key for it keeps connect() here.
+        sandbox, reason = True, f"{_named('api_key', api_key, API_KEY_ENV)} is a sandbox key"
+    elif sandbox is None:
+        if bool(key) != bool(url):
+            have = _named("api_key", api_key, API_KEY_ENV) if key else _named("base_url", base_url, BASE_URL_ENV)
+            missing = "base_url= (or CONVOI_BASE_URL)" if key else "api_key= (or CONVOI_API_KEY)"
+            raise ConfigurationError(
+                f"{have} is set but {missing} is not: give both for the real service, or neither for the "
+                "embedded sandbox"
+            )
+        sandbox = not key
+    if not sandbox:
+        if not (key and url):
+            raise ConfigurationError(f"sandbox=False needs the real service's api_key= and base_url= "
+                                     f"(or {API_KEY_ENV} and {BASE_URL_ENV})")
+        # Real money: an experiment run of more calls than this shows its estimated cost before creating any.
+        client_options.setdefault("confirm_runs_over", None if sandbox_key else DEFAULT_CONFIRM_RUNS_OVER)
+        return {"api_key": key, "base_url": url, **client_options}
+    server = embedded_sandbox(reason, **(sandbox_settings or {}))
+    # A sandbox key picks its account (the demo keys are two); any other key stays away from the sandbox.
+    return {"api_key": key if sandbox_key else server.api_key, "base_url": server.url, **client_options}
 
 
 def connect(
@@ -45,20 +89,22 @@ def connect(
 ) -> ConvoiClient:
     """A client on the real service when a key and base URL are given (or in the environment),
     otherwise on the embedded sandbox. `sandbox=True` forces the sandbox, `sandbox=False` forbids it.
+    A sandbox key (`sk_sandbox_…`) without a base URL also means the embedded sandbox.
+    For async code, `await aconnect(...)` makes the same choice and returns an `AsyncConvoiClient`.
     """
-    key = api_key or os.environ.get(API_KEY_ENV)
-    url = base_url or os.environ.get(BASE_URL_ENV)
-    if sandbox is None:
-        if bool(key) != bool(url):
-            missing = BASE_URL_ENV if key else API_KEY_ENV
-            raise ConfigurationError(
-                f"{missing} is not set: set both {API_KEY_ENV} and {BASE_URL_ENV} for the real service, "
-                "or neither for the embedded sandbox"
-            )
-        sandbox = not key
-    if not sandbox:
-        # Real money: an experiment run of more calls than this shows its estimated cost before creating any.
-        client_options.setdefault("confirm_runs_over", DEFAULT_CONFIRM_RUNS_OVER)
-        return ConvoiClient(api_key=key, base_url=url, **client_options)
-    server = embedded_sandbox(**(sandbox_settings or {}))
-    return ConvoiClient(api_key=server.api_key, base_url=server.url, **client_options)
+    return ConvoiClient(**_client_options(api_key, base_url, sandbox, sandbox_settings, client_options))
+
+
+async def aconnect(
+    *,
+    api_key: Optional[str] = None,
+    base_url: Optional[str] = None,
+    sandbox: Optional[bool] = None,
+    sandbox_settings: Optional[dict[str, Any]] = None,
+    **client_options: Any,
+) -> AsyncConvoiClient:
+    """`connect()` for async code: `client = await convoi_nb.aconnect()` (in a notebook cell, top-level `await`
+    works), then `await client.list_agents()`; close it with `await client.aclose()` or `async with`."""
+    # Starting the sandbox blocks for a moment (a server thread binding its port): off the event loop.
+    options = await asyncio.to_thread(_client_options, api_key, base_url, sandbox, sandbox_settings, client_options)
+    return AsyncConvoiClient(**options)

@@ -11,7 +11,7 @@ ConvoiError
     ├── APIConnectionError        the request never got an HTTP answer
     │   └── APITimeoutError
     └── APIStatusError            an HTTP error answer: status_code, message, code, param, request_id
-        ├── InvalidRequestError   400, 413, 422 (carries the field errors)
+        ├── InvalidRequestError   400, 413, 415, 422 (carries the field errors)
         ├── AuthenticationError   401
         ├── PermissionDeniedError 403
         ├── NotFoundError         404
@@ -134,7 +134,7 @@ class APIStatusError(APIError):
 
 
 class InvalidRequestError(APIStatusError):
-    """400/413/422: the server rejected the request; `errors` lists the fields."""
+    """400/413/415/422: the server rejected the request; `errors` lists the fields."""
 
     def __init__(self, message: str, *, errors: Sequence[FieldError] = (), **kwargs: Any) -> None:
         self.errors = list(errors)
@@ -180,6 +180,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
     404: NotFoundError,
     409: ConflictError,
     413: InvalidRequestError,
+    415: InvalidRequestError,
     422: InvalidRequestError,
     429: RateLimitError,
 }

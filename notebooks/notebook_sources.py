@@ -67,6 +67,13 @@ LiveKit token masked."""),
     ("code", """frame = client.calls_frame(metadata={"source": "quickstart"})
 frame[["id", "status", "created_at", "duration_seconds", "cost_amount", "metadata.user_ref", "livekit_token"]]"""),
     ("code", """frame.dtypes.head(8)"""),
+    ("md", """## Async code
+`await convoi_nb.aconnect()` makes the same choice as `connect()` (here: the same embedded sandbox) and returns an
+`AsyncConvoiClient` with the same methods, each awaited. A notebook cell can `await` at top level."""),
+    ("code", """async with await convoi_nb.aconnect() as aclient:
+    first_agent = (await aclient.list_agents())[0]
+    async_call = await aclient.create_web_call(first_agent.id, metadata={"source": "quickstart-async"})
+async_call.id, async_call.status"""),
 ]
 
 WIDGETS = [
@@ -94,7 +101,8 @@ Pick an agent, add metadata and overrides, press **Create call**. The card refre
 while the call runs; *Show code* gives the same request as Python and curl."""),
     ("code", """launcher = CallLauncher(client)
 launcher"""),
-    ("md", "Every call created from the launcher is collected:"),
+    ("md", """Every call created from the launcher is collected: the launcher's own table (under the card) updates by
+itself, and `launcher.frame()` fetches each call's current state when you run it:"""),
     ("code", """launcher.frame()"""),
     ("md", """## VariantBuilder
 Named variants, one form each; the *Grid* tab generates every combination of the values you list per axis."""),

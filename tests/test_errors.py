@@ -16,6 +16,7 @@ from convoi_nb.errors import status_error
     (409, "idempotency_conflict", errors.IdempotencyConflictError),
     (409, "idempotency_key_in_use", errors.ConflictError),
     (413, "body_too_large", errors.InvalidRequestError),
+    (415, "unsupported_media_type", errors.InvalidRequestError),
     (422, "invalid_request", errors.InvalidRequestError),
     (429, "rate_limited", errors.RateLimitError),
     (500, "", errors.ServerError),

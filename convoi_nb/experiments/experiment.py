@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
-from tqdm.auto import tqdm
+from .._progress import progress_bar as tqdm
 
 from .._base_client import build_web_call
 from .._client import AsyncConvoiClient, ConvoiClient

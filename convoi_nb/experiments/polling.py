@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from tqdm.auto import tqdm
+from .._progress import progress_bar as tqdm
 
 from .._sync_bridge import run_sync
 from ..errors import ExperimentError, NotFoundError

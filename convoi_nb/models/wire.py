@@ -23,6 +23,20 @@ RETRY_AFTER_HEADER = "Retry-After"
 # Error codes a client acts on.
 IDEMPOTENCY_CONFLICT = "idempotency_conflict"
 INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+
+# Request bodies are JSON, declared as such (`application/json`, or a `+json` type); a form-encoded body (curl's
+# `-d` without a Content-Type) is refused with 415 rather than read.
+JSON_MEDIA_TYPE = "application/json"
+
+
+def is_json_media_type(content_type: Optional[str]) -> bool:
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type == JSON_MEDIA_TYPE or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+# Sandbox API keys start with this; they are public demo keys, so a client holding one is never on real money.
+SANDBOX_KEY_PREFIX = "sk_sandbox_"
 
 # Limits.
 MAX_PAGE_SIZE = 100

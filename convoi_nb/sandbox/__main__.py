@@ -21,7 +21,7 @@ from .simulation import DEFAULT_TIME_SCALE
 API_KEY_ENV = "CONVOI_SANDBOX_API_KEY"
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m convoi_nb.sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="loopback unless --allow-remote")
     parser.add_argument("--allow-remote", action="store_true",
@@ -29,7 +29,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--api-key", default=os.environ.get(API_KEY_ENV),
                         help=f"a key of your own instead of the demo keys (or set {API_KEY_ENV})")
     parser.add_argument("--port", type=int, default=8787, help="0 picks a free port (printed at start)")
-    parser.add_argument("--db", default=str(default_db_path()), help="SQLite file, or :memory:")
+    parser.add_argument("--db", default=str(default_db_path("standalone")),
+                        help="SQLite file, or :memory: (default: its own file, not the notebooks')")
     parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE,
                         help="simulated seconds per real second")
     parser.add_argument("--seed", type=int, default=0)
@@ -40,6 +41,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                         help="first write N simulated past calls into the database (bulk, for scale tests)")
     parser.add_argument("--history-days", type=float, default=30.0, help="days the --history calls spread over")
     parser.add_argument("--rate-limit", type=float, default=None, help="requests per second before 429s")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = build_parser()
     args = parser.parse_args(argv)
     problem = remote_problem(args.host, args.allow_remote, args.api_key, flags=True)
     if problem:

@@ -6,8 +6,10 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
-DEFAULT_API_KEY = "sk_sandbox_convoi_nb_demo"
-OTHER_API_KEY = "sk_sandbox_other_account"
+from ..models.wire import SANDBOX_KEY_PREFIX
+
+DEFAULT_API_KEY = SANDBOX_KEY_PREFIX + "convoi_nb_demo"
+OTHER_API_KEY = SANDBOX_KEY_PREFIX + "other_account"
 SEEDED_AT = "2026-01-01T00:00:00Z"
 
 

@@ -18,8 +18,11 @@ from ..models.wire import (
     API_PREFIX,
     CALLS_PATH,
     IDEMPOTENCY_KEY_HEADER,
+    JSON_MEDIA_TYPE,
     MAX_PAGE_SIZE,
     REPLAYED_HEADER,
+    UNSUPPORTED_MEDIA_TYPE,
+    is_json_media_type,
 )
 from .accounts import Account, accounts_for
 from .error_responses import SandboxError, error_response
@@ -32,7 +35,7 @@ from .traffic import RecordTraffic, TrafficLog
 
 _METADATA_PARAM = re.compile(r"^metadata\[(.+)\]$")
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody} for status in (400, 401, 404, 409, 413, 422, 429, 503)
+    status: {"model": ErrorBody} for status in (400, 401, 404, 409, 413, 415, 422, 429, 503)
 }
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <API key>`")
 
@@ -53,6 +56,15 @@ def authenticate(request: Request,
     if account is None:
         raise SandboxError(401, "invalid_api_key", "the API key is not valid")
     return account
+
+
+def json_body(content_type: Annotated[Optional[str], Header()] = None) -> None:
+    """415 before the body is read: its validation would otherwise echo form-encoded bytes back as a 422."""
+    if not is_json_media_type(content_type):
+        raise SandboxError(415, UNSUPPORTED_MEDIA_TYPE,
+                           f"Content-Type must be {JSON_MEDIA_TYPE} (got {content_type or 'none'}): send the body "
+                           f"as JSON, e.g. curl -H \"Content-Type: {JSON_MEDIA_TYPE}\" -d '{{...}}'",
+                           param="Content-Type")
 
 
 def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
@@ -113,6 +125,7 @@ def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
     async def create_call(
         body: WebCallRequest,
         account: Annotated[Account, Depends(authenticate)],
+        _json: Annotated[None, Depends(json_body)],
         idempotency_key: Annotated[Optional[str], Header(alias=IDEMPOTENCY_KEY_HEADER)] = None,
     ) -> JSONResponse:
         """Create a web call. The same `Idempotency-Key` (a UUID) within 24 h returns the original call (HTTP 200)."""

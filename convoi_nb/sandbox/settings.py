@@ -20,10 +20,11 @@ DB_ENV = "CONVOI_SANDBOX_DB"
 SEED_ENV = "CONVOI_SANDBOX_SEED"
 
 
-def default_db_path() -> Union[str, Path]:
-    """`CONVOI_SANDBOX_DB` if set (a path or `:memory:`), else the per-user data directory,
-    so calls survive a kernel restart."""
-    return os.environ.get(DB_ENV) or Path(platformdirs.user_data_dir("convoi_nb")) / "sandbox.sqlite3"
+def default_db_path(name: str = "sandbox") -> Union[str, Path]:
+    """`CONVOI_SANDBOX_DB` if set (a path or `:memory:`), else `<name>.sqlite3` in the per-user data directory,
+    so calls survive a kernel restart. The notebooks' embedded sandbox is "sandbox", the standalone server
+    "standalone": two servers simulating one file's calls would each move them on."""
+    return os.environ.get(DB_ENV) or Path(platformdirs.user_data_dir("convoi_nb")) / f"{name}.sqlite3"
 
 
 def default_seed() -> int:

@@ -11,7 +11,8 @@ import ipywidgets as w
 if TYPE_CHECKING:
     from ..models import Agent
 
-LABEL_WIDTH = "9.5em"
+LABEL_WIDTH = "10.5em"  # the longest label ("knowledge bases") on one line at JupyterLab's default font
+INPUT_WIDTH = "32em"
 
 
 def error_html(message: str) -> str:
@@ -29,10 +30,13 @@ class Row:
 
     def __init__(self, label: str, control: w.Widget, tooltip: str = "") -> None:
         self.control = control
+        self.label_text = label  # errors name the field as this label does: one vocabulary
+        self.parse_error = ""  # set by `get()` when the entry cannot be read at all (not JSON, not a number)
         self.reset_button = w.Button(icon="undo", tooltip="inherit the agent's default", layout=w.Layout(width="2.6em"))
         self.reset_button.on_click(lambda _: self.clear())
         self.error = w.HTML()
-        self.label = w.HTML(f"<b>{escape(label)}</b>", layout=w.Layout(width=LABEL_WIDTH), tooltip=tooltip)
+        self.label = w.HTML(f"<b style='white-space:nowrap'>{escape(label)}</b>",
+                            layout=w.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH), tooltip=tooltip)
         self.box = w.HBox([self.label, control, self.reset_button, self.error])
 
     def get(self) -> Any:
@@ -71,39 +75,85 @@ class TextRow(Row):
 
 
 class NumberRow(Row):
-    """A slider that is only sent when its box is ticked."""
+    """A slider with an editable number beside it, sent only when its box is ticked.
+
+    The number box is a plain text box, not the slider's own readout: that readout silently clamps a typed
+    `2.5` to the slider's end and drops `abc`. Here a typed value is kept as typed, so an out-of-range number
+    is refused by the same validation as any other input, and text that is not a number is an error.
+    """
 
     def __init__(self, label: str, slider: w.FloatSlider) -> None:
         self.enabled = w.Checkbox(value=False, indent=False, layout=w.Layout(width="1.8em"),
                                   tooltip="tick to override the agent's default")
         self.slider = slider
+        slider.readout = False
+        self.number = w.Text(value=self._format(slider.value), continuous_update=False, layout=w.Layout(width="5em"))
         self.default_label = w.HTML()
-        slider.disabled = True
-        self.enabled.observe(lambda change: setattr(slider, "disabled", not change["new"]), names="value")
-        super().__init__(label, w.HBox([self.enabled, slider, self.default_label]))
+        self._syncing = False
+        for control in (slider, self.number):
+            control.disabled = True
+        self.enabled.observe(lambda change: self._enable(change["new"]), names="value")
+        slider.observe(lambda change: self._sync(self.number, self._format(change["new"])), names="value")
+        self.number.observe(lambda change: self._from_text(change["new"]), names="value")
+        super().__init__(label, w.HBox([self.enabled, slider, self.number, self.default_label]))
+
+    def _format(self, value: float) -> str:
+        return format(value, self.slider.readout_format)
+
+    def _enable(self, on: bool) -> None:
+        self.slider.disabled = self.number.disabled = not on
+
+    def _sync(self, control: w.Widget, value: Any) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            control.value = value
+        finally:
+            self._syncing = False
+
+    def _from_text(self, text: str) -> None:
+        try:
+            number = float(text)
+        except ValueError:
+            return  # `get()` reports it
+        if self.slider.min <= number <= self.slider.max:
+            self._sync(self.slider, number)
 
     def get(self) -> Optional[float]:
-        return float(self.slider.value) if self.enabled.value else None
+        self.parse_error = ""
+        if not self.enabled.value:
+            return None
+        try:
+            return float(self.number.value)
+        except ValueError:
+            self.parse_error = f"not a number: {self.number.value!r}"
+            return None
 
     def set(self, value: Any) -> None:
         if value is None:
             self.enabled.value = False
         else:
-            self.slider.value = float(value)
+            self._set_number(float(value))
             self.enabled.value = True
 
     def set_default(self, default: Any) -> None:
         self.default_label.value = f"<i>agent default: {escape(str(default))}</i>" if default is not None else ""
         if default is not None and not self.enabled.value:
-            self.slider.value = float(default)
+            self._set_number(float(default))
+
+    def _set_number(self, value: float) -> None:
+        self.slider.value = value  # clamped to the slider's range; the number box keeps the value itself
+        self.number.value = repr(value)
 
     def observe(self, callback: Callable[[Any], None]) -> None:
         self.enabled.observe(callback, names="value")
-        self.slider.observe(callback, names="value")
+        self.number.observe(callback, names="value")
 
 
 class TagsRow(Row):
     def __init__(self, label: str, control: w.TagsInput) -> None:
+        control.layout.width = INPUT_WIDTH  # its default is the width of one tag
         super().__init__(label, control)
 
     def get(self) -> Optional[list[str]]:
@@ -117,8 +167,7 @@ class JSONObjectRow(Row):
     """Free JSON object for settings without a dedicated input; `{}` or empty means none."""
 
     def __init__(self, label: str, placeholder: str) -> None:
-        super().__init__(label, w.Textarea(placeholder=placeholder, rows=2, layout=w.Layout(width="32em")))
-        self.parse_error = ""
+        super().__init__(label, w.Textarea(placeholder=placeholder, rows=2, layout=w.Layout(width=INPUT_WIDTH)))
 
     def get(self) -> dict[str, Any]:
         text = self.control.value.strip()

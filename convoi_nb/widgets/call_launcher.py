@@ -1,7 +1,8 @@
-"""`CallLauncher`: pick an agent, fill in the call, press *Create call*, watch the card."""
+"""`CallLauncher`: pick an agent, fill in the call, press *Create call*, watch the card and the table of calls."""
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from html import escape
 from typing import TYPE_CHECKING, Any, Optional
@@ -23,9 +24,15 @@ if TYPE_CHECKING:
 
     from .._client import ConvoiClient
 
+TABLE_COLUMNS = ["id", "status", "duration_seconds", "cost_amount", "cost_currency", "created_at"]
+
 
 class CallLauncher(w.VBox):
-    """Everything `create_web_call` takes, as a form. Created calls collect in `.calls` / `.frame()`."""
+    """Everything `create_web_call` takes, as a form.
+
+    Created calls collect in `.calls` (kept current while the card follows them), in `.table` (a live table that
+    updates by itself, for Voilà where cells cannot be re-run) and in `.frame()` (fetched afresh by default).
+    """
 
     busy = traitlets.Bool(False)
     calls = traitlets.List()
@@ -43,16 +50,20 @@ class CallLauncher(w.VBox):
         self.status = w.HTML()  # the outcome of the last create
         self.problems_html = w.HTML()  # why the form cannot be sent as it stands
         self.card = CallCard(client)
+        self.table = w.HTML()  # the calls created here, kept current as the card sees them change
+        self.table.add_class("convoi-launcher-calls")
+        self._calls_lock = threading.Lock()  # the worker and the card's poller both replace `.calls`
         self.create_button.on_click(lambda _: self.create())
         self.agent.observe(lambda change: self.overrides.set_defaults(self.agents.get(change["new"])), names="value")
-        for source, name in ((self.overrides, "valid"), (self.overrides, "value"), (self.metadata, "value"),
+        self.card.observe(lambda _change: self._follow_card(), names=["status", "duration_seconds"])
+        for source, name in ((self.overrides, "errors"), (self.overrides, "value"), (self.metadata, "value"),
                              (self.metadata, "valid"), (self.participant_name, "value"), (self, "busy")):
             source.observe(lambda _change: self._refresh_button(), names=name)
         self.last: Optional[Future] = None
         super().__init__([
             self.agent, self.participant_name, w.HTML("<b>Metadata</b>"), self.metadata,
             w.HTML("<b>Overrides</b>"), self.overrides, self.problems_html, w.HBox([self.create_button, self.status]),
-            self.card,
+            self.card, w.HTML("<b>Calls created here</b>"), self.table,
         ], **kwargs)
         self._refresh_button()
 
@@ -69,15 +80,22 @@ class CallLauncher(w.VBox):
 
     def problems(self) -> str:
         """Why the call cannot be created as filled in ("" when it can)."""
-        if not self.overrides.valid:
-            return "overrides: " + "; ".join(f"{k}: {v}" for k, v in self.overrides.errors.items())
+        if self.overrides.errors:  # not `.valid`: the form sets it after `.errors`, which this follows
+            return "overrides: " + self.overrides.error_text()
         if not self.metadata.valid:
             return "metadata: fix the rows marked in red"
         try:
             self.request()
         except ValidationError as exc:
-            return "; ".join(f"{e.loc}: {e.msg}" for e in exc.errors)
+            return "; ".join(f"{self._label(e.loc)}: {e.msg}" for e in exc.errors)
         return ""
+
+    def _label(self, loc: str) -> str:
+        """A request field named as the form labels it (`participant_name` → `Participant`)."""
+        field, dot, rest = loc.partition(".")
+        labels = {"agent_id": self.agent.description, "participant_name": self.participant_name.description,
+                  "metadata": "Metadata"}
+        return labels.get(field, field) + dot + rest
 
     def _refresh_button(self) -> None:
         problems = self.problems()
@@ -109,15 +127,43 @@ class CallLauncher(w.VBox):
             return None
         finally:
             self.busy = False
-        self.calls = [*self.calls, call]
+        with self._calls_lock:
+            self.calls = [*self.calls, call]
+        self._render_table()
         self.status.value = f"created <code>{escape(call.id)}</code>"
         self.card.show(call, request=request.to_body())
         return call
 
-    def frame(self, *, refresh: bool = False) -> "pd.DataFrame":
-        """The created calls as a DataFrame; `refresh=True` fetches their current state first."""
-        calls = [self._client.get_call(c.id) for c in self.calls] if refresh else self.calls
-        return calls_to_frame(calls)
+    def frame(self, *, refresh: bool = True) -> "pd.DataFrame":
+        """The created calls as a DataFrame, each fetched afresh; `refresh=False` gives the last state seen."""
+        if refresh:
+            self._keep({c.id: self._client.get_call(c.id) for c in self.calls if not c.is_terminal})
+        return calls_to_frame(self.calls)
+
+    def _follow_card(self) -> None:
+        # Runs on the card's poller thread: swap in the card's fresh copy of its call, fetch any earlier call the
+        # card stopped following before it ended, then redraw the table.
+        current = self.card.call
+        if current is None:
+            return
+        fresh = {current.id: current}
+        for call in self.calls:
+            if call.id != current.id and not call.is_terminal:
+                try:
+                    fresh[call.id] = self._client.get_call(call.id)
+                except ConvoiError:
+                    pass  # keep what we have; an exception here would stop the card's poller
+        self._keep(fresh)
+
+    def _keep(self, fresh: dict[str, Call]) -> None:
+        """Swap in fresher copies of calls already listed, and redraw the table."""
+        with self._calls_lock:
+            self.calls = [fresh.get(c.id, c) for c in self.calls]
+        self._render_table()
+
+    def _render_table(self) -> None:
+        if self.calls:
+            self.table.value = calls_to_frame(self.calls)[TABLE_COLUMNS].to_html(index=False, border=0)
 
     def close(self) -> None:
         self.card.close()

@@ -40,13 +40,14 @@ class ExperimentPanel(w.VBox):
         self.name = w.Text(value=f"experiment-{datetime.now():%Y%m%d-%H%M%S}", description="Name",
                            layout=w.Layout(width="40em"))
         self.variants = VariantBuilder(self.agents.get(self.agent.value))
-        self.replicates = w.BoundedIntText(value=5, min=1, max=1000, description="Replicates")
-        self.concurrency = w.BoundedIntText(value=16, min=1, max=128, description="Concurrency")
+        fits = {"description_width": "initial"}  # the default width cuts "Concurrency" to "Concurre…"
+        self.replicates = w.BoundedIntText(value=5, min=1, max=1000, description="Replicates", style=fits)
+        self.concurrency = w.BoundedIntText(value=16, min=1, max=128, description="Concurrency", style=fits)
         self.run_button = w.Button(description="Run", button_style="primary", icon="play",
                                    tooltip="start this experiment (a new name)")
         self.resume_button = w.Button(description="Resume", icon="redo",
                                       tooltip="continue an experiment of this name: only missing calls are created")
-        self.budget = w.BoundedFloatText(value=0.0, min=0.0, max=1e6, step=0.5, description="Budget",
+        self.budget = w.BoundedFloatText(value=0.0, min=0.0, max=1e6, step=0.5, description="Budget", style=fits,
                                          tooltip="max_cost: the most this experiment may spend (0: no cap)")
         self.estimate_button = w.Button(description="Estimate cost", icon="calculator",
                                         tooltip="predict what this run will cost (runs 2 pilot calls per variant "

@@ -51,7 +51,9 @@ class OverridesForm(w.VBox):
             "stt.language": TextRow("stt.language", w.Combobox(options=KNOWN_LANGUAGES, ensure_option=False, layout=wide)),
             "stt.model": TextRow("stt.model", w.Combobox(options=KNOWN_STT_MODELS, ensure_option=False, layout=wide)),
             "stt.extra": JSONObjectRow("stt: other", '{"punctuate": true}'),
-            "knowledge_base_ids": TagsRow("knowledge bases", w.TagsInput(allow_duplicates=False)),
+            # The tag box is as wide as its placeholder: this one says what to type, and makes room to type it.
+            "knowledge_base_ids": TagsRow("knowledge bases", w.TagsInput(
+                allow_duplicates=False, placeholder="kb_ + 32 hex digits, Enter to add each")),
         }
         self.preview = w.HTML()
         self.reset_all = w.Button(description="Reset all to agent defaults", icon="undo", layout=w.Layout(width="auto"))
@@ -131,12 +133,15 @@ class OverridesForm(w.VBox):
         if self._filling:
             return
         raw = self.raw()
-        errors = {f"{s}.extra": self.rows[f"{s}.extra"].parse_error for s in SECTIONS if self.rows[f"{s}.extra"].parse_error}
+        errors = {path: row.parse_error for path, row in self.rows.items() if row.parse_error}
         try:
             overrides = AgentOverrides.model_validate(raw)
         except pydantic.ValidationError as exc:
             for error in field_errors(exc.errors(), AgentOverrides):
-                errors.setdefault(self._row_for(error.loc), error.msg)
+                path = self._row_for(error.loc)
+                # A key typed into a free JSON box is named inside the message, the box by its label.
+                message = f"{error.loc.split('.', 1)[1]}: {error.msg}" if path.endswith(".extra") else error.msg
+                errors.setdefault(path, message)
             overrides = None
         for path, row in self.rows.items():
             row.show_error(errors.get(path, ""))
@@ -152,7 +157,11 @@ class OverridesForm(w.VBox):
             shown = json.dumps(body, indent=2) if body else "{}  (every setting inherits the agent's defaults)"
             self.preview.value = f"<pre style='margin:0'>{escape(shown)}</pre>"
         else:
-            self.preview.value = error_html("fix the fields marked in red: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
+            self.preview.value = error_html("fix the fields marked in red: " + self.error_text())
+
+    def error_text(self) -> str:
+        """Every error on one line, each field named as the form labels it (`tts: other: speed: …`)."""
+        return "; ".join(f"{self.rows[path].label_text}: {message}" for path, message in self.errors.items())
 
     def _row_for(self, loc: str) -> str:
         """The row that shows an error at `loc` (`knowledge_base_ids[0]` → `knowledge_base_ids`)."""

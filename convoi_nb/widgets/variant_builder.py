@@ -53,7 +53,7 @@ class VariantBuilder(w.VBox):
                        *(w.HBox([w.HTML(f"<code>{p}</code>", layout=w.Layout(width="9em")), t]) for p, t in self.axes.items()),
                        w.HBox([self.grid_button, self.grid_error])])
         self.mode = w.Tab(children=[w.VBox([self.accordion, w.HBox([self.add_button, self.error])]), grid])
-        self.mode.set_title(0, "Variants")
+        self.mode.set_title(0, "One by one")  # not "Variants": the panel's heading right above says that
         self.mode.set_title(1, "Grid")
         super().__init__([self.mode], **kwargs)
         for variant in variants or [Variant("baseline")]:

@@ -202,8 +202,11 @@ def jupyterlab(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureReques
 def voila(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     _require_chromium()
     log = tmp_path / "voila.log"
+    # The page's request runs the notebook. Voilà's executor (nbclient) waits only 4 s, by default, for a cell's
+    # output after the kernel says the cell is done, then drops it with a warning ("Timeout waiting for IOPub
+    # output"): on a loaded machine the launcher's widget could be lost that way. Wait as long as the page does.
     command = [sys.executable, "-m", "voila", str(notebook_dir / "04_widgets.ipynb"), "--no-browser", "--port=0",
-               "--Voila.port_retries=0", "--Voila.ip=127.0.0.1"]
+               "--Voila.port_retries=0", "--Voila.ip=127.0.0.1", "--VoilaExecutor.iopub_timeout=120"]
     # Any static file shows the server answers; the notebook's own URL would run the notebook once more.
     process, url = serve("voila", command, "/voila/static/favicon.ico", _isolated_env(tmp_path), log)
     yield url

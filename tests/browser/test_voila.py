@@ -1,4 +1,5 @@
-"""Voilà renders the same widgets (not raw text): the launcher's button is there."""
+"""Voilà renders the same widgets (not raw text): the launcher's button is there, and its table of calls follows a
+call to its end with no cell re-run (Voilà has none to re-run)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ def test_voila_renders_the_launcher(voila: str, page: Any) -> None:
     button.wait_for(timeout=120_000)
     assert button.is_visible()
     assert page.locator(".widget-button", has_text="Run").count() >= 1  # the experiment panel too
+    button.click()
+    # The row is drawn "initiated" when the create answers; only the card's poller can move it on to "ended".
+    page.locator(".convoi-launcher-calls td", has_text="ended").wait_for(timeout=60_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "voila.png"))
     assert "sk_sandbox" not in page.content()

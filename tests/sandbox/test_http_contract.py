@@ -17,7 +17,8 @@ JSON = {**AUTH, "Content-Type": "application/json"}
 
 
 TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
-         405: "invalid_request_error", 413: "invalid_request_error", 422: "invalid_request_error"}
+         405: "invalid_request_error", 413: "invalid_request_error", 415: "invalid_request_error",
+         422: "invalid_request_error"}
 
 
 def body(**fields: Any) -> bytes:
@@ -47,7 +48,12 @@ CASES: list[tuple[str, str, str, dict, bytes | None, int]] = [
     ("array body", "POST", CALLS, JSON, b"[]", 422),
     ("string body", "POST", CALLS, JSON, b'"web"', 422),
     ("number body", "POST", CALLS, JSON, b"123", 422),
-    ("text/plain body", "POST", CALLS, {**AUTH, "Content-Type": "text/plain"}, b"type=web", 422),
+    ("text/plain body", "POST", CALLS, {**AUTH, "Content-Type": "text/plain"}, b"type=web", 415),
+    ("form-encoded body", "POST", CALLS, {**AUTH, "Content-Type": "application/x-www-form-urlencoded"},
+     b"type=web&agent_id=" + AGENT.encode(), 415),
+    ("no content type", "POST", CALLS, AUTH, body(), 415),
+    ("form body without auth", "POST", CALLS, {"Content-Type": "application/x-www-form-urlencoded"}, b"type=web", 401),
+    ("json with charset", "POST", CALLS, {**AUTH, "Content-Type": "application/json; charset=utf-8"}, b"[]", 422),
     ("missing type", "POST", CALLS, JSON, json.dumps({"agent_id": AGENT}).encode(), 422),
     ("phone type", "POST", CALLS, JSON, body(type="phone"), 422),
     ("null type", "POST", CALLS, JSON, body(type=None), 422),
@@ -118,6 +124,9 @@ def test_malformed_request_gets_documented_4xx(sandbox: Any, name: str, method: 
         assert error["param"] is None and error["errors"] == []
     if status == 422:
         assert error["errors"] and error["param"] == error["errors"][0]["loc"]
+    if status == 415:  # never the raw body echoed back, and the header named
+        assert error["code"] == "unsupported_media_type" and error["param"] == "Content-Type"
+        assert "application/json" in error["message"] and "type=web" not in response.text
     if status == 400 and method == "POST" and name not in ("idempotency key too long", "idempotency key not a UUID"):
         assert error["code"] == "invalid_json", error
 

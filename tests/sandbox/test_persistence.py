@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT, DEFAULT_API_KEY
 from convoi_nb.sandbox.process import spawn
@@ -64,3 +65,15 @@ def test_a_sandbox_file_from_before_the_request_column_is_migrated(tmp_path: Pat
     old.close()
     row = Store(path).get("acct", "call_old")
     assert row is not None and row.request == {}
+
+
+def test_standalone_server_keeps_its_own_file_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    from convoi_nb.sandbox.__main__ import build_parser
+    from convoi_nb.sandbox.settings import DB_ENV, default_db_path
+
+    monkeypatch.delenv(DB_ENV, raising=False)
+    standalone = build_parser().parse_args([]).db
+    assert standalone != str(default_db_path())  # the notebooks' embedded sandbox
+    assert Path(standalone).parent == Path(default_db_path()).parent and standalone.endswith("standalone.sqlite3")
+    monkeypatch.setenv(DB_ENV, ":memory:")  # one variable still points both at the same place
+    assert build_parser().parse_args([]).db == ":memory:" == default_db_path()

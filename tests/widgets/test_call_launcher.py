@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from html import escape
 from typing import Any
 
 import pytest
@@ -38,7 +39,57 @@ def test_button_creates_exactly_the_request_shown(opened: Opened, calm_client: C
     assert launcher.card.cost_amount == float(final.cost.amount) > 0  # the card shows the Decimal as a float
     assert f"{final.cost.amount:.4f} {final.cost.currency}" in launcher.card.details.value
     assert [c.id for c in launcher.calls] == [call.id]
-    assert launcher.frame(refresh=True)["status"].tolist() == ["ended"]
+    assert launcher.frame()["status"].tolist() == ["ended"]
+
+
+def test_reason_line_follows_every_change_and_names_fields_as_labelled(opened: Opened, client: ConvoiClient) -> None:
+    launcher = opened.widget(CallLauncher, client)
+    rows = launcher.overrides.rows
+    rows["llm.extra"].control.value = '{"temperature": 3}'
+    assert "llm: other: temperature: " in launcher.problems_html.value
+    rows["tts.extra"].control.value = "[1]"
+    assert "llm: other" in launcher.problems_html.value and "tts: other" in launcher.problems_html.value
+    rows["llm.extra"].control.value = '{"top_p": 0.9}'  # fixed: only tts is left, and the line says so
+    assert "llm" not in launcher.problems_html.value and "tts: other: must be a JSON object" in launcher.problems_html.value
+    assert launcher.create_button.tooltip == launcher.problems()
+    rows["tts.extra"].clear()
+    assert launcher.problems_html.value == "" and not launcher.create_button.disabled
+    for path, row in rows.items():  # every label a reason can name is the one the form shows
+        assert f">{row.label_text}<" in row.label.value, path
+
+
+@pytest.mark.parametrize(("typed", "reason"), [
+    ("2.5", "llm.temperature: Input should be less than or equal to 2 (got 2.5)"),
+    ("abc", "llm.temperature: not a number: 'abc'"),
+])
+def test_typed_temperature_is_kept_as_typed_never_clamped(typed: str, reason: str, opened: Opened,
+                                                           client: ConvoiClient) -> None:
+    launcher = opened.widget(CallLauncher, client)
+    row = launcher.overrides.rows["llm.temperature"]
+    row.enabled.value = True
+    row.number.value = "1.5"
+    assert launcher.overrides.value.to_body() == {"llm": {"temperature": 1.5}} and row.slider.value == 1.5
+    row.number.value = typed
+    assert launcher.create_button.disabled and reason in launcher.create_button.tooltip
+    assert escape(reason) in launcher.problems_html.value and escape(reason.split(": ", 1)[1]) in row.error.value
+    assert launcher.overrides.value.to_body() == {"llm": {"temperature": 1.5}}  # nothing clamped is offered
+    row.slider.value = 0.75  # dragging the slider writes the number box
+    assert row.number.value == "0.75" and launcher.overrides.value.to_body() == {"llm": {"temperature": 0.75}}
+
+
+def test_table_and_frame_follow_the_calls_current_state(opened: Opened, calm_client: ConvoiClient) -> None:
+    launcher = opened.widget(CallLauncher, calm_client)
+    first = launcher.create().result(timeout=10)
+    assert first.status == "initiated" and first.id in launcher.table.value
+    launcher.card.wait(timeout=30)
+    # Nobody re-ran anything: the table updated by itself as the card's poller saw the call end (Voilà).
+    assert "ended" in launcher.table.value and launcher.calls[0].status == "ended"
+    second = launcher.create().result(timeout=10)
+    assert [c.id for c in launcher.calls] == [first.id, second.id]
+    frame = launcher.frame()  # fetched afresh by default: never the state at creation
+    assert frame.loc[frame["id"] == second.id, "status"].item() == launcher.calls[1].status
+    launcher.card.wait(timeout=30)
+    assert launcher.frame(refresh=False)["status"].tolist() == ["ended", "ended"]
 
 
 def test_invalid_input_disables_the_button_and_names_the_field(opened: Opened, client: ConvoiClient,
@@ -46,11 +97,11 @@ def test_invalid_input_disables_the_button_and_names_the_field(opened: Opened, c
     launcher = opened.widget(CallLauncher, client)
     before = sandbox.service.store.count()
     launcher.overrides.rows["knowledge_base_ids"].control.value = ["kb_nope"]
-    assert launcher.create_button.disabled and "knowledge_base_ids" in launcher.create_button.tooltip
-    assert "knowledge_base_ids" in launcher.problems_html.value
+    assert launcher.create_button.disabled and "knowledge bases: " in launcher.create_button.tooltip  # as labelled
+    assert "knowledge bases: " in launcher.problems_html.value
     launcher.overrides.rows["knowledge_base_ids"].clear()
     launcher.participant_name.value = "x" * 200
-    assert launcher.create_button.disabled and "participant_name" in launcher.problems_html.value
+    assert launcher.create_button.disabled and "Participant: String should have at most" in launcher.problems_html.value
     launcher.participant_name.value = ""
     launcher.metadata.add_row("", "orphan value")
     assert launcher.create_button.disabled and "metadata" in launcher.problems_html.value
