@@ -143,8 +143,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     roots = [Path(session.config._tmp_path_factory.getbasetemp())] if hasattr(session.config, "_tmp_path_factory") else []
     roots.append(Path(__file__).resolve().parents[1] / "notebooks" / "exports")
     for root in roots:
+        # Not ours to scan: installed packages (a wheel's METADATA carries the README, whose sandbox keys are
+        # public by design) and npm's node_modules (livekit-client ships test JWTs).
         for path in (p for p in root.rglob("*") if p.is_file() and not _SERVER_FILES.search(p.name)
-                     and p.suffix not in (".py", ".pyc") and "site-packages" not in p.parts):
+                     and p.suffix not in (".py", ".pyc") and "site-packages" not in p.parts
+                     and "node_modules" not in p.parts and not any(part.endswith(".dist-info") for part in p.parts)):
             problems += [f"{path}: {what}" for what in leaks_in(path.read_bytes())]
     if problems:
         print("\nCredentials found after the run:\n  " + "\n  ".join(sorted(set(problems))[:50]))

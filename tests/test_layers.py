@@ -199,7 +199,7 @@ def test_a_cycle_is_found(tmp_path: Path) -> None:
     # The cycle this package once had: the call model importing the display code that imports the model.
     import shutil
 
-    shutil.copytree(PACKAGE, tmp_path / "convoi_nb", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PACKAGE, tmp_path / "convoi_nb", ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
     calls = tmp_path / "convoi_nb" / "models" / "calls.py"
     calls.write_text(calls.read_text() + "\n\ndef _repr_html_(self):\n    from .._display import call_card_html\n"
                      "    return call_card_html(self)\n")
@@ -242,7 +242,7 @@ def test_a_forbidden_import_is_reported(tmp_path: Path) -> None:
     """The whole check, end to end, on a copy of the package with one forbidden import added."""
     import shutil
 
-    shutil.copytree(PACKAGE, tmp_path / "convoi_nb", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PACKAGE, tmp_path / "convoi_nb", ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
     before = violations("convoi_nb.widgets", FORBIDDEN["convoi_nb.widgets"], root=tmp_path)
     card = tmp_path / "convoi_nb" / "widgets" / "call_card.py"
     text = card.read_text()

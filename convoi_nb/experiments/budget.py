@@ -31,7 +31,9 @@ class BudgetReport:
     def __str__(self) -> str:
         cap = format_money(self.cap.amount, self.cap.currency)
         if not self.stopped:
-            return f"budget {cap}: not reached"
+            # Every cell fits by projection; a running call can still cost more than projected: results.spend()
+            # is the spend as last read.
+            return f"budget {cap}: not reached (every cell created within it, by projection)"
         return (f"stopped by budget {cap}: {format_money(self.committed_at_stop.amount, self.cap.currency)} spent "
                 f"when it stopped, {len(self.in_flight_at_stop)} calls still running, {self.cells_remaining} cells "
                 "not created; run(max_cost=…) again with a higher cap to continue")
@@ -118,7 +120,11 @@ class SpendLedger:
         what it has cost so far."""
         if call["id"] not in self._in_flight:
             return
-        cost = to_decimal((call.get("cost") or {}).get("amount") or 0)
+        billed = call.get("cost") or {}
+        if billed.get("currency", self.cap.currency) != self.cap.currency:
+            raise MixedCurrencyError(f"call {call['id']} is billed in {billed['currency']}, the cap is in "
+                                     f"{self.cap.currency}: a cap cannot add two currencies")
+        cost = to_decimal(billed.get("amount") or 0)
         if call.get("status") in TERMINAL_STATUSES:
             del self._in_flight[call["id"]]
             self.committed += cost

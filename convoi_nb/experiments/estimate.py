@@ -78,7 +78,7 @@ def estimate_remaining(frame: pd.DataFrame, variants: Sequence[str], replicates:
                   currencies[0] if len(currencies) == 1 else None)
     rows, cost_groups, seconds_groups = [], [], []
     for variant in variants:
-        mine = created[(created["variant"] == variant) & (created["replicate"] < replicates)]
+        mine = created[(created["variant"] == variant) & created["replicate"].between(0, replicates - 1)]
         done = mine[mine["status"].isin(TERMINAL_STATUSES)]
         costs, seconds = done["cost_amount"].to_numpy(dtype=float), done["duration_seconds"].to_numpy(dtype=float)
         to_create, running = replicates - len(mine), len(mine) - len(done)
@@ -104,7 +104,8 @@ def estimate_remaining(frame: pd.DataFrame, variants: Sequence[str], replicates:
 
 def per_call_cost(frame: pd.DataFrame, variants: Sequence[str]) -> dict[str, Optional[Decimal]]:
     """Each variant's mean billed cost per finished call (None without one), the projection a budget uses."""
-    finished = frame[frame["id"].notna() & frame["status"].isin(TERMINAL_STATUSES)]
+    # Sweep cells only: a listening session's calls (replicates below zero) last as long as the listener talks.
+    finished = frame[frame["id"].notna() & frame["status"].isin(TERMINAL_STATUSES) & (frame["replicate"] >= 0)]
     out: dict[str, Optional[Decimal]] = {}
     for variant in variants:
         amounts = [to_decimal(a) for a in finished.loc[finished["variant"] == variant, "cost_amount"] if not pd.isna(a)]

@@ -240,7 +240,8 @@ class Experiment:
         if not isinstance(pilot, int) or pilot < 2:
             raise ExperimentError(f"pilot must be an integer of at least 2 (a spread needs two calls), got {pilot!r}")
         frame = self._frame(self._open_store())
-        finished = frame[frame["status"].isin(TERMINAL_STATUSES)].groupby("variant", observed=False).size()
+        sweep = frame[frame["replicate"] >= 0]
+        finished = sweep[sweep["status"].isin(TERMINAL_STATUSES)].groupby("variant", observed=False).size()
         if any(finished.get(v.name, 0) < min(pilot, self.replicates) for v in self.variants):
             self._pilot(client, pilot, wait_timeout)
             frame = self._frame(self._open_store())
@@ -250,7 +251,8 @@ class Experiment:
         pilot_run = Experiment(self.name, self.agent_id, self.variants, min(pilot, self.replicates),
                                metadata=self.metadata, store=self.store_path)
         pilot_run._memory_store = self._open_store() if str(self.store_path) == ":memory:" else None
-        return pilot_run.run(client, progress=False).wait(timeout=wait_timeout, progress=False)
+        # Asked for by estimate()/plan() (a few calls per variant): not the large run confirm_runs_over guards.
+        return pilot_run.run(client, progress=False, confirm=True).wait(timeout=wait_timeout, progress=False)
 
     def _frame(self, store: ResultsStore) -> "pd.DataFrame":
         return ExperimentResults(self.name, store).frame()
@@ -324,7 +326,7 @@ class Experiment:
                 raise ExperimentError(
                     f"the server holds call {call.id} of experiment {self.name!r} made with other {what}; "
                     "rename the changed variant or the experiment (nothing was created)")
-            if replicate < self.replicates:
+            if 0 <= replicate < self.replicates:  # below zero: a listening session's call, never a sweep cell
                 found.setdefault((variant.name, replicate), call)
         return found
 

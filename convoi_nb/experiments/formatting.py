@@ -4,6 +4,7 @@ changes in percent, each estimate with its interval in one piece of text. Pure t
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Optional
 
 from ..money import format_money
@@ -13,7 +14,7 @@ NBSP = "\u00a0"
 
 
 def _finite(*values: float) -> bool:
-    return all(v is not None and isinstance(v, (int, float)) and math.isfinite(v) for v in values)
+    return all(v is not None and isinstance(v, (int, float, Decimal)) and math.isfinite(v) for v in values)
 
 
 def money_places(value: float) -> int:
@@ -56,13 +57,25 @@ def seconds_with_interval(value: float, low: float, high: float) -> str:
     return f"{value / 60:.1f} min [{low / 60:.1f}, {high / 60:.1f}]"
 
 
+def _percent(value: float) -> str:
+    text = f"{value:+.0f}%"
+    return "0%" if text in ("+0%", "-0%") else text  # never "-0%"
+
+
 def percent_with_interval(value: float, low: float, high: float) -> str:
     """`+12% [+5%, +19%]`: a relative change and its interval."""
     if not _finite(value):
         return NA
     if not _finite(low, high):
-        return f"{value:+.0f}%"
-    return f"{value:+.0f}% [{low:+.0f}%, {high:+.0f}%]"
+        return _percent(value)
+    return f"{_percent(value)} [{_percent(low)}, {_percent(high)}]"
+
+
+def rating_with_interval(value: float, low: float, high: float) -> str:
+    """`4.2 [3.6, 4.8]` on the 1–5 scale."""
+    if not _finite(value):
+        return NA
+    return f"{value:.1f} [{low:.1f}, {high:.1f}]" if _finite(low, high) else f"{value:.1f}"
 
 
 def p_value(value: float) -> str:

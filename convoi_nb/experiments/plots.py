@@ -72,8 +72,11 @@ def plot_experiment(frame: pd.DataFrame, variants: Sequence[str], comparison: pd
     figure, axes = plt.subplots(2, 2, figsize=(10, height), layout="constrained", sharey="row",
                                 gridspec_kw={"height_ratios": [others, len(variants)]})
     if len(comparison):
-        _forest(axes[0, 0], comparison, "cost", f"mean cost per call vs baseline ({level:.0%} CI)", winner)
-        _forest(axes[0, 1], comparison, "duration", f"mean call length vs baseline ({level:.0%} CI)", winner)
+        # compare()'s BCa intervals, unadjusted; "significant" in the tables is after Holm's adjustment
+        _forest(axes[0, 0], comparison, "cost", f"mean cost per call vs baseline ({level:.0%} CI, unadjusted)",
+                winner)
+        _forest(axes[0, 1], comparison, "duration", f"mean call length vs baseline ({level:.0%} CI, unadjusted)",
+                winner)
     else:
         for axis in axes[0]:
             axis.set_axis_off()

@@ -123,12 +123,13 @@ class ExperimentResults:
           calls whose create answer was lost and that `run()` found on the server), `cost_per_attempt` (spend
           per call created), `currency`. Amounts in two currencies are never added (`MixedCurrencyError`);
         - `note`: why the statistics are NaN (fewer than 2 ended calls);
+        - statistics and spend cover the sweep's cells (replicates 0…N-1), not listening-session calls;
         - with listening sessions: `rating.<criterion>_mean` with `_ci_low`/`_ci_high` (Student-t) and `_n`, over
           the calls rated (not skipped or marked broken) that did not fail or expire; `ratings_excluded` counts
           the ratings left out, `ratings_skipped` the skips. All raters pooled, or `rater=` one of them.
         """
         frame, names = self.frame(), self._recorded_variants()
-        summary = summarize_variants(frame, names, level=level, seed=seed)
+        summary = summarize_variants(_sweep(frame), names, level=level, seed=seed)
         if "rating_outcome" in frame:
             summary = summary.join(summarize_ratings(frame, names, self.criteria, level=level, rater=rater))
         return summary
@@ -138,8 +139,8 @@ class ExperimentResults:
         calls: `*_delta` (difference of means) with Welch's `level` interval, `*_p_value`, `*_p_adjusted`
         (Holm, over the variants compared) and `*_significant` (adjusted p below 1 − level), and the relative
         change `*_delta_pct` with a seeded BCa bootstrap interval."""
-        return compare_variants(self.frame(), self._recorded_variants(), self._baseline(baseline), level=level,
-                                seed=seed)
+        return compare_variants(_sweep(self.frame()), self._recorded_variants(), self._baseline(baseline),
+                                level=level, seed=seed)
 
     def verdict(self, baseline: Optional[str] = None, *, level: float = 0.95, seed: int = 0,
                 power: float = 0.8) -> Verdict:
@@ -148,11 +149,11 @@ class ExperimentResults:
         many calls per variant would separate the top two at the spread seen (`power`). `str(verdict)` is
         the text; `verdict.findings` the structured results."""
         frame, names, baseline = self.frame(), self._recorded_variants(), self._baseline(baseline)
-        found = verdict(frame, names, baseline, level=level, seed=seed, power=power)
+        found = verdict(_sweep(frame), names, baseline, level=level, seed=seed, power=power)
         if "rating_outcome" not in frame:
             return found
-        comparison = compare_variants(frame, names, baseline, level=level, seed=seed)
-        currency = summarize_variants(frame, [baseline], level=level).loc[baseline, "currency"]
+        comparison = compare_variants(_sweep(frame), names, baseline, level=level, seed=seed)
+        currency = summarize_variants(_sweep(frame), [baseline], level=level).loc[baseline, "currency"]
         cost = {v: float(comparison.loc[v, "cost_delta"]) for v in comparison.index}
         lines = quality_against_cost(frame, names, baseline, self.criteria, cost, currency, level=level)
         return Verdict(found.findings, found.comparisons + lines)
@@ -161,7 +162,8 @@ class ExperimentResults:
         """From the calls so far (a pilot): calls per variant needed to detect a relative difference `detect`
         in mean cost and in mean duration with `power`, and the estimated spend for that many calls
         (`estimated_spend`, Decimal; `.attrs["total_spend"]` for all variants)."""
-        plan = plan_replicates(self.frame(), self._recorded_variants(), detect=detect, power=power, level=level)
+        plan = plan_replicates(_sweep(self.frame()), self._recorded_variants(), detect=detect, power=power,
+                               level=level)
         plan.attrs["total_spend"] = sum((s for s in plan["estimated_spend"] if s.is_finite()), Decimal(0))
         return plan
 
@@ -188,7 +190,7 @@ class ExperimentResults:
         intervals from `compare()` and the verdict's cheapest variant marked ★, then every ended call per
         variant (cost and length, bar at the mean)."""
         baseline = self._baseline(baseline)
-        frame, names = self.frame(), self._recorded_variants()
+        frame, names = _sweep(self.frame()), self._recorded_variants()
         comparison = compare_variants(frame, names, baseline, level=level, seed=seed)
         winner = verdict(frame, names, baseline, level=level, seed=seed).finding("cost").winner
         return plot_experiment(frame, names, comparison, baseline, winner, self.name, level)
@@ -200,6 +202,12 @@ class ExperimentResults:
     def to_parquet(self, path: Union[str, Path], **kwargs: Any) -> Path:
         self.frame().to_parquet(path, index=False, **kwargs)
         return Path(path)
+
+
+def _sweep(frame: pd.DataFrame) -> pd.DataFrame:
+    """The sweep's cells: cost and length statistics leave out listening-session calls (replicates below zero),
+    whose length is the listener's doing; `frame()` has both."""
+    return frame[frame["replicate"] >= 0]
 
 
 def _cell(value: Any) -> Any:

@@ -9,7 +9,8 @@
   (`total_prediction_interval`, Welch–Satterthwaite degrees of freedom over the variants).
 
 `bench/calibration.py` checks the coverage of these intervals against the sandbox's known truth.
-Every function returns NaN, never raises, when there is too little data (fewer than 2 values per group).
+Every function returns NaN, never raises, when there is too little data (fewer than 2 values per group, or no
+spread at all: a zero-width interval or p = 0 from identical values would over-claim).
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ def mean_interval(values: Sequence[float], level: float = 0.95) -> Interval:
     data = _clean(values)
     if len(data) < 2:
         return Interval(NAN, NAN)
-    if np.ptp(data) == 0:
-        return Interval(float(data[0]), float(data[0]))
+    if np.ptp(data) == 0:  # no spread seen: a zero-width interval would claim certainty a few values cannot give
+        return Interval(NAN, NAN)
     ci = stats.ttest_1samp(data, 0.0).confidence_interval(level)
     return Interval(float(ci.low), float(ci.high))
 
@@ -64,7 +65,9 @@ def difference(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> D
         return Difference(NAN, NAN, NAN, NAN)
     delta = float(x.mean() - y.mean())
     if np.ptp(x) == 0 and np.ptp(y) == 0:
-        return Difference(delta, delta, delta, 1.0 if delta == 0 else 0.0)
+        # No spread in either group: the t-test is undefined. Equal values show no difference; unequal ones are
+        # not "significant" on that alone (p = 0 would be an over-claim from, say, two ratings of 4 and two of 5).
+        return Difference(0.0, 0.0, 0.0, 1.0) if delta == 0 else Difference(delta, NAN, NAN, NAN)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # one group without spread: scipy warns, the test stands
         result = stats.ttest_ind(x, y, equal_var=False)

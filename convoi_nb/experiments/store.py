@@ -206,14 +206,18 @@ class ResultsStore:
 
     # -- listening sessions (convoi_nb.sessions): who rates which cells, and the ratings -------------------
 
-    def register_session(self, experiment: str, rater: str, seed: int, calls_per_variant: int, criteria: list[str],
-                         first_replicate: int) -> sqlite3.Row:
-        """Record a rater's session once (a later call returns the first record: its replicates stay reserved)."""
+    def register_session(self, experiment: str, rater: str, seed: int, calls_per_variant: int,
+                         criteria: list[str]) -> sqlite3.Row:
+        """Record a rater's session once, reserving the next block of listening slots past every other rater's
+        (chosen inside the write transaction, so two kernels opening sessions at once get different blocks);
+        a later call returns the first record."""
         with self._lock, self._sqlite("be written"):
             self._db.execute("BEGIN IMMEDIATE")
+            (first,) = self._db.execute(
+                "SELECT COALESCE(MAX(first_replicate + calls_per_variant), 1) FROM sessions WHERE experiment=?",
+                (experiment,)).fetchone()
             self._db.execute("INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (experiment, rater, seed, calls_per_variant, json.dumps(criteria), first_replicate,
-                              time.time()))
+                             (experiment, rater, seed, calls_per_variant, json.dumps(criteria), first, time.time()))
             row = self._db.execute("SELECT * FROM sessions WHERE experiment=? AND rater=?",
                                    (experiment, rater)).fetchone()
             self._db.execute("COMMIT")

@@ -43,6 +43,10 @@ def _outcomes(row: pd.Series) -> str:
     return ", ".join(parts) or "none"
 
 
+def criteria_in(summary: pd.DataFrame) -> list[str]:
+    return [c[len("rating."):-len("_mean")] for c in summary.columns if c.startswith("rating.") and c.endswith("_mean")]
+
+
 def summary_table(summary: pd.DataFrame, level: float = 0.95) -> "Styler":
     """One row per variant: calls, what went wrong, means with intervals, cost per minute, exact spend."""
     rows = {}
@@ -57,11 +61,14 @@ def summary_table(summary: pd.DataFrame, level: float = 0.95) -> "Styler":
             f"call length [{level:.0%} CI]": fmt.seconds_with_interval(row["duration_mean"], row["duration_ci_low"],
                                                                        row["duration_ci_high"]),
             "per minute": fmt.money(row["cost_per_minute"], currency),
-            "spend": fmt.money(float(row["spend_total"]), currency, 2),
+            "spend": fmt.money(row["spend_total"], currency, 2),
         }
+        for criterion in criteria_in(summary):  # listening sessions' ratings, when there are any
+            rows[variant][f"{criterion} [{level:.0%} CI]"] = fmt.rating_with_interval(
+                row[f"rating.{criterion}_mean"], row[f"rating.{criterion}_ci_low"], row[f"rating.{criterion}_ci_high"])
     notes = sorted({n for n in summary["note"] if n})
     caption = (f"Means of the calls that ended, with {level:.0%} Student-t intervals; failed and expired calls are "
-               "counted, not averaged in. Spend: every billed call, summed exactly."
+               "counted, not averaged in. Spend: every billed call, summed exactly, shown to the cent."
                + (" Note: " + "; ".join(notes) + "." if notes else ""))
     return _styled(pd.DataFrame.from_dict(rows, orient="index"), caption)
 

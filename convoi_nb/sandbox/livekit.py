@@ -46,16 +46,14 @@ class LiveKitSettings:
         )
 
 
-def mint_token(
-    settings: LiveKitSettings, *, room: str, identity: str, name: Optional[str], metadata: dict[str, Any]
-) -> str:
-    """A participant token that may join `room` only."""
+def mint_token(settings: LiveKitSettings, *, room: str, identity: str, name: Optional[str]) -> str:
+    """A participant token that may join `room` only. It carries no call metadata: the token goes to the browser,
+    and metadata such as an experiment's variant name must not reach a listener who rates the call blind."""
     grants = api.VideoGrants(room_join=True, room=room, can_publish=True, can_subscribe=True, can_publish_data=True)
     token = (
         api.AccessToken(settings.api_key, settings.api_secret)
         .with_identity(identity)
         .with_name(name or identity)
-        .with_metadata(json.dumps(metadata, separators=(",", ":")))
         .with_grants(grants)
         .with_ttl(TOKEN_TTL)
     )

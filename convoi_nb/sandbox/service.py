@@ -69,7 +69,7 @@ class CallService:
         if self.settings.clock() - row.created_at >= TOKEN_TTL.total_seconds():
             return ""
         return mint_token(self.settings.livekit, room=row.room_id, identity=row.participant_identity,
-                          name=row.participant_name, metadata=row.metadata)
+                          name=row.participant_name)
 
     def create(self, account: Account, request: WebCallRequest, key: Optional[str]) -> tuple[CallRow, bool]:
         agent = account.agent(request.agent_id)
@@ -101,7 +101,7 @@ class CallService:
                 "room_id": room, "participant_identity": identity, "participant_name": request.participant_name,
                 "livekit_url": self.settings.livekit.url,
                 "token": mint_token(self.settings.livekit, room=room, identity=identity,
-                                    name=request.participant_name, metadata=metadata),
+                                    name=request.participant_name),
                 "metadata": metadata,
                 "settings": merge_settings(agent.to_json(), overrides),
                 "seed": call_seed(self.settings.seed, seq),

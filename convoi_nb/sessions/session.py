@@ -1,8 +1,10 @@
 """`ListeningSession`: one rater's blinded pass over an experiment's variants, resumable step by step.
 
-Each rater gets calls of their own: the session reserves replicate numbers of the experiment for them (after its
-cells and after other raters' sessions), so every call is an ordinary cell of the experiment (same idempotency
-keys, same store) and a crashed kernel resumes at the first step without a rating, creating nothing twice.
+Each rater gets calls of their own: the session reserves a block of *listening* replicates of the experiment, numbered
+below zero (-1, -2, …) so that no `run()` (replicates 0…N-1, however large N grows) ever creates or adopts them, and
+the cost statistics of the sweep leave them out (a listener changes what a call costs). Each is still a cell of the
+experiment (its idempotency key, its store), so a crashed kernel resumes at the first step without a rating,
+creating nothing twice.
 """
 
 from __future__ import annotations
@@ -64,8 +66,7 @@ class ListeningSession:
         self._store = experiment._open_store()
         self._store.register(experiment.name, experiment.agent_id, experiment.metadata,
                              [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in experiment.variants])
-        row = self._store.register_session(experiment.name, self.rater, seed, calls_per_variant, names,
-                                           self._next_free_replicate())
+        row = self._store.register_session(experiment.name, self.rater, seed, calls_per_variant, names)
         if (row["seed"], row["calls_per_variant"], row["criteria"]) != (seed, calls_per_variant, _json_list(names)):
             raise ExperimentError(
                 f"{self.rater!r} already has a session of {experiment.name!r} with seed {row['seed']}, "
@@ -73,20 +74,13 @@ class ListeningSession:
                 "or use another rater name")
         self.seed, self.calls_per_variant, self.criteria = seed, calls_per_variant, names
         first = row["first_replicate"]
-        plan = [(v.name, first + slot) for v in experiment.variants for slot in range(calls_per_variant)]
+        plan = [(v.name, -(first + slot)) for v in experiment.variants for slot in range(calls_per_variant)]
         random.Random(_order_seed(seed, self.rater)).shuffle(plan)
         self._plan = plan  # private: the blinded order's answer key
         self._client: "Optional[ConvoiClient]" = None  # the one start() used: ratings record the call's last state
 
     def __repr__(self) -> str:
         return f"ListeningSession({self.experiment.name!r}, rater={self.rater!r}, {self.progress})"
-
-    def _next_free_replicate(self) -> int:
-        """Past the experiment's cells, every recorded cell and every other rater's reserved range."""
-        taken = [self.experiment.replicates - 1]
-        taken += [r.replicate for r in self._store.results(self.experiment.name)]
-        taken += [s["first_replicate"] + s["calls_per_variant"] - 1 for s in self._store.sessions(self.experiment.name)]
-        return max(taken) + 1
 
     # -- where the session is ---------------------------------------------------------------------------
 

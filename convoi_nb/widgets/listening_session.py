@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import ipywidgets as w
 
+from .._logging import get_logger
 from ..errors import ConvoiError
 from ..models import TERMINAL_STATUSES
 from ._fields import error_html
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from .._client import ConvoiClient
     from ..sessions import ListeningSession
 
+log = get_logger("convoi_nb.widgets")
 SCORES = ["1", "2", "3", "4", "5"]
 LEFT = ("disconnected",)  # the rater left the room (or never could join): time to rate
 
@@ -58,7 +60,7 @@ class ListeningSessionPanel(w.VBox):
         try:
             call = self.session.start(self._client)
         except ConvoiError as exc:
-            self.message.value = error_html(str(exc))
+            self.message.value = error_html(_blind_error(exc))
             return
         self._close_card()
         self.card = CallCard(self._client, call, blind=True)
@@ -69,6 +71,11 @@ class ListeningSessionPanel(w.VBox):
         self._refresh()
 
     def _record(self, action: str) -> None:
+        if self.card is None:  # a second click after the step moved on: nothing to record for the next one yet
+            return
+        if action == "rate" and any(b.value is None for b in self.scores.values()):
+            self.message.value = error_html("rate every criterion first")
+            return
         try:
             if action == "rate":
                 self.session.rate({name: int(b.value) for name, b in self.scores.items()}, note=self.note.value)
@@ -77,7 +84,7 @@ class ListeningSessionPanel(w.VBox):
             else:
                 self.session.broken(note=self.note.value)
         except ConvoiError as exc:
-            self.message.value = error_html(str(exc))
+            self.message.value = error_html(_blind_error(exc))
             return
         self._close_card()
         for buttons in self.scores.values():
@@ -116,3 +123,11 @@ class ListeningSessionPanel(w.VBox):
     def close(self) -> None:
         self._close_card()
         super().close()
+
+
+def _blind_error(exc: ConvoiError) -> str:
+    """An error's kind, not its text: an API error can echo the overrides (a model name) and unblind the rater."""
+    status = getattr(exc, "status_code", None)
+    log.info("listening session: %s", exc)
+    return (f"that did not work ({type(exc).__name__}{f', HTTP {status}' if status else ''}); try again. "
+            "The details are kept for after the session (the convoi_nb log).")

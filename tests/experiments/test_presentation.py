@@ -41,6 +41,7 @@ def test_formatting_of_money_time_and_change() -> None:
     assert fmt.seconds_with_interval(147, 130.2, 164.8) == "147 s [130, 165]"
     assert fmt.seconds_with_interval(740, 660, 816) == "12.3 min [11.0, 13.6]"
     assert fmt.percent_with_interval(12.3, 4.6, 19.4) == "+12% [+5%, +19%]"
+    assert fmt.percent_with_interval(-0.3, -5.2, 0.4) == "0% [-5%, 0%]"  # never "-0%"
     assert fmt.p_value(0.0004) == "p\u00a0<\u00a00.001" and fmt.p_value(0.0312) == "p\u00a0=\u00a00.031"
 
 

@@ -102,3 +102,11 @@ def test_the_prediction_interval_covers_about_its_level() -> None:
         p = total_prediction_interval([(past[0], 8), (past[1], 8)], 0.9)
         hits += p.low <= future.sum() <= p.high
     assert 0.87 <= hits / 2000 <= 0.95  # 0.9 ± 5 standard errors of 2,000 draws, widened by Satterthwaite
+
+
+def test_no_spread_is_no_evidence() -> None:
+    # Two ratings of 4 against two of 5: different, but nothing says by how much they vary: no claim.
+    d = difference([5, 5], [4, 4])
+    assert d.delta == 1 and math.isnan(d.p_value) and math.isnan(d.low)
+    assert difference([3, 3], [3, 3]).p_value == 1.0
+    assert math.isnan(mean_interval([4, 4]).low)

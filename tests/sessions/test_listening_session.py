@@ -4,7 +4,7 @@ summary() and verdict()."""
 
 from __future__ import annotations
 
-import os
+import itertools
 import signal
 import subprocess
 import sys
@@ -60,7 +60,8 @@ def test_the_order_is_a_permutation_fixed_by_the_seed_and_the_rater(tmp_path: Pa
     bo = ListeningSession(experiment, "bo", 2, seed=3, criteria=CRITERIA)
     assert order_of(ana) == order_of(again)  # reopened: the same order
     assert sorted(v for v, _ in order_of(ana)) == sorted(NAMES * 2)  # each variant twice
-    assert {r for _, r in order_of(ana)} == {2, 3} and {r for _, r in order_of(bo)} == {4, 5}  # calls of their own
+    # Calls of their own, numbered below zero: no run() of the experiment (replicates 0…N-1) ever makes them.
+    assert {r for _, r in order_of(ana)} == {-1, -2} and {r for _, r in order_of(bo)} == {-3, -4}
     assert [v for v, _ in order_of(bo)] != [v for v, _ in order_of(ana)]  # each rater their own order
     with pytest.raises(ExperimentError, match="already has a session .* seed 3"):
         ListeningSession(experiment, "ana", 2, seed=4, criteria=CRITERIA)
@@ -175,20 +176,37 @@ def rate_all(session: ListeningSession, client: ConvoiClient, scores: Any) -> No
             session.rate(given)
 
 
+def test_a_bigger_run_later_never_takes_a_listener_s_calls(calm: Sandbox, tmp_path: Path) -> None:
+    client = client_of(calm)
+    store = tmp_path / "r.sqlite3"
+    session = ListeningSession(Experiment("grow", AGENT, VARIANTS, 1, store=store), "ana", 1, criteria=["helpful"])
+    Experiment("grow", AGENT, VARIANTS, 6, store=store).run(client, progress=False)  # 18 sweep calls, 0…5
+    calm.traffic.reset()
+    call = session.start(client)
+    assert len(creates_sent(calm)) == 1 and not call.is_terminal  # a fresh call for the listener, joinable
+    Experiment("grow", AGENT, VARIANTS, 8, store=store).run(client, progress=False)  # and a later run leaves it be
+    frame = Experiment("grow", AGENT, VARIANTS, 8, store=store).results(client).frame()
+    assert (frame["id"] == call.id).sum() == 1 and int(frame.loc[frame["id"] == call.id, "replicate"].iloc[0]) < 0
+
+
 def test_summary_and_verdict_weigh_ratings_against_cost(calm: Sandbox, tmp_path: Path) -> None:
     client = client_of(calm)
-    experiment = Experiment("weigh", AGENT, VARIANTS[:2], 1, store=tmp_path / "r.sqlite3")
+    experiment = Experiment("weigh", AGENT, VARIANTS[:2], 3, store=tmp_path / "r.sqlite3")
+    experiment.run(client, progress=False).wait(timeout=30, progress=False)  # the sweep: what the calls cost
     session = ListeningSession(experiment, "ana", 4, seed=2, criteria=["helpful"])
-    rate_all(session, client, lambda v: {"helpful": 5} if v == NAMES[1] else {"helpful": 1})
+    ears = {NAMES[0]: itertools.cycle([1, 2]), NAMES[1]: itertools.cycle([5, 4])}  # some spread, far apart
+    rate_all(session, client, lambda v: {"helpful": next(ears[v])})
     results = experiment.results(client)
     summary = results.summary()
-    assert summary.loc[NAMES[0], "rating.helpful_mean"] == 1 and summary.loc[NAMES[1], "rating.helpful_mean"] == 5
+    assert summary["n"].tolist() == [3, 3]  # cost statistics: the sweep's cells, not the 8 listened calls
+    assert results.summary_table().data.loc[NAMES[1], "helpful [95% CI]"].startswith("4.5 [")
+    assert summary.loc[NAMES[0], "rating.helpful_mean"] == 1.5 and summary.loc[NAMES[1], "rating.helpful_mean"] == 4.5
     assert summary.loc[NAMES[1], "rating.helpful_n"] == 4
     frame = results.frame()
     assert frame["rating.helpful"].notna().sum() == 8 and set(frame["rater"].dropna()) == {"ana"}
     lines = str(results.verdict(baseline=NAMES[0])).splitlines()
     quality = [line for line in lines if "on helpful" in line]
-    assert len(quality) == 1 and quality[0].startswith(f"{NAMES[1]} rates 4.0 higher on helpful than {NAMES[0]}")
+    assert len(quality) == 1 and quality[0].startswith(f"{NAMES[1]} rates 3.0 higher on helpful than {NAMES[0]}")
     assert "USD per call" in quality[0] and "significant after Holm" in quality[0]
 
 
