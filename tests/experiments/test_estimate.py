@@ -64,3 +64,14 @@ def test_nothing_left_and_a_bad_pilot(reliable: Sandbox, tmp_path: Path) -> None
     assert str(estimate).startswith("this run: nothing left to run")
     with pytest.raises(ValueError, match="level"):
         experiment.estimate(client, level=90)
+
+
+def test_a_pilot_is_not_stopped_by_the_large_run_guard(reliable: Sandbox, tmp_path: Path) -> None:
+    from convoi_nb import ConvoiClient
+
+    client = ConvoiClient(api_key=reliable.api_key, base_url=reliable.url, confirm_runs_over=5)
+    experiment = Experiment("guarded", AGENT, VARIANTS, 10, store=tmp_path / "r.sqlite3")
+    estimate = experiment.estimate(client, pilot=2)  # 6 pilot calls: asked for, so not refused
+    assert estimate.known and estimate.to_create == 24 and len(creates_sent(reliable)) == 6
+    with pytest.raises(ExperimentError, match="would create 24 calls"):  # the run itself still needs a cap
+        experiment.run(client, progress=False)
