@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import time
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
+from _common import best_of
 
 from convoi_nb import calls_to_frame
 from convoi_nb.models import KNOWN_STATUSES, mask_token
@@ -53,15 +53,6 @@ def baseline(calls: list[dict[str, Any]]) -> pd.DataFrame:
     for column in ("id", "agent_id", "room_id", "participant_identity", "livekit_url", "livekit_token", "cost_currency"):
         frame[column] = frame[column].astype("string")
     return frame
-
-
-def best_of(repeats: int, action: Callable[[], Any]) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main() -> None:

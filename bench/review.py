@@ -19,9 +19,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from _common import ROOT, process_cpu_seconds
+from _common import ROOT, best_of, process_cpu_seconds
 
 from convoi_nb.sandbox import Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY
@@ -37,15 +37,6 @@ def peak_rss_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024  # kB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: the best there is
-
-
-def best_of(repeats: int, action: Callable[[], Any]) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 # -- the children --------------------------------------------------------------------------------------------
