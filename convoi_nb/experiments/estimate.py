@@ -66,16 +66,23 @@ class Estimate:
         return f"<p>{escape(str(self))}</p>" + self.table.to_html()
 
 
+def finished_spend(frame: pd.DataFrame) -> Money:
+    """What the finished calls (ended, failed, expired) of a results frame were billed, exactly, in the calls'
+    one currency (USD when there are none; two currencies raise `MixedCurrencyError`)."""
+    created = frame[frame["id"].notna()]
+    finished = created[created["status"].isin(TERMINAL_STATUSES)]
+    currencies = sorted(set(created["cost_currency"].dropna()))
+    return total(((a, c) for a, c in zip(finished["cost_amount"], finished["cost_currency"]) if not pd.isna(a)),
+                 currencies[0] if len(currencies) == 1 else None)
+
+
 def estimate_remaining(frame: pd.DataFrame, variants: Sequence[str], replicates: int, *,
                        level: float = 0.90) -> Estimate:
     """Per variant and in total: the cells of `variants` × `replicates` not created yet plus the calls still
     running, predicted from the variant's finished calls (see `Experiment.estimate`)."""
     check_probability("level", level)
     created = frame[frame["id"].notna()]
-    finished = created[created["status"].isin(TERMINAL_STATUSES)]
-    currencies = sorted(set(created["cost_currency"].dropna()))
-    spent = total(((a, c) for a, c in zip(finished["cost_amount"], finished["cost_currency"]) if not pd.isna(a)),
-                  currencies[0] if len(currencies) == 1 else None)
+    spent = finished_spend(frame)
     rows, cost_groups, seconds_groups = [], [], []
     for variant in variants:
         mine = created[(created["variant"] == variant) & created["replicate"].between(0, replicates - 1)]

@@ -18,7 +18,7 @@ from .._sync_bridge import run_sync
 from ..errors import APIError, ExperimentError, IdempotencyConflictError
 from ..models import TERMINAL_STATUSES, Call, WebCallRequest
 from .budget import Cap, SpendLedger
-from .estimate import Estimate, estimate_remaining, per_call_cost
+from .estimate import Estimate, estimate_remaining, finished_spend, per_call_cost
 from .polling import CallPoller, Progress
 from .results import ExperimentResults
 from .store import ResultsStore
@@ -81,6 +81,11 @@ class Experiment:
         return {**self.metadata, **variant.metadata, "experiment": self.name, "variant": variant.name,
                 "replicate": replicate, "variant_fingerprint": variant.fingerprint}
 
+    def register(self, store: ResultsStore) -> None:
+        """Record the experiment and its variants in `store` (once; later calls change nothing)."""
+        store.register(self.name, self.agent_id, self.metadata,
+                       [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in self.variants])
+
     def _open_store(self) -> ResultsStore:
         if str(self.store_path) == ":memory:":  # one in-memory store per experiment, or nothing would resume
             if self._memory_store is None:
@@ -134,8 +139,7 @@ class Experiment:
         async with client.to_async() as api:
             # Check the server's calls before the store records anything, so a refused run leaves no trace.
             on_server = await self._server_calls(api)
-            store.register(self.name, self.agent_id, self.metadata,
-                           [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in self.variants])
+            self.register(store)
             self._adopt(store, on_server)
             done = store.done(self.name)
             # Replicate by replicate, so a run stopped by its budget leaves every variant with as many calls.
@@ -202,7 +206,7 @@ class Experiment:
         if max_cost is not None:
             remaining = total - len(store.done(self.name))
             if ledger is None:  # nothing was left to create: the cap was not needed
-                spent = estimate_remaining(self._frame(store), [v.name for v in self.variants], self.replicates).spent
+                spent = finished_spend(self._frame(store))
                 ledger = SpendLedger(max_cost, spent.currency, spent.amount, {})
             results.budget = ledger.report(remaining)
             if results.budget.stopped:
@@ -216,8 +220,7 @@ class Experiment:
         if variant is None:
             raise ExperimentError(f"experiment {self.name!r} has no variant {variant_name!r}")
         store = self._open_store()
-        store.register(self.name, self.agent_id, self.metadata,
-                       [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in self.variants])
+        self.register(store)
         recorded = next((r for r in store.results(self.name)
                          if (r.variant, r.replicate) == (variant_name, replicate) and r.call), None)
         if recorded is not None:
@@ -262,8 +265,9 @@ class Experiment:
         threshold = client.confirm_runs_over
         if threshold is None or creates <= threshold:
             return
-        if store.variants(self.name) and len(self._frame(store)):
-            line = str(estimate_remaining(self._frame(store), [v.name for v in self.variants], self.replicates))
+        frame = self._frame(store) if store.variants(self.name) else None
+        if frame is not None and len(frame):
+            line = str(estimate_remaining(frame, [v.name for v in self.variants], self.replicates))
         else:
             line = f"this run: {creates} calls to create; cost unknown (experiment.estimate(client) runs a pilot)"
         print(f"convoi_nb: experiment {self.name!r} on {client.base_url}: {line}")
@@ -280,7 +284,7 @@ class Experiment:
         store.update_calls(self.name, fresh)
         frame = self._frame(store)
         names = [v.name for v in self.variants]
-        spent = estimate_remaining(frame, names, self.replicates).spent  # the finished calls, exactly
+        spent = finished_spend(frame)
         ledger = SpendLedger(max_cost, spent.currency, spent.amount, per_call_cost(frame, names))
         for call in fresh:
             if call["status"] not in TERMINAL_STATUSES:

@@ -18,6 +18,7 @@ from ..frames import calls_to_frame, scalar_column
 from ..money import Money, total
 from .analysis import Verdict, compare_variants, plan_replicates, summarize_variants, verdict
 from .budget import BudgetReport
+from .estimate import finished_spend
 from .plots import plot_experiment
 from .polling import CallPoller, Progress
 from .ratings import add_rating_columns, criteria_of, quality_against_cost, summarize_ratings
@@ -153,7 +154,7 @@ class ExperimentResults:
         if "rating_outcome" not in frame:
             return found
         comparison = compare_variants(_sweep(frame), names, baseline, level=level, seed=seed)
-        currency = summarize_variants(_sweep(frame), [baseline], level=level).loc[baseline, "currency"]
+        currency = finished_spend(_sweep(frame)).currency
         cost = {v: float(comparison.loc[v, "cost_delta"]) for v in comparison.index}
         lines = quality_against_cost(frame, names, baseline, self.criteria, cost, currency, level=level)
         return Verdict(found.findings, found.comparisons + lines)

@@ -64,8 +64,7 @@ class ListeningSession:
             raise ExperimentError(f"criteria must be one or more distinct names such as ['helpful'], got {criteria!r}")
         self.experiment, self.rater = experiment, rater.strip()
         self._store = experiment._open_store()
-        self._store.register(experiment.name, experiment.agent_id, experiment.metadata,
-                             [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in experiment.variants])
+        experiment.register(self._store)
         row = self._store.register_session(experiment.name, self.rater, seed, calls_per_variant, names)
         if (row["seed"], row["calls_per_variant"], row["criteria"]) != (seed, calls_per_variant, _json_list(names)):
             raise ExperimentError(
