@@ -153,8 +153,9 @@ class Verdict:
 
 
 def verdict(frame: pd.DataFrame, variants: Sequence[str], baseline: str, *, level: float = 0.95, seed: int = 0,
-            power: float = 0.8) -> Verdict:
-    """Findings a reader can act on (see `ExperimentResults.verdict`)."""
+            power: float = 0.8, comparison: Optional[pd.DataFrame] = None) -> Verdict:
+    """Findings a reader can act on (see `ExperimentResults.verdict`); `comparison` is `compare_variants`' result
+    for the same arguments, when the caller has it already."""
     check_probability("level", level)
     check_probability("power", power)
     alpha = 1 - level
@@ -189,7 +190,8 @@ def verdict(frame: pd.DataFrame, variants: Sequence[str], baseline: str, *, leve
                     f"and {runner_up} ({_show(label, summary.loc[runner_up])}) are not separated at this "
                     f"sample size (Holm-adjusted p = {worst:.2g}){more}.")
             findings.append(Finding(label, None, leader, runner_up, worst, needed, text))
-    comparison = compare_variants(frame, variants, baseline, level=level, seed=seed)
+    if comparison is None:
+        comparison = compare_variants(frame, variants, baseline, level=level, seed=seed)
     lines = []
     for variant, row in comparison.iterrows():
         if math.isnan(row["cost_delta"]):

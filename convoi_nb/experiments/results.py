@@ -150,10 +150,10 @@ class ExperimentResults:
         many calls per variant would separate the top two at the spread seen (`power`). `str(verdict)` is
         the text; `verdict.findings` the structured results."""
         frame, names, baseline = self.frame(), self._recorded_variants(), self._baseline(baseline)
-        found = verdict(_sweep(frame), names, baseline, level=level, seed=seed, power=power)
+        comparison = compare_variants(_sweep(frame), names, baseline, level=level, seed=seed)
+        found = verdict(_sweep(frame), names, baseline, level=level, seed=seed, power=power, comparison=comparison)
         if "rating_outcome" not in frame:
             return found
-        comparison = compare_variants(_sweep(frame), names, baseline, level=level, seed=seed)
         currency = finished_spend(_sweep(frame)).currency
         cost = {v: float(comparison.loc[v, "cost_delta"]) for v in comparison.index}
         lines = quality_against_cost(frame, names, baseline, self.criteria, cost, currency, level=level)
@@ -193,7 +193,7 @@ class ExperimentResults:
         baseline = self._baseline(baseline)
         frame, names = _sweep(self.frame()), self._recorded_variants()
         comparison = compare_variants(frame, names, baseline, level=level, seed=seed)
-        winner = verdict(frame, names, baseline, level=level, seed=seed).finding("cost").winner
+        winner = verdict(frame, names, baseline, level=level, seed=seed, comparison=comparison).finding("cost").winner
         return plot_experiment(frame, names, comparison, baseline, winner, self.name, level)
 
     def to_csv(self, path: Union[str, Path], **kwargs: Any) -> Path:
