@@ -105,22 +105,26 @@ class ListeningSession:
         step = self.step
         return f"done: {self.total} calls" if step is None else f"{step.label}"
 
-    def _cell(self) -> tuple[str, int]:
+    def _current(self) -> tuple[Step, str, int]:
+        """The current step and its (variant, replicate); an error once the session is over."""
         step = self.step
         if step is None:
             raise ExperimentError(f"the session of {self.rater!r} is over ({self.total} calls); reveal() shows them")
-        return self._plan[step.index]
+        return (step, *self._plan[step.index])
 
     # -- doing it ---------------------------------------------------------------------------------------
 
     def start(self, client: "ConvoiClient") -> Call:
         """The current step's call, created now (or the one already created for it, read again)."""
-        variant, replicate = self._cell()
+        _, variant, replicate = self._current()
         self._client = client
         return self.experiment.create_cell(client, variant, replicate)
 
     def current_call_id(self) -> Optional[str]:
-        variant, replicate = self._cell()
+        _, variant, replicate = self._current()
+        return self._call_id(variant, replicate)
+
+    def _call_id(self, variant: str, replicate: int) -> Optional[str]:
         row = next((r for r in self._store.results(self.experiment.name)
                     if (r.variant, r.replicate) == (variant, replicate) and r.call), None)
         return row.call["id"] if row is not None else None
@@ -149,10 +153,8 @@ class ListeningSession:
     def _record(self, outcome: str, scores: dict[str, int], note: str) -> None:
         if not isinstance(note, str):
             raise ExperimentError(f"note must be text, got {type(note).__name__}")
-        step = self.step
-        variant, replicate = self._cell()
-        assert step is not None
-        call_id = self.current_call_id()
+        step, variant, replicate = self._current()
+        call_id = self._call_id(variant, replicate)
         if call_id is not None and self._client is not None:
             # The call's final state goes with its rating: a rating of a call that failed is kept out of the means.
             self._store.update_calls(self.experiment.name, [self._client.get_call(call_id).model_dump(mode="json")])
