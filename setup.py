@@ -21,8 +21,10 @@ class BuildWithFrontEnd(build_py):
         if stamp["is_stale"](FRONTEND):
             npm = shutil.which("npm")
             if npm is None:
-                raise SystemExit("convoi_nb: the Join widget's bundle (join_frontend/dist/join.js) is older than its "
-                                 "sources and npm is not installed to rebuild it (apt-get install nodejs npm)")
+                raise SystemExit(
+                    "convoi_nb: the Join widget's bundle (join_frontend/dist/join.js) is older than its "
+                    "sources and npm is not installed to rebuild it (apt-get install nodejs npm)"
+                )
             subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=FRONTEND, check=True)
             subprocess.run([npm, "run", "build"], cwd=FRONTEND, check=True)
         super().run()

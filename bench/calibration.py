@@ -35,9 +35,14 @@ COPY = BASELINE + " (copy)"
 
 def variants() -> list[Variant]:
     grid = Variant.grid(None, {"llm.model": ["gpt-4o-mini", "gpt-4o"], "tts.speed": [1.0, 1.2]})
-    short = Variant(BASELINE + ", short answers", {
-        "llm": {"model": "gpt-4o-mini"}, "tts": {"speed": 1.0},
-        "system_prompt": "You are a support agent. Answer in one or two short sentences."})
+    short = Variant(
+        BASELINE + ", short answers",
+        {
+            "llm": {"model": "gpt-4o-mini"},
+            "tts": {"speed": 1.0},
+            "system_prompt": "You are a support agent. Answer in one or two short sentences.",
+        },
+    )
     return [*grid, short, Variant(COPY, grid[0].overrides)]
 
 
@@ -60,7 +65,9 @@ def one_experiment(index: int, replicates: int, counts: dict[str, list[int]]) ->
         for label, attribute in (("cost", "mean_cost"), ("duration", "mean_duration")):
             true = getattr(truth[name], attribute) - getattr(truth[BASELINE], attribute)
             if row[f"{label}_delta"] == row[f"{label}_delta"]:  # not NaN
-                counts[f"{label} delta"].append(int(row[f"{label}_delta_ci_low"] <= true <= row[f"{label}_delta_ci_high"]))
+                counts[f"{label} delta"].append(
+                    int(row[f"{label}_delta_ci_low"] <= true <= row[f"{label}_delta_ci_high"])
+                )
     counts["identical pair called different"].append(int(comparison.loc[COPY, "cost_significant"]))
     cheapest_truth = min(truth, key=lambda n: truth[n].mean_cost)
     shortest_truth = min(truth, key=lambda n: truth[n].mean_duration)
@@ -81,8 +88,10 @@ def main() -> None:
     experiments = 3 if args.quick else args.experiments
     if args.quick:
         args.sizes = "5"
-    print(f"{experiments} experiments per size, 6 variants (notebook 02's five and a copy of the baseline); "
-          "target: coverage >= 0.93, identical pair called different <= 0.06")
+    print(
+        f"{experiments} experiments per size, 6 variants (notebook 02's five and a copy of the baseline); "
+        "target: coverage >= 0.93, identical pair called different <= 0.06"
+    )
     rows: list[dict[str, Any]] = []
     for size in (int(s) for s in args.sizes.split(",")):
         counts: dict[str, list[int]] = defaultdict(list)
@@ -91,11 +100,18 @@ def main() -> None:
             one_experiment(size * 100_000 + index, size, counts)
         rates = {key: sum(v) / len(v) for key, v in counts.items()}
         rows.append({"replicates": size, **rates})
-        print(f"replicates {size:>2}: " + ", ".join(f"{k} {v:.3f}" for k, v in rates.items())
-              + f"  ({time.perf_counter() - started:.0f} s)", flush=True)
-    failed = [(r["replicates"], k) for r in rows for k in ("cost mean", "duration mean", "cost delta", "duration delta")
-              if r[k] < 0.93] + [(r["replicates"], "identical pair") for r in rows
-                                 if r["identical pair called different"] > 0.06]
+        print(
+            f"replicates {size:>2}: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in rates.items())
+            + f"  ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+    failed = [
+        (r["replicates"], k)
+        for r in rows
+        for k in ("cost mean", "duration mean", "cost delta", "duration delta")
+        if r[k] < 0.93
+    ] + [(r["replicates"], "identical pair") for r in rows if r["identical pair called different"] > 0.06]
     print("all targets met" if not failed else f"targets missed: {failed}")
 
 

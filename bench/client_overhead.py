@@ -14,15 +14,20 @@ import argparse
 import statistics
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 from _common import AGENT, sandbox_process
 
 from convoi_nb import ConvoiClient
 
-BODY = {"type": "web", "agent_id": AGENT, "agent_overrides": {"llm": {"model": "gpt-4o", "temperature": 0.3}},
-        "metadata": {"bench": "overhead"}}
+BODY = {
+    "type": "web",
+    "agent_id": AGENT,
+    "agent_overrides": {"llm": {"model": "gpt-4o", "temperature": 0.3}},
+    "metadata": {"bench": "overhead"},
+}
 
 
 def main() -> None:
@@ -40,8 +45,9 @@ def main() -> None:
             client.create_web_call(AGENT, agent_overrides=BODY["agent_overrides"], metadata=BODY["metadata"])
 
         def with_httpx() -> None:
-            response = bare.post(f"{url}/api/v1/public/calls", json=BODY,
-                                 headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+            response = bare.post(
+                f"{url}/api/v1/public/calls", json=BODY, headers={**headers, "Idempotency-Key": str(uuid.uuid4())}
+            )
             response.raise_for_status()
             response.json()
 
@@ -58,14 +64,19 @@ def main() -> None:
                 times[name].append((time.perf_counter() - started) / args.block_size)
         stages = breakdown(client, with_convoi, args.blocks * args.block_size // 4)
     convoi, bare_time = statistics.median(times["convoi"]), statistics.median(times["httpx"])
-    ratios = sorted(c / b for c, b in zip(times["convoi"], times["httpx"]))
+    ratios = sorted(c / b for c, b in zip(times["convoi"], times["httpx"], strict=False))
     quartiles = statistics.quantiles(ratios, n=4)
-    print(f"ConvoiClient {convoi * 1000:.3f} ms/create, bare httpx {bare_time * 1000:.3f} ms/create "
-          f"(medians of {args.blocks} blocks of {args.block_size}); ratio {statistics.median(ratios):.3f} "
-          f"(interquartile {quartiles[0]:.3f}–{quartiles[2]:.3f}; target ≤ 1.05)")
+    print(
+        f"ConvoiClient {convoi * 1000:.3f} ms/create, bare httpx {bare_time * 1000:.3f} ms/create "
+        f"(medians of {args.blocks} blocks of {args.block_size}); ratio {statistics.median(ratios):.3f} "
+        f"(interquartile {quartiles[0]:.3f}–{quartiles[2]:.3f}; target ≤ 1.05)"
+    )
     client_work = stages["validate + serialise"] + stages["typed parse"] + stages["retry wrapper + status check"]
-    print("where a ConvoiClient create goes (µs): " + ", ".join(f"{name} {value:.0f}" for name, value in stages.items())
-          + f"; client work {client_work:.0f} µs = {client_work / stages['HTTP round trip'] * 100:.1f}% of the round trip")
+    print(
+        "where a ConvoiClient create goes (µs): "
+        + ", ".join(f"{name} {value:.0f}" for name, value in stages.items())
+        + f"; client work {client_work:.0f} µs = {client_work / stages['HTTP round trip'] * 100:.1f}% of the round trip"
+    )
 
 
 def breakdown(client: ConvoiClient, create: Callable[[], None], n: int) -> dict[str, float]:
@@ -81,6 +92,7 @@ def breakdown(client: ConvoiClient, create: Callable[[], None], n: int) -> dict[
                 return function(*args, **kwargs)
             finally:
                 spent[stage] += time.perf_counter() - started
+
         return wrapper
 
     core.create_web_call = timed("validate + serialise", core.create_web_call)  # type: ignore[method-assign]

@@ -32,8 +32,10 @@ def one_experiment(index: int, replicates: int, pilot: int, level: float, folder
     """(cost covered, call time covered, realised cost / estimated cost) of one seeded experiment."""
     clock = ManualClock()
     store = folder / f"estimate-{index}.sqlite3"
-    with Sandbox(SandboxSettings(clock=clock, seed=index)) as sandbox, \
-            ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, retry=RetryPolicy(max_retries=0)) as client:
+    with (
+        Sandbox(SandboxSettings(clock=clock, seed=index)) as sandbox,
+        ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, retry=RetryPolicy(max_retries=0)) as client,
+    ):
         name = f"estimate-{index}"
         Experiment(name, AGENT, variants(), pilot, store=store).run(client, concurrency=32, progress=False)
         clock.advance(3600)
@@ -63,15 +65,18 @@ def main() -> None:
     experiments = 3 if args.quick else args.experiments
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
-        outcomes = [one_experiment(index, args.replicates, args.pilot, args.level, Path(folder))
-                    for index in range(experiments)]
+        outcomes = [
+            one_experiment(index, args.replicates, args.pilot, args.level, Path(folder)) for index in range(experiments)
+        ]
     cost = sum(o[0] for o in outcomes) / experiments
     talk = sum(o[1] for o in outcomes) / experiments
     ratios = sorted(o[2] for o in outcomes)
-    print(f"{experiments} experiments, {len(variants())} variants × {args.replicates} replicates, pilot {args.pilot}: "
-          f"the {args.level:.0%} estimate contains the realised total cost in {cost:.2f} of them, the realised "
-          f"call time in {talk:.2f}; realised/estimated cost median {ratios[len(ratios) // 2]:.2f} "
-          f"({time.perf_counter() - started:.0f} s)")
+    print(
+        f"{experiments} experiments, {len(variants())} variants × {args.replicates} replicates, pilot {args.pilot}: "
+        f"the {args.level:.0%} estimate contains the realised total cost in {cost:.2f} of them, the realised "
+        f"call time in {talk:.2f}; realised/estimated cost median {ratios[len(ratios) // 2]:.2f} "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
     print("target met (>= 0.90)" if cost >= 0.90 else "target missed: cost coverage below 0.90")
 
 

@@ -26,31 +26,58 @@ def synthetic_calls(n: int, seed: int = 0) -> list[dict[str, Any]]:
     calls = []
     for i in range(n):
         created = start + timedelta(seconds=i * 7 + rng.random())
-        calls.append({
-            "id": f"call_{i:012x}", "object": "call", "type": "web", "status": rng.choice(KNOWN_STATUSES),
-            "agent_id": f"agt_{i % 5:032x}", "room_id": f"room_{i:012x}",
-            "livekit": {"url": "wss://lk.example", "token": f"eyJhbGciOi.{i:020d}.signature{i}",
-                        "participant_identity": f"public-{i:012x}"},
-            "duration_seconds": rng.uniform(0, 300), "cost": {"amount": rng.uniform(0, 1), "currency": "USD"},
-            "metadata": {"source": rng.choice(["web", "app", "phone"]), "user_ref": f"u_{i % 977}",
-                         **({"campaign": "spring"} if i % 3 == 0 else {})},
-            "created_at": created.isoformat().replace("+00:00", "Z"),
-            "updated_at": (created + timedelta(seconds=200)).isoformat().replace("+00:00", "Z"),
-        })
+        calls.append(
+            {
+                "id": f"call_{i:012x}",
+                "object": "call",
+                "type": "web",
+                "status": rng.choice(KNOWN_STATUSES),
+                "agent_id": f"agt_{i % 5:032x}",
+                "room_id": f"room_{i:012x}",
+                "livekit": {
+                    "url": "wss://lk.example",
+                    "token": f"eyJhbGciOi.{i:020d}.signature{i}",
+                    "participant_identity": f"public-{i:012x}",
+                },
+                "duration_seconds": rng.uniform(0, 300),
+                "cost": {"amount": rng.uniform(0, 1), "currency": "USD"},
+                "metadata": {
+                    "source": rng.choice(["web", "app", "phone"]),
+                    "user_ref": f"u_{i % 977}",
+                    **({"campaign": "spring"} if i % 3 == 0 else {}),
+                },
+                "created_at": created.isoformat().replace("+00:00", "Z"),
+                "updated_at": (created + timedelta(seconds=200)).isoformat().replace("+00:00", "Z"),
+            }
+        )
     return calls
 
 
 def baseline(calls: list[dict[str, Any]]) -> pd.DataFrame:
     """What one would write by hand: json_normalize, then fix the dtypes and mask the token."""
     frame = pd.json_normalize(calls)
-    frame = frame.rename(columns={"cost.amount": "cost_amount", "cost.currency": "cost_currency",
-                                  "livekit.url": "livekit_url", "livekit.token": "livekit_token",
-                                  "livekit.participant_identity": "participant_identity"})
+    frame = frame.rename(
+        columns={
+            "cost.amount": "cost_amount",
+            "cost.currency": "cost_currency",
+            "livekit.url": "livekit_url",
+            "livekit.token": "livekit_token",
+            "livekit.participant_identity": "participant_identity",
+        }
+    )
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True, format="ISO8601")
     frame["updated_at"] = pd.to_datetime(frame["updated_at"], utc=True, format="ISO8601")
     frame["status"] = frame["status"].astype(pd.CategoricalDtype(list(KNOWN_STATUSES)))
     frame["livekit_token"] = frame["livekit_token"].map(mask_token)
-    for column in ("id", "agent_id", "room_id", "participant_identity", "livekit_url", "livekit_token", "cost_currency"):
+    for column in (
+        "id",
+        "agent_id",
+        "room_id",
+        "participant_identity",
+        "livekit_url",
+        "livekit_token",
+        "cost_currency",
+    ):
         frame[column] = frame[column].astype("string")
     return frame
 
@@ -66,8 +93,10 @@ def main() -> None:
     calls = synthetic_calls(args.n)
     ours = best_of(args.repeats, lambda: calls_to_frame(calls))
     theirs = best_of(args.repeats, lambda: baseline(calls))
-    print(f"{args.n:,} calls: calls_to_frame {ours:.3f} s, json_normalize + dtype fixes {theirs:.3f} s; "
-          f"ratio {ours / theirs:.3f} (target ≤ 0.5)")
+    print(
+        f"{args.n:,} calls: calls_to_frame {ours:.3f} s, json_normalize + dtype fixes {theirs:.3f} s; "
+        f"ratio {ours / theirs:.3f} (target ≤ 0.5)"
+    )
 
 
 if __name__ == "__main__":

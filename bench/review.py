@@ -41,26 +41,33 @@ def peak_rss_mib() -> float:
 
 # -- the children --------------------------------------------------------------------------------------------
 
+
 def child_export(url: str, folder: str) -> dict[str, Any]:
     from convoi_nb import ConvoiClient
 
     started, cpu = time.perf_counter(), time.process_time()
     with ConvoiClient(api_key=DEFAULT_API_KEY, base_url=url) as client:
         summary = client.export_calls(folder)
-    return {"calls": summary.calls, "seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu,
-            "rss": peak_rss_mib()}
+    return {
+        "calls": summary.calls,
+        "seconds": time.perf_counter() - started,
+        "cpu": time.process_time() - cpu,
+        "rss": peak_rss_mib(),
+    }
 
 
 def child_duckdb(folder: str) -> dict[str, Any]:
     from convoi_nb.review import Review
 
     with Review(folder) as review:
+
         def run() -> None:
             for by in ("agent", "day", "week", "status", "metadata.source"):
                 review.cost_by(by)
             review.top_calls(10)
             review.variant_rates()
             review.period_change("week")
+
         seconds = best_of(3, run)
     return {"seconds": seconds, "rss": peak_rss_mib()}
 
@@ -78,8 +85,9 @@ def child_pandas(folder: str) -> dict[str, Any]:
     week = frame["created_at"].dt.floor("D") - pd.to_timedelta(frame["created_at"].dt.weekday, unit="D")
 
     def totals(keys: list[Any], rows: Any) -> Any:
-        return rows.groupby(keys, observed=True).agg(calls=("id", "count"), total_cost=("cost_amount", "sum"),
-                                                     seconds=("duration_seconds", "sum"))
+        return rows.groupby(keys, observed=True).agg(
+            calls=("id", "count"), total_cost=("cost_amount", "sum"), seconds=("duration_seconds", "sum")
+        )
 
     def run() -> None:
         for key in ("agent_id", "day", "status", "metadata.source"):
@@ -103,8 +111,13 @@ CHILDREN = {"export": child_export, "duckdb": child_duckdb, "pandas": child_pand
 
 
 def in_child(name: str, *args: str) -> dict[str, Any]:
-    result = subprocess.run([sys.executable, __file__, "--child", name, *args], capture_output=True, text=True,
-                            cwd=Path(__file__).parent, timeout=3600)
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", name, *args],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent,
+        timeout=3600,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"{name} child failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -140,17 +153,25 @@ def main() -> None:
         duck = in_child("duckdb", str(folder))
         frame = in_child("pandas", str(folder))
     assert export["calls"] == frame["rows"] == n, (export, frame)
-    print(f"{n:,} calls: history generated in {generated:.1f} s; export {export['calls'] / export['seconds']:,.0f} "
-          f"calls/s ({export['seconds']:.1f} s, {size / 2 ** 20:.0f} MiB of Parquet, peak RSS "
-          f"{export['rss']:.0f} MiB)")
-    print(f"CPU per call: sandbox serving the listing {served / n * 1e6:.0f} µs, exporting process "
-          f"{export['cpu'] / n * 1e6:.0f} µs (pages are fetched one after another, so the two add up)")
-    print(f"review queries ({len(QUESTIONS)}: {', '.join(QUESTIONS)}): DuckDB over the files {duck['seconds']:.3f} s "
-          f"(peak RSS {duck['rss']:.0f} MiB)")
-    print(f"pandas on the full frame (loaded in {frame['load']:.1f} s, peak RSS {frame['rss']:.0f} MiB): exact Decimal "
-          f"totals {frame['exact']:.3f} s, DuckDB {frame['exact'] / duck['seconds']:.1f}× faster; float64 totals "
-          f"{frame['float']:.3f} s, DuckDB {frame['float'] / duck['seconds']:.1f}× faster; counting the load, "
-          f"DuckDB {(frame['float'] + frame['load']) / duck['seconds']:.1f}× faster")
+    print(
+        f"{n:,} calls: history generated in {generated:.1f} s; export {export['calls'] / export['seconds']:,.0f} "
+        f"calls/s ({export['seconds']:.1f} s, {size / 2**20:.0f} MiB of Parquet, peak RSS "
+        f"{export['rss']:.0f} MiB)"
+    )
+    print(
+        f"CPU per call: sandbox serving the listing {served / n * 1e6:.0f} µs, exporting process "
+        f"{export['cpu'] / n * 1e6:.0f} µs (pages are fetched one after another, so the two add up)"
+    )
+    print(
+        f"review queries ({len(QUESTIONS)}: {', '.join(QUESTIONS)}): DuckDB over the files {duck['seconds']:.3f} s "
+        f"(peak RSS {duck['rss']:.0f} MiB)"
+    )
+    print(
+        f"pandas on the full frame (loaded in {frame['load']:.1f} s, peak RSS {frame['rss']:.0f} MiB): exact Decimal "
+        f"totals {frame['exact']:.3f} s, DuckDB {frame['exact'] / duck['seconds']:.1f}× faster; float64 totals "
+        f"{frame['float']:.3f} s, DuckDB {frame['float'] / duck['seconds']:.1f}× faster; counting the load, "
+        f"DuckDB {(frame['float'] + frame['load']) / duck['seconds']:.1f}× faster"
+    )
     within = max(export["rss"], duck["rss"]) <= 1024
     print(f"peak RSS of export and queries within 1 GiB: {'yes' if within else 'NO'}")
 

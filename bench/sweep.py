@@ -22,8 +22,12 @@ from _common import AGENT, process_cpu_seconds, sandbox_process
 from convoi_nb import ConvoiClient
 from convoi_nb.experiments import Experiment, Variant
 
-VARIANTS = [Variant("base"), Variant("gpt-4o", {"llm": {"model": "gpt-4o"}}),
-            Variant("fast", {"tts": {"speed": 1.2}}), Variant("warm", {"llm": {"temperature": 1.0}})]
+VARIANTS = [
+    Variant("base"),
+    Variant("gpt-4o", {"llm": {"model": "gpt-4o"}}),
+    Variant("fast", {"tts": {"speed": 1.2}}),
+    Variant("warm", {"llm": {"temperature": 1.0}}),
+]
 
 
 def measure(n: int, concurrency: int, latency: float, sample: int) -> None:
@@ -34,8 +38,13 @@ def measure(n: int, concurrency: int, latency: float, sample: int) -> None:
         for _ in range(sample):
             client.create_web_call(AGENT, metadata={"bench": "sequential"})
         per_call = (time.perf_counter() - started) / sample
-        experiment = Experiment(f"sweep-{uuid.uuid4().hex[:8]}", AGENT, VARIANTS, replicates=n // len(VARIANTS),
-                                store=Path(tmp) / "sweep.sqlite3")
+        experiment = Experiment(
+            f"sweep-{uuid.uuid4().hex[:8]}",
+            AGENT,
+            VARIANTS,
+            replicates=n // len(VARIANTS),
+            store=Path(tmp) / "sweep.sqlite3",
+        )
         server_cpu, client_cpu = process_cpu_seconds(pid), sum(os.times()[:2])
         started = time.perf_counter()
         results = experiment.run(client, concurrency=concurrency, progress=False)
@@ -50,13 +59,20 @@ def measure(n: int, concurrency: int, latency: float, sample: int) -> None:
     speedup = per_call * total / wall
     # The server is one event loop (one core at most); client and server share the machine's 2 cores.
     busy = f"server {server_busy:.2f} + client {client_busy:.2f} cores busy"
-    limit = ("latency: within 10% of the ideal bound" if ratio <= 1.10
-             else f"server CPU: its single event loop is saturated ({busy})" if server_busy > 0.75
-             else f"CPU: both cores ({busy})" if server_busy + client_busy > 1.6
-             else f"request bursts queueing on the server ({busy})")
-    print(f"latency {latency * 1000:.0f} ms: {created}/{total} calls at concurrency {concurrency} in {wall:.2f} s; "
-          f"ideal {ideal:.2f} s; ratio {ratio:.3f}; sequential {per_call * 1000:.1f} ms/call "
-          f"(sample of {sample}) → speedup {speedup:.1f}× (ideal {concurrency}×); limit: {limit}")
+    limit = (
+        "latency: within 10% of the ideal bound"
+        if ratio <= 1.10
+        else f"server CPU: its single event loop is saturated ({busy})"
+        if server_busy > 0.75
+        else f"CPU: both cores ({busy})"
+        if server_busy + client_busy > 1.6
+        else f"request bursts queueing on the server ({busy})"
+    )
+    print(
+        f"latency {latency * 1000:.0f} ms: {created}/{total} calls at concurrency {concurrency} in {wall:.2f} s; "
+        f"ideal {ideal:.2f} s; ratio {ratio:.3f}; sequential {per_call * 1000:.1f} ms/call "
+        f"(sample of {sample}) → speedup {speedup:.1f}× (ideal {concurrency}×); limit: {limit}"
+    )
 
 
 def main() -> None:

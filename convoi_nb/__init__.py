@@ -23,8 +23,10 @@ from .errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    SandboxError,
     ServerError,
     ValidationError,
+    WaitTimeoutError,
 )
 from .frames import calls_to_frame
 from .models import (
@@ -66,9 +68,11 @@ __all__ = [
     "RateLimitError",
     "RetryPolicy",
     "STTSettings",
+    "SandboxError",
     "ServerError",
     "TTSSettings",
     "ValidationError",
+    "WaitTimeoutError",
     "WebCallRequest",
     "__version__",
     "aconnect",

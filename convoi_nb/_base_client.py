@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Any, Mapping, Optional, Union
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 import pydantic
@@ -40,16 +41,16 @@ log = get_logger("convoi_nb.client")
 
 CALL_ID_PATTERN = re.compile(r"^call_[A-Za-z0-9_-]+$")
 # What `agent_overrides=` accepts: a validated model, or the JSON-shaped dict the API documents.
-OverridesLike = Union[AgentOverrides, Mapping[str, Any], None]
+OverridesLike = AgentOverrides | Mapping[str, Any] | None
 _list_filters = pydantic.TypeAdapter(ListCallsParams)
 
 
 def build_web_call(
     agent_id: str,
     *,
-    participant_name: Optional[str] = None,
+    participant_name: str | None = None,
     agent_overrides: OverridesLike = None,
-    metadata: Optional[Mapping[str, Any]] = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> WebCallRequest:
     """A validated create-call body, built once: pass it to `create_web_call()` as many times as you like.
 
@@ -61,8 +62,12 @@ def build_web_call(
     return request
 
 
-def _validated(agent_id: str, participant_name: Optional[str], agent_overrides: OverridesLike,
-               metadata: Optional[Mapping[str, Any]]) -> WebCallRequest:
+def _validated(
+    agent_id: str,
+    participant_name: str | None,
+    agent_overrides: OverridesLike,
+    metadata: Mapping[str, Any] | None,
+) -> WebCallRequest:
     fields: dict[str, Any] = {"type": "web", "agent_id": agent_id}
     if participant_name is not None:
         fields["participant_name"] = participant_name
@@ -82,16 +87,20 @@ def encode_body(request: WebCallRequest) -> bytes:
         content = request.model_dump_json().encode()
     except pydantic_core.PydanticSerializationError:
         path = unencodable_path(request.model_dump()) or "body"
-        raise ValidationError.of_field("web call request", path,
-                                       "contains a lone surrogate character, which has no UTF-8 form "
-                                       "(text decoded with errors='surrogateescape'?)") from None
+        raise ValidationError.of_field(
+            "web call request",
+            path,
+            "contains a lone surrogate character, which has no UTF-8 form "
+            "(text decoded with errors='surrogateescape'?)",
+        ) from None
     if len(content) > MAX_BODY_BYTES:
-        raise ValidationError.of_field("web call request", "body",
-                                       f"encodes to {len(content)} bytes; the API accepts at most {MAX_BODY_BYTES}")
+        raise ValidationError.of_field(
+            "web call request", "body", f"encodes to {len(content)} bytes; the API accepts at most {MAX_BODY_BYTES}"
+        )
     return content
 
 
-def idempotency_key_for(key: Union[str, uuid.UUID, None]) -> str:
+def idempotency_key_for(key: str | uuid.UUID | None) -> str:
     """The caller's key (any UUID, canonicalised) or a fresh UUID4. Reused on every retry of one create."""
     if key is None:
         return str(uuid.uuid4())
@@ -107,7 +116,7 @@ class ClientCore:
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
 
-    def _spec(self, method: str, path: str, *, body: Optional[WebCallRequest] = None, **kwargs: Any) -> RequestSpec:
+    def _spec(self, method: str, path: str, *, body: WebCallRequest | None = None, **kwargs: Any) -> RequestSpec:
         spec = RequestSpec(method, f"{self.config.base_url}{API_PREFIX}{path}", headers=self.config.headers(), **kwargs)
         if body is not None:  # the body and its content type are set together, in this one place
             spec.content = encode_body(body)
@@ -118,19 +127,21 @@ class ClientCore:
 
     def create_web_call(
         self,
-        agent_id: Union[str, WebCallRequest],
+        agent_id: str | WebCallRequest,
         *,
-        participant_name: Optional[str],
+        participant_name: str | None,
         agent_overrides: OverridesLike,
-        metadata: Optional[Mapping[str, Any]],
-        idempotency_key: Union[str, uuid.UUID, None],
+        metadata: Mapping[str, Any] | None,
+        idempotency_key: str | uuid.UUID | None,
     ) -> RequestSpec:
         if isinstance(agent_id, WebCallRequest):
             if participant_name is not None or agent_overrides is not None or metadata is not None:
                 raise ValidationError.of_field(
-                    "web call request", "agent_id",
+                    "web call request",
+                    "agent_id",
                     "pass either a WebCallRequest or the fields (participant_name, agent_overrides, metadata), "
-                    "not both")
+                    "not both",
+                )
             request = agent_id
         else:
             request = _validated(agent_id, participant_name, agent_overrides, metadata)  # encoded once, below
@@ -148,13 +159,15 @@ class ClientCore:
         """`list_calls()` filters validated (times as aware datetimes), or a ValidationError naming the filter."""
         try:
             valid: ListCallsParams = _list_filters.validate_python(
-                {k: v for k, v in filters.items() if v is not None and v != ""})
+                {k: v for k, v in filters.items() if v is not None and v != ""}
+            )
         except pydantic.ValidationError as exc:
             raise ValidationError.from_pydantic("list filter", exc) from None
         after, before = valid.get("created_after"), valid.get("created_before")
         if after is not None and before is not None and after > before:
-            raise ValidationError.of_field("list filter", "created_after",
-                                           f"must not be later than created_before ({after} > {before})")
+            raise ValidationError.of_field(
+                "list filter", "created_after", f"must not be later than created_before ({after} > {before})"
+            )
         return valid
 
     def list_calls(self, filters: Mapping[str, Any]) -> RequestSpec:
@@ -176,15 +189,24 @@ class ClientCore:
 
     @staticmethod
     def next_page(spec: RequestSpec, cursor: str) -> RequestSpec:
-        return RequestSpec(spec.method, spec.url, headers=spec.headers, params={**(spec.params or {}), "starting_after": cursor})
+        return RequestSpec(
+            spec.method, spec.url, headers=spec.headers, params={**(spec.params or {}), "starting_after": cursor}
+        )
 
     # -- responses --------------------------------------------------------------------------------
 
     def read_body(self, raw: RawResponse, spec: RequestSpec, attempt: int) -> bytes:
         """The body of a success (parsed later, straight from bytes), or the typed exception for an error."""
         request_id = raw.headers.get(REQUEST_ID_HEADER)
-        log.info("%s %s -> %d (attempt %d, %.1f ms, request_id=%s)",
-                 spec.method, spec.url, raw.status_code, attempt, raw.elapsed * 1000, request_id)
+        log.info(
+            "%s %s -> %d (attempt %d, %.1f ms, request_id=%s)",
+            spec.method,
+            spec.url,
+            raw.status_code,
+            attempt,
+            raw.elapsed * 1000,
+            request_id,
+        )
         if raw.status_code < 400:
             return raw.content
         try:
@@ -194,15 +216,22 @@ class ClientCore:
         raise self._error(raw, data, request_id)
 
     @staticmethod
-    def _error(raw: RawResponse, data: Any, request_id: Optional[str]) -> APIStatusError:
+    def _error(raw: RawResponse, data: Any, request_id: str | None) -> APIStatusError:
         try:
             detail = ErrorBody.model_validate(data).error
         except pydantic.ValidationError:
             text = raw.content[:200].decode("utf-8", "replace") or "no error body"
-            return status_error(raw.status_code, "")(text, status_code=raw.status_code, request_id=request_id, body=data)
+            return status_error(raw.status_code, "")(
+                text, status_code=raw.status_code, request_id=request_id, body=data
+            )
         kind = status_error(raw.status_code, detail.code)
-        kwargs: dict[str, Any] = dict(status_code=raw.status_code, code=detail.code, param=detail.param,
-                                      request_id=request_id or detail.request_id, body=data)
+        kwargs: dict[str, Any] = dict(
+            status_code=raw.status_code,
+            code=detail.code,
+            param=detail.param,
+            request_id=request_id or detail.request_id,
+            body=data,
+        )
         if issubclass(kind, InvalidRequestError):
             kwargs["errors"] = detail.errors or []
         if issubclass(kind, RateLimitError):
@@ -216,7 +245,9 @@ class ClientCore:
         except pydantic.ValidationError as exc:
             raise APIStatusError(
                 f"unexpected response body ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})",
-                status_code=raw.status_code, request_id=raw.headers.get(REQUEST_ID_HEADER), body=content[:200],
+                status_code=raw.status_code,
+                request_id=raw.headers.get(REQUEST_ID_HEADER),
+                body=content[:200],
             ) from None
 
     @classmethod

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Mapping, Optional, Union
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Unpack
 
@@ -26,21 +27,23 @@ class _ClientBase:
     def __init__(
         self,
         *,
-        api_key: Optional[str] = None,
-        base_url: Optional[str] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-        retry: Optional[RetryPolicy] = None,
-        confirm_runs_over: Optional[int] = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        confirm_runs_over: int | None = None,
     ) -> None:
         config = ClientConfig.resolve(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, retry=retry
         )
         self._core = ClientCore(config)
         if confirm_runs_over is not None and (
-                isinstance(confirm_runs_over, bool) or not isinstance(confirm_runs_over, int) or confirm_runs_over < 0):
-            raise ConfigurationError(f"confirm_runs_over must be a number of calls (0 or more) or None, "
-                                     f"got {confirm_runs_over!r}")
+            isinstance(confirm_runs_over, bool) or not isinstance(confirm_runs_over, int) or confirm_runs_over < 0
+        ):
+            raise ConfigurationError(
+                f"confirm_runs_over must be a number of calls (0 or more) or None, got {confirm_runs_over!r}"
+            )
         # Experiment runs creating more calls than this print their estimated cost and need max_cost or
         # confirm=True; connect() sets it on the real service (None: never asked).
         self.confirm_runs_over = confirm_runs_over
@@ -62,10 +65,15 @@ class _ClientBase:
 
     def _twin_options(self) -> dict[str, Any]:
         config = self._core.config
-        return {"api_key": config.api_key.get_secret_value(), "base_url": config.base_url,
-                "timeout": config.timeout, "retry": config.retry, "confirm_runs_over": self.confirm_runs_over}
+        return {
+            "api_key": config.api_key.get_secret_value(),
+            "base_url": config.base_url,
+            "timeout": config.timeout,
+            "retry": config.retry,
+            "confirm_runs_over": self.confirm_runs_over,
+        }
 
-    def to_async(self) -> "AsyncConvoiClient":
+    def to_async(self) -> AsyncConvoiClient:
         """A new AsyncConvoiClient with this configuration and a connection pool of its own."""
         return AsyncConvoiClient(**self._twin_options())
 
@@ -77,7 +85,7 @@ class ConvoiClient(_ClientBase):
     ...     call = client.create_web_call("agt_…", metadata={"source": "notebook"})
     """
 
-    def __init__(self, *, http_client: "Optional[httpx.Client]" = None, **config: Any) -> None:
+    def __init__(self, *, http_client: httpx.Client | None = None, **config: Any) -> None:
         super().__init__(**config)
         self._transport = SyncTransport(self.timeout, http_client)
 
@@ -90,20 +98,23 @@ class ConvoiClient(_ClientBase):
 
     def create_web_call(
         self,
-        agent_id: Union[str, WebCallRequest],
+        agent_id: str | WebCallRequest,
         *,
-        participant_name: Optional[str] = None,
+        participant_name: str | None = None,
         agent_overrides: OverridesLike = None,
-        metadata: Optional[Mapping[str, Any]] = None,
-        idempotency_key: Union[str, uuid.UUID, None] = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | uuid.UUID | None = None,
     ) -> Call:
         """Create a web call. Retries reuse one `Idempotency-Key`, so a retry never duplicates a call.
 
         `agent_id` may instead be a `WebCallRequest` from `convoi_nb.build_web_call(...)`, validated once.
         """
         spec = self._core.create_web_call(
-            agent_id, participant_name=participant_name, agent_overrides=agent_overrides,
-            metadata=metadata, idempotency_key=idempotency_key,
+            agent_id,
+            participant_name=participant_name,
+            agent_overrides=agent_overrides,
+            metadata=metadata,
+            idempotency_key=idempotency_key,
         )
         data, raw, attempts = self._send(spec)
         return self._core.parse_call(data, raw, spec, attempts)
@@ -137,7 +148,7 @@ class ConvoiClient(_ClientBase):
     def close(self) -> None:
         self._transport.close()
 
-    def __enter__(self) -> "ConvoiClient":
+    def __enter__(self) -> ConvoiClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -153,7 +164,7 @@ class AsyncConvoiClient(_ClientBase):
     ...     call = await client.create_web_call("agt_…")
     """
 
-    def __init__(self, *, http_client: "Optional[httpx.AsyncClient]" = None, **config: Any) -> None:
+    def __init__(self, *, http_client: httpx.AsyncClient | None = None, **config: Any) -> None:
         super().__init__(**config)
         self._transport = AsyncTransport(self.timeout, http_client)
 
@@ -166,20 +177,23 @@ class AsyncConvoiClient(_ClientBase):
 
     async def create_web_call(
         self,
-        agent_id: Union[str, WebCallRequest],
+        agent_id: str | WebCallRequest,
         *,
-        participant_name: Optional[str] = None,
+        participant_name: str | None = None,
         agent_overrides: OverridesLike = None,
-        metadata: Optional[Mapping[str, Any]] = None,
-        idempotency_key: Union[str, uuid.UUID, None] = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | uuid.UUID | None = None,
     ) -> Call:
         """Create a web call. Retries reuse one `Idempotency-Key`, so a retry never duplicates a call.
 
         `agent_id` may instead be a `WebCallRequest` from `convoi_nb.build_web_call(...)`, validated once.
         """
         spec = self._core.create_web_call(
-            agent_id, participant_name=participant_name, agent_overrides=agent_overrides,
-            metadata=metadata, idempotency_key=idempotency_key,
+            agent_id,
+            participant_name=participant_name,
+            agent_overrides=agent_overrides,
+            metadata=metadata,
+            idempotency_key=idempotency_key,
         )
         data, raw, attempts = await self._send(spec)
         return self._core.parse_call(data, raw, spec, attempts)
@@ -209,7 +223,7 @@ class AsyncConvoiClient(_ClientBase):
     async def aclose(self) -> None:
         await self._transport.aclose()
 
-    async def __aenter__(self) -> "AsyncConvoiClient":
+    async def __aenter__(self) -> AsyncConvoiClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

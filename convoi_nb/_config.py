@@ -6,7 +6,6 @@ import math
 import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
-from typing import Optional
 
 from pydantic import SecretStr
 
@@ -18,13 +17,17 @@ from .errors import ConfigurationError
 def _check_key(key: str) -> None:
     """Refuse a key that cannot go into an HTTP header, naming the problem but never the key."""
     if key != key.strip():
-        raise ConfigurationError("the API key has leading or trailing whitespace (a newline from reading a file?); "
-                                 "strip it, e.g. open(path).read().strip()")
+        raise ConfigurationError(
+            "the API key has leading or trailing whitespace (a newline from reading a file?); "
+            "strip it, e.g. open(path).read().strip()"
+        )
     for position, char in enumerate(key, start=1):
         if not (char.isascii() and char.isprintable()) or char.isspace():
             kind = "a non-ASCII character" if not char.isascii() else "whitespace or a control character"
-            raise ConfigurationError(f"the API key contains {kind} at position {position} of {len(key)}; "
-                                     "API keys are printable ASCII with no spaces (check what was copied)")
+            raise ConfigurationError(
+                f"the API key contains {kind} at position {position} of {len(key)}; "
+                "API keys are printable ASCII with no spaces (check what was copied)"
+            )
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,12 @@ class ClientConfig:
     def resolve(
         cls,
         *,
-        api_key: Optional[str],
-        base_url: Optional[str],
-        timeout: Optional[float],
-        max_retries: Optional[int],
-        retry: Optional[RetryPolicy],
-    ) -> "ClientConfig":
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float | None,
+        max_retries: int | None,
+        retry: RetryPolicy | None,
+    ) -> ClientConfig:
         key: object = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if isinstance(key, SecretStr):
             key = key.get_secret_value()
@@ -62,12 +65,16 @@ class ClientConfig:
         _check_key(key)
         if not url.startswith(("http://", "https://")):
             # The value is not echoed: a key passed as the URL (arguments swapped) would end up on screen.
-            raise ConfigurationError("base_url must start with http:// or https:// (are api_key and base_url "
-                                     f"swapped? the key is read from {API_KEY_ENV}, the URL from {BASE_URL_ENV})")
+            raise ConfigurationError(
+                "base_url must start with http:// or https:// (are api_key and base_url "
+                f"swapped? the key is read from {API_KEY_ENV}, the URL from {BASE_URL_ENV})"
+            )
         parts = urlsplit(url)
         if parts.username is not None or parts.password is not None:
-            raise ConfigurationError("base_url must not carry credentials (user:secret@host): it is shown in "
-                                     "errors and logs; pass the key as api_key")
+            raise ConfigurationError(
+                "base_url must not carry credentials (user:secret@host): it is shown in "
+                "errors and logs; pass the key as api_key"
+            )
         if not parts.hostname:
             raise ConfigurationError("base_url has no host name (expected e.g. https://api.example.com)")
         if timeout is not None and not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):

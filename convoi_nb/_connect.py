@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from typing import Any, Optional
+from typing import Any
 
 from ._client import AsyncConvoiClient, ConvoiClient
 from ._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_CONFIRM_RUNS_OVER
@@ -26,28 +26,34 @@ def embedded_sandbox(reason: str = "no CONVOI_API_KEY/CONVOI_BASE_URL set", **se
     global _sandbox
     with _lock:
         if _sandbox is None:
-            from .sandbox.settings import SandboxSettings, default_db_path, default_seed
-
             from .sandbox.server import Sandbox
+            from .sandbox.settings import SandboxSettings, default_db_path, default_seed
 
             settings.setdefault("db_path", default_db_path())
             settings.setdefault("seed", default_seed())
             _sandbox = Sandbox(SandboxSettings(**settings)).start()
             # One line, once per process: nobody should mistake simulated figures for real ones.
-            print(f"convoi_nb: {reason}; using the embedded sandbox at {_sandbox.url} "
-                  "(calls, durations and costs are simulated)")
+            print(
+                f"convoi_nb: {reason}; using the embedded sandbox at {_sandbox.url} "
+                "(calls, durations and costs are simulated)"
+            )
         elif settings:
             log.warning("embedded sandbox already running; settings %s ignored", sorted(settings))
         return _sandbox
 
 
-def _named(argument: str, given: Optional[str], env: str) -> str:
+def _named(argument: str, given: str | None, env: str) -> str:
     """How the user supplied a setting, in their words: `api_key=` if passed, else the variable."""
     return f"{argument}=" if given else env
 
 
-def _client_options(api_key: Optional[str], base_url: Optional[str], sandbox: Optional[bool],
-                    sandbox_settings: Optional[dict[str, Any]], client_options: dict[str, Any]) -> dict[str, Any]:
+def _client_options(
+    api_key: str | None,
+    base_url: str | None,
+    sandbox: bool | None,
+    sandbox_settings: dict[str, Any] | None,
+    client_options: dict[str, Any],
+) -> dict[str, Any]:
     """The decision both faces share: the keyword arguments of the client to build (may start the sandbox)."""
     key = api_key or os.environ.get(API_KEY_ENV)
     url = base_url or os.environ.get(BASE_URL_ENV)
@@ -69,8 +75,9 @@ def _client_options(api_key: Optional[str], base_url: Optional[str], sandbox: Op
         sandbox = not key
     if not sandbox:
         if not (key and url):
-            raise ConfigurationError(f"sandbox=False needs the real service's api_key= and base_url= "
-                                     f"(or {API_KEY_ENV} and {BASE_URL_ENV})")
+            raise ConfigurationError(
+                f"sandbox=False needs the real service's api_key= and base_url= (or {API_KEY_ENV} and {BASE_URL_ENV})"
+            )
         # Real money: an experiment run of more calls than this shows its estimated cost before creating any.
         client_options.setdefault("confirm_runs_over", None if sandbox_key else DEFAULT_CONFIRM_RUNS_OVER)
         return {"api_key": key, "base_url": url, **client_options}
@@ -81,10 +88,10 @@ def _client_options(api_key: Optional[str], base_url: Optional[str], sandbox: Op
 
 def connect(
     *,
-    api_key: Optional[str] = None,
-    base_url: Optional[str] = None,
-    sandbox: Optional[bool] = None,
-    sandbox_settings: Optional[dict[str, Any]] = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    sandbox: bool | None = None,
+    sandbox_settings: dict[str, Any] | None = None,
     **client_options: Any,
 ) -> ConvoiClient:
     """A client on the real service when a key and base URL are given (or in the environment),
@@ -97,14 +104,15 @@ def connect(
 
 async def aconnect(
     *,
-    api_key: Optional[str] = None,
-    base_url: Optional[str] = None,
-    sandbox: Optional[bool] = None,
-    sandbox_settings: Optional[dict[str, Any]] = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    sandbox: bool | None = None,
+    sandbox_settings: dict[str, Any] | None = None,
     **client_options: Any,
 ) -> AsyncConvoiClient:
     """`connect()` for async code: `client = await convoi_nb.aconnect()` (in a notebook cell, top-level `await`
-    works), then `await client.list_agents()`; close it with `await client.aclose()` or `async with`."""
+    works), then `await client.list_agents()`; close it with `await client.aclose()` or `async with`.
+    """
     # Starting the sandbox blocks for a moment (a server thread binding its port): off the event loop.
     options = await asyncio.to_thread(_client_options, api_key, base_url, sandbox, sandbox_settings, client_options)
     return AsyncConvoiClient(**options)

@@ -6,20 +6,27 @@ and `convoi_nb/__init__.py` imports it, so `call` on the last line of a cell sho
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import Sequence
 
 from .models import Call
 
-STATUS_COLOURS = {"initiated": "#6b7280", "in_progress": "#2563eb", "ended": "#16a34a",
-                  "failed": "#dc2626", "expired": "#d97706"}
+STATUS_COLOURS = {
+    "initiated": "#6b7280",
+    "in_progress": "#2563eb",
+    "ended": "#16a34a",
+    "failed": "#dc2626",
+    "expired": "#d97706",
+}
 _UNKNOWN_STATUS_COLOUR = "#6b7280"
 
 
 def status_badge_html(call: Call) -> str:
     colour = STATUS_COLOURS.get(call.status, _UNKNOWN_STATUS_COLOUR)
-    return (f"<b>{escape(call.id)}</b> <span class='convoi-status' style='color:#fff;background:{colour};"
-            f"border-radius:4px;padding:0 6px'>{escape(call.status)}</span>")
+    return (
+        f"<b>{escape(call.id)}</b> <span class='convoi-status' style='color:#fff;background:{colour};"
+        f"border-radius:4px;padding:0 6px'>{escape(call.status)}</span>"
+    )
 
 
 def call_rows(call: Call) -> list[tuple[str, str]]:
@@ -37,16 +44,22 @@ def call_rows(call: Call) -> list[tuple[str, str]]:
 
 
 def rows_table_html(rows: Sequence[tuple[str, str]]) -> str:
-    return "<table>" + "".join(
-        f"<tr><th style='text-align:left;padding-right:1em'>{escape(label)}</th>"
-        f"<td class='convoi-{label.lower().replace(' ', '-')}'><code>{escape(value)}</code></td></tr>"
-        for label, value in rows
-    ) + "</table>"
+    return (
+        "<table>"
+        + "".join(
+            f"<tr><th style='text-align:left;padding-right:1em'>{escape(label)}</th>"
+            f"<td class='convoi-{label.lower().replace(' ', '-')}'><code>{escape(value)}</code></td></tr>"
+            for label, value in rows
+        )
+        + "</table>"
+    )
 
 
 def call_card_html(call: Call) -> str:
-    return ("<div class='convoi-call' style='border:1px solid #d1d5db;border-radius:6px;padding:8px;"
-            f"display:inline-block'><div>{status_badge_html(call)}</div>{rows_table_html(call_rows(call))}</div>")
+    return (
+        "<div class='convoi-call' style='border:1px solid #d1d5db;border-radius:6px;padding:8px;"
+        f"display:inline-block'><div>{status_badge_html(call)}</div>{rows_table_html(call_rows(call))}</div>"
+    )
 
 
 # Registered from the display side, so the contract (models) never depends on presentation.

@@ -7,7 +7,7 @@ and displayed again in place when it closes, so the saved output is the finished
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from tqdm.auto import tqdm as auto_tqdm
 from tqdm.notebook import tqdm_notebook
@@ -17,7 +17,7 @@ class NotebookProgressBar(tqdm_notebook):  # type: ignore[misc]
     """`tqdm.notebook.tqdm` whose display is updated in place with the final state on `close()`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._handle: Optional[Any] = None
+        self._handle: Any | None = None
         show = kwargs.pop("display", True)
         super().__init__(*args, display=False, **kwargs)
         if show and not self.disable and self.delay <= 0:

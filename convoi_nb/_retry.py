@@ -6,10 +6,11 @@ One `RetryPolicy` drives both `tenacity.Retrying` (sync client) and `tenacity.As
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from typing import Any, TypeVar
 
 import tenacity
 
@@ -38,20 +39,25 @@ class RetryPolicy:
             raise ConfigurationError(f"max_retries must be an integer >= 0, got {self.max_retries!r}")
         if self.initial_backoff < 0 or self.max_backoff < self.initial_backoff:
             raise ConfigurationError("need 0 <= initial_backoff <= max_backoff")
-        object.__setattr__(self, "_tenacity", {
-            "stop": tenacity.stop_after_attempt(self.max_retries + 1),
-            "retry": tenacity.retry_if_exception(is_retryable),
-            "wait": self.wait_seconds,
-            "reraise": True,
-        })
+        object.__setattr__(
+            self,
+            "_tenacity",
+            {
+                "stop": tenacity.stop_after_attempt(self.max_retries + 1),
+                "retry": tenacity.retry_if_exception(is_retryable),
+                "wait": self.wait_seconds,
+                "reraise": True,
+            },
+        )
 
-    def with_max_retries(self, max_retries: Optional[int]) -> "RetryPolicy":
+    def with_max_retries(self, max_retries: int | None) -> RetryPolicy:
         return self if max_retries is None else replace(self, max_retries=max_retries)
 
     def worst_case_seconds(self, timeout: float, *, honour_retry_after: bool = True) -> float:
         """The longest one request can take, all attempts and waits included: each attempt is bounded by
-        `timeout`, each backoff by its ceiling, and each `Retry-After` by `max_retry_after`."""
-        waits = [min(self.max_backoff, self.initial_backoff * 2 ** i) for i in range(self.max_retries)]
+        `timeout`, each backoff by its ceiling, and each `Retry-After` by `max_retry_after`.
+        """
+        waits = [min(self.max_backoff, self.initial_backoff * 2**i) for i in range(self.max_retries)]
         if honour_retry_after:
             waits = [max(wait, self.max_retry_after) for wait in waits]
         return (self.max_retries + 1) * timeout + sum(waits)
@@ -96,7 +102,7 @@ def is_retryable(exc: BaseException) -> bool:
     return False
 
 
-def parse_retry_after(value: Optional[str]) -> Optional[float]:
+def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a `Retry-After` header: delta-seconds, or an HTTP date."""
     if not value:
         return None

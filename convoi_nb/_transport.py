@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import aiohttp
 import httpcore
@@ -22,8 +23,9 @@ from ._constants import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_KEEPALIVE_CONNECTIO
 from ._deadline import DeadlineBackend, deadline
 from .errors import APIConnectionError, APITimeoutError
 
-DEFAULT_LIMITS = httpx.Limits(max_connections=DEFAULT_MAX_CONNECTIONS,
-                              max_keepalive_connections=DEFAULT_MAX_KEEPALIVE_CONNECTIONS)
+DEFAULT_LIMITS = httpx.Limits(
+    max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=DEFAULT_MAX_KEEPALIVE_CONNECTIONS
+)
 
 
 @dataclass
@@ -31,9 +33,9 @@ class RequestSpec:
     method: str
     url: str
     headers: dict[str, str] = field(default_factory=dict)
-    params: Optional[dict[str, Any]] = None
-    content: Optional[bytes] = None  # a JSON body, already encoded (the models serialise faster than json.dumps)
-    timeout: Optional[float] = None
+    params: dict[str, Any] | None = None
+    content: bytes | None = None  # a JSON body, already encoded (the models serialise faster than json.dumps)
+    timeout: float | None = None
 
 
 @dataclass
@@ -85,13 +87,16 @@ class _DeadlineHTTPTransport(httpx.HTTPTransport):
         ssl_context = httpx.create_ssl_context()  # loaded once (~30 ms), shared with the pool built below
         super().__init__(verify=ssl_context, limits=limits)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context, max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
-            network_backend=DeadlineBackend())
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=DeadlineBackend(),
+        )
 
 
 class SyncTransport:
-    def __init__(self, timeout: float, http_client: Optional[httpx.Client] = None) -> None:
+    def __init__(self, timeout: float, http_client: httpx.Client | None = None) -> None:
         self._owned = http_client is None
         self._timeout = timeout
         self._client = http_client or httpx.Client(timeout=timeout, transport=_DeadlineHTTPTransport(DEFAULT_LIMITS))
@@ -111,7 +116,7 @@ class SyncTransport:
 
 
 class AsyncTransport:
-    def __init__(self, timeout: float, http_client: Optional[httpx.AsyncClient] = None) -> None:
+    def __init__(self, timeout: float, http_client: httpx.AsyncClient | None = None) -> None:
         self._owned = http_client is None
         self._timeout = timeout
         self._client = http_client or HttpxAiohttpClient(timeout=timeout, limits=DEFAULT_LIMITS)
@@ -119,8 +124,9 @@ class AsyncTransport:
     async def send(self, spec: RequestSpec) -> RawResponse:
         started = time.perf_counter()
         try:
-            response = await asyncio.wait_for(self._client.request(spec.method, spec.url, **_kwargs(spec)),
-                                              spec.timeout or self._timeout)
+            response = await asyncio.wait_for(
+                self._client.request(spec.method, spec.url, **_kwargs(spec)), spec.timeout or self._timeout
+            )
         except (httpx.TransportError, asyncio.TimeoutError) as exc:
             raise _wrap(exc, spec) from exc
         return _to_raw(response, started)

@@ -7,6 +7,8 @@ ConvoiError
 ├── ExperimentError               an experiment cannot run as defined (convoi_nb.experiments)
 ├── MixedCurrencyError            amounts in two currencies were to be added (ValueError)
 ├── DatasetError                  an export folder cannot be written or read as asked (convoi_nb.review)
+├── WaitTimeoutError              calls did not reach the awaited status in time (TimeoutError)
+├── SandboxError                  the embedded sandbox could not start or serve (RuntimeError)
 └── APIError
     ├── APIConnectionError        the request never got an HTTP answer
     │   └── APITimeoutError
@@ -20,11 +22,15 @@ ConvoiError
         ├── RateLimitError        429 (retry_after)
         └── ServerError           5xx
 ```
+
+Every error pickles and unpickles to an error of the same class with the same message and attributes, so one
+raised in a worker process (multiprocessing, joblib, Spark) reaches the parent intact.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from .models import FieldError, field_errors, summarize
 from .models.wire import IDEMPOTENCY_CONFLICT
@@ -50,13 +56,27 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "SandboxError",
     "ValidationError",
+    "WaitTimeoutError",
     "status_error",
 ]
 
 
+def _rebuild(cls: type[ConvoiError], args: tuple[Any, ...], state: dict[str, Any]) -> ConvoiError:
+    """Recreate a pickled error without calling its `__init__` (whose parameters differ from `args`)."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class ConvoiError(Exception):
     """Base of every convoi_nb exception."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's default pickling calls cls(*self.args), which fails for the keyword-only constructors below.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class ConfigurationError(ConvoiError, ValueError):
@@ -71,12 +91,12 @@ class ValidationError(ConvoiError, ValueError):
         super().__init__(f"invalid {what}: {summarize(self.errors)}")
 
     @classmethod
-    def from_pydantic(cls, what: str, exc: "pydantic.ValidationError", model: Any = None) -> "ValidationError":
+    def from_pydantic(cls, what: str, exc: pydantic.ValidationError, model: Any = None) -> ValidationError:
         """The one way a pydantic error becomes ours: each field by its dotted path, with the rule it broke."""
         return cls(what, field_errors(exc.errors(), model))
 
     @classmethod
-    def of_field(cls, what: str, loc: str, msg: str) -> "ValidationError":
+    def of_field(cls, what: str, loc: str, msg: str) -> ValidationError:
         return cls(what, [FieldError(loc=loc, msg=msg, type="value_error")])
 
 
@@ -90,7 +110,16 @@ class ExperimentError(ConvoiError):
 
 class DatasetError(ConvoiError):
     """A call dataset (`client.export_calls`, `convoi_nb.review`) cannot be used as asked: the path is a file,
-    the folder holds something else or another server's or account's export, the manifest is damaged."""
+    the folder holds something else or another server's or account's export, the manifest is damaged.
+    """
+
+
+class WaitTimeoutError(ConvoiError, TimeoutError):
+    """Calls did not reach the awaited status within the time allowed; also a built-in `TimeoutError`."""
+
+
+class SandboxError(ConvoiError, RuntimeError):
+    """The embedded sandbox could not start or is not running; also a built-in `RuntimeError`."""
 
 
 class APIError(ConvoiError):
@@ -107,7 +136,8 @@ class APIConnectionError(APIError):
 
 class APITimeoutError(APIConnectionError, TimeoutError):
     """An attempt took longer than the client's `timeout` (its whole time, not one socket read); also a
-    built-in `TimeoutError`."""
+    built-in `TimeoutError`.
+    """
 
 
 class APIStatusError(APIError):
@@ -119,8 +149,8 @@ class APIStatusError(APIError):
         *,
         status_code: int,
         code: str = "",
-        param: Optional[str] = None,
-        request_id: Optional[str] = None,
+        param: str | None = None,
+        request_id: str | None = None,
         body: Any = None,
     ) -> None:
         self.status_code = status_code
@@ -164,7 +194,7 @@ class IdempotencyConflictError(ConflictError):
 class RateLimitError(APIStatusError):
     """429: too many requests; `retry_after` is the server's hint in seconds, if any."""
 
-    def __init__(self, message: str, *, retry_after: Optional[float] = None, **kwargs: Any) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         self.retry_after = retry_after
         super().__init__(message, **kwargs)
 
@@ -184,6 +214,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
     422: InvalidRequestError,
     429: RateLimitError,
 }
+
 
 def status_error(status_code: int, code: str) -> type[APIStatusError]:
     """The exception class for an error status and error code."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Iterable, Mapping, Union
+from typing import Any
 
 import pandas as pd
 from typing_extensions import Unpack
@@ -12,15 +13,25 @@ from typing_extensions import Unpack
 from ._client import AsyncConvoiClient, ConvoiClient
 from .models import KNOWN_STATUSES, Call, ListCallsParams, mask_token
 
-CallLike = Union[Call, Mapping[str, Any]]
+CallLike = Call | Mapping[str, Any]
 
 BASE_COLUMNS = (
-    "id", "status", "agent_id", "created_at", "updated_at", "duration_seconds", "cost_amount",
-    "cost_currency", "room_id", "participant_identity", "livekit_url", "livekit_token",
+    "id",
+    "status",
+    "agent_id",
+    "created_at",
+    "updated_at",
+    "duration_seconds",
+    "cost_amount",
+    "cost_currency",
+    "room_id",
+    "participant_identity",
+    "livekit_url",
+    "livekit_token",
 )
 _STRING_COLUMNS = ("id", "agent_id", "cost_currency", "room_id", "participant_identity", "livekit_url", "livekit_token")
 METADATA_PREFIX = "metadata."
-_INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _as_dict(call: CallLike) -> Mapping[str, Any]:
@@ -59,22 +70,27 @@ def calls_to_frame(calls: Iterable[CallLike], *, include_tokens: bool = False) -
 
 
 def _typed(columns: dict[str, list[Any]], metadata_rows: list[Mapping[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        **{name: pd.array(columns[name], dtype="string") for name in _STRING_COLUMNS},
-        "status": pd.Categorical(columns["status"], categories=_status_categories(columns["status"])),
-        "created_at": _timestamps(columns["created_at"]),
-        "updated_at": _timestamps(columns["updated_at"]),
-        "duration_seconds": pd.array(columns["duration_seconds"], dtype="float64"),
-        "cost_amount": pd.array(columns["cost_amount"], dtype="float64"),
-    }, columns=list(BASE_COLUMNS))
+    frame = pd.DataFrame(
+        {
+            **{name: pd.array(columns[name], dtype="string") for name in _STRING_COLUMNS},
+            "status": pd.Categorical(columns["status"], categories=_status_categories(columns["status"])),
+            "created_at": _timestamps(columns["created_at"]),
+            "updated_at": _timestamps(columns["updated_at"]),
+            "duration_seconds": pd.array(columns["duration_seconds"], dtype="float64"),
+            "cost_amount": pd.array(columns["cost_amount"], dtype="float64"),
+        },
+        columns=list(BASE_COLUMNS),
+    )
     keys: dict[str, None] = {}
     for row in metadata_rows:
         keys.update(dict.fromkeys(row))
     if not keys:
         return frame
     # All metadata columns in one concat: inserting hundreds one by one fragments the frame (and warns).
-    metadata = pd.DataFrame({METADATA_PREFIX + key: scalar_column([row.get(key) for row in metadata_rows])
-                             for key in keys}, index=frame.index)
+    metadata = pd.DataFrame(
+        {METADATA_PREFIX + key: scalar_column([row.get(key) for row in metadata_rows]) for key in keys},
+        index=frame.index,
+    )
     return pd.concat([frame, metadata], axis=1)
 
 
@@ -92,14 +108,20 @@ def scalar_column(values: list[Any]) -> pd.Series:
 # values it saw in earlier pages and days: the kinds of a key's values union across batches, the dtype follows.
 def metadata_kinds(values: Iterable[Any]) -> frozenset[str]:
     """The kinds of JSON values a metadata key holds: `string`, `boolean`, `int53` (exact as a float),
-    `int64`, `bigint` (beyond 64 bits), `float` and `json` (lists, objects). None is no kind."""
+    `int64`, `bigint` (beyond 64 bits), `float` and `json` (lists, objects). None is no kind.
+    """
     values = list(values)
     kinds: set[str] = set()
     for kind in set(map(type, values)):  # exact types: bool is not counted as int
         if kind is int:
             ints = [v for v in values if type(v) is int]
-            kinds.add("int53" if all(abs(v) < 2 ** 53 for v in ints) else
-                      "int64" if all(_INT64_MIN <= v <= _INT64_MAX for v in ints) else "bigint")
+            kinds.add(
+                "int53"
+                if all(abs(v) < 2**53 for v in ints)
+                else "int64"
+                if all(_INT64_MIN <= v <= _INT64_MAX for v in ints)
+                else "bigint"
+            )
         elif kind is not type(None):
             kinds.add(_KIND_OF.get(kind, "json"))
     return frozenset(kinds)
@@ -146,14 +168,16 @@ def _timestamps(values: list[Any]) -> pd.Series:
     return pd.Series(pd.to_datetime(values, utc=True, format="ISO8601"))
 
 
-def calls_frame(client: ConvoiClient, *, include_tokens: bool = False,
-                **filters: Unpack[ListCallsParams]) -> pd.DataFrame:
+def calls_frame(
+    client: ConvoiClient, *, include_tokens: bool = False, **filters: Unpack[ListCallsParams]
+) -> pd.DataFrame:
     """`client.list_calls(**filters)`, every page, straight into a typed DataFrame (see `calls_to_frame`)."""
     return calls_to_frame(client.list_calls(**filters), include_tokens=include_tokens)
 
 
-async def acalls_frame(client: AsyncConvoiClient, *, include_tokens: bool = False,
-                       **filters: Unpack[ListCallsParams]) -> pd.DataFrame:
+async def acalls_frame(
+    client: AsyncConvoiClient, *, include_tokens: bool = False, **filters: Unpack[ListCallsParams]
+) -> pd.DataFrame:
     """`calls_frame()` for the async client."""
     return calls_to_frame([c async for c in client.list_calls(**filters)], include_tokens=include_tokens)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Optional, Union
 
 from .errors import MixedCurrencyError
 
-Amount = Union[Decimal, int, float, str]
+Amount = Decimal | int | float | str
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
@@ -25,7 +25,7 @@ class Money:
     amount: Decimal
     currency: str
 
-    def __add__(self, other: "Money") -> "Money":
+    def __add__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
         if other.currency != self.currency:
@@ -36,9 +36,9 @@ class Money:
         return f"{self.amount} {self.currency}"
 
 
-def total(items: Iterable[tuple[Amount, str]], currency: Optional[str] = None) -> Money:
+def total(items: Iterable[tuple[Amount, str]], currency: str | None = None) -> Money:
     """The exact sum of (amount, currency) pairs; `currency` names it when there are none (default USD)."""
-    result: Optional[Money] = None
+    result: Money | None = None
     for amount, unit in items:
         money = Money(to_decimal(amount), unit)
         result = money if result is None else result + money

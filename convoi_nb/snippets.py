@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import shlex
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ._constants import API_KEY_ENV, BASE_URL_ENV
 from .models.wire import API_PREFIX, CALLS_PATH, IDEMPOTENCY_KEY_HEADER
 
 
 def python_snippet(body: Mapping[str, Any]) -> str:
-    lines = ["import convoi_nb", "", f"client = convoi_nb.ConvoiClient()  # reads {API_KEY_ENV} and {BASE_URL_ENV}",
-             "call = client.create_web_call(", f"    {body['agent_id']!r},"]
+    lines = [
+        "import convoi_nb",
+        "",
+        f"client = convoi_nb.ConvoiClient()  # reads {API_KEY_ENV} and {BASE_URL_ENV}",
+        "call = client.create_web_call(",
+        f"    {body['agent_id']!r},",
+    ]
     for key in ("participant_name", "agent_overrides", "metadata"):
         if key in body:
             lines.append(f"    {key}={body[key]!r},")
@@ -22,11 +28,12 @@ def python_snippet(body: Mapping[str, Any]) -> str:
 
 def curl_snippet(body: Mapping[str, Any], base_url: str = f"${BASE_URL_ENV}") -> str:
     url = f"{base_url}{API_PREFIX}{CALLS_PATH}"
-    return "\n".join([
-        f'curl -sS -X POST "{url}" \\',
-        f'  -H "Authorization: Bearer ${API_KEY_ENV}" \\',
-        '  -H "Content-Type: application/json" \\',
-        f'  -H "{IDEMPOTENCY_KEY_HEADER}: $(python3 -c \'import uuid; print(uuid.uuid4())\')" \\',
-        f"  -d {shlex.quote(json.dumps(dict(body), separators=(',', ':')))}",
-    ])
-
+    return "\n".join(
+        [
+            f'curl -sS -X POST "{url}" \\',
+            f'  -H "Authorization: Bearer ${API_KEY_ENV}" \\',
+            '  -H "Content-Type: application/json" \\',
+            f"  -H \"{IDEMPOTENCY_KEY_HEADER}: $(python3 -c 'import uuid; print(uuid.uuid4())')\" \\",
+            f"  -d {shlex.quote(json.dumps(dict(body), separators=(',', ':')))}",
+        ]
+    )

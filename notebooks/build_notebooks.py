@@ -47,8 +47,10 @@ NOTEBOOK_METADATA = {
 
 def build(name: str, cells: list[tuple[str, str]]) -> None:
     notebook = new_notebook(
-        cells=[(new_markdown_cell if kind == "md" else new_code_cell)(src, id=cell_id(name, src, index))
-               for index, (kind, src) in enumerate(cells)],
+        cells=[
+            (new_markdown_cell if kind == "md" else new_code_cell)(src, id=cell_id(name, src, index))
+            for index, (kind, src) in enumerate(cells)
+        ],
         metadata=copy.deepcopy(NOTEBOOK_METADATA),
     )
     nbformat.write(notebook, HERE / name)

@@ -1,29 +1,49 @@
 """Cell sources of the bundled notebooks: ("md" | "code", source)."""
 
 QUICKSTART = [
-    ("md", """# convoi_nb quickstart
+    (
+        "md",
+        """# convoi_nb quickstart
 
 Create Convoi web calls from a notebook. Without `CONVOI_API_KEY` and `CONVOI_BASE_URL` this runs on the
 **embedded sandbox**, a local server that implements the same API with simulated calls, durations and costs.
-Set both variables (before `connect()`) to talk to the real service with the same code."""),
-    ("code", """import convoi_nb
+Set both variables (before `connect()`) to talk to the real service with the same code.""",
+    ),
+    (
+        "code",
+        """import convoi_nb
 
 client = convoi_nb.connect()
-client"""),
-    ("md", """**Switching to the real service** changes nothing below: set `CONVOI_API_KEY` and `CONVOI_BASE_URL` in the
+client""",
+    ),
+    (
+        "md",
+        """**Switching to the real service** changes nothing below: set `CONVOI_API_KEY` and `CONVOI_BASE_URL` in the
 environment before starting Jupyter (or pass `convoi_nb.connect(api_key=..., base_url=...)`). The key never
-appears in outputs; `repr(client)` shows `***`."""),
+appears in outputs; `repr(client)` shows `***`.""",
+    ),
     ("md", "## Agents on the account\nEach agent has defaults that `agent_overrides` can change for one call."),
-    ("code", """agents = client.list_agents()
+    (
+        "code",
+        """agents = client.list_agents()
 for agent in agents:
     print(f"{agent.id}  {agent.name:18} llm={agent.llm['model']:12} voice={agent.tts['voice_id']}")
-agent = agents[0]"""),
+agent = agents[0]""",
+    ),
     ("md", "## A minimal web call\nThe card shows the LiveKit room and a **masked** participant token."),
-    ("code", """call = client.create_web_call(agent.id)
-call"""),
-    ("md", """## A call with overrides and metadata
-Plain dicts or the typed models both work; input is validated before anything is sent."""),
-    ("code", """from convoi_nb import AgentOverrides, LLMSettings
+    (
+        "code",
+        """call = client.create_web_call(agent.id)
+call""",
+    ),
+    (
+        "md",
+        """## A call with overrides and metadata
+Plain dicts or the typed models both work; input is validated before anything is sent.""",
+    ),
+    (
+        "code",
+        """from convoi_nb import AgentOverrides, LLMSettings
 
 call = client.create_web_call(
     agent.id,
@@ -35,91 +55,157 @@ call = client.create_web_call(
     ),
     metadata={"source": "quickstart", "user_ref": "u_42"},
 )
-call"""),
+call""",
+    ),
     ("md", "A mistake is caught on the client, naming the field and the rule:"),
-    ("code", """try:
+    (
+        "code",
+        """try:
     client.create_web_call(agent.id, agent_overrides={"llm": {"temperature": 2.5}})
 except convoi_nb.ValidationError as exc:
-    print(exc)"""),
-    ("md", """## Watch duration and cost grow
+    print(exc)""",
+    ),
+    (
+        "md",
+        """## Watch duration and cost grow
 The browser would join with `call.livekit.url` and `call.livekit.token`; in the sandbox a simulated participant
-joins for you, and time runs fast (a three-minute call ends in about a second)."""),
-    ("code", """import time
+joins for you, and time runs fast (a three-minute call ends in about a second).""",
+    ),
+    (
+        "code",
+        """import time
 
 while True:
     current = client.get_call(call.id)
     print(f"{current.status:12} {current.duration_seconds:7.1f} s  {current.cost.amount:.4f} {current.cost.currency}")
     if current.is_terminal:
         break
-    time.sleep(0.25)"""),
-    ("md", """## Retry safely with an idempotency key
+    time.sleep(0.25)""",
+    ),
+    (
+        "md",
+        """## Retry safely with an idempotency key
 Every create carries an `Idempotency-Key`; the client reuses it on its own retries. Pass your own key to make
-*your* retries safe too: the same key within 24 hours returns the original call."""),
-    ("code", """import uuid
+*your* retries safe too: the same key within 24 hours returns the original call.""",
+    ),
+    (
+        "code",
+        """import uuid
 
 key = uuid.uuid4()
 first = client.create_web_call(agent.id, metadata={"order": "A-1"}, idempotency_key=key)
 again = client.create_web_call(agent.id, metadata={"order": "A-1"}, idempotency_key=key)
-print(first.id == again.id, "replayed:", again.request_info.replayed)"""),
-    ("md", """## Calls as a DataFrame
+print(first.id == again.id, "replayed:", again.request_info.replayed)""",
+    ),
+    (
+        "md",
+        """## Calls as a DataFrame
 `calls_frame()` lists calls (every page) into typed columns, one `metadata.<key>` column per metadata key, with the
-LiveKit token masked."""),
-    ("code", """frame = client.calls_frame(metadata={"source": "quickstart"})
-frame[["id", "status", "created_at", "duration_seconds", "cost_amount", "metadata.user_ref", "livekit_token"]]"""),
+LiveKit token masked.""",
+    ),
+    (
+        "code",
+        """frame = client.calls_frame(metadata={"source": "quickstart"})
+frame[["id", "status", "created_at", "duration_seconds", "cost_amount", "metadata.user_ref", "livekit_token"]]""",
+    ),
     ("code", """frame.dtypes.head(8)"""),
-    ("md", """## Async code
+    (
+        "md",
+        """## Async code
 `await convoi_nb.aconnect()` makes the same choice as `connect()` (here: the same embedded sandbox) and returns an
-`AsyncConvoiClient` with the same methods, each awaited. A notebook cell can `await` at top level."""),
-    ("code", """async with await convoi_nb.aconnect() as aclient:
+`AsyncConvoiClient` with the same methods, each awaited. A notebook cell can `await` at top level.""",
+    ),
+    (
+        "code",
+        """async with await convoi_nb.aconnect() as aclient:
     first_agent = (await aclient.list_agents())[0]
     async_call = await aclient.create_web_call(first_agent.id, metadata={"source": "quickstart-async"})
-async_call.id, async_call.status"""),
+async_call.id, async_call.status""",
+    ),
 ]
 
 WIDGETS = [
-    ("md", """# The widget tour
+    (
+        "md",
+        """# The widget tour
 
 Everything the API offers, without typing JSON. Runs on the embedded sandbox unless `CONVOI_API_KEY` and
-`CONVOI_BASE_URL` are set. Tokens are masked; the API key never reaches the page."""),
-    ("code", """import convoi_nb
+`CONVOI_BASE_URL` are set. Tokens are masked; the API key never reaches the page.""",
+    ),
+    (
+        "code",
+        """import convoi_nb
 from convoi_nb.models import AgentOverrides
 from convoi_nb.widgets import CallLauncher, ExperimentPanel, OverridesForm, VariantBuilder
 
 client = convoi_nb.connect()
-agents = client.list_agents()"""),
-    ("md", """## OverridesForm
+agents = client.list_agents()""",
+    ),
+    (
+        "md",
+        """## OverridesForm
 Each field shows the agent's default as a placeholder and is sent only when set (↺ returns it to "inherit",
 sliders are sent only when ticked). The preview shows exactly the `agent_overrides` that will be sent; invalid
-input is flagged next to its field."""),
-    ("code", """form = OverridesForm(agents[0])
-form"""),
+input is flagged next to its field.""",
+    ),
+    (
+        "code",
+        """form = OverridesForm(agents[0])
+form""",
+    ),
     ("md", "`.value` is an `AgentOverrides`; setting it fills the form:"),
-    ("code", """form.value = AgentOverrides(llm={"model": "gpt-4o", "temperature": 0.3}, tts={"speed": 1.15})
-form.value.to_body()"""),
-    ("md", """## CallLauncher
+    (
+        "code",
+        """form.value = AgentOverrides(llm={"model": "gpt-4o", "temperature": 0.3}, tts={"speed": 1.15})
+form.value.to_body()""",
+    ),
+    (
+        "md",
+        """## CallLauncher
 Pick an agent, add metadata and overrides, press **Create call**. The card refreshes status, duration and cost
-while the call runs; *Show code* gives the same request as Python and curl."""),
-    ("code", """launcher = CallLauncher(client)
-launcher"""),
-    ("md", """Every call created from the launcher is collected: the launcher's own table (under the card) updates by
-itself, and `launcher.frame()` fetches each call's current state when you run it:"""),
+while the call runs; *Show code* gives the same request as Python and curl.""",
+    ),
+    (
+        "code",
+        """launcher = CallLauncher(client)
+launcher""",
+    ),
+    (
+        "md",
+        """Every call created from the launcher is collected: the launcher's own table (under the card) updates by
+itself, and `launcher.frame()` fetches each call's current state when you run it:""",
+    ),
     ("code", """launcher.frame()"""),
-    ("md", """## VariantBuilder
-Named variants, one form each; the *Grid* tab generates every combination of the values you list per axis."""),
-    ("code", """builder = VariantBuilder(agents[0])
+    (
+        "md",
+        """## VariantBuilder
+Named variants, one form each; the *Grid* tab generates every combination of the values you list per axis.""",
+    ),
+    (
+        "code",
+        """builder = VariantBuilder(agents[0])
 builder.add("gpt-4o")
 builder.entries[1].form.value = AgentOverrides(llm={"model": "gpt-4o"})
-builder"""),
+builder""",
+    ),
     ("code", """[(variant.name, variant.body) for variant in builder.value]"""),
-    ("md", """## ExperimentPanel
+    (
+        "md",
+        """## ExperimentPanel
 Variants × replicates with a progress bar, a live table, then the summary with confidence intervals and plots.
-*Resume* continues an interrupted experiment without duplicating calls."""),
-    ("code", """panel = ExperimentPanel(client)
-panel"""),
+*Resume* continues an interrupted experiment without duplicating calls.""",
+    ),
+    (
+        "code",
+        """panel = ExperimentPanel(client)
+panel""",
+    ),
 ]
 
 COMPARE = [
-    ("md", """# Which settings make a support call cheaper?
+    (
+        "md",
+        """# Which settings make a support call cheaper?
 
 **The question.** Our support agent runs on `gpt-4o-mini` at normal speech speed. Would `gpt-4o`, faster speech,
 or a prompt asking for short answers change what a call costs and how long it lasts, and by how much?
@@ -128,66 +214,102 @@ or a prompt asking for short answers change what a call costs and how long it la
 several calls each; every call's cost and length is compared with the baseline, with intervals, and a winner is
 named only when the data separate it. On the embedded sandbox the figures are **simulated** (a documented rate
 card and seeded call lengths): the workflow is real, the numbers illustrative. With `CONVOI_API_KEY` and
-`CONVOI_BASE_URL` set, the same cells measure the real service."""),
-    ("code", """import math
+`CONVOI_BASE_URL` set, the same cells measure the real service.""",
+    ),
+    (
+        "code",
+        """import math
 
 import convoi_nb
 from convoi_nb.experiments import Experiment, Variant
 
 client = convoi_nb.connect()
 agent = client.list_agents()[0]
-print(f"{agent.name}: llm={agent.llm}, tts={agent.tts}")"""),
+print(f"{agent.name}: llm={agent.llm}, tts={agent.tts}")""",
+    ),
     ("md", """## The variants"""),
-    ("code", """grid = Variant.grid(None, {"llm.model": ["gpt-4o-mini", "gpt-4o"], "tts.speed": [1.0, 1.2]})
+    (
+        "code",
+        """grid = Variant.grid(None, {"llm.model": ["gpt-4o-mini", "gpt-4o"], "tts.speed": [1.0, 1.2]})
 short_prompt = Variant("model=gpt-4o-mini, speed=1.0, short answers", {
     "llm": {"model": "gpt-4o-mini"}, "tts": {"speed": 1.0},
     "system_prompt": "You are a support agent. Answer in one or two short sentences.",
 })
 variants = [*grid, short_prompt]
 baseline = variants[0].name
-[(variant.name, variant.body) for variant in variants]"""),
-    ("md", """## The plan: how many calls, and what they will cost
+[(variant.name, variant.body) for variant in variants]""",
+    ),
+    (
+        "md",
+        """## The plan: how many calls, and what they will cost
 A pilot of three calls per variant tells how much calls vary, and so how many are needed to see a 10 % difference
 in mean cost or length (80 % power, corrected for comparing several variants). The pilot calls are the
-experiment's first replicates: the main run keeps them."""),
-    ("code", """experiment = Experiment("compare-override-variants", agent.id, variants, replicates=8,
+experiment's first replicates: the main run keeps them.""",
+    ),
+    (
+        "code",
+        """experiment = Experiment("compare-override-variants", agent.id, variants, replicates=8,
                         metadata={"notebook": "02_compare_override_variants"})
 plan = experiment.plan(client, pilot=3, detect=0.10)
 print(f"to detect a 10 % difference: up to {plan['replicates'].max():.0f} calls per variant")
-plan[["pilot_calls", "replicates_for_cost", "replicates_for_duration", "estimated_spend", "currency"]]"""),
-    ("md", """We run eight calls per variant: fewer than the plan asks for, so expect the verdict to say what it cannot yet
+plan[["pilot_calls", "replicates_for_cost", "replicates_for_duration", "estimated_spend", "currency"]]""",
+    ),
+    (
+        "md",
+        """We run eight calls per variant: fewer than the plan asks for, so expect the verdict to say what it cannot yet
 tell apart. What those calls will cost, predicted from the pilot (a 90 % prediction interval for the calls still
-to make; `bench/estimate_coverage.py` checks it against the sandbox), and a budget with room for its high end:"""),
-    ("code", """estimate = experiment.estimate(client)
+to make; `bench/estimate_coverage.py` checks it against the sandbox), and a budget with room for its high end:""",
+    ),
+    (
+        "code",
+        """estimate = experiment.estimate(client)
 print(estimate)
 budget = math.ceil(float(estimate.spent.amount) + estimate.cost.high + 0.5)
-print(f"budget (max_cost): {budget} {estimate.currency}")"""),
-    ("md", """## Run
+print(f"budget (max_cost): {budget} {estimate.currency}")""",
+    ),
+    (
+        "md",
+        """## Run
 Sixteen calls at a time, capped at the budget (no call is created once the spend so far plus the calls running
 would pass it). Each (experiment, variant, replicate) has a fixed idempotency key, so re-running this cell
 returns the same calls, and an interrupted run resumes where it stopped (results are kept in
-`convoi_experiments.sqlite3` next to this notebook)."""),
-    ("code", """results = experiment.run(client, concurrency=16, max_cost=budget)
+`convoi_experiments.sqlite3` next to this notebook).""",
+    ),
+    (
+        "code",
+        """results = experiment.run(client, concurrency=16, max_cost=budget)
 print(results.budget)
 results.wait(timeout=120)
-print(f"spent {results.spend()}")"""),
-    ("md", """## The answer
+print(f"spent {results.spend()}")""",
+    ),
+    (
+        "md",
+        """## The answer
 Each variant's change against the baseline in mean cost per call and mean call length, with 95 % intervals: an
 interval that crosses the dashed zero line is a change this sample cannot tell from none. Below, every ended
-call."""),
+call.""",
+    ),
     ("code", """results.plot(baseline)"""),
-    ("code", """verdict = results.verdict(baseline=baseline)
-print(verdict)"""),
+    (
+        "code",
+        """verdict = results.verdict(baseline=baseline)
+print(verdict)""",
+    ),
     ("md", """In figures (means of the calls that **ended**; failed or expired calls are counted, not averaged in):"""),
     ("code", """results.summary_table()"""),
     ("code", """results.compare_table(baseline)"""),
-    ("md", """**Why "short answers" is not shorter here.** The sandbox does not read prompts: it lengthens a call with the
+    (
+        "md",
+        """**Why "short answers" is not shorter here.** The sandbox does not read prompts: it lengthens a call with the
 length of its system prompt (more context per turn) and with slower models and speech, as documented in the
 README's sandbox section. So a longer prompt asking for short answers makes sandbox calls a little longer and
 dearer. Whether short answers shorten real calls is exactly what this notebook measures on the real service.
 
-## What to do next"""),
-    ("code", """cost = verdict.finding("cost")
+## What to do next""",
+    ),
+    (
+        "code",
+        """cost = verdict.finding("cost")
 if cost.winner:
     print(f"{cost.winner} is the cheapest per call, separated from every other variant: "
           "listen to a few of its calls before adopting it (quality is not in these numbers).")
@@ -200,15 +322,21 @@ else:
 failing = results.summary().query("failure_rate > 0")
 if len(failing):
     print("Calls that did not end (excluded from the averages): " +
-          ", ".join(f"{v}: {r['failure_rate']:.0%}" for v, r in failing.iterrows()) + ".")"""),
+          ", ".join(f"{v}: {r['failure_rate']:.0%}" for v, r in failing.iterrows()) + ".")""",
+    ),
     ("md", """Every call, joined with its variant and the overrides it sent, for your own analysis:"""),
-    ("code", """frame = results.frame()
+    (
+        "code",
+        """frame = results.frame()
 frame[["variant", "replicate", "status", "duration_seconds", "cost_amount", "cost_currency",
-       "override.llm.model", "override.tts.speed"]].head(10)"""),
+       "override.llm.model", "override.tts.speed"]].head(10)""",
+    ),
 ]
 
 COST_REVIEW = [
-    ("md", """# Call cost review at account scale
+    (
+        "md",
+        """# Call cost review at account scale
 
 The analyst's view over a busy account: every call streamed from the listing into a **Parquet dataset** (one
 file per day), then cost questions answered by **DuckDB** over those files, as pandas frames: cost and minutes by
@@ -218,8 +346,11 @@ change from week to week. Totals are exact decimals, per currency.
 With `CONVOI_API_KEY` and `CONVOI_BASE_URL` set this reads your real calls (and a second run only fetches what
 changed); otherwise it generates an account of **100,000 simulated calls** over 60 days in a sandbox of its own.
 For the account-scale run, set `CONVOI_REVIEW_CALLS=1000000` before starting Jupyter (the whole notebook then
-takes about two minutes on a 2-core machine, most of it the export; `bench/review.py` measures it)."""),
-    ("code", """import os
+takes about two minutes on a 2-core machine, most of it the export; `bench/review.py` measures it).""",
+    ),
+    (
+        "code",
+        """import os
 import shutil
 import time
 from pathlib import Path
@@ -239,30 +370,46 @@ else:
     print(f"generated {CALLS:,} simulated calls in {time.perf_counter() - started:.1f} s")
     client = convoi_nb.ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
 agent_names = {agent.id: agent.name for agent in client.list_agents()}
-client"""),
-    ("md", """## Export: the listing, page by page, into one Parquet file per day
+client""",
+    ),
+    (
+        "md",
+        """## Export: the listing, page by page, into one Parquet file per day
 
 `export_calls` writes `day=YYYY-MM-DD/part-0.parquet` files and a `_manifest.json`. Interrupt it and run the
 cell again: it resumes after the last day it wrote. Run it again later: it fetches only the newest day (and any
-day whose calls were still in flight). LiveKit tokens are never written."""),
-    ("code", """folder = Path("exports") / ("calls" if REAL_SERVICE else "sandbox-calls")
+day whose calls were still in flight). LiveKit tokens are never written.""",
+    ),
+    (
+        "code",
+        """folder = Path("exports") / ("calls" if REAL_SERVICE else "sandbox-calls")
 if not REAL_SERVICE:
     shutil.rmtree(folder, ignore_errors=True)  # a new sandbox each run: its export starts afresh
 started = time.perf_counter()
 summary = client.export_calls(folder)
 seconds = time.perf_counter() - started
 print(f"{summary.calls:,} calls in {len(summary.days_written)} day files, {seconds:.1f} s "
-      f"({summary.calls / seconds:,.0f} calls/s); the dataset holds {summary.total_calls:,} calls")"""),
-    ("code", """review = Review(folder)
-review"""),
+      f"({summary.calls / seconds:,.0f} calls/s); the dataset holds {summary.total_calls:,} calls")""",
+    ),
+    (
+        "code",
+        """review = Review(folder)
+review""",
+    ),
     ("md", "## Cost by agent"),
-    ("code", """by_agent = review.cost_by("agent").rename(index=agent_names)
-by_agent"""),
+    (
+        "code",
+        """by_agent = review.cost_by("agent").rename(index=agent_names)
+by_agent""",
+    ),
     ("md", "## Cost by day and by week\nDays are UTC dates; weeks start on Monday."),
-    ("code", """by_day = review.cost_by("day")
+    (
+        "code",
+        """by_day = review.cost_by("day")
 ax = by_day["total_cost"].astype(float).plot(figsize=(10, 3), title="cost per day (USD)")
 ax.set_xlabel("")
-by_day.tail(7)"""),
+by_day.tail(7)""",
+    ),
     ("md", "Week over week (the first and last weeks of the history are partial, so their changes are too):"),
     ("code", """review.period_change("week")"""),
     ("md", "## Cost by status and by metadata"),
@@ -270,28 +417,42 @@ by_day.tail(7)"""),
     ("code", """review.cost_by("metadata.source")"""),
     ("code", """review.cost_by("metadata.customer_tier")"""),
     ("md", "## The most expensive calls"),
-    ("code", """top = review.top_calls(10)
+    (
+        "code",
+        """top = review.top_calls(10)
 top.insert(1, "agent", top["agent_id"].map(agent_names))
-top.drop(columns=["agent_id"])"""),
-    ("md", """## Cost per minute by experiment variant
+top.drop(columns=["agent_id"])""",
+    ),
+    (
+        "md",
+        """## Cost per minute by experiment variant
 
 Calls made by `convoi_nb.experiments` carry `experiment` and `variant` metadata; a grid variant's name says its
-model and voice."""),
-    ("code", """if "experiment" in review.metadata_keys:
+model and voice.""",
+    ),
+    (
+        "code",
+        """if "experiment" in review.metadata_keys:
     rates = review.variant_rates()
 else:
     rates = "no call carries experiment metadata"
-rates"""),
-    ("md", """## The same SQL elsewhere
+rates""",
+    ),
+    (
+        "md",
+        """## The same SQL elsewhere
 
 Each answer is one standard SQL query over a table `calls`. Register the same files as `calls` in Spark
 (`spark.read.parquet(folder)`, backticks: `dialect="spark"`) or Trino (a Hive table over the folder) and run it
-there when an account outgrows one machine."""),
+there when an account outgrows one machine.""",
+    ),
     ("code", """print(review.sql("cost_by", by="week"))"""),
 ]
 
 LISTENING = [
-    ("md", """# Listen to the variants, blind
+    (
+        "md",
+        """# Listen to the variants, blind
 
 Cost and call length say what a variant costs; whether it is *better* you decide by listening. A listening session
 plays each variant's calls in a seeded random order, labelled only "Call 3 of 6", asks for a 1–5 rating on the
@@ -300,8 +461,11 @@ with the experiment's results, so they sit next to cost in `summary()` and `verd
 
 On the embedded sandbox there is no LiveKit server, so **Join** says so in one line and the simulated calls end by
 themselves: rate them anyway to try the workflow (or mark them *broken*). With `CONVOI_API_KEY` and
-`CONVOI_BASE_URL` set, Join connects you to the agent."""),
-    ("code", """import random
+`CONVOI_BASE_URL` set, Join connects you to the agent.""",
+    ),
+    (
+        "code",
+        """import random
 import time
 
 import convoi_nb
@@ -319,17 +483,29 @@ variants = [
 experiment = Experiment("listening-session", agent.id, variants, replicates=3,
                         metadata={"notebook": "05_listening_session"})
 experiment.run(client, progress=False).wait(timeout=120, progress=False)  # the cost side: calls nobody listens to
-sandbox = client.base_url.startswith("http://127.0.0.1")"""),
-    ("md", """## Your session
+sandbox = client.base_url.startswith("http://127.0.0.1")""",
+    ),
+    (
+        "md",
+        """## Your session
 Press **Start call**, join it, listen, and rate it when it ends (or when you leave). Each rater gets calls of their
-own and an order of their own; a session survives a kernel restart (it resumes at the first unrated call)."""),
-    ("code", """criteria = ["helpful", "natural voice"]
+own and an order of their own; a session survives a kernel restart (it resumes at the first unrated call).""",
+    ),
+    (
+        "code",
+        """criteria = ["helpful", "natural voice"]
 mine = ListeningSession(experiment, rater="you", calls_per_variant=2, seed=1, criteria=criteria)
-ListeningSessionPanel(client, mine)"""),
-    ("md", """## A scripted rater
+ListeningSessionPanel(client, mine)""",
+    ),
+    (
+        "md",
+        """## A scripted rater
 So that this notebook has ratings to show when run top to bottom, a second rater rates by script: what you do
-with the panel above, in code."""),
-    ("code", """# On the real service calls end only when someone talks to the agent (or they expire): script on the sandbox only.
+with the panel above, in code.""",
+    ),
+    (
+        "code",
+        """# On the real service calls end only when someone talks to the agent (or they expire): script on the sandbox only.
 scripted = ListeningSession(experiment, rater="scripted", calls_per_variant=2, seed=2, criteria=criteria)
 taste = {"baseline": (3, 3), "gpt-4o": (4, 3), "warm voice": (3, 4)}  # the script's ear, give or take one
 ear = random.Random(2)
@@ -341,15 +517,22 @@ while sandbox and not scripted.done:
     helpful, natural = (min(5, max(1, score + ear.choice((-1, 0, 1)))) for score in taste[variant])
     scripted.rate({"helpful": helpful, "natural voice": natural}, note="scripted")
 print(scripted.progress)
-scripted.reveal() if scripted.done else None"""),
-    ("md", """## Quality next to cost
+scripted.reveal() if scripted.done else None""",
+    ),
+    (
+        "md",
+        """## Quality next to cost
 Mean rating per criterion with its 95 % interval, over the calls rated (skipped, *broken*, failed and expired calls
 are counted, not averaged in), next to what the sweep's calls cost (the listened calls are left out of cost and
-length: a listener changes both). All raters pooled; `summary(rater="you")` for one."""),
-    ("code", """results = experiment.results(client)
+length: a listener changes both). All raters pooled; `summary(rater="you")` for one.""",
+    ),
+    (
+        "code",
+        """results = experiment.results(client)
 summary = results.summary()
 summary[["n", "ended", "cost_mean", "rating.helpful_mean", "rating.helpful_ci_low", "rating.helpful_ci_high",
-         "rating.natural voice_mean", "rating.natural voice_n", "ratings_excluded", "ratings_skipped"]].round(3)"""),
+         "rating.natural voice_mean", "rating.natural voice_n", "ratings_excluded", "ratings_skipped"]].round(3)""",
+    ),
     ("code", """print(results.verdict(baseline="baseline"))"""),
 ]
 

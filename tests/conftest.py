@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -49,8 +50,10 @@ class AsyncFacade:
         def run(*args: Any, **kwargs: Any) -> Any:
             result = attr(*args, **kwargs)
             if inspect.isasyncgen(result):
+
                 async def collect() -> list:
                     return [item async for item in result]
+
                 return iter(self.loop.run_until_complete(collect()))
             if inspect.isawaitable(result):
                 return self.loop.run_until_complete(result)
@@ -120,7 +123,7 @@ class _AllRecords(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             self.texts.append(record.getMessage())
-        except Exception:  # noqa: BLE001 - a record that cannot format is no leak
+        except Exception:
             pass
 
 
@@ -140,14 +143,23 @@ def leaks_in(data: bytes) -> list[str]:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     logging.getLogger().removeHandler(_RECORDS)
     problems = [f"log record: {what}" for text in _RECORDS.texts for what in leaks_in(text.encode("utf-8", "replace"))]
-    roots = [Path(session.config._tmp_path_factory.getbasetemp())] if hasattr(session.config, "_tmp_path_factory") else []
+    roots = (
+        [Path(session.config._tmp_path_factory.getbasetemp())] if hasattr(session.config, "_tmp_path_factory") else []
+    )
     roots.append(Path(__file__).resolve().parents[1] / "notebooks" / "exports")
     for root in roots:
         # Not ours to scan: installed packages (a wheel's METADATA carries the README, whose sandbox keys are
         # public by design) and npm's node_modules (livekit-client ships test JWTs).
-        for path in (p for p in root.rglob("*") if p.is_file() and not _SERVER_FILES.search(p.name)
-                     and p.suffix not in (".py", ".pyc") and "site-packages" not in p.parts
-                     and "node_modules" not in p.parts and not any(part.endswith(".dist-info") for part in p.parts)):
+        for path in (
+            p
+            for p in root.rglob("*")
+            if p.is_file()
+            and not _SERVER_FILES.search(p.name)
+            and p.suffix not in (".py", ".pyc")
+            and "site-packages" not in p.parts
+            and "node_modules" not in p.parts
+            and not any(part.endswith(".dist-info") for part in p.parts)
+        ):
             problems += [f"{path}: {what}" for what in leaks_in(path.read_bytes())]
     if problems:
         print("\nCredentials found after the run:\n  " + "\n  ".join(sorted(set(problems))[:50]))

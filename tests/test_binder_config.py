@@ -64,7 +64,9 @@ def test_post_build_fails_fast_and_runtime_fits() -> None:
     assert post_build[0].startswith("#!") and post_build[1] == "set -e"
     assert (BINDER / "postBuild").stat().st_mode & 0o111
     requires = PYPROJECT["project"]["requires-python"]
-    assert supports(binder_python()), f"binder/runtime.txt asks for Python {binder_python()}, pyproject needs {requires}"
+    assert supports(binder_python()), (
+        f"binder/runtime.txt asks for Python {binder_python()}, pyproject needs {requires}"
+    )
 
 
 def test_readme_links_binder_to_the_quickstart() -> None:
@@ -79,14 +81,29 @@ def test_binder_install_steps_work_in_a_fresh_venv(tmp_path: Path) -> None:
     env_dir = tmp_path / "binder-venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
-    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
-                             cwd=ROOT, capture_output=True, text=True, timeout=900)
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert install.returncode == 0, install.stderr[-3000:]
-    probe = subprocess.run([str(python), "-c", (
-        "import importlib.metadata as m, platform, convoi_nb, ipywidgets;"
-        "print(convoi_nb.__version__, ipywidgets.__version__, m.version('jupyterlab'), m.version('jupyterlab_widgets'),"
-        " platform.python_version(), m.metadata('convoi_nb')['Requires-Python'], sep='\\n')")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    probe = subprocess.run(
+        [
+            str(python),
+            "-c",
+            (
+                "import importlib.metadata as m, platform, convoi_nb, ipywidgets;"
+                "print(convoi_nb.__version__, ipywidgets.__version__, m.version('jupyterlab'), m.version('jupyterlab_widgets'),"
+                " platform.python_version(), m.metadata('convoi_nb')['Requires-Python'], sep='\\n')"
+            ),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert probe.returncode == 0, probe.stderr
     package, widgets, lab, lab_widgets, python_version, installed_requires = probe.stdout.splitlines()
     assert package == __import__("convoi_nb").__version__

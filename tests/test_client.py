@@ -33,7 +33,8 @@ def test_create_minimal_call(api: Any, agent_id: str) -> None:
 
 def test_create_with_overrides_and_metadata_then_read_back(api: Any, agent_id: str) -> None:
     call = api.create_web_call(
-        agent_id, participant_name="Ada",
+        agent_id,
+        participant_name="Ada",
         agent_overrides={"llm": {"model": "gpt-4o", "temperature": 0.2}, "tts": {"speed": 1.2}},
         metadata={"source": "landing-page", "user_ref": "u_42", "n": 3},
     )
@@ -114,8 +115,11 @@ def test_list_calls_paginates_and_filters(api: Any, agent_id: str) -> None:
 def test_list_with_unknown_cursor_is_invalid(api: Any, sandbox: Any) -> None:
     import httpx
 
-    response = httpx.get(f"{sandbox.url}/api/v1/public/calls", params={"starting_after": "call_nope"},
-                         headers={"Authorization": f"Bearer {sandbox.api_key}"})
+    response = httpx.get(
+        f"{sandbox.url}/api/v1/public/calls",
+        params={"starting_after": "call_nope"},
+        headers={"Authorization": f"Bearer {sandbox.api_key}"},
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_cursor"
     with pytest.raises(InvalidRequestError):

@@ -25,13 +25,16 @@ def test_arguments_win_over_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert ConvoiClient(api_key="sk_x_123456", base_url="https://arg.example").base_url == "https://arg.example"
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"base_url": "https://x"}, "CONVOI_API_KEY"),
-    ({"api_key": "sk_x_123456"}, "CONVOI_BASE_URL"),
-    ({"api_key": "sk_x_123456", "base_url": "ftp://x"}, "http:// or https://"),
-    ({"api_key": "sk_x_123456", "base_url": "https://x", "timeout": 0}, "timeout"),
-    ({"api_key": "sk_x_123456", "base_url": "https://x", "max_retries": -1}, "max_retries"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"base_url": "https://x"}, "CONVOI_API_KEY"),
+        ({"api_key": "sk_x_123456"}, "CONVOI_BASE_URL"),
+        ({"api_key": "sk_x_123456", "base_url": "ftp://x"}, "http:// or https://"),
+        ({"api_key": "sk_x_123456", "base_url": "https://x", "timeout": 0}, "timeout"),
+        ({"api_key": "sk_x_123456", "base_url": "https://x", "max_retries": -1}, "max_retries"),
+    ],
+)
 def test_missing_or_bad_configuration_is_explained(monkeypatch: pytest.MonkeyPatch, kwargs: dict, message: str) -> None:
     monkeypatch.delenv("CONVOI_API_KEY", raising=False)
     monkeypatch.delenv("CONVOI_BASE_URL", raising=False)
@@ -46,8 +49,9 @@ def test_every_request_carries_auth_user_agent_and_json(client_factory: Any) -> 
         seen.append(request)
         return httpx.Response(201, json=EXAMPLE)
 
-    client = client_factory(api_key="sk_test_key", base_url="https://convoi.test/",
-                            transport=httpx.MockTransport(handler))
+    client = client_factory(
+        api_key="sk_test_key", base_url="https://convoi.test/", transport=httpx.MockTransport(handler)
+    )
     client.create_web_call("agt_abc", participant_name="xyz")
     request = seen[0]
     assert str(request.url) == "https://convoi.test/api/v1/public/calls"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
 import convoi_nb
-from convoi_nb import _connect
-from convoi_nb import ConfigurationError
+from convoi_nb import ConfigurationError, _connect
 
 
 @pytest.fixture()
@@ -69,8 +68,9 @@ def test_sandbox_can_be_forced_or_forbidden(no_env: None, monkeypatch: pytest.Mo
         convoi_nb.connect(sandbox=False)
 
 
-def test_the_announcement_says_why_the_sandbox(no_env: None, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture) -> None:
+def test_the_announcement_says_why_the_sandbox(
+    no_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     monkeypatch.setenv("CONVOI_API_KEY", "sk_live_abcdef")
     monkeypatch.setenv("CONVOI_BASE_URL", "https://api.convoi.example")
     convoi_nb.connect(sandbox=True, sandbox_settings={"db_path": ":memory:"})
@@ -78,13 +78,17 @@ def test_the_announcement_says_why_the_sandbox(no_env: None, monkeypatch: pytest
     assert "sandbox=True; using the embedded sandbox" in out and "no CONVOI_API_KEY" not in out
 
 
-@pytest.mark.parametrize(("kwargs", "env", "given", "missing"), [
-    ({"api_key": "sk_live_abcdef"}, {}, "api_key= is set", "base_url= (or CONVOI_BASE_URL) is not"),
-    ({"base_url": "https://x"}, {}, "base_url= is set", "api_key= (or CONVOI_API_KEY) is not"),
-    ({}, {"CONVOI_API_KEY": "sk_live_abcdef"}, "CONVOI_API_KEY is set", "base_url= (or CONVOI_BASE_URL) is not"),
-])
-def test_half_a_configuration_is_named_as_the_user_gave_it(no_env: None, monkeypatch: pytest.MonkeyPatch,
-                                                           kwargs: dict, env: dict, given: str, missing: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "env", "given", "missing"),
+    [
+        ({"api_key": "sk_live_abcdef"}, {}, "api_key= is set", "base_url= (or CONVOI_BASE_URL) is not"),
+        ({"base_url": "https://x"}, {}, "base_url= is set", "api_key= (or CONVOI_API_KEY) is not"),
+        ({}, {"CONVOI_API_KEY": "sk_live_abcdef"}, "CONVOI_API_KEY is set", "base_url= (or CONVOI_BASE_URL) is not"),
+    ],
+)
+def test_half_a_configuration_is_named_as_the_user_gave_it(
+    no_env: None, monkeypatch: pytest.MonkeyPatch, kwargs: dict, env: dict, given: str, missing: str
+) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError) as info:
@@ -94,14 +98,19 @@ def test_half_a_configuration_is_named_as_the_user_gave_it(no_env: None, monkeyp
 
 
 def test_the_sandbox_key_exported_for_the_curl_snippet_keeps_connect_on_the_sandbox(
-        no_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    no_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     from convoi_nb.sandbox.accounts import OTHER_API_KEY
 
     monkeypatch.setenv("CONVOI_API_KEY", OTHER_API_KEY)  # what the card's curl snippet reads
     client = convoi_nb.connect(sandbox_settings={"db_path": ":memory:"})
     assert client.base_url.startswith("http://127.0.0.1:") and client.confirm_runs_over is None
     assert "CONVOI_API_KEY is a sandbox key" in capsys.readouterr().out
-    assert [a.name for a in client.list_agents()] != ["Support Desk", "Sales Concierge", "Clinic Scheduler"]  # its account
+    assert [a.name for a in client.list_agents()] != [
+        "Support Desk",
+        "Sales Concierge",
+        "Clinic Scheduler",
+    ]  # its account
     monkeypatch.setenv("CONVOI_BASE_URL", client.base_url)  # the snippet's URL too: still simulated money
     assert convoi_nb.connect().confirm_runs_over is None
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,7 @@ def trickling_server(request: pytest.FixtureRequest) -> Iterator[str]:
         while not stop.is_set():
             try:
                 connection, _ = listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             threading.Thread(target=trickle, args=(connection,), daemon=True).start()
 
@@ -89,7 +90,9 @@ def test_documented_worst_case() -> None:
 def test_wait_keeps_its_timeout_when_the_server_stops_answering(tmp_path: Path) -> None:
     with Sandbox(SandboxSettings(time_scale=0.001)) as sandbox:  # calls that stay in progress
         client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
-        results = Experiment("frozen", AGENT, [Variant("a")], 2, store=tmp_path / "r.sqlite3").run(client, progress=False)
+        results = Experiment("frozen", AGENT, [Variant("a")], 2, store=tmp_path / "r.sqlite3").run(
+            client, progress=False
+        )
         sandbox.set_faults(FaultConfig(slow_rate=1.0, slow_seconds=3.0))  # every answer now takes 3 s
         started = time.monotonic()
         with pytest.raises(TimeoutError, match="2 of 2 calls"):
@@ -102,8 +105,9 @@ def test_run_against_a_frozen_server_gives_up_within_its_bound(tmp_path: Path) -
     with Sandbox() as sandbox:
         sandbox.set_faults(FaultConfig(slow_rate=1.0, slow_seconds=3.0))
         client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, timeout=0.5, retry=NO_RETRY)
-        experiment = Experiment("frozen-run", AGENT, [Variant("a"), Variant("b", {"tts": {"speed": 1.2}})], 2,
-                                store=tmp_path / "r.sqlite3")
+        experiment = Experiment(
+            "frozen-run", AGENT, [Variant("a"), Variant("b", {"tts": {"speed": 1.2}})], 2, store=tmp_path / "r.sqlite3"
+        )
         started = time.monotonic()
         with pytest.raises(ExperimentError, match="could not list.*Timeout.*nothing was created"):
             experiment.run(client, concurrency=4, progress=False)

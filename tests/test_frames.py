@@ -16,8 +16,14 @@ from .models.test_responses import EXAMPLE, TOKEN
 
 def calls() -> list[dict[str, Any]]:
     return [
-        {**EXAMPLE, "id": "call_1", "status": "ended", "duration_seconds": 61.5, "cost": {"amount": 0.12, "currency": "USD"},
-         "metadata": {"source": "web", "n": 1}},
+        {
+            **EXAMPLE,
+            "id": "call_1",
+            "status": "ended",
+            "duration_seconds": 61.5,
+            "cost": {"amount": 0.12, "currency": "USD"},
+            "metadata": {"source": "web", "n": 1},
+        },
         {**EXAMPLE, "id": "call_2", "status": "transferring", "metadata": {"source": "app", "vip": True}},
         {**EXAMPLE, "id": "call_3", "duration_seconds": 0, "metadata": {}},
     ]
@@ -90,11 +96,13 @@ def with_metadata(*rows: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_every_metadata_column_has_one_exportable_dtype(tmp_path: Any) -> None:
-    frame = calls_to_frame(with_metadata(
-        {"tier": 3, "ratio": 1, "flag": True, "name": "a", "nested": {"a": [1, 2]}},
-        {"tier": "gold", "ratio": 0.5, "flag": None, "name": None, "nested": None},
-        {"tier": True, "ratio": None, "flag": False},
-    ))
+    frame = calls_to_frame(
+        with_metadata(
+            {"tier": 3, "ratio": 1, "flag": True, "name": "a", "nested": {"a": [1, 2]}},
+            {"tier": "gold", "ratio": 0.5, "flag": None, "name": None, "nested": None},
+            {"tier": True, "ratio": None, "flag": False},
+        )
+    )
     assert frame["metadata.tier"].dtype == "string"  # mixed kinds: each value as its JSON text
     assert frame["metadata.tier"].tolist() == ["3", "gold", "true"]
     assert frame["metadata.ratio"].dtype == "float64" and frame["metadata.ratio"].tolist()[:2] == [1.0, 0.5]
@@ -122,6 +130,8 @@ def test_three_hundred_keys_build_without_warnings() -> None:
 
 
 def test_integers_beyond_int64_stay_exact_as_text() -> None:
-    frame = calls_to_frame(with_metadata({"order_id": 2 ** 64}, {"order_id": 7}, {"mixed": 2 ** 60, "x": 1}, {"mixed": 0.5}))
-    assert frame["metadata.order_id"].dtype == "string" and frame["metadata.order_id"][0] == str(2 ** 64)
-    assert frame["metadata.mixed"].tolist()[2:] == [str(2 ** 60), "0.5"]  # no float rounding of a large int
+    frame = calls_to_frame(
+        with_metadata({"order_id": 2**64}, {"order_id": 7}, {"mixed": 2**60, "x": 1}, {"mixed": 0.5})
+    )
+    assert frame["metadata.order_id"].dtype == "string" and frame["metadata.order_id"][0] == str(2**64)
+    assert frame["metadata.mixed"].tolist()[2:] == [str(2**60), "0.5"]  # no float rounding of a large int

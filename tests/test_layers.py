@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 
 import pytest
 
@@ -21,22 +21,43 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "convoi_nb"
 
 PRESENTATION = frozenset({"convoi_nb._display", "convoi_nb.widgets", "convoi_nb.snippets"})
-CONSUMERS = frozenset({"convoi_nb.frames", "convoi_nb.experiments", "convoi_nb.sessions", "convoi_nb.money",
-                       "convoi_nb._connect", "convoi_nb.review"})
-CLIENT = frozenset({"convoi_nb._client", "convoi_nb._base_client", "convoi_nb._config", "convoi_nb._retry",
-                    "convoi_nb._transport", "convoi_nb._deadline", "convoi_nb._constants"})
+CONSUMERS = frozenset(
+    {
+        "convoi_nb.frames",
+        "convoi_nb.experiments",
+        "convoi_nb.sessions",
+        "convoi_nb.money",
+        "convoi_nb._connect",
+        "convoi_nb.review",
+    }
+)
+CLIENT = frozenset(
+    {
+        "convoi_nb._client",
+        "convoi_nb._base_client",
+        "convoi_nb._config",
+        "convoi_nb._retry",
+        "convoi_nb._transport",
+        "convoi_nb._deadline",
+        "convoi_nb._constants",
+    }
+)
 
 # package -> packages (or modules) it must not import, directly or through a submodule
 # (the intended flow: ../shared/design/architecture.md, and the README's Development section).
 FORBIDDEN: dict[str, frozenset[str]] = {
     "convoi_nb.widgets": frozenset({"convoi_nb.sandbox"}),
-    "convoi_nb.sandbox": frozenset({"convoi_nb.widgets", "convoi_nb.experiments", "convoi_nb.frames", "convoi_nb.review",
-                                   *CLIENT}),
+    "convoi_nb.sandbox": frozenset(
+        {"convoi_nb.widgets", "convoi_nb.experiments", "convoi_nb.frames", "convoi_nb.review", *CLIENT}
+    ),
     # the contract: pydantic only
-    "convoi_nb.models": PRESENTATION | CONSUMERS | CLIENT | {"convoi_nb.errors", "convoi_nb.sandbox", "httpx",
-                                                          "pandas"},
-    "convoi_nb.experiments": frozenset({"convoi_nb.widgets", "convoi_nb.sandbox", "convoi_nb._display",
-                                        "convoi_nb.sessions"}),
+    "convoi_nb.models": PRESENTATION
+    | CONSUMERS
+    | CLIENT
+    | {"convoi_nb.errors", "convoi_nb.sandbox", "httpx", "pandas"},
+    "convoi_nb.experiments": frozenset(
+        {"convoi_nb.widgets", "convoi_nb.sandbox", "convoi_nb._display", "convoi_nb.sessions"}
+    ),
     "convoi_nb.sessions": frozenset({"convoi_nb.widgets", "convoi_nb.sandbox", "convoi_nb._display"}),
     # the analyst's layer: client, models, frames and money below it; never the sandbox or anything on screen
     "convoi_nb.review": PRESENTATION | {"convoi_nb.sandbox", "convoi_nb.experiments"},
@@ -59,7 +80,7 @@ def modules_under(package: str, root: Path = ROOT) -> list[Path]:
     return sorted((root / package.replace(".", "/")).rglob("*.py"))
 
 
-def _resolve(module: Optional[str], level: int, current: str, is_package: bool) -> str:
+def _resolve(module: str | None, level: int, current: str, is_package: bool) -> str:
     """The absolute name a (possibly relative) `from` import refers to."""
     if level == 0:
         return module or ""
@@ -98,8 +119,12 @@ def imports_of(source: str, current: str, *, is_package: bool = False, root: Pat
                 yield node.lineno, f"{target}.{alias.name}"
                 if alias.name in reexported:
                     yield node.lineno, reexported[alias.name]
-        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str):
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
             if called in ("import_module", "__import__"):
@@ -141,9 +166,14 @@ def test_module_rules_hold(module: str) -> None:
 def module_graph(root: Path = ROOT) -> dict[str, set[str]]:
     """module -> the package modules it imports (names that are not modules, such as classes, are dropped)."""
     paths = {module_name(p, root): p for p in modules_under("convoi_nb", root)}
-    return {name: {n for _, n in imports_of(path.read_text(), name, is_package=path.name == "__init__.py", root=root)
-                   if n in paths and n != name}
-            for name, path in paths.items()}
+    return {
+        name: {
+            n
+            for _, n in imports_of(path.read_text(), name, is_package=path.name == "__init__.py", root=root)
+            if n in paths and n != name
+        }
+        for name, path in paths.items()
+    }
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -152,16 +182,16 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     edges = {k: set(v) for k, v in graph.items()}
     found: list[list[str]] = []
 
-    def search() -> Optional[list[str]]:
+    def search() -> list[str] | None:
         state: dict[str, int] = {}  # 1: on the current path, 2: done
         path: list[str] = []
 
-        def visit(node: str) -> Optional[list[str]]:
+        def visit(node: str) -> list[str] | None:
             state[node] = 1
             path.append(node)
             for target in sorted(edges.get(node, ())):
                 if state.get(target) == 1:
-                    return path[path.index(target):] + [target]
+                    return path[path.index(target) :] + [target]
                 if target not in state:
                     cycle = visit(target)
                     if cycle:
@@ -201,8 +231,10 @@ def test_a_cycle_is_found(tmp_path: Path) -> None:
 
     shutil.copytree(PACKAGE, tmp_path / "convoi_nb", ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
     calls = tmp_path / "convoi_nb" / "models" / "calls.py"
-    calls.write_text(calls.read_text() + "\n\ndef _repr_html_(self):\n    from .._display import call_card_html\n"
-                     "    return call_card_html(self)\n")
+    calls.write_text(
+        calls.read_text() + "\n\ndef _repr_html_(self):\n    from .._display import call_card_html\n"
+        "    return call_card_html(self)\n"
+    )
     graph = module_graph(tmp_path)
     found = cycles({name: {t for t in targets if not name.startswith(t + ".")} for name, targets in graph.items()})
     assert any({"convoi_nb._display", "convoi_nb.models.calls"} <= set(cycle) for cycle in found), found
@@ -234,8 +266,9 @@ def test_names_reexported_by_a_package_count_as_their_module() -> None:
     # `from .. import ConvoiClient` in the sandbox pulls in convoi_nb._client through the package's __init__.
     names = [name for _, name in imports_of("from .. import ConvoiClient\n", "convoi_nb.sandbox.app")]
     assert "convoi_nb._client" in names
-    assert not any(_within(n, "convoi_nb._client")
-                   for _, n in imports_of("from ..models import Call\n", "convoi_nb.sandbox.app"))
+    assert not any(
+        _within(n, "convoi_nb._client") for _, n in imports_of("from ..models import Call\n", "convoi_nb.sandbox.app")
+    )
 
 
 def test_a_forbidden_import_is_reported(tmp_path: Path) -> None:
@@ -253,9 +286,17 @@ def test_a_forbidden_import_is_reported(tmp_path: Path) -> None:
 
 
 def _loaded_after_import(module: str) -> set[str]:
-    probe = subprocess.run([sys.executable, "-c", (
-        f"import sys, {module}; print('\\n'.join(m for m in sys.modules if m.startswith('convoi_nb')))")],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (f"import sys, {module}; print('\\n'.join(m for m in sys.modules if m.startswith('convoi_nb')))"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert probe.returncode == 0, probe.stderr
     return set(probe.stdout.split())
 
@@ -271,4 +312,6 @@ def test_importing_the_sandbox_does_not_load_widgets_or_experiments() -> None:
     # the package's public API. That rule is checked on the sandbox's own imports above.
     loaded = _loaded_after_import("convoi_nb.sandbox")
     assert "convoi_nb.sandbox.server" in loaded
-    assert not any(_within(name, banned) for name in loaded for banned in ("convoi_nb.widgets", "convoi_nb.experiments"))
+    assert not any(
+        _within(name, banned) for name in loaded for banned in ("convoi_nb.widgets", "convoi_nb.experiments")
+    )

@@ -27,8 +27,11 @@ def test_two_currencies_are_never_added() -> None:
 
 
 def test_call_costs_parse_exactly_from_the_json_text() -> None:
-    call = Call.model_validate_json(Call.model_validate(EXAMPLE).model_dump_json().replace(
-        '"amount":' + str(EXAMPLE["cost"]["amount"]), '"amount":0.30000000000000004'))
+    call = Call.model_validate_json(
+        Call.model_validate(EXAMPLE)
+        .model_dump_json()
+        .replace('"amount":' + str(EXAMPLE["cost"]["amount"]), '"amount":0.30000000000000004')
+    )
     assert call.cost.amount == Decimal("0.30000000000000004")
     assert '"amount":0.30000000000000004' in call.model_dump_json()  # written back as a JSON number
 
@@ -38,9 +41,17 @@ def test_summary_refuses_to_total_two_currencies(tmp_path: object) -> None:
 
     from convoi_nb.experiments.analysis import summarize_variants
 
-    frame = pd.DataFrame({"variant": ["a", "a"], "status": ["ended", "ended"], "id": ["call_1", "call_2"],
-                          "cost_amount": [0.1, 0.2], "cost_currency": ["USD", "EUR"], "duration_seconds": [60.0, 70.0],
-                          "create_error": [None, None]})
+    frame = pd.DataFrame(
+        {
+            "variant": ["a", "a"],
+            "status": ["ended", "ended"],
+            "id": ["call_1", "call_2"],
+            "cost_amount": [0.1, 0.2],
+            "cost_currency": ["USD", "EUR"],
+            "duration_seconds": [60.0, 70.0],
+            "create_error": [None, None],
+        }
+    )
     with pytest.raises(MixedCurrencyError):
         summarize_variants(frame, ["a"])
 

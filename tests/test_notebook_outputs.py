@@ -37,8 +37,13 @@ def execute(name: str, folder: Path, monkeypatch: pytest.MonkeyPatch, seed: int 
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "notebooks" / name, folder / name)
     notebook = nbformat.read(folder / name, as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3", store_widget_state=True,
-                   resources={"metadata": {"path": str(folder)}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        store_widget_state=True,
+        resources={"metadata": {"path": str(folder)}},
+    ).execute()
     return notebook
 
 
@@ -70,6 +75,7 @@ def test_executed_notebook_leaks_no_secret(path: Path, tmp_path: Path, monkeypat
 
 def test_leaks_finds_the_key_and_tokens() -> None:
     from .models.test_responses import TOKEN as token  # minted at run time: no token-shaped literal committed
+
     assert leaks(json.dumps({"value": f"Bearer {DEFAULT_API_KEY}", "t": token})) == ["API key", token]
     assert leaks(json.dumps({"value": "eyJhbG…xYK8 (masked)"})) == []
 
@@ -79,14 +85,20 @@ def test_leaks_finds_the_key_and_tokens() -> None:
 
 EXPERIMENT = "compare-override-variants"
 NUMBER = r"(\d+(?:\.\d+)?)"
-NAMED = re.compile(rf"Cheapest per call: (.+) at {NUMBER} USD per call \[{NUMBER}, {NUMBER}\], separated from every "
-                   rf"other variant \(Holm-adjusted p ≤ (\S+)\)\.")
-UNCLEAR = re.compile(rf"No clear cheapest variant: (.+) \({NUMBER} USD per call \[{NUMBER}, {NUMBER}\]\) and (.+) "
-                     rf"\({NUMBER} USD per call \[{NUMBER}, {NUMBER}\]\) are not separated at this sample size "
-                     r"\(Holm-adjusted p = (\S+)\)(?:; about (\d+) calls per variant would separate them at the "
-                     r"spread seen \(80% power\))?\.")
-SIGNIFICANT = re.compile(r"(.+) costs (\d+)% (more|less) per call than (.+) \(95% CI .+; significant after Holm "
-                         r"adjustment\)\.")
+NAMED = re.compile(
+    rf"Cheapest per call: (.+) at {NUMBER} USD per call \[{NUMBER}, {NUMBER}\], separated from every "
+    rf"other variant \(Holm-adjusted p ≤ (\S+)\)\."
+)
+UNCLEAR = re.compile(
+    rf"No clear cheapest variant: (.+) \({NUMBER} USD per call \[{NUMBER}, {NUMBER}\]\) and (.+) "
+    rf"\({NUMBER} USD per call \[{NUMBER}, {NUMBER}\]\) are not separated at this sample size "
+    r"\(Holm-adjusted p = (\S+)\)(?:; about (\d+) calls per variant would separate them at the "
+    r"spread seen \(80% power\))?\."
+)
+SIGNIFICANT = re.compile(
+    r"(.+) costs (\d+)% (more|less) per call than (.+) \(95% CI .+; significant after Holm "
+    r"adjustment\)\."
+)
 NOT_SIGNIFICANT = re.compile(r"(.+) vs (.+): no cost difference this sample can tell apart \(([+-]\d+)%, 95% CI .+\)\.")
 FAILING = re.compile(r"Calls that did not end \(excluded from the averages\): (.+)\.")
 
@@ -94,8 +106,9 @@ FAILING = re.compile(r"Calls that did not end \(excluded from the averages\): (.
 def recompute(store: ResultsStore) -> dict[str, dict[str, Any]]:
     """Per variant, from the calls as the results store last read them back from the API: the ended calls'
     costs and durations, and the share of calls that did not end."""
-    variants: dict[str, dict[str, Any]] = {v["name"]: {"cost": [], "duration": [], "n": 0, "unsuccessful": 0}
-                                           for v in store.variants(EXPERIMENT)}
+    variants: dict[str, dict[str, Any]] = {
+        v["name"]: {"cost": [], "duration": [], "n": 0, "unsuccessful": 0} for v in store.variants(EXPERIMENT)
+    }
     for row in store.results(EXPERIMENT):
         stats = variants[row.variant]
         stats["n"] += 1
@@ -116,7 +129,7 @@ def recompute(store: ResultsStore) -> dict[str, dict[str, Any]]:
 def same(printed: str, value: float) -> bool:
     """`printed` is `value` to the precision it was printed with."""
     decimals = len(printed.partition(".")[2])
-    return abs(float(printed) - value) <= 0.5 * 10 ** -decimals + 1e-9
+    return abs(float(printed) - value) <= 0.5 * 10**-decimals + 1e-9
 
 
 def t_interval(values: np.ndarray) -> tuple[float, float]:
@@ -125,6 +138,7 @@ def t_interval(values: np.ndarray) -> tuple[float, float]:
 
 def test_the_verdict_follows_the_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     notebook = execute("02_compare_override_variants.ipynb", tmp_path, monkeypatch, seed=1)
+
     def printed_by(source: str) -> list[str]:
         cell = next(c for c in notebook.cells if c.source.startswith(source))
         return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream").strip().splitlines()
@@ -155,15 +169,18 @@ def test_the_verdict_follows_the_calls(tmp_path: Path, monkeypatch: pytest.Monke
         assert unclear[5] == ranked[1] and same(unclear[6], calls[ranked[1]]["cost_mean"])
     assert lines[1].startswith(("Shortest calls: ", "No clear shortest-call variant: "))
     # What to do next follows the cost finding: adopt the separated winner, or how many calls would settle it.
-    assert advice[0].startswith(f"{ranked[0]} is the cheapest" if named else f"Not settled: {ranked[0]} and {ranked[1]}")
+    assert advice[0].startswith(
+        f"{ranked[0]} is the cheapest" if named else f"Not settled: {ranked[0]} and {ranked[1]}"
+    )
 
     # Each variant against the baseline: significant exactly when Holm says so.
     others = names[1:]
     base = calls[baseline]["cost"]
-    adjusted = multipletests([stats.ttest_ind(calls[v]["cost"], base, equal_var=False).pvalue for v in others],
-                             method="holm")[1]
-    against = lines[2:2 + len(others)]
-    for variant, p_adjusted, line in zip(others, adjusted, against):
+    adjusted = multipletests(
+        [stats.ttest_ind(calls[v]["cost"], base, equal_var=False).pvalue for v in others], method="holm"
+    )[1]
+    against = lines[2 : 2 + len(others)]
+    for variant, p_adjusted, line in zip(others, adjusted, against, strict=False):
         yes, no = SIGNIFICANT.fullmatch(line), NOT_SIGNIFICANT.fullmatch(line)
         assert (yes is not None) == (p_adjusted < 0.05) and (no is not None) == (p_adjusted >= 0.05), (line, p_adjusted)
         assert (yes or no)[1] == variant
@@ -174,7 +191,7 @@ def test_the_verdict_follows_the_calls(tmp_path: Path, monkeypatch: pytest.Monke
             assert same(no[3].lstrip("+"), delta_pct)
 
     failing = {v: s["unsuccessful"] / s["n"] for v, s in calls.items() if s["unsuccessful"]}
-    rest = lines[2 + len(others):]
+    rest = lines[2 + len(others) :]
     if failing:
         assert len(rest) == 1, f"one line should list the calls that did not end: {failing}; printed {rest}"
         listed = FAILING.fullmatch(rest[0])
@@ -185,7 +202,7 @@ def test_the_verdict_follows_the_calls(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def _rates(listing: str, names: list[str]) -> dict[str, str]:
-    """"a: 12%, b, c: 25%" -> {"a": "12%", "b, c": "25%"}: variant names may hold ", " themselves."""
+    """ "a: 12%, b, c: 25%" -> {"a": "12%", "b, c": "25%"}: variant names may hold ", " themselves."""
     found = {}
     for name in sorted(names, key=len, reverse=True):
         match = re.search(rf"(?:^|, ){re.escape(name)}: (\d+%)", listing)

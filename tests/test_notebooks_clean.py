@@ -18,9 +18,12 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # key here on purpose.
 sys.path.insert(0, str(ROOT / "notebooks"))
 from build_notebooks import NOTEBOOK_METADATA  # noqa: E402
+
 CELL_METADATA_KEYS: frozenset[str] = frozenset()
-CELL_KEYS = {"markdown": {"cell_type", "id", "metadata", "source"},
-             "code": {"cell_type", "execution_count", "id", "metadata", "outputs", "source"}}
+CELL_KEYS = {
+    "markdown": {"cell_type", "id", "metadata", "source"},
+    "code": {"cell_type", "execution_count", "id", "metadata", "outputs", "source"},
+}
 
 
 def problems(notebook: dict) -> list[str]:
@@ -65,8 +68,11 @@ def test_an_executed_and_saved_notebook_is_not_clean() -> None:
     notebook["metadata"]["language_info"] = {"name": "python", "version": "3.11.2"}  # an older JupyterLab's
     notebook["metadata"]["toc"] = {}
     code = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
-    code.update(execution_count=1, outputs=[{"output_type": "stream", "name": "stdout", "text": "hi"}],
-                metadata={"scrolled": True})
+    code.update(
+        execution_count=1,
+        outputs=[{"output_type": "stream", "name": "stdout", "text": "hi"}],
+        metadata={"scrolled": True},
+    )
     assert problems(notebook) == [
         "saved widget state (metadata.widgets)",
         "notebook metadata 'language_info' is {'name': 'python', 'version': '3.11.2'}",
@@ -84,4 +90,5 @@ def test_notebooks_match_their_sources() -> None:
     for name, cells in SOURCES.items():
         committed = json.loads((ROOT / "notebooks" / name).read_text())["cells"]
         assert ["".join(c["source"]) for c in committed] == [src for _, src in cells], (
-            f"{name} is stale: run python notebooks/build_notebooks.py")
+            f"{name} is stale: run python notebooks/build_notebooks.py"
+        )

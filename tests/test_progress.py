@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import nbformat
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -12,8 +11,10 @@ bar.close()"""
 
 
 def saved_text(make_bar: str) -> str:
-    notebook = new_notebook(cells=[new_code_cell(make_bar), new_code_cell(LOOP)],
-                            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    notebook = new_notebook(
+        cells=[new_code_cell(make_bar), new_code_cell(LOOP)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     outputs = [o for o in notebook.cells[0].outputs if o.output_type == "display_data"]
     assert len(outputs) == 1, notebook.cells[0].outputs

@@ -15,7 +15,9 @@ def python_block(after_heading: str) -> str:
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
-def test_twenty_line_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_twenty_line_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     from convoi_nb import _connect
 
     monkeypatch.chdir(tmp_path)  # the experiment's results store lands here
@@ -38,9 +40,22 @@ def test_twenty_line_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_readme_keeps_the_sections_users_look_for() -> None:
     headings = re.findall(r"^## (.+)$", README, re.M)
-    for wanted in ("Two commands", "In twenty lines", "Notebooks", "DataFrames for cost review",
-                   "Experiments: compare override variants", "Widgets", "Benchmarks", "Configuration",
-                   "The API it speaks", "Errors", "Retries and idempotency", "Secrets", "The embedded sandbox",
-                   "Binder", "Development"):
+    for wanted in (
+        "Two commands",
+        "In twenty lines",
+        "Notebooks",
+        "DataFrames for cost review",
+        "Experiments: compare override variants",
+        "Widgets",
+        "Benchmarks",
+        "Configuration",
+        "The API it speaks",
+        "Errors",
+        "Retries and idempotency",
+        "Secrets",
+        "The embedded sandbox",
+        "Binder",
+        "Development",
+    ):
         assert wanted in headings, wanted
     assert "bash .ci/run" in README and "jupyter lab notebooks/01_quickstart.ipynb" in README

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import socket
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -53,7 +54,8 @@ def client_with(client_factory: Callable[..., Any], transport: httpx.MockTranspo
 
 def test_503_503_drop_then_success_reuses_one_key(client_factory: Callable[..., Any]) -> None:
     transport, seen = scripted(
-        error(503, "unavailable"), error(503, "unavailable"),
+        error(503, "unavailable"),
+        error(503, "unavailable"),
         httpx.RemoteProtocolError("peer closed connection without sending complete message body"),
         httpx.Response(201, json=EXAMPLE, headers={"x-request-id": "req_ok"}),
     )
@@ -82,18 +84,23 @@ def test_gets_are_retried_too(client_factory: Callable[..., Any]) -> None:
 
 def test_retries_are_bounded_and_the_last_error_surfaces(client_factory: Callable[..., Any]) -> None:
     transport, seen = scripted(*[error(503, "unavailable")] * 3)
-    client = client_with(client_factory, transport, retry=RetryPolicy(max_retries=2, initial_backoff=0.01, max_backoff=0.02))
+    client = client_with(
+        client_factory, transport, retry=RetryPolicy(max_retries=2, initial_backoff=0.01, max_backoff=0.02)
+    )
     with pytest.raises(ServerError) as info:
         client.create_web_call(AGENT)
     assert len(seen) == 3
     assert info.value.status_code == 503 and info.value.request_id == "req_503"
 
 
-@pytest.mark.parametrize(("status", "code", "kind"), [
-    (400, "invalid_request", InvalidRequestError),
-    (422, "invalid_request", InvalidRequestError),
-    (409, "idempotency_conflict", IdempotencyConflictError),
-])
+@pytest.mark.parametrize(
+    ("status", "code", "kind"),
+    [
+        (400, "invalid_request", InvalidRequestError),
+        (422, "invalid_request", InvalidRequestError),
+        (409, "idempotency_conflict", IdempotencyConflictError),
+    ],
+)
 def test_client_errors_are_not_retried(client_factory: Callable[..., Any], status: int, code: str, kind: type) -> None:
     transport, seen = scripted(error(status, code))
     with pytest.raises(kind):
@@ -119,7 +126,9 @@ def test_max_retries_zero_means_one_attempt(client_factory: Callable[..., Any]) 
     assert len(seen) == 1
 
 
-def test_429_retry_after_from_the_sandbox_is_honoured(client_factory: Callable[..., Any], fresh_sandbox: Any, agent_id: str) -> None:
+def test_429_retry_after_from_the_sandbox_is_honoured(
+    client_factory: Callable[..., Any], fresh_sandbox: Any, agent_id: str
+) -> None:
     fresh_sandbox.set_faults(FaultConfig(rate_limit_per_second=1.0, rate_limit_burst=1))
     client = client_factory(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url)
     first = client.create_web_call(agent_id)
@@ -131,10 +140,16 @@ def test_429_retry_after_from_the_sandbox_is_honoured(client_factory: Callable[.
     assert fresh_sandbox.service.store.count() == 2
 
 
-def test_timeouts_become_api_timeout_errors(client_factory: Callable[..., Any], fresh_sandbox: Any, agent_id: str) -> None:
+def test_timeouts_become_api_timeout_errors(
+    client_factory: Callable[..., Any], fresh_sandbox: Any, agent_id: str
+) -> None:
     fresh_sandbox.set_faults(FaultConfig(slow_rate=1.0, slow_seconds=1.0))
-    client = client_factory(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url, timeout=0.2,
-                            retry=RetryPolicy(max_retries=1, initial_backoff=0.01, max_backoff=0.01))
+    client = client_factory(
+        api_key=fresh_sandbox.api_key,
+        base_url=fresh_sandbox.url,
+        timeout=0.2,
+        retry=RetryPolicy(max_retries=1, initial_backoff=0.01, max_backoff=0.01),
+    )
     with pytest.raises(APITimeoutError):
         client.get_call("call_whatever")
 
@@ -145,15 +160,20 @@ def test_refused_connection_is_a_connection_error(client_factory: Callable[..., 
         # process can take the port meanwhile.
         reserved.bind(("127.0.0.1", 0))
         port = reserved.getsockname()[1]
-        client = client_factory(api_key="sk_test_key", base_url=f"http://127.0.0.1:{port}",
-                                retry=RetryPolicy(max_retries=1, initial_backoff=0.01, max_backoff=0.01))
+        client = client_factory(
+            api_key="sk_test_key",
+            base_url=f"http://127.0.0.1:{port}",
+            retry=RetryPolicy(max_retries=1, initial_backoff=0.01, max_backoff=0.01),
+        )
         with pytest.raises(APIConnectionError) as info:
             client.list_agents()
     assert not isinstance(info.value, APITimeoutError)
 
 
-@pytest.mark.parametrize(("header", "expected"), [("1", 1.0), ("2.5", 2.5), ("-3", 0.0), ("soon", None), (None, None),
-                                                  ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("1", 1.0), ("2.5", 2.5), ("-3", 0.0), ("soon", None), (None, None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)],
+)
 def test_parse_retry_after(header: str | None, expected: float | None) -> None:
     assert parse_retry_after(header) == expected
 
@@ -191,14 +211,17 @@ def test_the_default_policy_is_the_documented_one() -> None:
         stamps.append(time.monotonic())
         return error(503, "unavailable")
 
-    client = ConvoiClient(api_key="sk_test_key", base_url="http://convoi.test",
-                          http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    client = ConvoiClient(
+        api_key="sk_test_key",
+        base_url="http://convoi.test",
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
     assert client.retry_policy == RetryPolicy(max_retries=3, initial_backoff=0.5, max_backoff=8.0)
     with pytest.raises(ServerError):
         client.get_call("call_01HXAAAA")
     client.close()
-    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     assert len(stamps) == 4  # one attempt and three retries
     # Each wait is drawn from [ceiling/2, ceiling] with ceiling 0.5, 1, 2 s; slack above for a loaded machine.
-    for gap, ceiling in zip(gaps, (0.5, 1.0, 2.0)):
+    for gap, ceiling in zip(gaps, (0.5, 1.0, 2.0), strict=False):
         assert ceiling / 2 <= gap <= ceiling + 0.5, gaps

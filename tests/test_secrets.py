@@ -17,8 +17,9 @@ def test_client_repr_and_str_hide_the_key(api: Any, sandbox: Any) -> None:
         assert "***" in text
 
 
-def test_logs_of_a_whole_session_hold_no_key_or_token(api: Any, sandbox: Any, agent_id: str,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_logs_of_a_whole_session_hold_no_key_or_token(
+    api: Any, sandbox: Any, agent_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     call = api.create_web_call(agent_id, participant_name="Ada")
     api.get_call(call.id)
@@ -32,17 +33,21 @@ def test_logs_of_a_whole_session_hold_no_key_or_token(api: Any, sandbox: Any, ag
 def test_filter_redacts_what_user_code_logs_through_the_package_logger(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     from .models.test_responses import TOKEN as jwt
+
     get_logger("convoi_nb.test").info("headers %s token=%s", {"Authorization": "Bearer sk_live_abcdef123"}, jwt)
     assert "sk_live_abcdef123" not in caplog.text and jwt not in caplog.text
     assert "[REDACTED" in caplog.text
 
 
-@pytest.mark.parametrize(("text", "secret"), [
-    ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
-    ("authorization='Bearer xyz123'", "xyz123"),
-    ("token eyJa1234.eyJb5678.sig_nature here", "eyJa1234.eyJb5678.sig_nature"),
-    ("key sk_sandbox_convoi_nb_demo", "sk_sandbox_convoi_nb_demo"),
-])
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
+        ("authorization='Bearer xyz123'", "xyz123"),
+        ("token eyJa1234.eyJb5678.sig_nature here", "eyJa1234.eyJb5678.sig_nature"),
+        ("key sk_sandbox_convoi_nb_demo", "sk_sandbox_convoi_nb_demo"),
+    ],
+)
 def test_redact_patterns(text: str, secret: str) -> None:
     cleaned = redact(text)
     assert "REDACTED" in cleaned

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -31,7 +32,11 @@ MALFORMED: list[tuple[dict[str, Any], str, str]] = [
     ({"agent_overrides": {"system_prompt": ["a"]}}, "agent_overrides.system_prompt", "valid string"),
     ({"agent_overrides": {"llm": "gpt-4o"}}, "agent_overrides.llm", "valid dictionary"),
     ({"agent_overrides": {"llm": {"temperature": 2.5}}}, "agent_overrides.llm.temperature", "less than or equal to 2"),
-    ({"agent_overrides": {"llm": {"temperature": -0.1}}}, "agent_overrides.llm.temperature", "greater than or equal to 0"),
+    (
+        {"agent_overrides": {"llm": {"temperature": -0.1}}},
+        "agent_overrides.llm.temperature",
+        "greater than or equal to 0",
+    ),
     ({"agent_overrides": {"llm": {"temperature": "hot"}}}, "agent_overrides.llm.temperature", "valid number"),
     ({"agent_overrides": {"llm": {"temperature": True}}}, "agent_overrides.llm.temperature", "valid number"),
     ({"agent_overrides": {"llm": {"model": ""}}}, "agent_overrides.llm.model", "at least 1"),
@@ -40,9 +45,21 @@ MALFORMED: list[tuple[dict[str, Any], str, str]] = [
     ({"agent_overrides": {"tts": {"voice_id": 3}}}, "agent_overrides.tts.voice_id", "valid string"),
     ({"agent_overrides": {"stt": {"language": None, "model": 2}}}, "agent_overrides.stt.model", "valid string"),
     ({"agent_overrides": {"knowledge_base_ids": "kb_1"}}, "agent_overrides.knowledge_base_ids", "valid list"),
-    ({"agent_overrides": {"knowledge_base_ids": ["kb_123"]}}, "agent_overrides.knowledge_base_ids[0]", "required format"),
-    ({"agent_overrides": {"knowledge_base_ids": [KB.upper().replace("KB_", "kb_")]}}, "agent_overrides.knowledge_base_ids[0]", "required format"),
-    ({"agent_overrides": {"knowledge_base_ids": [KB, "xb_" + "0" * 32]}}, "agent_overrides.knowledge_base_ids[1]", "required format"),
+    (
+        {"agent_overrides": {"knowledge_base_ids": ["kb_123"]}},
+        "agent_overrides.knowledge_base_ids[0]",
+        "required format",
+    ),
+    (
+        {"agent_overrides": {"knowledge_base_ids": [KB.upper().replace("KB_", "kb_")]}},
+        "agent_overrides.knowledge_base_ids[0]",
+        "required format",
+    ),
+    (
+        {"agent_overrides": {"knowledge_base_ids": [KB, "xb_" + "0" * 32]}},
+        "agent_overrides.knowledge_base_ids[1]",
+        "required format",
+    ),
     ({"agent_overrides": {"tts": {"speed": float("inf")}}}, "agent_overrides.tts.speed", "finite number"),
     ({"agent_overrides": {"tts": {"speed": float("nan")}}}, "agent_overrides.tts.speed", "finite number"),
     ({"agent_overrides": {"llm": {"temperature": float("nan")}}}, "agent_overrides.llm.temperature", "finite number"),
@@ -50,7 +67,11 @@ MALFORMED: list[tuple[dict[str, Any], str, str]] = [
     ({"agent_overrides": {"tts": {"stability": float("inf")}}}, "agent_overrides.tts.stability", "not a finite number"),
     ({"agent_overrides": {"llm": {"stop": {"a", "b"}}}}, "agent_overrides.llm.stop", "is a set"),
     ({"agent_overrides": {"stt": {"keywords": [("a", 1)]}}}, "agent_overrides.stt.keywords", "item 0 is a tuple"),
-    ({"agent_overrides": {"llm": {"logit_bias": {50256: -100}}}}, "agent_overrides.llm.logit_bias", "non-string key 50256"),
+    (
+        {"agent_overrides": {"llm": {"logit_bias": {50256: -100}}}},
+        "agent_overrides.llm.logit_bias",
+        "non-string key 50256",
+    ),
     ({"agent_overrides": {"llm": {"tool": object()}}}, "agent_overrides.llm.tool", "must be a JSON value"),
     ({"metadata": ["source", "x"]}, "metadata", "valid dictionary"),
     ({"metadata": {"tags": ["a", "b"]}}, "metadata", "JSON scalar"),
@@ -76,7 +97,9 @@ def offline(client_factory: Callable[..., Any]) -> tuple[Any, list[httpx.Request
         sent.append(request)
         return httpx.Response(500)
 
-    return client_factory(api_key="sk_test_key", base_url="http://convoi.test", transport=httpx.MockTransport(handler)), sent
+    return client_factory(
+        api_key="sk_test_key", base_url="http://convoi.test", transport=httpx.MockTransport(handler)
+    ), sent
 
 
 @pytest.mark.parametrize(("kwargs", "path", "rule"), MALFORMED, ids=[f"{c[1]}-{i}" for i, c in enumerate(MALFORMED)])
@@ -99,18 +122,21 @@ def test_bad_call_id_is_refused_before_sending(offline: tuple[Any, list], call_i
     assert sent == []
 
 
-@pytest.mark.parametrize(("filters", "field"), [
-    ({"page_size": 0}, "page_size"),
-    ({"page_size": 101}, "page_size"),
-    ({"created_after": "yesterday"}, "created_after"),
-    ({"created_before": __import__("datetime").datetime(2026, 1, 1)}, "created_before"),
-    ({"created_after": __import__("datetime").date(2026, 1, 1)}, "created_after"),
-    ({"created_after": 1_767_225_600}, "created_after"),
-    ({"metadata": {"blob": b"x"}}, "metadata"),
-    ({"metadata": {"when": __import__("datetime").datetime(2026, 1, 1)}}, "metadata"),
-    ({"created_after": "2026-02-01T00:00:00Z", "created_before": "2026-01-01T00:00:00Z"}, "created_after"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        ({"page_size": 0}, "page_size"),
+        ({"page_size": 101}, "page_size"),
+        ({"created_after": "yesterday"}, "created_after"),
+        ({"created_before": __import__("datetime").datetime(2026, 1, 1)}, "created_before"),
+        ({"created_after": __import__("datetime").date(2026, 1, 1)}, "created_after"),
+        ({"created_after": 1_767_225_600}, "created_after"),
+        ({"metadata": {"blob": b"x"}}, "metadata"),
+        ({"metadata": {"when": __import__("datetime").datetime(2026, 1, 1)}}, "metadata"),
+        ({"created_after": "2026-02-01T00:00:00Z", "created_before": "2026-01-01T00:00:00Z"}, "created_after"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_bad_list_filters_are_refused_before_sending(offline: tuple[Any, list], filters: dict, field: str) -> None:
     client, sent = offline
     with pytest.raises(ValidationError, match=field):

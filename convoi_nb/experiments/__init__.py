@@ -12,4 +12,14 @@ from .results import ExperimentResults
 from .store import ResultsStore
 from .variants import Variant
 
-__all__ = ["BudgetReport", "Estimate", "Experiment", "ExperimentError", "ExperimentResults", "Finding", "ResultsStore", "Variant", "Verdict"]
+__all__ = [
+    "BudgetReport",
+    "Estimate",
+    "Experiment",
+    "ExperimentError",
+    "ExperimentResults",
+    "Finding",
+    "ResultsStore",
+    "Variant",
+    "Verdict",
+]

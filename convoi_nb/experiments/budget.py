@@ -7,15 +7,16 @@ flight is projected at its variant's mean cost per finished call (or what it has
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Hashable, Optional, Union
+from typing import Any
 
 from ..errors import ExperimentError, MixedCurrencyError
 from ..models import TERMINAL_STATUSES
 from ..money import Amount, Money, format_money, to_decimal
 
-Cap = Union[Money, Amount]
+Cap = Money | Amount
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,11 @@ class BudgetReport:
             # Every cell fits by projection; a running call can still cost more than projected: results.spend()
             # is the spend as last read.
             return f"budget {cap}: not reached (every cell created within it, by projection)"
-        return (f"stopped by budget {cap}: {format_money(self.committed_at_stop.amount, self.cap.currency)} spent "
-                f"when it stopped, {len(self.in_flight_at_stop)} calls still running, {self.cells_remaining} cells "
-                "not created; run(max_cost=…) again with a higher cap to continue")
+        return (
+            f"stopped by budget {cap}: {format_money(self.committed_at_stop.amount, self.cap.currency)} spent "
+            f"when it stopped, {len(self.in_flight_at_stop)} calls still running, {self.cells_remaining} cells "
+            "not created; run(max_cost=…) again with a higher cap to continue"
+        )
 
 
 def _cap(cap: Cap, currency: str) -> Money:
@@ -58,19 +61,21 @@ def _cap(cap: Cap, currency: str) -> Money:
 class SpendLedger:
     """Tracks one capped run. Single-threaded (asyncio): `admit` reserves before the create is awaited."""
 
-    def __init__(self, cap: Cap, currency: str, committed: Decimal, per_call: dict[str, Optional[Decimal]]) -> None:
+    def __init__(self, cap: Cap, currency: str, committed: Decimal, per_call: dict[str, Decimal | None]) -> None:
         known = [v for v in per_call.values() if v is not None]
         if per_call and not known:
-            raise ExperimentError("max_cost needs a cost per call to project from, and this experiment has no "
-                                  "finished call yet: run experiment.estimate(client) first (a pilot of 2 calls "
-                                  "per variant), then run(max_cost=…)")
+            raise ExperimentError(
+                "max_cost needs a cost per call to project from, and this experiment has no "
+                "finished call yet: run experiment.estimate(client) first (a pilot of 2 calls "
+                "per variant), then run(max_cost=…)"
+            )
         pooled = sum(known, Decimal(0)) / len(known) if known else Decimal(0)  # no variants: nothing to admit
         self.cap = _cap(cap, currency)
         self.committed = committed
         self._pooled = pooled
         self._per_call = {name: value if value is not None else pooled for name, value in per_call.items()}
         self._in_flight: dict[Hashable, Decimal] = {}  # call id, or (variant, replicate) while its create runs
-        self._stop: Optional[tuple[Decimal, list[Hashable]]] = None  # (committed, in flight) when it stopped
+        self._stop: tuple[Decimal, list[Hashable]] | None = None  # (committed, in flight) when it stopped
 
     @property
     def projected(self) -> Decimal:
@@ -102,7 +107,7 @@ class SpendLedger:
         self._in_flight.pop(cell, None)
         self._rename(cell, None)
 
-    def _rename(self, cell: Hashable, call_id: Optional[str]) -> None:
+    def _rename(self, cell: Hashable, call_id: str | None) -> None:
         # A create that was under way when the run stopped: its call was in flight then too.
         if self._stop is not None and cell in self._stop[1]:
             keys = self._stop[1]
@@ -117,13 +122,16 @@ class SpendLedger:
 
     def observe(self, call: dict[str, Any]) -> None:
         """A call's latest state: finished → its billed cost is committed; running → projected at least at
-        what it has cost so far."""
+        what it has cost so far.
+        """
         if call["id"] not in self._in_flight:
             return
         billed = call.get("cost") or {}
         if billed.get("currency", self.cap.currency) != self.cap.currency:
-            raise MixedCurrencyError(f"call {call['id']} is billed in {billed['currency']}, the cap is in "
-                                     f"{self.cap.currency}: a cap cannot add two currencies")
+            raise MixedCurrencyError(
+                f"call {call['id']} is billed in {billed['currency']}, the cap is in "
+                f"{self.cap.currency}: a cap cannot add two currencies"
+            )
         cost = to_decimal(billed.get("amount") or 0)
         if call.get("status") in TERMINAL_STATUSES:
             del self._in_flight[call["id"]]
@@ -135,5 +143,10 @@ class SpendLedger:
         if self._stop is None:
             return BudgetReport(self.cap, False, Money(self.committed, self.cap.currency), (), cells_remaining)
         committed, in_flight = self._stop
-        return BudgetReport(self.cap, True, Money(committed, self.cap.currency),
-                            tuple(k for k in in_flight if isinstance(k, str)), cells_remaining)
+        return BudgetReport(
+            self.cap,
+            True,
+            Money(committed, self.cap.currency),
+            tuple(k for k in in_flight if isinstance(k, str)),
+            cells_remaining,
+        )

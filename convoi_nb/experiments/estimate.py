@@ -8,10 +8,11 @@ flight, with a Student-t prediction interval for their total (`stats.total_predi
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -55,9 +56,11 @@ class Estimate:
         if not self.known:
             return f"this run: {calls}; cost unknown ({NEEDS_DATA}){spent}"
         money = lambda value: format_money(value, self.currency)  # noqa: E731
-        return (f"this run: ~{money(self.cost.estimate)}, {self.level:.0%} between {money(self.cost.low)} and "
-                f"{money(self.cost.high)} ({calls}; about {self.call_seconds.estimate / 60:,.0f} call minutes)"
-                f"{spent}")
+        return (
+            f"this run: ~{money(self.cost.estimate)}, {self.level:.0%} between {money(self.cost.low)} and "
+            f"{money(self.cost.high)} ({calls}; about {self.call_seconds.estimate / 60:,.0f} call minutes)"
+            f"{spent}"
+        )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
@@ -68,18 +71,23 @@ class Estimate:
 
 def finished_spend(frame: pd.DataFrame) -> Money:
     """What the finished calls (ended, failed, expired) of a results frame were billed, exactly, in the calls'
-    one currency (USD when there are none; two currencies raise `MixedCurrencyError`)."""
+    one currency (USD when there are none; two currencies raise `MixedCurrencyError`).
+    """
     created = frame[frame["id"].notna()]
     finished = created[created["status"].isin(TERMINAL_STATUSES)]
     currencies = sorted(set(created["cost_currency"].dropna()))
-    return total(((a, c) for a, c in zip(finished["cost_amount"], finished["cost_currency"]) if not pd.isna(a)),
-                 currencies[0] if len(currencies) == 1 else None)
+    return total(
+        ((a, c) for a, c in zip(finished["cost_amount"], finished["cost_currency"], strict=False) if not pd.isna(a)),
+        currencies[0] if len(currencies) == 1 else None,
+    )
 
 
-def estimate_remaining(frame: pd.DataFrame, variants: Sequence[str], replicates: int, *,
-                       level: float = 0.90) -> Estimate:
+def estimate_remaining(
+    frame: pd.DataFrame, variants: Sequence[str], replicates: int, *, level: float = 0.90
+) -> Estimate:
     """Per variant and in total: the cells of `variants` × `replicates` not created yet plus the calls still
-    running, predicted from the variant's finished calls (see `Experiment.estimate`)."""
+    running, predicted from the variant's finished calls (see `Experiment.estimate`).
+    """
     check_probability("level", level)
     created = frame[frame["id"].notna()]
     spent = finished_spend(frame)
@@ -94,26 +102,41 @@ def estimate_remaining(frame: pd.DataFrame, variants: Sequence[str], replicates:
         talk = total_prediction_interval([(seconds, left)], level)
         cost_groups.append((costs, left))
         seconds_groups.append((seconds, left))
-        rows.append({
-            "variant": variant, "finished": len(done), "in_flight": running, "to_create": to_create,
-            "spent": total((a, spent.currency) for a in done["cost_amount"] if not pd.isna(a)).amount,
-            "cost_estimate": as_money(cost.estimate), "cost_low": as_money(cost.low), "cost_high": as_money(cost.high),
-            "call_seconds_estimate": talk.estimate, "call_seconds_low": talk.low, "call_seconds_high": talk.high,
-            "currency": spent.currency, "note": NEEDS_DATA if left and len(done) < 2 else "",
-        })
+        rows.append(
+            {
+                "variant": variant,
+                "finished": len(done),
+                "in_flight": running,
+                "to_create": to_create,
+                "spent": total((a, spent.currency) for a in done["cost_amount"] if not pd.isna(a)).amount,
+                "cost_estimate": as_money(cost.estimate),
+                "cost_low": as_money(cost.low),
+                "cost_high": as_money(cost.high),
+                "call_seconds_estimate": talk.estimate,
+                "call_seconds_low": talk.low,
+                "call_seconds_high": talk.high,
+                "currency": spent.currency,
+                "note": NEEDS_DATA if left and len(done) < 2 else "",
+            }
+        )
     table = pd.DataFrame(rows).set_index("variant")
     cost = total_prediction_interval(cost_groups, level)
-    return Estimate(table, level, spent, int(table["to_create"].sum()), int(table["in_flight"].sum()),
-                    Prediction(*(float(as_money(v)) if math.isfinite(v) else v for v in
-                                 (cost.estimate, cost.low, cost.high))),
-                    total_prediction_interval(seconds_groups, level))
+    return Estimate(
+        table,
+        level,
+        spent,
+        int(table["to_create"].sum()),
+        int(table["in_flight"].sum()),
+        Prediction(*(float(as_money(v)) if math.isfinite(v) else v for v in (cost.estimate, cost.low, cost.high))),
+        total_prediction_interval(seconds_groups, level),
+    )
 
 
-def per_call_cost(frame: pd.DataFrame, variants: Sequence[str]) -> dict[str, Optional[Decimal]]:
+def per_call_cost(frame: pd.DataFrame, variants: Sequence[str]) -> dict[str, Decimal | None]:
     """Each variant's mean billed cost per finished call (None without one), the projection a budget uses."""
     # Sweep cells only: a listening session's calls (replicates below zero) last as long as the listener talks.
     finished = frame[frame["id"].notna() & frame["status"].isin(TERMINAL_STATUSES) & (frame["replicate"] >= 0)]
-    out: dict[str, Optional[Decimal]] = {}
+    out: dict[str, Decimal | None] = {}
     for variant in variants:
         amounts = [to_decimal(a) for a in finished.loc[finished["variant"] == variant, "cost_amount"] if not pd.isna(a)]
         out[variant] = sum(amounts, Decimal(0)) / len(amounts) if amounts else None

@@ -6,14 +6,14 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
-
-from .._progress import progress_bar as tqdm
+from typing import TYPE_CHECKING, Any
 
 from .._base_client import build_web_call
 from .._client import AsyncConvoiClient, ConvoiClient
 from .._logging import get_logger
+from .._progress import progress_bar as tqdm
 from .._sync_bridge import run_sync
 from ..errors import APIError, ExperimentError, IdempotencyConflictError
 from ..models import TERMINAL_STATUSES, Call, WebCallRequest
@@ -31,7 +31,7 @@ log = get_logger("convoi_nb.experiments")
 DEFAULT_STORE = "convoi_experiments.sqlite3"
 # Fixed namespace: the same (experiment, agent, variant, replicate) always maps to the same key.
 _KEY_NAMESPACE = uuid.UUID("7c4f3a52-9a51-4d43-8a8e-9f6f2b1c0e11")
-AnyClient = Union[ConvoiClient, AsyncConvoiClient]
+AnyClient = ConvoiClient | AsyncConvoiClient
 OBSERVE_INTERVAL = 2.0  # seconds between reads of the running calls during a capped run
 
 
@@ -50,8 +50,8 @@ class Experiment:
         variants: Sequence[Variant],
         replicates: int = 5,
         *,
-        metadata: Optional[Mapping[str, Any]] = None,
-        store: Union[str, Path, None] = None,
+        metadata: Mapping[str, Any] | None = None,
+        store: str | Path | None = None,
     ) -> None:
         if not name or not isinstance(name, str):
             raise ExperimentError("an experiment needs a non-empty name")
@@ -66,25 +66,38 @@ class Experiment:
         self.name, self.agent_id, self.variants, self.replicates = name, agent_id, list(variants), replicates
         self.metadata = dict(metadata or {})
         self.store_path = Path(store) if store is not None else Path.cwd() / DEFAULT_STORE
-        self._memory_store: Optional[ResultsStore] = None
+        self._memory_store: ResultsStore | None = None
 
     def __repr__(self) -> str:
-        return (f"Experiment({self.name!r}, agent={self.agent_id}, {len(self.variants)} variants × "
-                f"{self.replicates} replicates, store={str(self.store_path)!r})")
+        return (
+            f"Experiment({self.name!r}, agent={self.agent_id}, {len(self.variants)} variants × "
+            f"{self.replicates} replicates, store={str(self.store_path)!r})"
+        )
 
     def idempotency_key(self, variant: Variant, replicate: int) -> str:
         return str(uuid.uuid5(_KEY_NAMESPACE, f"{self.name}\x1f{self.agent_id}\x1f{variant.name}\x1f{replicate}"))
 
     def call_metadata(self, variant: Variant, replicate: int) -> dict[str, Any]:
         """What each call carries: the experiment's and variant's metadata, then the tags that find it again
-        (`variant_fingerprint` lets a later run see, from the server alone, that a variant has changed)."""
-        return {**self.metadata, **variant.metadata, "experiment": self.name, "variant": variant.name,
-                "replicate": replicate, "variant_fingerprint": variant.fingerprint}
+        (`variant_fingerprint` lets a later run see, from the server alone, that a variant has changed).
+        """
+        return {
+            **self.metadata,
+            **variant.metadata,
+            "experiment": self.name,
+            "variant": variant.name,
+            "replicate": replicate,
+            "variant_fingerprint": variant.fingerprint,
+        }
 
     def register(self, store: ResultsStore) -> None:
         """Record the experiment and its variants in `store` (once; later calls change nothing)."""
-        store.register(self.name, self.agent_id, self.metadata,
-                       [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in self.variants])
+        store.register(
+            self.name,
+            self.agent_id,
+            self.metadata,
+            [(v.name, v.fingerprint, v.body, dict(v.metadata)) for v in self.variants],
+        )
 
     def _open_store(self) -> ResultsStore:
         if str(self.store_path) == ":memory:":  # one in-memory store per experiment, or nothing would resume
@@ -95,23 +108,35 @@ class Experiment:
             store = ResultsStore(self.store_path)
         known = store.experiment(self.name)
         if known is not None and known["agent_id"] != self.agent_id:
-            raise ExperimentError(f"experiment {self.name!r} was run with agent {known['agent_id']}; "
-                                  "use a new experiment name for another agent")
+            raise ExperimentError(
+                f"experiment {self.name!r} was run with agent {known['agent_id']}; "
+                "use a new experiment name for another agent"
+            )
         if known is not None and _json(json.loads(known["metadata"])) != _json(self.metadata):
             raise ExperimentError(
                 f"experiment {self.name!r} was run with metadata {known['metadata']}, now "
                 f"{json.dumps(self.metadata)}: resuming would tag its calls two ways; keep the metadata or use "
-                "a new experiment name")
+                "a new experiment name"
+            )
         for row in store.variants(self.name):
             current = next((v for v in self.variants if v.name == row["name"]), None)
             if current is not None and current.fingerprint != row["fingerprint"]:
                 raise ExperimentError(
                     f"variant {row['name']!r} of experiment {self.name!r} was run before with other overrides "
-                    "or metadata; give the changed variant a new name (or start a new experiment)")
+                    "or metadata; give the changed variant a new name (or start a new experiment)"
+                )
         return store
 
-    def run(self, client: AnyClient, *, concurrency: int = 16, progress: bool = True, on_progress: Progress = None,
-            max_cost: Optional[Cap] = None, confirm: bool = False) -> ExperimentResults:
+    def run(
+        self,
+        client: AnyClient,
+        *,
+        concurrency: int = 16,
+        progress: bool = True,
+        on_progress: Progress = None,
+        max_cost: Cap | None = None,
+        confirm: bool = False,
+    ) -> ExperimentResults:
         """Create every missing call concurrently; safe to call again (it resumes, never duplicates).
 
         `max_cost` caps what the experiment spends (all its calls, over every run): no call is created once
@@ -120,12 +145,27 @@ class Experiment:
         `confirm_runs_over` calls (the real service: 20) print their estimated cost first and need `max_cost`
         or `confirm=True`.
         """
-        return run_sync(self.arun(client, concurrency=concurrency, progress=progress, on_progress=on_progress,
-                                  max_cost=max_cost, confirm=confirm))
+        return run_sync(
+            self.arun(
+                client,
+                concurrency=concurrency,
+                progress=progress,
+                on_progress=on_progress,
+                max_cost=max_cost,
+                confirm=confirm,
+            )
+        )
 
-    async def arun(self, client: AnyClient, *, concurrency: int = 16, progress: bool = True,
-                   on_progress: Progress = None, max_cost: Optional[Cap] = None,
-                   confirm: bool = False) -> ExperimentResults:
+    async def arun(
+        self,
+        client: AnyClient,
+        *,
+        concurrency: int = 16,
+        progress: bool = True,
+        on_progress: Progress = None,
+        max_cost: Cap | None = None,
+        confirm: bool = False,
+    ) -> ExperimentResults:
         """`run()` for async code (`await experiment.arun(client)`)."""
         if not isinstance(concurrency, int) or concurrency < 1:
             raise ExperimentError(f"concurrency must be a positive integer, got {concurrency!r}")
@@ -147,8 +187,7 @@ class Experiment:
             self._confirm_large_run(client, store, len(todo), max_cost is not None or confirm)
             ledger = await self._ledger(api, store, max_cost) if max_cost is not None and todo else None
             finished = len(done)  # a disabled tqdm does not count, so keep our own tally for on_progress
-            bar = tqdm(total=total, initial=finished, desc=f"{self.name}: creating", unit="call",
-                       disable=not progress)
+            bar = tqdm(total=total, initial=finished, desc=f"{self.name}: creating", unit="call", disable=not progress)
             gate = asyncio.Semaphore(concurrency)
 
             async def create(variant: Variant, replicate: int) -> None:
@@ -169,9 +208,16 @@ class Experiment:
                     else:
                         info = call.request_info
                         record = call.model_dump(mode="json")
-                        store.record_call(self.name, variant.name, replicate, key, record,
-                                          info.request_id if info else None, info.attempts if info else 1,
-                                          time.perf_counter() - started)
+                        store.record_call(
+                            self.name,
+                            variant.name,
+                            replicate,
+                            key,
+                            record,
+                            info.request_id if info else None,
+                            info.attempts if info else 1,
+                            time.perf_counter() - started,
+                        )
                         if ledger is not None:
                             ledger.created((variant.name, replicate), record)
                     if ledger is not None:
@@ -198,10 +244,15 @@ class Experiment:
         if conflicts:
             raise ExperimentError(
                 f"the server already holds calls for variants {sorted(set(conflicts))} of {self.name!r} with other "
-                "overrides (same idempotency keys, different bodies); rename those variants or the experiment")
+                "overrides (same idempotency keys, different bodies); rename those variants or the experiment"
+            )
         if failures:
-            log.warning("%d of %d creates failed; run() again to retry them. First: %s#%d: %s",
-                        len(failures), len(todo), *failures[0])
+            log.warning(
+                "%d of %d creates failed; run() again to retry them. First: %s#%d: %s",
+                len(failures),
+                len(todo),
+                *failures[0],
+            )
         results = ExperimentResults(self.name, store, CallPoller(client, store, self.name))
         if max_cost is not None:
             remaining = total - len(store.done(self.name))
@@ -215,31 +266,43 @@ class Experiment:
 
     def create_cell(self, client: ConvoiClient, variant_name: str, replicate: int) -> Call:
         """The call of one cell, created with the cell's idempotency key (the recorded call, read again, if the
-        store has it): how a listening session makes its calls one at a time, resumably."""
+        store has it): how a listening session makes its calls one at a time, resumably.
+        """
         variant = next((v for v in self.variants if v.name == variant_name), None)
         if variant is None:
             raise ExperimentError(f"experiment {self.name!r} has no variant {variant_name!r}")
         store = self._open_store()
         self.register(store)
-        recorded = next((r for r in store.results(self.name)
-                         if (r.variant, r.replicate) == (variant_name, replicate) and r.call), None)
+        recorded = next(
+            (r for r in store.results(self.name) if (r.variant, r.replicate) == (variant_name, replicate) and r.call),
+            None,
+        )
         if recorded is not None:
             return client.get_call(recorded.call["id"])
         key = self.idempotency_key(variant, replicate)
         started = time.perf_counter()
         call = client.create_web_call(self._request(variant, replicate), idempotency_key=key)
         info = call.request_info
-        store.record_call(self.name, variant_name, replicate, key, call.model_dump(mode="json"),
-                          info.request_id if info else None, info.attempts if info else 1,
-                          time.perf_counter() - started)
+        store.record_call(
+            self.name,
+            variant_name,
+            replicate,
+            key,
+            call.model_dump(mode="json"),
+            info.request_id if info else None,
+            info.attempts if info else 1,
+            time.perf_counter() - started,
+        )
         return call
 
-    def estimate(self, client: AnyClient, *, pilot: int = 2, level: float = 0.90,
-                 wait_timeout: float = 300.0) -> Estimate:
+    def estimate(
+        self, client: AnyClient, *, pilot: int = 2, level: float = 0.90, wait_timeout: float = 300.0
+    ) -> Estimate:
         """What the rest of this experiment will cost and how long its calls will talk, per variant and in
         total, with a `level` prediction interval. Predicted from the finished calls in the store; a variant
         with fewer than `pilot` of them first gets its first `pilot` replicates run and waited for (a later
-        `run()` keeps them)."""
+        `run()` keeps them).
+        """
         if not isinstance(pilot, int) or pilot < 2:
             raise ExperimentError(f"pilot must be an integer of at least 2 (a spread needs two calls), got {pilot!r}")
         frame = self._frame(self._open_store())
@@ -251,13 +314,19 @@ class Experiment:
         return estimate_remaining(frame, [v.name for v in self.variants], self.replicates, level=level)
 
     def _pilot(self, client: AnyClient, pilot: int, wait_timeout: float) -> ExperimentResults:
-        pilot_run = Experiment(self.name, self.agent_id, self.variants, min(pilot, self.replicates),
-                               metadata=self.metadata, store=self.store_path)
+        pilot_run = Experiment(
+            self.name,
+            self.agent_id,
+            self.variants,
+            min(pilot, self.replicates),
+            metadata=self.metadata,
+            store=self.store_path,
+        )
         pilot_run._memory_store = self._open_store() if str(self.store_path) == ":memory:" else None
         # Asked for by estimate()/plan() (a few calls per variant): not the large run confirm_runs_over guards.
         return pilot_run.run(client, progress=False, confirm=True).wait(timeout=wait_timeout, progress=False)
 
-    def _frame(self, store: ResultsStore) -> "pd.DataFrame":
+    def _frame(self, store: ResultsStore) -> pd.DataFrame:
         return ExperimentResults(self.name, store).frame()
 
     def _confirm_large_run(self, client: AnyClient, store: ResultsStore, creates: int, allowed: bool) -> None:
@@ -274,7 +343,8 @@ class Experiment:
         if not allowed:
             raise ExperimentError(
                 f"this run would create {creates} calls (more than confirm_runs_over={threshold}) and nothing was "
-                "created: pass max_cost=… to cap its spend, or confirm=True to run it uncapped")
+                "created: pass max_cost=… to cap its spend, or confirm=True to run it uncapped"
+            )
 
     async def _ledger(self, api: AsyncConvoiClient, store: ResultsStore, max_cost: Cap) -> SpendLedger:
         """A ledger of what the experiment has spent so far (calls still running are read again first)."""
@@ -291,11 +361,20 @@ class Experiment:
                 ledger.track(call, running[call["id"]])
         return ledger
 
-    def plan(self, client: AnyClient, *, pilot: int = 3, detect: float = 0.10, power: float = 0.8,
-             level: float = 0.95, wait_timeout: float = 300.0) -> "pd.DataFrame":
+    def plan(
+        self,
+        client: AnyClient,
+        *,
+        pilot: int = 3,
+        detect: float = 0.10,
+        power: float = 0.8,
+        level: float = 0.95,
+        wait_timeout: float = 300.0,
+    ) -> pd.DataFrame:
         """Run `pilot` replicates per variant (the first replicates of this experiment: a later `run()` keeps
         them), wait for them, and return `results.plan(...)`: calls per variant to detect a relative
-        difference `detect` in mean cost or duration with `power`, and what they would cost."""
+        difference `detect` in mean cost or duration with `power`, and what they would cost.
+        """
         return self._pilot(client, pilot, wait_timeout).plan(detect=detect, power=power, level=level)
 
     def results(self, client: AnyClient) -> ExperimentResults:
@@ -307,13 +386,16 @@ class Experiment:
         """This experiment's calls on the server, by (variant, replicate), checked against what this run would
         send; raises `ExperimentError` if one was made with other settings or metadata, or if the server cannot
         be listed (then nothing is created: past the 24 h idempotency window only this check prevents
-        duplicates)."""
+        duplicates).
+        """
         by_name = {v.name: v for v in self.variants}
         try:
             calls = [c async for c in api.list_calls(agent_id=self.agent_id, metadata={"experiment": self.name})]
         except APIError as exc:
-            raise ExperimentError(f"could not list the server's calls of {self.name!r} to check them before "
-                                  f"creating ({exc}); nothing was created: run() again") from None
+            raise ExperimentError(
+                f"could not list the server's calls of {self.name!r} to check them before "
+                f"creating ({exc}); nothing was created: run() again"
+            ) from None
         found: dict[tuple[str, int], Call] = {}
         for call in calls:
             tags = call.metadata
@@ -325,11 +407,15 @@ class Experiment:
                 expected.pop("variant_fingerprint")
             changed = sorted(k for k in {*tags, *expected} if _json(tags.get(k)) != _json(expected.get(k)))
             if changed:
-                what = ("overrides or metadata of variant " + repr(variant.name)
-                        if "variant_fingerprint" in changed else "metadata (" + ", ".join(changed) + ")")
+                what = (
+                    "overrides or metadata of variant " + repr(variant.name)
+                    if "variant_fingerprint" in changed
+                    else "metadata (" + ", ".join(changed) + ")"
+                )
                 raise ExperimentError(
                     f"the server holds call {call.id} of experiment {self.name!r} made with other {what}; "
-                    "rename the changed variant or the experiment (nothing was created)")
+                    "rename the changed variant or the experiment (nothing was created)"
+                )
             if 0 <= replicate < self.replicates:  # below zero: a listening session's call, never a sweep cell
                 found.setdefault((variant.name, replicate), call)
         return found
@@ -340,15 +426,25 @@ class Experiment:
         adopted = {cell for cell in calls if cell not in done}
         by_name = {v.name: v for v in self.variants}
         for name, replicate in sorted(adopted):
-            store.record_call(self.name, name, replicate, self.idempotency_key(by_name[name], replicate),
-                              calls[name, replicate].model_dump(mode="json"), None, 0, 0.0, outcome="recovered")
+            store.record_call(
+                self.name,
+                name,
+                replicate,
+                self.idempotency_key(by_name[name], replicate),
+                calls[name, replicate].model_dump(mode="json"),
+                None,
+                0,
+                0.0,
+                outcome="recovered",
+            )
         if adopted:
             log.info("adopted %d calls of %r found on the server but not in the store", len(adopted), self.name)
         return adopted
 
     def _request(self, variant: Variant, replicate: int) -> WebCallRequest:
-        return build_web_call(self.agent_id, agent_overrides=variant.overrides,
-                              metadata=self.call_metadata(variant, replicate))
+        return build_web_call(
+            self.agent_id, agent_overrides=variant.overrides, metadata=self.call_metadata(variant, replicate)
+        )
 
 
 async def _read_calls(api: AsyncConvoiClient, ids: list[str]) -> list[dict[str, Any]]:
@@ -361,10 +457,17 @@ async def _read_calls(api: AsyncConvoiClient, ids: list[str]) -> list[dict[str, 
     return list(await asyncio.gather(*(read(i) for i in ids)))
 
 
-async def _while_observing(creates: "asyncio.Future[Any]", api: AsyncConvoiClient, store: ResultsStore, name: str,
-                           ledger: SpendLedger, interval: float = OBSERVE_INTERVAL) -> None:
+async def _while_observing(
+    creates: asyncio.Future[Any],
+    api: AsyncConvoiClient,
+    store: ResultsStore,
+    name: str,
+    ledger: SpendLedger,
+    interval: float = OBSERVE_INTERVAL,
+) -> None:
     """Await the creates while reading the running calls every `interval`, so that calls ending during a long
-    sweep commit their real cost to the ledger."""
+    sweep commit their real cost to the ledger.
+    """
     while True:
         done, _ = await asyncio.wait({creates}, timeout=interval)
         if done:

@@ -1,11 +1,11 @@
 """How a reader sees an experiment's numbers: money with its currency, call lengths in seconds or minutes,
-changes in percent, each estimate with its interval in one piece of text. Pure text functions."""
+changes in percent, each estimate with its interval in one piece of text. Pure text functions.
+"""
 
 from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Optional
 
 from ..money import format_money
 
@@ -23,7 +23,7 @@ def money_places(value: float) -> int:
     return 2 if size >= 1 else 3 if size >= 0.01 else 4
 
 
-def money(value: float, currency: str, places: Optional[int] = None) -> str:
+def money(value: float, currency: str, places: int | None = None) -> str:
     if not _finite(value):
         return NA
     return format_money(value, currency, money_places(value) if places is None else places)

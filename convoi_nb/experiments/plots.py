@@ -9,7 +9,8 @@ marked in its label and colour.
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING, Optional, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,14 +23,14 @@ PLAIN, WINNER, BASELINE = "#1f77b4", "#2ca02c", "#7f7f7f"
 LABEL_WIDTH = 24  # characters per line of a variant's name on the axis
 
 
-def _label(name: str, winner: Optional[str]) -> str:
+def _label(name: str, winner: str | None) -> str:
     return textwrap.fill(name + (" ★" if name == winner else ""), LABEL_WIDTH)
 
 
-def _forest(axis: "Axes", comparison: pd.DataFrame, label: str, title: str, winner: Optional[str]) -> None:
+def _forest(axis: Axes, comparison: pd.DataFrame, label: str, title: str, winner: str | None) -> None:
     names = list(comparison.index)
     positions = np.arange(len(names))[::-1]  # the first variant on top
-    for y, name in zip(positions, names):
+    for y, name in zip(positions, names, strict=False):
         row = comparison.loc[name]
         colour = WINNER if name == winner else PLAIN
         low, high = row[f"{label}_delta_pct_ci_low"], row[f"{label}_delta_pct_ci_high"]
@@ -43,15 +44,22 @@ def _forest(axis: "Axes", comparison: pd.DataFrame, label: str, title: str, winn
     axis.set_title(title, fontsize="medium")
 
 
-def _spread(axis: "Axes", ended: pd.DataFrame, variants: Sequence[str], column: str, xlabel: str,
-            winner: Optional[str]) -> None:
+def _spread(
+    axis: Axes, ended: pd.DataFrame, variants: Sequence[str], column: str, xlabel: str, winner: str | None
+) -> None:
     rng = np.random.default_rng(0)  # the jitter is the same on every draw
     positions = np.arange(len(variants))[::-1]
-    for y, name in zip(positions, variants):
+    for y, name in zip(positions, variants, strict=False):
         values = ended.loc[ended["variant"] == name, column].to_numpy(dtype=float)
         colour = WINNER if name == winner else PLAIN
-        axis.scatter(values, y + rng.uniform(-0.18, 0.18, len(values)), s=14, alpha=0.6, color=colour,
-                     gid=f"{column}-calls:{name}")
+        axis.scatter(
+            values,
+            y + rng.uniform(-0.18, 0.18, len(values)),
+            s=14,
+            alpha=0.6,
+            color=colour,
+            gid=f"{column}-calls:{name}",
+        )
         if len(values):
             axis.plot([values.mean()] * 2, [y - 0.3, y + 0.3], color="black", linewidth=2, gid=f"{column}-mean:{name}")
     axis.set_yticks(positions, [_label(n, winner) for n in variants], fontsize="small")
@@ -59,8 +67,15 @@ def _spread(axis: "Axes", ended: pd.DataFrame, variants: Sequence[str], column: 
     axis.set_xlabel(xlabel)
 
 
-def plot_experiment(frame: pd.DataFrame, variants: Sequence[str], comparison: pd.DataFrame, baseline: str,
-                    winner: Optional[str], title: str, level: float = 0.95) -> "Figure":
+def plot_experiment(
+    frame: pd.DataFrame,
+    variants: Sequence[str],
+    comparison: pd.DataFrame,
+    baseline: str,
+    winner: str | None,
+    title: str,
+    level: float = 0.95,
+) -> Figure:
     """Forest plots (cost, call length) of `comparison` on top, strip plots of the ended calls below."""
     import matplotlib.pyplot as plt
 
@@ -69,14 +84,20 @@ def plot_experiment(frame: pd.DataFrame, variants: Sequence[str], comparison: pd
     others = max(len(comparison), 1)
     lines = max(max((len(textwrap.wrap(v, LABEL_WIDTH)) for v in variants), default=1), 1)
     height = 2.0 + 0.32 * lines * (others + len(variants))
-    figure, axes = plt.subplots(2, 2, figsize=(10, height), layout="constrained", sharey="row",
-                                gridspec_kw={"height_ratios": [others, len(variants)]})
+    figure, axes = plt.subplots(
+        2,
+        2,
+        figsize=(10, height),
+        layout="constrained",
+        sharey="row",
+        gridspec_kw={"height_ratios": [others, len(variants)]},
+    )
     if len(comparison):
         # compare()'s BCa intervals, unadjusted; "significant" in the tables is after Holm's adjustment
-        _forest(axes[0, 0], comparison, "cost", f"mean cost per call vs baseline ({level:.0%} CI, unadjusted)",
-                winner)
-        _forest(axes[0, 1], comparison, "duration", f"mean call length vs baseline ({level:.0%} CI, unadjusted)",
-                winner)
+        _forest(axes[0, 0], comparison, "cost", f"mean cost per call vs baseline ({level:.0%} CI, unadjusted)", winner)
+        _forest(
+            axes[0, 1], comparison, "duration", f"mean call length vs baseline ({level:.0%} CI, unadjusted)", winner
+        )
     else:
         for axis in axes[0]:
             axis.set_axis_off()
@@ -84,7 +105,8 @@ def plot_experiment(frame: pd.DataFrame, variants: Sequence[str], comparison: pd
     _spread(axes[1, 1], ended, variants, "duration_seconds", "call length (s)", winner)
     axes[1, 0].set_title("each ended call (bar: mean)", fontsize="medium")
     verdict = f"cheapest: {winner} ★" if winner else "no variant is clearly cheapest"
-    figure.suptitle(textwrap.fill(f"{title}: {len(ended)} ended calls; baseline: {baseline}; {verdict}", 110),
-                    fontsize="medium")
+    figure.suptitle(
+        textwrap.fill(f"{title}: {len(ended)} ended calls; baseline: {baseline}; {verdict}", 110), fontsize="medium"
+    )
     plt.close(figure)  # returned for display; not left open in pyplot's global state
     return figure

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .._progress import progress_bar as tqdm
-
 from .._sync_bridge import run_sync
 from ..errors import ExperimentError, NotFoundError
 from ..models import TERMINAL_STATUSES
@@ -17,24 +17,42 @@ if TYPE_CHECKING:
     from .._client import AsyncConvoiClient, ConvoiClient
 
 WAIT_TARGETS = {"ended": TERMINAL_STATUSES, "in_progress": TERMINAL_STATUSES | {"in_progress"}}
-Progress = Optional[Callable[[int, int], None]]  # (done, total), e.g. for a widget's progress bar
+Progress = Callable[[int, int], None] | None  # (done, total), e.g. for a widget's progress bar
 
 
 class CallPoller:
     """Polls the calls one experiment recorded in `store`, through `client`."""
 
-    def __init__(self, client: "Union[ConvoiClient, AsyncConvoiClient]", store: ResultsStore, experiment: str) -> None:
+    def __init__(self, client: ConvoiClient | AsyncConvoiClient, store: ResultsStore, experiment: str) -> None:
         self._client, self._store, self._name = client, store, experiment
 
-    def wait(self, until: str, *, timeout: float, progress: bool, poll_interval: float, max_interval: float,
-             concurrency: int, on_progress: Progress) -> None:
+    def wait(
+        self,
+        until: str,
+        *,
+        timeout: float,
+        progress: bool,
+        poll_interval: float,
+        max_interval: float,
+        concurrency: int,
+        on_progress: Progress,
+    ) -> None:
         if until not in WAIT_TARGETS:
             raise ValueError(f"until must be one of {sorted(WAIT_TARGETS)}, got {until!r}")
-        run_sync(self._wait(WAIT_TARGETS[until], timeout, progress, poll_interval, max_interval, concurrency,
-                            on_progress))
+        run_sync(
+            self._wait(WAIT_TARGETS[until], timeout, progress, poll_interval, max_interval, concurrency, on_progress)
+        )
 
-    async def _wait(self, targets: frozenset, timeout: float, progress: bool, interval: float,
-                    max_interval: float, concurrency: int, on_progress: Progress) -> None:
+    async def _wait(
+        self,
+        targets: frozenset,
+        timeout: float,
+        progress: bool,
+        interval: float,
+        max_interval: float,
+        concurrency: int,
+        on_progress: Progress,
+    ) -> None:
         name = self._name
         deadline = time.monotonic() + timeout
         calls = [r.call for r in self._store.results(name) if r.call]
@@ -51,7 +69,8 @@ class CallPoller:
                         raise ExperimentError(
                             f"call {call_id} of experiment {name!r} is in the results store "
                             f"({self._store.path}) but not on {api.base_url}: the store belongs to another server "
-                            "or sandbox database; use another store file or experiment name") from None
+                            "or sandbox database; use another store file or experiment name"
+                        ) from None
 
             while True:
                 pending = [c["id"] for c in calls if c["status"] not in targets]
@@ -64,13 +83,16 @@ class CallPoller:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     bar.close()
-                    raise TimeoutError(f"{len(pending)} of {len(calls)} calls of {name!r} still running after "
-                                       f"{timeout:.0f} s; call wait() again to keep waiting")
+                    raise TimeoutError(
+                        f"{len(pending)} of {len(calls)} calls of {name!r} still running after "
+                        f"{timeout:.0f} s; call wait() again to keep waiting"
+                    )
                 await asyncio.sleep(min(interval, remaining))
                 interval = min(interval * 1.5, max_interval)
                 try:  # a server that stops answering must not hold wait() past its timeout
-                    fresh = await asyncio.wait_for(asyncio.gather(*(fetch(i) for i in pending)),
-                                                   max(deadline - time.monotonic(), 0.001))
+                    fresh = await asyncio.wait_for(
+                        asyncio.gather(*(fetch(i) for i in pending)), max(deadline - time.monotonic(), 0.001)
+                    )
                 except asyncio.TimeoutError:
                     continue  # the loop's deadline check raises our TimeoutError with the count
                 self._store.update_calls(name, fresh)

@@ -8,7 +8,8 @@ expire: the others are recorded and counted (`ratings_excluded`), never averaged
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ def criteria_of(sessions: Sequence[Any]) -> list[str]:
 def add_rating_columns(frame: pd.DataFrame, ratings: list[dict[str, Any]], criteria: Sequence[str]) -> pd.DataFrame:
     """`rater`, `rating_outcome`, `rating.<criterion>` (1–5) and `rating_note` on the rated cells' rows."""
     by_cell = {(r["variant"], r["replicate"]): r for r in ratings}
-    cells = list(zip(frame["variant"].astype(str), frame["replicate"]))
+    cells = list(zip(frame["variant"].astype(str), frame["replicate"], strict=False))
     found = [by_cell.get(cell) for cell in cells]
     frame["rater"] = pd.array([r["rater"] if r else None for r in found], dtype="string")
     frame["rating_outcome"] = pd.array([r["outcome"] if r else None for r in found], dtype="string")
@@ -42,10 +43,12 @@ def _usable(frame: pd.DataFrame) -> pd.Series:
     return (frame["rating_outcome"] == "rated").fillna(False) & ~frame["status"].isin(UNUSABLE_STATUSES)
 
 
-def summarize_ratings(frame: pd.DataFrame, variants: Sequence[str], criteria: Sequence[str], *, level: float,
-                      rater: Optional[str] = None) -> pd.DataFrame:
+def summarize_ratings(
+    frame: pd.DataFrame, variants: Sequence[str], criteria: Sequence[str], *, level: float, rater: str | None = None
+) -> pd.DataFrame:
     """Per variant: each criterion's mean rating with its Student-t interval and count, and the ratings left
-    out (`ratings_excluded`: a failed or expired call, or marked broken) or skipped."""
+    out (`ratings_excluded`: a failed or expired call, or marked broken) or skipped.
+    """
     rows = frame if rater is None else frame[frame["rater"] == rater]
     rated = rows[rows["rating_outcome"].notna()]
     usable = rated[_usable(rated)]
@@ -57,23 +60,39 @@ def summarize_ratings(frame: pd.DataFrame, variants: Sequence[str], criteria: Se
             values = good[PREFIX + criterion].dropna().to_numpy(dtype=float)
             interval = mean_interval(values, level)
             # A mean rating lies on the scale: the interval is cut to it (few ratings give wide t intervals).
-            record.update({f"{PREFIX}{criterion}_mean": float(values.mean()) if len(values) else NAN,
-                           f"{PREFIX}{criterion}_ci_low": max(interval.low, SCALE[0]),
-                           f"{PREFIX}{criterion}_ci_high": min(interval.high, SCALE[1]),
-                           f"{PREFIX}{criterion}_n": len(values)})
-        record["ratings_excluded"] = int(((mine["rating_outcome"] == "broken")
-                                          | ((mine["rating_outcome"] == "rated")
-                                             & mine["status"].isin(UNUSABLE_STATUSES))).sum())
+            record.update(
+                {
+                    f"{PREFIX}{criterion}_mean": float(values.mean()) if len(values) else NAN,
+                    f"{PREFIX}{criterion}_ci_low": max(interval.low, SCALE[0]),
+                    f"{PREFIX}{criterion}_ci_high": min(interval.high, SCALE[1]),
+                    f"{PREFIX}{criterion}_n": len(values),
+                }
+            )
+        record["ratings_excluded"] = int(
+            (
+                (mine["rating_outcome"] == "broken")
+                | ((mine["rating_outcome"] == "rated") & mine["status"].isin(UNUSABLE_STATUSES))
+            ).sum()
+        )
         record["ratings_skipped"] = int((mine["rating_outcome"] == "skipped").sum())
         out.append(record)
     return pd.DataFrame(out).set_index("variant")
 
 
-def quality_against_cost(frame: pd.DataFrame, variants: Sequence[str], baseline: str, criteria: Sequence[str],
-                         cost_delta: dict[str, float], currency: str, *, level: float) -> list[str]:
+def quality_against_cost(
+    frame: pd.DataFrame,
+    variants: Sequence[str],
+    baseline: str,
+    criteria: Sequence[str],
+    cost_delta: dict[str, float],
+    currency: str,
+    *,
+    level: float,
+) -> list[str]:
     """One line per variant and criterion: the difference in mean rating against the baseline (Welch, Holm over
     the variants compared), next to the difference in cost per call. "Higher"/"lower" only when it holds after
-    the adjustment; otherwise "no difference these ratings can tell apart"."""
+    the adjustment; otherwise "no difference these ratings can tell apart".
+    """
     usable = frame[_usable(frame)] if "rating_outcome" in frame else frame.iloc[0:0]
     others = [v for v in variants if v != baseline]
     lines = []
@@ -81,7 +100,7 @@ def quality_against_cost(frame: pd.DataFrame, variants: Sequence[str], baseline:
         column = PREFIX + criterion
         values = {v: usable.loc[usable["variant"] == v, column].dropna().to_numpy(dtype=float) for v in variants}
         diffs = {v: difference(values[v], values[baseline], level) for v in others}
-        adjusted = dict(zip(others, holm([diffs[v].p_value for v in others])))
+        adjusted = dict(zip(others, holm([diffs[v].p_value for v in others]), strict=False))
         for variant in others:
             d = diffs[variant]
             if np.isnan(d.delta):
@@ -92,9 +111,13 @@ def quality_against_cost(frame: pd.DataFrame, variants: Sequence[str], baseline:
             interval = f"{level:.0%} CI {max(d.low, -span):+.1f} to {min(d.high, span):+.1f}"
             if adjusted[variant] < 1 - level:
                 direction = "higher" if d.delta > 0 else "lower"
-                lines.append(f"{variant} rates {abs(d.delta):.1f} {direction} on {criterion} than {baseline} "
-                             f"({interval}; significant after Holm adjustment) at {money}.")
+                lines.append(
+                    f"{variant} rates {abs(d.delta):.1f} {direction} on {criterion} than {baseline} "
+                    f"({interval}; significant after Holm adjustment) at {money}."
+                )
             else:
-                lines.append(f"{variant} vs {baseline} on {criterion}: no difference these ratings can tell apart "
-                             f"({d.delta:+.1f}, {interval}), at {money}.")
+                lines.append(
+                    f"{variant} vs {baseline} on {criterion}: no difference these ratings can tell apart "
+                    f"({d.delta:+.1f}, {interval}), at {money}."
+                )
     return lines

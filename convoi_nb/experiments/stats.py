@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 from scipy import stats
@@ -75,18 +75,31 @@ def difference(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> D
     return Difference(delta, float(ci.low), float(ci.high), float(result.pvalue))
 
 
-def bootstrap_interval(samples: Sequence[Sequence[float]], statistic: Callable[..., float], level: float = 0.95,
-                       seed: int = 0, n_resamples: int = 2000) -> Interval:
+def bootstrap_interval(
+    samples: Sequence[Sequence[float]],
+    statistic: Callable[..., float],
+    level: float = 0.95,
+    seed: int = 0,
+    n_resamples: int = 2000,
+) -> Interval:
     """BCa bootstrap interval of `statistic(*samples, axis=-1)` (vectorised; each sample resampled on its
-    own), seeded."""
+    own), seeded.
+    """
     data = tuple(_clean(s) for s in samples)
     if any(len(d) < 2 for d in data):
         return Interval(NAN, NAN)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # degenerate resamples: reported as NaN below
         try:
-            ci = stats.bootstrap(data, statistic, method="BCa", confidence_level=level, n_resamples=n_resamples,
-                                 random_state=np.random.default_rng(seed), vectorized=True).confidence_interval
+            ci = stats.bootstrap(
+                data,
+                statistic,
+                method="BCa",
+                confidence_level=level,
+                n_resamples=n_resamples,
+                random_state=np.random.default_rng(seed),
+                vectorized=True,
+            ).confidence_interval
         except ValueError:
             return Interval(NAN, NAN)
     return Interval(float(ci.low), float(ci.high))
@@ -95,7 +108,8 @@ def bootstrap_interval(samples: Sequence[Sequence[float]], statistic: Callable[.
 def holm(p_values: Sequence[float]) -> list[float]:
     """Holm-adjusted p-values (NaN stays NaN): statsmodels' `multipletests(method="holm")` step-down, written
     out because that function runs a full `gc.collect()` on every call (0.1 s in a notebook's heap); a test
-    checks the two agree."""
+    checks the two agree.
+    """
     values = np.asarray(p_values, dtype=float)
     adjusted = np.full(len(values), NAN)
     present = np.flatnonzero(~np.isnan(values))
@@ -106,11 +120,13 @@ def holm(p_values: Sequence[float]) -> list[float]:
     return adjusted.tolist()
 
 
-def replicates_to_separate(mean_a: float, sd_a: float, mean_b: float, sd_b: float, *, alpha: float = 0.05,
-                           power: float = 0.8) -> float:
+def replicates_to_separate(
+    mean_a: float, sd_a: float, mean_b: float, sd_b: float, *, alpha: float = 0.05, power: float = 0.8
+) -> float:
     """Calls per variant for a two-sided t-test at `alpha` to tell these means apart with `power`
-    (the spread as observed); inf when the means are equal, NaN without a spread."""
-    spread = math.sqrt((sd_a ** 2 + sd_b ** 2) / 2)
+    (the spread as observed); inf when the means are equal, NaN without a spread.
+    """
+    spread = math.sqrt((sd_a**2 + sd_b**2) / 2)
     if not all(math.isfinite(v) for v in (mean_a, mean_b, spread)) or spread == 0:
         return NAN
     if mean_a == mean_b:
@@ -135,7 +151,8 @@ def total_prediction_interval(groups: Sequence[tuple[Sequence[float], int]], lev
     """The sum of `m` future values from each group, predicted from the group's past values (independent, alike
     within a group): Σ m·x̄ ± t·√Σ s²(m + m²/n). The m·s² term is the new values' own spread, m²·s²/n the
     uncertainty of x̄; t has Welch–Satterthwaite degrees of freedom. Groups with m = 0 add nothing; a group
-    with m > 0 and fewer than 2 past values makes the prediction NaN. The low end is never below 0."""
+    with m > 0 and fewer than 2 past values makes the prediction NaN. The low end is never below 0.
+    """
     estimate = variance = dof_denominator = 0.0
     for values, m in groups:
         if m == 0:

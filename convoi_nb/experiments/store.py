@@ -13,10 +13,11 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional, Union
+from typing import Any
 
 from ..errors import ExperimentError
 from ..models import mask_token
@@ -57,11 +58,11 @@ class ResultRow:
     replicate: int
     idempotency_key: str
     state: str  # "created" | "error"
-    call: Optional[dict[str, Any]]
-    request_id: Optional[str]
-    attempts: Optional[int]
-    latency_seconds: Optional[float]
-    error: Optional[str]
+    call: dict[str, Any] | None
+    request_id: str | None
+    attempts: int | None
+    latency_seconds: float | None
+    error: str | None
 
 
 def _without_token(call: dict[str, Any]) -> str:
@@ -72,7 +73,7 @@ def _without_token(call: dict[str, Any]) -> str:
 
 
 class ResultsStore:
-    def __init__(self, path: Union[str, Path]) -> None:
+    def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._lock = threading.Lock()
         with self._sqlite("open"):
@@ -96,10 +97,12 @@ class ResultsStore:
 
     def _mask_stored_tokens(self) -> None:
         """Older versions stored full LiveKit tokens: mask them once, in place."""
-        rows = self._db.execute("SELECT rowid, call FROM results WHERE call LIKE '%\"token\": \"eyJ%'").fetchall()
+        rows = self._db.execute('SELECT rowid, call FROM results WHERE call LIKE \'%"token": "eyJ%\'').fetchall()
         if rows:
-            self._db.executemany("UPDATE results SET call=? WHERE rowid=?",
-                                 [(_without_token(json.loads(r["call"])), r["rowid"]) for r in rows])
+            self._db.executemany(
+                "UPDATE results SET call=? WHERE rowid=?",
+                [(_without_token(json.loads(r["call"])), r["rowid"]) for r in rows],
+            )
 
     @contextmanager
     def _sqlite(self, doing: str) -> Iterator[None]:
@@ -123,40 +126,74 @@ class ResultsStore:
                 advice = "pass store= a path to a file in a writable folder"
             raise ExperimentError(f"results store {self.path} could not {doing}: {text}; {advice}") from None
 
-    def experiment(self, name: str) -> Optional[sqlite3.Row]:
+    def experiment(self, name: str) -> sqlite3.Row | None:
         with self._lock, self._sqlite("be read"):
             return self._db.execute("SELECT * FROM experiments WHERE name=?", (name,)).fetchone()
 
     def variants(self, experiment: str) -> list[sqlite3.Row]:
         with self._lock, self._sqlite("be read"):
-            return self._db.execute("SELECT * FROM variants WHERE experiment=? ORDER BY position",
-                                    (experiment,)).fetchall()
+            return self._db.execute(
+                "SELECT * FROM variants WHERE experiment=? ORDER BY position", (experiment,)
+            ).fetchall()
 
-    def register(self, name: str, agent_id: str, metadata: dict[str, Any],
-                 variants: list[tuple[str, str, dict[str, Any], dict[str, Any]]]) -> None:
+    def register(
+        self,
+        name: str,
+        agent_id: str,
+        metadata: dict[str, Any],
+        variants: list[tuple[str, str, dict[str, Any], dict[str, Any]]],
+    ) -> None:
         """Record the experiment and its variants (name, fingerprint, overrides, metadata) once."""
         with self._lock, self._sqlite("be written"):
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("INSERT OR IGNORE INTO experiments VALUES (?, ?, ?, ?)",
-                             (name, agent_id, json.dumps(metadata), time.time()))
+            self._db.execute(
+                "INSERT OR IGNORE INTO experiments VALUES (?, ?, ?, ?)",
+                (name, agent_id, json.dumps(metadata), time.time()),
+            )
             (offset,) = self._db.execute("SELECT COUNT(*) FROM variants WHERE experiment=?", (name,)).fetchone()
             for position, (variant, fingerprint, overrides, meta) in enumerate(variants, start=offset):
-                self._db.execute("INSERT OR IGNORE INTO variants VALUES (?, ?, ?, ?, ?, ?)",
-                                 (name, variant, fingerprint, json.dumps(overrides), json.dumps(meta), position))
+                self._db.execute(
+                    "INSERT OR IGNORE INTO variants VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, variant, fingerprint, json.dumps(overrides), json.dumps(meta), position),
+                )
             self._db.execute("COMMIT")
 
-    def record_call(self, experiment: str, variant: str, replicate: int, key: str, call: dict[str, Any],
-                    request_id: Optional[str], attempts: int, latency: float, *, outcome: str = "created") -> None:
+    def record_call(
+        self,
+        experiment: str,
+        variant: str,
+        replicate: int,
+        key: str,
+        call: dict[str, Any],
+        request_id: str | None,
+        attempts: int,
+        latency: float,
+        *,
+        outcome: str = "created",
+    ) -> None:
         """`outcome` is "created" (this run's create) or "recovered" (found on the server)."""
         now = time.time()
         with self._lock, self._sqlite("be written"):
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, NULL, ?)",
-                (experiment, variant, replicate, key, call["id"], _without_token(call), request_id, attempts, latency,
-                 now))
-            self._db.execute("INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?)",
-                             (experiment, variant, replicate, now, outcome, call["id"]))
+                (
+                    experiment,
+                    variant,
+                    replicate,
+                    key,
+                    call["id"],
+                    _without_token(call),
+                    request_id,
+                    attempts,
+                    latency,
+                    now,
+                ),
+            )
+            self._db.execute(
+                "INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?)",
+                (experiment, variant, replicate, now, outcome, call["id"]),
+            )
             self._db.execute("COMMIT")
 
     def record_error(self, experiment: str, variant: str, replicate: int, key: str, error: str) -> None:
@@ -167,9 +204,11 @@ class ResultsStore:
                 "INSERT INTO results VALUES (?, ?, ?, ?, 'error', NULL, NULL, NULL, NULL, NULL, ?, ?) "
                 "ON CONFLICT (experiment, variant, replicate) DO UPDATE SET error=excluded.error, "
                 "updated_at=excluded.updated_at WHERE state='error'",
-                (experiment, variant, replicate, key, error, now))
-            self._db.execute("INSERT INTO attempts VALUES (?, ?, ?, ?, 'error', ?)",
-                             (experiment, variant, replicate, now, error))
+                (experiment, variant, replicate, key, error, now),
+            )
+            self._db.execute(
+                "INSERT INTO attempts VALUES (?, ?, ?, ?, 'error', ?)", (experiment, variant, replicate, now, error)
+            )
             self._db.execute("COMMIT")
 
     def update_calls(self, experiment: str, calls: list[dict[str, Any]]) -> None:
@@ -177,28 +216,46 @@ class ResultsStore:
         now = time.time()
         with self._lock, self._sqlite("be written"):
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany("UPDATE results SET call=?, updated_at=? WHERE experiment=? AND call_id=?",
-                                 [(_without_token(c), now, experiment, c["id"]) for c in calls])
+            self._db.executemany(
+                "UPDATE results SET call=?, updated_at=? WHERE experiment=? AND call_id=?",
+                [(_without_token(c), now, experiment, c["id"]) for c in calls],
+            )
             self._db.execute("COMMIT")
 
     def done(self, experiment: str) -> set[tuple[str, int]]:
         with self._lock, self._sqlite("be read"):
-            rows = self._db.execute("SELECT variant, replicate FROM results WHERE experiment=? AND state='created'",
-                                    (experiment,)).fetchall()
+            rows = self._db.execute(
+                "SELECT variant, replicate FROM results WHERE experiment=? AND state='created'", (experiment,)
+            ).fetchall()
         return {(r["variant"], r["replicate"]) for r in rows}
 
     def results(self, experiment: str) -> list[ResultRow]:
         with self._lock, self._sqlite("be read"):
             rows = self._db.execute(
                 "SELECT r.* FROM results r JOIN variants v ON v.experiment=r.experiment AND v.name=r.variant "
-                "WHERE r.experiment=? ORDER BY v.position, r.replicate", (experiment,)).fetchall()
-        return [ResultRow(r["variant"], r["replicate"], r["idempotency_key"], r["state"],
-                          json.loads(r["call"]) if r["call"] else None, r["request_id"], r["attempts"],
-                          r["latency_seconds"], r["error"]) for r in rows]
+                "WHERE r.experiment=? ORDER BY v.position, r.replicate",
+                (experiment,),
+            ).fetchall()
+        return [
+            ResultRow(
+                r["variant"],
+                r["replicate"],
+                r["idempotency_key"],
+                r["state"],
+                json.loads(r["call"]) if r["call"] else None,
+                r["request_id"],
+                r["attempts"],
+                r["latency_seconds"],
+                r["error"],
+            )
+            for r in rows
+        ]
 
     def attempt_count(self, experiment: str) -> int:
         with self._lock, self._sqlite("be read"):
-            return int(self._db.execute("SELECT COUNT(*) FROM attempts WHERE experiment=?", (experiment,)).fetchone()[0])
+            return int(
+                self._db.execute("SELECT COUNT(*) FROM attempts WHERE experiment=?", (experiment,)).fetchone()[0]
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -206,37 +263,56 @@ class ResultsStore:
 
     # -- listening sessions (convoi_nb.sessions): who rates which cells, and the ratings -------------------
 
-    def register_session(self, experiment: str, rater: str, seed: int, calls_per_variant: int,
-                         criteria: list[str]) -> sqlite3.Row:
+    def register_session(
+        self, experiment: str, rater: str, seed: int, calls_per_variant: int, criteria: list[str]
+    ) -> sqlite3.Row:
         """Record a rater's session once, reserving the next block of listening slots past every other rater's
         (chosen inside the write transaction, so two kernels opening sessions at once get different blocks);
-        a later call returns the first record."""
+        a later call returns the first record.
+        """
         with self._lock, self._sqlite("be written"):
             self._db.execute("BEGIN IMMEDIATE")
             (first,) = self._db.execute(
                 "SELECT COALESCE(MAX(first_replicate + calls_per_variant), 1) FROM sessions WHERE experiment=?",
-                (experiment,)).fetchone()
-            self._db.execute("INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (experiment, rater, seed, calls_per_variant, json.dumps(criteria), first, time.time()))
-            row = self._db.execute("SELECT * FROM sessions WHERE experiment=? AND rater=?",
-                                   (experiment, rater)).fetchone()
+                (experiment,),
+            ).fetchone()
+            self._db.execute(
+                "INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (experiment, rater, seed, calls_per_variant, json.dumps(criteria), first, time.time()),
+            )
+            row = self._db.execute(
+                "SELECT * FROM sessions WHERE experiment=? AND rater=?", (experiment, rater)
+            ).fetchone()
             self._db.execute("COMMIT")
         return row
 
     def sessions(self, experiment: str) -> list[sqlite3.Row]:
         with self._lock, self._sqlite("be read"):
-            return self._db.execute("SELECT * FROM sessions WHERE experiment=? ORDER BY created_at, rater",
-                                    (experiment,)).fetchall()
+            return self._db.execute(
+                "SELECT * FROM sessions WHERE experiment=? ORDER BY created_at, rater", (experiment,)
+            ).fetchall()
 
-    def record_rating(self, experiment: str, rater: str, step: int, variant: str, replicate: int,
-                      call_id: Optional[str], outcome: str, scores: dict[str, int], note: str) -> None:
+    def record_rating(
+        self,
+        experiment: str,
+        rater: str,
+        step: int,
+        variant: str,
+        replicate: int,
+        call_id: str | None,
+        outcome: str,
+        scores: dict[str, int],
+        note: str,
+    ) -> None:
         with self._lock, self._sqlite("be written"):
-            self._db.execute("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             (experiment, rater, step, variant, replicate, call_id, outcome, json.dumps(scores), note,
-                              time.time()))
+            self._db.execute(
+                "INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (experiment, rater, step, variant, replicate, call_id, outcome, json.dumps(scores), note, time.time()),
+            )
 
     def ratings(self, experiment: str) -> list[dict[str, Any]]:
         with self._lock, self._sqlite("be read"):
-            rows = self._db.execute("SELECT * FROM ratings WHERE experiment=? ORDER BY rater, step",
-                                    (experiment,)).fetchall()
+            rows = self._db.execute(
+                "SELECT * FROM ratings WHERE experiment=? ORDER BY rater, step", (experiment,)
+            ).fetchall()
         return [{**dict(r), "scores": json.loads(r["scores"])} for r in rows]

@@ -21,33 +21,49 @@ if TYPE_CHECKING:
 # JupyterLab's output area.
 TABLE_STYLES = [
     {"selector": "", "props": [("max-width", "100%"), ("border-collapse", "collapse"), ("font-size", "12px")]},
-    {"selector": "th, td", "props": [("white-space", "normal"), ("padding", "2px 6px"), ("text-align", "right"),
-                                      ("vertical-align", "top")]},
+    {
+        "selector": "th, td",
+        "props": [
+            ("white-space", "normal"),
+            ("padding", "2px 6px"),
+            ("text-align", "right"),
+            ("vertical-align", "top"),
+        ],
+    },
     # A variant name may be one long word; a number never breaks (only the spaces in a cell do).
-    {"selector": "th.row_heading", "props": [("max-width", "14em"), ("text-align", "left"),
-                                             ("overflow-wrap", "anywhere")]},
+    {
+        "selector": "th.row_heading",
+        "props": [("max-width", "14em"), ("text-align", "left"), ("overflow-wrap", "anywhere")],
+    },
     {"selector": "td", "props": [("max-width", "13em")]},
-    {"selector": "caption", "props": [("caption-side", "bottom"), ("text-align", "left"), ("font-size", "11px"),
-                                      ("color", "#555")]},
+    {
+        "selector": "caption",
+        "props": [("caption-side", "bottom"), ("text-align", "left"), ("font-size", "11px"), ("color", "#555")],
+    },
 ]
 
 
-def _styled(table: pd.DataFrame, caption: str) -> "Styler":
+def _styled(table: pd.DataFrame, caption: str) -> Styler:
     table.index.name = None
     return table.style.set_table_styles(TABLE_STYLES).set_caption(caption)
 
 
 def _outcomes(row: pd.Series) -> str:
-    parts = [f"{row[k]} {label}" for k, label in (("failed", "failed"), ("expired", "expired"),
-                                                   ("create_errors", "create errors")) if row[k]]
+    parts = [
+        f"{row[k]} {label}"
+        for k, label in (("failed", "failed"), ("expired", "expired"), ("create_errors", "create errors"))
+        if row[k]
+    ]
     return ", ".join(parts) or "none"
 
 
 def criteria_in(summary: pd.DataFrame) -> list[str]:
-    return [c[len("rating."):-len("_mean")] for c in summary.columns if c.startswith("rating.") and c.endswith("_mean")]
+    return [
+        c[len("rating.") : -len("_mean")] for c in summary.columns if c.startswith("rating.") and c.endswith("_mean")
+    ]
 
 
-def summary_table(summary: pd.DataFrame, level: float = 0.95) -> "Styler":
+def summary_table(summary: pd.DataFrame, level: float = 0.95) -> Styler:
     """One row per variant: calls, what went wrong, means with intervals, cost per minute, exact spend."""
     rows = {}
     for variant, row in summary.iterrows():
@@ -56,20 +72,25 @@ def summary_table(summary: pd.DataFrame, level: float = 0.95) -> "Styler":
         rows[variant] = {
             "calls": calls,
             "not ended": _outcomes(row),
-            f"cost per call [{level:.0%} CI]": fmt.money_with_interval(row["cost_mean"], row["cost_ci_low"],
-                                                                       row["cost_ci_high"], currency),
-            f"call length [{level:.0%} CI]": fmt.seconds_with_interval(row["duration_mean"], row["duration_ci_low"],
-                                                                       row["duration_ci_high"]),
+            f"cost per call [{level:.0%} CI]": fmt.money_with_interval(
+                row["cost_mean"], row["cost_ci_low"], row["cost_ci_high"], currency
+            ),
+            f"call length [{level:.0%} CI]": fmt.seconds_with_interval(
+                row["duration_mean"], row["duration_ci_low"], row["duration_ci_high"]
+            ),
             "per minute": fmt.money(row["cost_per_minute"], currency),
             "spend": fmt.money(row["spend_total"], currency, 2),
         }
         for criterion in criteria_in(summary):  # listening sessions' ratings, when there are any
             rows[variant][f"{criterion} [{level:.0%} CI]"] = fmt.rating_with_interval(
-                row[f"rating.{criterion}_mean"], row[f"rating.{criterion}_ci_low"], row[f"rating.{criterion}_ci_high"])
+                row[f"rating.{criterion}_mean"], row[f"rating.{criterion}_ci_low"], row[f"rating.{criterion}_ci_high"]
+            )
     notes = sorted({n for n in summary["note"] if n})
-    caption = (f"Means of the calls that ended, with {level:.0%} Student-t intervals; failed and expired calls are "
-               "counted, not averaged in. Spend: every billed call, summed exactly, shown to the cent."
-               + (" Note: " + "; ".join(notes) + "." if notes else ""))
+    caption = (
+        f"Means of the calls that ended, with {level:.0%} Student-t intervals; failed and expired calls are "
+        "counted, not averaged in. Spend: every billed call, summed exactly, shown to the cent."
+        + (" Note: " + "; ".join(notes) + "." if notes else "")
+    )
     return _styled(pd.DataFrame.from_dict(rows, orient="index"), caption)
 
 
@@ -78,28 +99,36 @@ def _significance(row: pd.Series, label: str) -> str:
     return f"{mark} ({fmt.p_value(row[f'{label}_p_adjusted'])})"
 
 
-def comparison_table(comparison: pd.DataFrame, summary: pd.DataFrame, level: float = 0.95) -> "Styler":
+def comparison_table(comparison: pd.DataFrame, summary: pd.DataFrame, level: float = 0.95) -> Styler:
     """One row per variant against the baseline: relative change of mean cost and of mean call length with
-    their intervals, the change per call in money, and whether it holds after Holm's adjustment."""
+    their intervals, the change per call in money, and whether it holds after Holm's adjustment.
+    """
     rows = {}
     for variant, row in comparison.iterrows():
         currency = summary.loc[variant, "currency"]
         rows[variant] = {
             "cost per call vs baseline": fmt.percent_with_interval(
-                row["cost_delta_pct"], row["cost_delta_pct_ci_low"], row["cost_delta_pct_ci_high"]),
+                row["cost_delta_pct"], row["cost_delta_pct_ci_low"], row["cost_delta_pct_ci_high"]
+            ),
             "per call": ("+" if row["cost_delta"] > 0 else "") + fmt.money(row["cost_delta"], currency),
             "cost, after Holm": _significance(row, "cost"),
             "call length": fmt.percent_with_interval(
-                row["duration_delta_pct"], row["duration_delta_pct_ci_low"], row["duration_delta_pct_ci_high"]),
+                row["duration_delta_pct"], row["duration_delta_pct_ci_low"], row["duration_delta_pct_ci_high"]
+            ),
             "length, after Holm": _significance(row, "duration"),
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     baseline = comparison["baseline"].iloc[0] if len(comparison) else ""
-    caption = (f"Change of the mean against the baseline ({baseline}) with a {level:.0%} bootstrap (BCa) interval; "
-               f"'significant' holds after Holm's adjustment over the {len(rows)} comparisons.")
+    caption = (
+        f"Change of the mean against the baseline ({baseline}) with a {level:.0%} bootstrap (BCa) interval; "
+        f"'significant' holds after Holm's adjustment over the {len(rows)} comparisons."
+    )
     styler = _styled(table, caption)
     if len(table):
-        bold = {"cost, after Holm": comparison["cost_significant"], "length, after Holm": comparison["duration_significant"]}
+        bold = {
+            "cost, after Holm": comparison["cost_significant"],
+            "length, after Holm": comparison["duration_significant"],
+        }
         for column, flags in bold.items():
             styler = styler.map(lambda _v: "font-weight: bold", subset=(flags[flags].index.tolist(), column))
     return styler

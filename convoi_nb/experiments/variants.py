@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 
 import pydantic
 
@@ -54,7 +55,7 @@ class Variant:
     overrides: AgentOverrides = field(default_factory=AgentOverrides)
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
-    def __init__(self, name: str, overrides: OverridesLike = None, metadata: Optional[Mapping[str, Any]] = None) -> None:
+    def __init__(self, name: str, overrides: OverridesLike = None, metadata: Mapping[str, Any] | None = None) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ValidationError.of_field("variant", "name", f"must be a non-empty string (got {name!r})")
         object.__setattr__(self, "name", name)
@@ -80,9 +81,9 @@ class Variant:
     def grid(
         cls,
         base: OverridesLike = None,
-        axes: Optional[Mapping[str, Iterable[Any]]] = None,
+        axes: Mapping[str, Iterable[Any]] | None = None,
         **more_axes: Iterable[Any],
-    ) -> list["Variant"]:
+    ) -> list[Variant]:
         """The cartesian product of `axes` applied on top of `base`.
 
         Axes are dotted paths into the overrides: `Variant.grid(base, {"llm.model": ["gpt-4o-mini", "gpt-4o"],
@@ -101,9 +102,9 @@ class Variant:
         variants = []
         for combo in itertools.product(*values.values()):
             overrides = json.loads(json.dumps(start))
-            for path, value in zip(values, combo):
+            for path, value in zip(values, combo, strict=False):
                 set_path(overrides, path, value)
-            name = ", ".join(f"{labels[path]}={value}" for path, value in zip(values, combo))
+            name = ", ".join(f"{labels[path]}={value}" for path, value in zip(values, combo, strict=False))
             variants.append(cls(name, overrides))
         return variants
 
@@ -111,4 +112,4 @@ class Variant:
 def _labels(paths: list[str]) -> dict[str, str]:
     """The leaf of each path, or the whole path where two leaves would read the same."""
     leaves = [p.rsplit(".", 1)[-1] for p in paths]
-    return {p: (leaf if leaves.count(leaf) == 1 else p) for p, leaf in zip(paths, leaves)}
+    return {p: (leaf if leaves.count(leaf) == 1 else p) for p, leaf in zip(paths, leaves, strict=False)}

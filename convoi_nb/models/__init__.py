@@ -5,8 +5,8 @@ This package imports pydantic only: never httpx, the client, the sandbox or widg
 
 from ._base import UTCDateTime
 from .agents import Agent
-from .catalog import KNOWN_LANGUAGES, KNOWN_LLM_MODELS, KNOWN_STT_MODELS, KNOWN_VOICES
 from .calls import KNOWN_STATUSES, TERMINAL_STATUSES, Call, Cost, LiveKitConnection, RequestInfo, mask_token
+from .catalog import KNOWN_LANGUAGES, KNOWN_LLM_MODELS, KNOWN_STT_MODELS, KNOWN_VOICES
 from .error_body import ErrorBody, ErrorDetail, FieldError
 from .lists import ListPage
 from .metadata import Metadata, MetadataValue, metadata_size

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from pydantic import Field, PlainSerializer, PrivateAttr
 
@@ -14,7 +14,7 @@ TERMINAL_STATUSES = frozenset({"ended", "failed", "expired"})
 MASKED_SUFFIX = "(masked)"
 
 
-def mask_token(token: Optional[str]) -> str:
+def mask_token(token: str | None) -> str:
     """A credential shown safely: its first and last characters only."""
     if not token:
         return ""
@@ -55,8 +55,8 @@ class Cost(ResponseModel):
 class RequestInfo(ResponseModel):
     """How a call object reached the client: not part of the call, never sent anywhere."""
 
-    request_id: Optional[str] = None
-    idempotency_key: Optional[str] = None
+    request_id: str | None = None
+    idempotency_key: str | None = None
     attempts: int = 1
     elapsed_seconds: float = 0.0
     replayed: bool = False
@@ -78,7 +78,7 @@ class Call(ResponseModel):
     created_at: UTCDateTime
     updated_at: UTCDateTime
 
-    _request_info: Optional[RequestInfo] = PrivateAttr(default=None)
+    _request_info: RequestInfo | None = PrivateAttr(default=None)
 
     @property
     def is_terminal(self) -> bool:
@@ -86,6 +86,6 @@ class Call(ResponseModel):
         return self.status in TERMINAL_STATUSES
 
     @property
-    def request_info(self) -> Optional[RequestInfo]:
+    def request_info(self) -> RequestInfo | None:
         """Request id, idempotency key and attempts of the response that produced this object."""
         return self._request_info

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ._base import ResponseModel
 
 
@@ -19,9 +17,9 @@ class ErrorDetail(ResponseModel):
     type: str
     code: str
     message: str
-    param: Optional[str] = None
-    request_id: Optional[str] = None
-    errors: Optional[list[FieldError]] = None
+    param: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
 
 
 class ErrorBody(ResponseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
@@ -11,7 +11,7 @@ JSON_SCALARS = (str, int, float, bool, type(None))
 MAX_DEPTH = 32  # deeper than any real setting; a bound keeps the check itself from exhausting the stack
 
 
-def scalar_problem(value: Any) -> Optional[str]:
+def scalar_problem(value: Any) -> str | None:
     """Why `value` is not a JSON scalar (NaN and infinity have no JSON form), or None."""
     if not isinstance(value, JSON_SCALARS):
         return f"is a {type(value).__name__}"
@@ -20,7 +20,7 @@ def scalar_problem(value: Any) -> Optional[str]:
     return None
 
 
-def json_problem(value: Any, depth: int = 0) -> Optional[str]:
+def json_problem(value: Any, depth: int = 0) -> str | None:
     """Why `value` is not JSON (scalars, lists and objects with string keys, nested), or None."""
     if isinstance(value, (list, dict)) and depth >= MAX_DEPTH:
         return f"is nested deeper than {MAX_DEPTH} levels"
@@ -37,7 +37,7 @@ def json_problem(value: Any, depth: int = 0) -> Optional[str]:
     return scalar_problem(value)
 
 
-def unencodable_path(value: Any, path: str = "") -> Optional[str]:
+def unencodable_path(value: Any, path: str = "") -> str | None:
     """The dotted path of the first string (value or key) with no UTF-8 form (a lone surrogate), or None."""
     if isinstance(value, str):
         try:
@@ -59,8 +59,9 @@ def unencodable_path(value: Any, path: str = "") -> Optional[str]:
 def _check_json(value: Any) -> Any:
     problem = json_problem(value)
     if problem:
-        raise ValueError(f"must be a JSON value (string, finite number, boolean, null, or lists and objects of them); "
-                         f"it {problem}")
+        raise ValueError(
+            f"must be a JSON value (string, finite number, boolean, null, or lists and objects of them); it {problem}"
+        )
     return value
 
 

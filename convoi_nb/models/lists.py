@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, Optional, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -13,6 +13,6 @@ class ListPage(BaseModel, Generic[T]):
     object: str = "list"
     data: list[T]
     has_more: bool = False
-    next_cursor: Optional[str] = None
+    next_cursor: str | None = None
 
     model_config = {"extra": "allow"}

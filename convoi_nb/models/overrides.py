@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
@@ -17,33 +17,33 @@ NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
 class LLMSettings(SettingsModel):
     """Language-model settings; any further provider setting is passed through."""
 
-    model: Optional[NonEmptyStr] = None
-    temperature: Optional[float] = Field(default=None, ge=0, le=2)
+    model: NonEmptyStr | None = None
+    temperature: float | None = Field(default=None, ge=0, le=2)
 
 
 class TTSSettings(SettingsModel):
     """Text-to-speech settings; any further provider setting is passed through."""
 
-    voice_id: Optional[NonEmptyStr] = None
-    speed: Optional[float] = Field(default=None, gt=0)
+    voice_id: NonEmptyStr | None = None
+    speed: float | None = Field(default=None, gt=0)
 
 
 class STTSettings(SettingsModel):
     """Speech-to-text settings; any further provider setting is passed through."""
 
-    language: Optional[NonEmptyStr] = None
-    model: Optional[NonEmptyStr] = None
+    language: NonEmptyStr | None = None
+    model: NonEmptyStr | None = None
 
 
 class AgentOverrides(RequestModel):
     """Exactly the six documented override keys; anything else is rejected by name."""
 
-    first_message: Optional[str] = None
-    system_prompt: Optional[str] = None
-    llm: Optional[LLMSettings] = None
-    tts: Optional[TTSSettings] = None
-    stt: Optional[STTSettings] = None
-    knowledge_base_ids: Optional[list[KnowledgeBaseId]] = None
+    first_message: str | None = None
+    system_prompt: str | None = None
+    llm: LLMSettings | None = None
+    tts: TTSSettings | None = None
+    stt: STTSettings | None = None
+    knowledge_base_ids: list[KnowledgeBaseId] | None = None
 
     def to_body(self) -> dict:
         """The JSON object sent as `agent_overrides` (only what was set)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, with_config
 from typing_extensions import TypedDict
@@ -22,9 +22,9 @@ class WebCallRequest(RequestModel):
 
     type: Literal["web"]
     agent_id: AgentId
-    participant_name: Optional[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = None
-    agent_overrides: Optional[AgentOverrides] = None
-    metadata: Optional[Metadata] = None
+    participant_name: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    agent_overrides: AgentOverrides | None = None
+    metadata: Metadata | None = None
 
     def to_body(self) -> dict[str, Any]:
         """The exact JSON object sent: unset optional fields are omitted, never null."""
@@ -50,7 +50,8 @@ FilterTime = Annotated[datetime, BeforeValidator(_filter_time)]
 @with_config(ConfigDict(extra="forbid", strict=True))
 class ListCallsParams(TypedDict, total=False):
     """The filters of `list_calls()` / `calls_frame()`, written once: the clients' keyword arguments
-    (`**filters: Unpack[ListCallsParams]`) and, through a TypeAdapter, their validation."""
+    (`**filters: Unpack[ListCallsParams]`) and, through a TypeAdapter, their validation.
+    """
 
     agent_id: str
     status: str

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -29,8 +30,11 @@ def _model_at(model: type[BaseModel] | None, loc: Sequence[Any]) -> type[BaseMod
         if field is None:
             return None
         model = next(
-            (t for t in getattr(field.annotation, "__args__", (field.annotation,))
-             if isinstance(t, type) and issubclass(t, BaseModel)),
+            (
+                t
+                for t in getattr(field.annotation, "__args__", (field.annotation,))
+                if isinstance(t, type) and issubclass(t, BaseModel)
+            ),
             None,
         )
     return model
@@ -50,7 +54,7 @@ def _message(error: dict[str, Any], root: type[BaseModel] | None) -> str:
         return f"{error.get('input')!r} does not match the required format {pattern}"
     message = str(error.get("msg", "invalid value"))
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     if "input" in error and kind not in ("json_invalid",) and not isinstance(error["input"], (dict, list)):
         return f"{message} (got {error['input']!r})"
     return message

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 API_PREFIX = "/api/v1/public"
 CALLS_PATH = "/calls"
@@ -30,7 +30,7 @@ UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 JSON_MEDIA_TYPE = "application/json"
 
 
-def is_json_media_type(content_type: Optional[str]) -> bool:
+def is_json_media_type(content_type: str | None) -> bool:
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     return media_type == JSON_MEDIA_TYPE or (media_type.startswith("application/") and media_type.endswith("+json"))
 
@@ -46,7 +46,7 @@ IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 IDEMPOTENCY_KEY_RULE = "must be a UUID (for example 6f1c4b7e-0d4e-4b8a-9d3c-2f1e0a9b8c7d)"
 
 
-def canonical_idempotency_key(key: object) -> Optional[str]:
+def canonical_idempotency_key(key: object) -> str | None:
     """The key in canonical UUID form (lower case, hyphenated), or None if it is not a UUID.
 
     The contract: "Idempotency-Key: any UUID". Both ends normalise, so `6F1C…` and `6f1c…` are one key.

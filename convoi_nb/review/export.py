@@ -20,7 +20,7 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 from typing_extensions import Unpack
@@ -32,13 +32,12 @@ from ..models import Call, ListCallsParams
 from .files import FILE_NAME, day_folder
 from .manifest import NAME as MANIFEST
 from .manifest import Manifest, account_fingerprint
-from .schema import (BASE_SCHEMA, base_table, call_row, decoded_metadata, kinds_of, normalized,
-                     with_metadata_columns)
+from .schema import BASE_SCHEMA, base_table, call_row, decoded_metadata, kinds_of, normalized, with_metadata_columns
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-PathLike = Union[str, Path]
+PathLike = str | Path
 
 
 @dataclass(frozen=True)
@@ -62,19 +61,20 @@ class _Export:
     window: dict[str, Any]  # created_after / created_before for this run's listing
     user_filters: dict[str, Any]
     resumed: bool
-    _day: Optional[str] = None
+    _day: str | None = None
     _rows: list[tuple[Any, ...]] = field(default_factory=list)
     _in_flight: int = 0
     _calls: int = 0
 
     @classmethod
-    def open(cls, client: Union[ConvoiClient, AsyncConvoiClient], path: PathLike,
-             filters: dict[str, Any]) -> "_Export":
+    def open(cls, client: ConvoiClient | AsyncConvoiClient, path: PathLike, filters: dict[str, Any]) -> _Export:
         valid = dict(client._core.list_filters(filters))  # a bad filter fails here, before any file is touched
         root = _folder(Path(path))
-        wanted = Manifest(server=client.base_url, account=account_fingerprint(client._core.config.api_key
-                                                                                 .get_secret_value()),
-                          filters=_canonical(valid))
+        wanted = Manifest(
+            server=client.base_url,
+            account=account_fingerprint(client._core.config.api_key.get_secret_value()),
+            filters=_canonical(valid),
+        )
         manifest = Manifest.load(root)
         if manifest is None:
             manifest = wanted
@@ -84,8 +84,10 @@ class _Export:
         if not resumed:
             manifest.pending = {"created_after": _refresh_from(manifest), "written": []}
             manifest.save(root)
-        window = {"created_after": _later(valid.get("created_after"), manifest.pending["created_after"]),
-                  "created_before": _earlier(valid.get("created_before"), _start_of(manifest.pending.get("last_day")))}
+        window = {
+            "created_after": _later(valid.get("created_after"), manifest.pending["created_after"]),
+            "created_before": _earlier(valid.get("created_before"), _start_of(manifest.pending.get("last_day"))),
+        }
         return cls(root, manifest, window, valid, resumed)
 
     def listing_filters(self) -> dict[str, Any]:
@@ -95,8 +97,10 @@ class _Export:
         day = call.created_at.astimezone(timezone.utc).date().isoformat()
         if day != self._day:
             if self._day is not None and (day > self._day or day in self.manifest.pending["written"]):
-                raise DatasetError(f"the listing went back to day {day} after day {self._day} (call {call.id}): "
-                                   "calls must come newest first; the export stopped and resumes on the next run")
+                raise DatasetError(
+                    f"the listing went back to day {day} after day {self._day} (call {call.id}): "
+                    "calls must come newest first; the export stopped and resumes on the next run"
+                )
             self._flush()
             self._day = day
         self._rows.append(call_row(call))
@@ -107,15 +111,22 @@ class _Export:
         self._flush()
         pending = self.manifest.pending
         after = pending["created_after"]
-        stale = sorted(day for day in self.manifest.days
-                       if (after is None or day >= after[:10]) and day not in pending["written"])
+        stale = sorted(
+            day for day in self.manifest.days if (after is None or day >= after[:10]) and day not in pending["written"]
+        )
         for day in stale:  # listed again and found empty: the day's calls are gone (or filtered out now)
             shutil.rmtree(day_folder(self.root, day), ignore_errors=True)
             del self.manifest.days[day]
         self.manifest.pending = None
         self.manifest.save(self.root)
-        return ExportSummary(self.root, self._calls, tuple(pending["written"]), tuple(stale),
-                             sum(day["rows"] for day in self.manifest.days.values()), self.resumed)
+        return ExportSummary(
+            self.root,
+            self._calls,
+            tuple(pending["written"]),
+            tuple(stale),
+            sum(day["rows"] for day in self.manifest.days.values()),
+            self.resumed,
+        )
 
     def _flush(self) -> None:
         if self._day is None or not self._rows:
@@ -153,7 +164,7 @@ class _Export:
             _write(folder, with_metadata_columns(base, decoded_metadata(base), kinds))
 
 
-def _write(folder: Path, table: "pa.Table") -> None:
+def _write(folder: Path, table: pa.Table) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{FILE_NAME}.tmp"  # a leading dot: Spark, Trino and DuckDB's glob skip it
     pq.write_table(table, temporary)
@@ -164,8 +175,9 @@ def _folder(path: Path) -> Path:
     if path.exists() and not path.is_dir():
         raise DatasetError(f"export path {path} is a file; give a folder (it is created if missing)")
     if path.is_dir() and not (path / MANIFEST).exists() and any(path.iterdir()):
-        raise DatasetError(f"export path {path} is a folder with other files in it and no _manifest.json; "
-                           "give a new or empty folder")
+        raise DatasetError(
+            f"export path {path} is a folder with other files in it and no _manifest.json; give a new or empty folder"
+        )
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -175,11 +187,14 @@ def _folder(path: Path) -> Path:
 
 def _canonical(filters: dict[str, Any]) -> dict[str, Any]:
     """The filters that decide which calls the dataset holds, as JSON (page size does not)."""
-    return {key: value.isoformat() if isinstance(value, datetime) else value
-            for key, value in sorted(filters.items()) if key != "page_size"}
+    return {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in sorted(filters.items())
+        if key != "page_size"
+    }
 
 
-def _refresh_from(manifest: Manifest) -> Optional[str]:
+def _refresh_from(manifest: Manifest) -> str | None:
     """Where a new run starts listing: the oldest day with calls in flight, or else the newest day written."""
     if not manifest.days:
         return None
@@ -187,31 +202,31 @@ def _refresh_from(manifest: Manifest) -> Optional[str]:
     return _start_of(min(open_days or [max(manifest.days)])).isoformat()  # type: ignore[union-attr]
 
 
-def _start_of(day: Optional[str]) -> Optional[datetime]:
+def _start_of(day: str | None) -> datetime | None:
     return None if day is None else datetime.combine(datetime.fromisoformat(day).date(), time(), timezone.utc)
 
 
-def _later(a: Optional[datetime], b: Optional[str]) -> Optional[datetime]:
+def _later(a: datetime | None, b: str | None) -> datetime | None:
     other = datetime.fromisoformat(b) if b else None
     return max((x for x in (a, other) if x is not None), default=None)
 
 
-def _earlier(a: Optional[datetime], b: Optional[datetime]) -> Optional[datetime]:
+def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
     return min((x for x in (a, b) if x is not None), default=None)
 
 
 def export_calls(client: ConvoiClient, path: PathLike, **filters: Unpack[ListCallsParams]) -> ExportSummary:
     """Stream every call matching `filters` (as `list_calls`) into a Parquet dataset at `path`, one file per
     UTC day. Run it again to resume an interrupted export, or later to add new calls and refresh calls that
-    were still in flight. LiveKit tokens are never written. Query it with `convoi_nb.review.Review(path)`."""
+    were still in flight. LiveKit tokens are never written. Query it with `convoi_nb.review.Review(path)`.
+    """
     export = _Export.open(client, path, dict(filters))
     for call in client.list_calls(**export.listing_filters()):
         export.add(call)
     return export.finish()
 
 
-async def aexport_calls(client: AsyncConvoiClient, path: PathLike,
-                        **filters: Unpack[ListCallsParams]) -> ExportSummary:
+async def aexport_calls(client: AsyncConvoiClient, path: PathLike, **filters: Unpack[ListCallsParams]) -> ExportSummary:
     """`export_calls()` for the async client (files are written between pages, a day at a time)."""
     export = _Export.open(client, path, dict(filters))
     async for call in client.list_calls(**export.listing_filters()):

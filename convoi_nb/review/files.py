@@ -1,5 +1,6 @@
 """Where an export's files live (`day=YYYY-MM-DD/part-0.parquet` under the folder, Hive-style, as Spark, Trino
-and DuckDB read partitions), and the whole dataset as one Arrow dataset with the files' schemas unified."""
+and DuckDB read partitions), and the whole dataset as one Arrow dataset with the files' schemas unified.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +24,14 @@ def data_files(root: Path) -> list[Path]:
 
 def arrow_dataset(root: Path) -> ds.Dataset:
     """Every day's file as one dataset: a metadata key missing from some days reads as null there, and `day`
-    is a date column. `.to_table().to_pandas()` gives the whole frame (what `Review` avoids loading)."""
+    is a date column. `.to_table().to_pandas()` gives the whole frame (what `Review` avoids loading).
+    """
     files = data_files(Path(root))
     schema = pa.unify_schemas([pq.read_schema(path) for path in files] + [PARTITION])
-    return ds.dataset([str(path) for path in files], schema=schema, format="parquet",
-                      partitioning=ds.partitioning(PARTITION, flavor="hive"), partition_base_dir=str(root))
+    return ds.dataset(
+        [str(path) for path in files],
+        schema=schema,
+        format="parquet",
+        partitioning=ds.partitioning(PARTITION, flavor="hive"),
+        partition_base_dir=str(root),
+    )

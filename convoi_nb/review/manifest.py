@@ -1,7 +1,8 @@
 """`_manifest.json` of an export folder: which server, account and filters it holds, each day written, the
 metadata keys' kinds of values, and where an unfinished export stands. Written atomically (a temporary file
 renamed over the old one), so a kill leaves the old manifest or the new one, never half of one. The leading
-underscore hides it from Spark and Hive, as their own `_SUCCESS` files are, so they read the folder as data."""
+underscore hides it from Spark and Hive, as their own `_SUCCESS` files are, so they read the folder as data.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from ..errors import DatasetError
 
@@ -32,13 +33,13 @@ class Manifest:
     metadata_kinds: dict[str, list[str]] = field(default_factory=dict)
     # day (YYYY-MM-DD, UTC) -> {"rows": calls in its file, "in_flight": calls not yet ended, failed or expired}
     days: dict[str, dict[str, int]] = field(default_factory=dict)
-    cursor: Optional[str] = None  # id of the last call written (the oldest of the last day written)
-    last_day: Optional[str] = None  # the last day written; an interrupted run resumes below its start
+    cursor: str | None = None  # id of the last call written (the oldest of the last day written)
+    last_day: str | None = None  # the last day written; an interrupted run resumes below its start
     # an unfinished run: {"created_after": ISO time or None, "written": days it rewrote so far}
-    pending: Optional[dict[str, Any]] = None
+    pending: dict[str, Any] | None = None
 
     @classmethod
-    def load(cls, folder: Path) -> Optional["Manifest"]:
+    def load(cls, folder: Path) -> Manifest | None:
         path = folder / NAME
         if not path.exists():
             return None
@@ -61,7 +62,7 @@ class Manifest:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
 
-    def check_same_source(self, other: "Manifest", folder: Path) -> None:
+    def check_same_source(self, other: Manifest, folder: Path) -> None:
         """Refuse to mix two sources' calls in one folder, naming what differs."""
         if self.server != other.server:
             problem = f"calls from server {self.server!r}, not {other.server!r}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -39,17 +39,21 @@ class Review:
     >>> print(review.sql("cost_by", by="day", dialect="spark"))
     """
 
-    def __init__(self, path: Union[str, Path]) -> None:
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         manifest = Manifest.load(self.path) if self.path.is_dir() else None
         if manifest is None:
-            raise DatasetError(f"{self.path} is not an export folder (no _manifest.json); "
-                               "make one with client.export_calls(path)")
+            raise DatasetError(
+                f"{self.path} is not an export folder (no _manifest.json); make one with client.export_calls(path)"
+            )
         if not manifest.days:
             raise DatasetError(f"{self.path} holds no calls yet")
         if manifest.pending is not None:  # still answerable, but not about every call: say so once
-            warnings.warn(f"the last export into {self.path} did not finish; run client.export_calls() on it "
-                          "again to complete it", stacklevel=2)
+            warnings.warn(
+                f"the last export into {self.path} did not finish; run client.export_calls() on it "
+                "again to complete it",
+                stacklevel=2,
+            )
         self.metadata_keys = tuple(sorted(manifest.metadata_kinds))
         self._db = duckdb.connect()
         self._db.execute("SET TimeZone = 'UTC'")  # timestamps and days in UTC, as the files' days are
@@ -58,23 +62,27 @@ class Review:
         # A day without some metadata key reads it as NULL (union_by_name), a cost of ~8 ms a query on 90 files
         # that only datasets whose days differ in columns pay. The `day` folder names are DATEs.
         union = "true" if _schemas_differ(data_files(self.path)) else "false"
-        self._db.execute(f"CREATE VIEW {sql.TABLE} AS SELECT * FROM read_parquet({files}, hive_partitioning = true, "
-                         f"union_by_name = {union}, hive_types = {{'day': DATE}})")
+        self._db.execute(
+            f"CREATE VIEW {sql.TABLE} AS SELECT * FROM read_parquet({files}, hive_partitioning = true, "
+            f"union_by_name = {union}, hive_types = {{'day': DATE}})"
+        )
 
     # -- the questions -------------------------------------------------------------------------------------
 
     def cost_by(self, by: str) -> pd.DataFrame:
         """Calls, total cost, minutes and cost per minute for each agent, day, week, month, status or
-        `metadata.<key>` value (per currency), indexed by it."""
+        `metadata.<key>` value (per currency), indexed by it.
+        """
         return self.query(self.sql("cost_by", by=by)).set_index(by)
 
     def top_calls(self, n: int = 10) -> pd.DataFrame:
         """The `n` most expensive calls."""
         return self.query(self.sql("top_calls", n=n))
 
-    def variant_rates(self, experiment: Optional[str] = None) -> pd.DataFrame:
+    def variant_rates(self, experiment: str | None = None) -> pd.DataFrame:
         """Cost per minute by experiment and variant (a grid variant's name tells its model and voice), for the
-        calls that `convoi_nb.experiments` tagged."""
+        calls that `convoi_nb.experiments` tagged.
+        """
         return self.query(self.sql("variant_rates", experiment=experiment))
 
     def period_change(self, period: str = "week") -> pd.DataFrame:
@@ -85,11 +93,13 @@ class Review:
 
     def sql(self, name: str, *, dialect: str = "standard", **params: Any) -> str:
         """The SQL text of a review query over a table `calls` (`cost_by`, `top_calls`, `variant_rates`,
-        `period_change`; same parameters as the methods). `dialect="spark"` quotes names with backticks."""
+        `period_change`; same parameters as the methods). `dialect="spark"` quotes names with backticks.
+        """
         quote = DIALECT_QUOTES.get(dialect)
         if quote is None:
-            raise ValidationError.of_field("review query", "dialect", f"must be one of {', '.join(DIALECT_QUOTES)}"
-                                           f" (got {dialect!r})")
+            raise ValidationError.of_field(
+                "review query", "dialect", f"must be one of {', '.join(DIALECT_QUOTES)} (got {dialect!r})"
+            )
         if name == "cost_by":
             by = params["by"]
             return sql.cost_by(by, self._dimension(by, quote), quote=quote)
@@ -101,16 +111,19 @@ class Review:
         if name == "variant_rates":
             for key in (EXPERIMENT_KEY, VARIANT_KEY):
                 self._metadata_column(key, "experiment")
-            return sql.variant_rates(METADATA_PREFIX + EXPERIMENT_KEY, METADATA_PREFIX + VARIANT_KEY,
-                                     params.get("experiment"), quote=quote)
+            return sql.variant_rates(
+                METADATA_PREFIX + EXPERIMENT_KEY, METADATA_PREFIX + VARIANT_KEY, params.get("experiment"), quote=quote
+            )
         if name == "period_change":
             period = params.get("period", "week")
             if period not in sql.PERIODS:
-                raise ValidationError.of_field("review query", "period",
-                                               f"must be one of {', '.join(sql.PERIODS)} (got {period!r})")
+                raise ValidationError.of_field(
+                    "review query", "period", f"must be one of {', '.join(sql.PERIODS)} (got {period!r})"
+                )
             return sql.period_change(period, quote=quote)
-        raise ValidationError.of_field("review query", "name", "must be cost_by, top_calls, variant_rates or "
-                                       f"period_change (got {name!r})")
+        raise ValidationError.of_field(
+            "review query", "name", f"must be cost_by, top_calls, variant_rates or period_change (got {name!r})"
+        )
 
     def query(self, text: str) -> pd.DataFrame:
         """Any SQL over the table `calls`, as a DataFrame (DECIMAL columns as exact Decimals)."""
@@ -127,25 +140,27 @@ class Review:
         if isinstance(by, str) and by in sql.DIMENSIONS:
             return sql.DIMENSIONS[by]
         if isinstance(by, str) and by.startswith(METADATA_PREFIX):
-            return sql.quoted(self._metadata_column(by[len(METADATA_PREFIX):], "by"), quote)
-        raise ValidationError.of_field("review query", "by", f"must be one of {', '.join(sql.DIMENSIONS)} or "
-                                       f"'metadata.<key>' (got {by!r})")
+            return sql.quoted(self._metadata_column(by[len(METADATA_PREFIX) :], "by"), quote)
+        raise ValidationError.of_field(
+            "review query", "by", f"must be one of {', '.join(sql.DIMENSIONS)} or 'metadata.<key>' (got {by!r})"
+        )
 
     def _metadata_column(self, key: str, field: str) -> str:
         if key not in self.metadata_keys:
             known = ", ".join(self.metadata_keys) or "none"
-            raise ValidationError.of_field("review query", field, f"no exported call has metadata key {key!r} "
-                                           f"(keys: {known})")
+            raise ValidationError.of_field(
+                "review query", field, f"no exported call has metadata key {key!r} (keys: {known})"
+            )
         return METADATA_PREFIX + key
 
-    def arrow(self) -> "pyarrow.dataset.Dataset":
+    def arrow(self) -> pyarrow.dataset.Dataset:
         """The files as one pyarrow dataset (schemas unified), for tools that want Arrow rather than SQL."""
         return arrow_dataset(self.path)
 
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "Review":
+    def __enter__(self) -> Review:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -9,8 +9,9 @@ each call's metadata as JSON text, so typed columns can be rebuilt when a key's 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,14 +24,24 @@ _MONEY_STEP = Decimal("1e-9")
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 METADATA_JSON = "metadata"
 # pandas dtype (frames.metadata_dtype) -> Arrow type
-ARROW_TYPES: dict[str, pa.DataType] = {"string": pa.string(), "boolean": pa.bool_(), "Int64": pa.int64(),
-                                       "float64": pa.float64()}
-_TYPES = {"status": pa.dictionary(pa.int32(), pa.string()), "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
-          "duration_seconds": pa.float64(), "cost_amount": MONEY}
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "boolean": pa.bool_(),
+    "Int64": pa.int64(),
+    "float64": pa.float64(),
+}
+_TYPES = {
+    "status": pa.dictionary(pa.int32(), pa.string()),
+    "created_at": TIMESTAMP,
+    "updated_at": TIMESTAMP,
+    "duration_seconds": pa.float64(),
+    "cost_amount": MONEY,
+}
 # Never a token column: the export writes no credential, not even a masked one.
 COLUMNS: tuple[str, ...] = tuple(name for name in BASE_COLUMNS if name != "livekit_token")
-BASE_SCHEMA = pa.schema([pa.field(name, _TYPES.get(name, pa.string())) for name in COLUMNS]
-                        + [pa.field(METADATA_JSON, pa.string())])
+BASE_SCHEMA = pa.schema(
+    [pa.field(name, _TYPES.get(name, pa.string())) for name in COLUMNS] + [pa.field(METADATA_JSON, pa.string())]
+)
 
 
 def call_row(call: Call) -> tuple[Any, ...]:
@@ -38,9 +49,20 @@ def call_row(call: Call) -> tuple[Any, ...]:
     amount = call.cost.amount
     if amount.as_tuple().exponent < -9:  # type: ignore[operator]  # finer than the column keeps
         amount = amount.quantize(_MONEY_STEP)
-    return (call.id, call.status, call.agent_id, call.created_at, call.updated_at, call.duration_seconds, amount,
-            call.cost.currency, call.room_id, call.livekit.participant_identity, call.livekit.url,
-            metadata_json(call.metadata))
+    return (
+        call.id,
+        call.status,
+        call.agent_id,
+        call.created_at,
+        call.updated_at,
+        call.duration_seconds,
+        amount,
+        call.cost.currency,
+        call.room_id,
+        call.livekit.participant_identity,
+        call.livekit.url,
+        metadata_json(call.metadata),
+    )
 
 
 def metadata_json(metadata: Mapping[str, Any]) -> str:
@@ -50,9 +72,9 @@ def metadata_json(metadata: Mapping[str, Any]) -> str:
 
 def base_table(rows: Sequence[tuple[Any, ...]]) -> pa.Table:
     """The base columns of these rows (from `call_row`), ordered by creation time then id."""
-    columns = list(zip(*rows)) if rows else [[] for _ in BASE_SCHEMA]
+    columns = list(zip(*rows, strict=False)) if rows else [[] for _ in BASE_SCHEMA]
     arrays = []
-    for field, values in zip(BASE_SCHEMA, columns):
+    for field, values in zip(BASE_SCHEMA, columns, strict=False):
         if field.name == "status":
             arrays.append(_statuses(values))
         else:
@@ -85,18 +107,22 @@ def kinds_of(decoded: Sequence[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
     return {key: metadata_kinds(metadata.get(key) for metadata in decoded) for key in keys}
 
 
-def with_metadata_columns(base: pa.Table, decoded: Sequence[Mapping[str, Any]],
-                          kinds: Mapping[str, Sequence[str]]) -> pa.Table:
+def with_metadata_columns(
+    base: pa.Table, decoded: Sequence[Mapping[str, Any]], kinds: Mapping[str, Sequence[str]]
+) -> pa.Table:
     """`base` plus one `metadata.<key>` column per key its calls carry (sorted by key), each of the type the
-    dataset-wide `kinds` of that key give, so every file of a dataset agrees on a key's type."""
+    dataset-wide `kinds` of that key give, so every file of a dataset agrees on a key's type.
+    """
     table = base
     for key in sorted({key for metadata in decoded for key in metadata}):
         dtype = metadata_dtype(kinds[key])
         values = metadata_values((metadata.get(key) for metadata in decoded), dtype)
-        table = table.append_column(pa.field(METADATA_PREFIX + key, ARROW_TYPES[dtype]),
-                                    pa.array(values, type=ARROW_TYPES[dtype], from_pandas=True))
+        table = table.append_column(
+            pa.field(METADATA_PREFIX + key, ARROW_TYPES[dtype]),
+            pa.array(values, type=ARROW_TYPES[dtype], from_pandas=True),
+        )
     return table
 
 
 def key_of(column: str) -> str:
-    return column[len(METADATA_PREFIX):]
+    return column[len(METADATA_PREFIX) :]

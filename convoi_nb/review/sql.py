@@ -8,11 +8,12 @@ are DOUBLE. Every total is per currency, since amounts in two currencies never a
 
 from __future__ import annotations
 
-from typing import Optional
-
 TABLE = "calls"
-PERIODS = {"day": "day", "week": "CAST(date_trunc('week', day) AS DATE)",
-           "month": "CAST(date_trunc('month', day) AS DATE)"}
+PERIODS = {
+    "day": "day",
+    "week": "CAST(date_trunc('week', day) AS DATE)",
+    "month": "CAST(date_trunc('month', day) AS DATE)",
+}
 # dimension name -> column expression (metadata keys are added as "metadata.<key>")
 DIMENSIONS = {"agent": "agent_id", "agent_id": "agent_id", "status": "status", **PERIODS}
 _SORTED_BY_KEY = {"day", "week", "month"}
@@ -27,48 +28,61 @@ def literal(text: str) -> str:
 
 
 def _totals() -> str:
-    return ("COUNT(*) AS calls, SUM(cost_amount) AS total_cost, SUM(duration_seconds) / 60.0 AS minutes, "
-            "CAST(SUM(cost_amount) AS DOUBLE) * 60.0 / NULLIF(SUM(duration_seconds), 0) AS cost_per_minute")
+    return (
+        "COUNT(*) AS calls, SUM(cost_amount) AS total_cost, SUM(duration_seconds) / 60.0 AS minutes, "
+        "CAST(SUM(cost_amount) AS DOUBLE) * 60.0 / NULLIF(SUM(duration_seconds), 0) AS cost_per_minute"
+    )
 
 
 def cost_by(dimension: str, expression: str, *, quote: str = '"') -> str:
     """Calls, total cost (DECIMAL), minutes and cost per minute for each value of one dimension and currency."""
     name = quoted(dimension, quote)
     order = name if dimension in _SORTED_BY_KEY else f"total_cost DESC, {name}"
-    return (f"SELECT {expression} AS {name}, cost_currency AS currency, {_totals()}\n"
-            f"FROM {TABLE}\nGROUP BY {expression}, cost_currency\nORDER BY {order}, currency")
+    return (
+        f"SELECT {expression} AS {name}, cost_currency AS currency, {_totals()}\n"
+        f"FROM {TABLE}\nGROUP BY {expression}, cost_currency\nORDER BY {order}, currency"
+    )
 
 
 def top_calls(n: int, *, quote: str = '"') -> str:
     """The `n` most expensive calls (ties broken by id, so the answer is stable)."""
-    return ("SELECT id, agent_id, status, created_at, duration_seconds, cost_amount, cost_currency AS currency, "
-            f"metadata\nFROM {TABLE}\nORDER BY cost_amount DESC, id\nLIMIT {int(n)}")
+    return (
+        "SELECT id, agent_id, status, created_at, duration_seconds, cost_amount, cost_currency AS currency, "
+        f"metadata\nFROM {TABLE}\nORDER BY cost_amount DESC, id\nLIMIT {int(n)}"
+    )
 
 
-def variant_rates(experiment_column: str, variant_column: str, experiment: Optional[str] = None, *,
-                  quote: str = '"') -> str:
+def variant_rates(
+    experiment_column: str, variant_column: str, experiment: str | None = None, *, quote: str = '"'
+) -> str:
     """Per experiment and variant (its name tells its model and voice): calls, how many ended, total cost,
-    minutes and cost per minute, cheapest per minute first."""
+    minutes and cost per minute, cheapest per minute first.
+    """
     exp, var = quoted(experiment_column, quote), quoted(variant_column, quote)
     where = f"{exp} IS NOT NULL" + (f" AND {exp} = {literal(experiment)}" if experiment is not None else "")
-    return (f"SELECT {exp} AS experiment, {var} AS variant, cost_currency AS currency, {_totals()}, "
-            "SUM(CASE WHEN status = 'ended' THEN 1 ELSE 0 END) AS ended\n"
-            f"FROM {TABLE}\nWHERE {where}\nGROUP BY {exp}, {var}, cost_currency\n"
-            "ORDER BY experiment, currency, cost_per_minute, variant")
+    return (
+        f"SELECT {exp} AS experiment, {var} AS variant, cost_currency AS currency, {_totals()}, "
+        "SUM(CASE WHEN status = 'ended' THEN 1 ELSE 0 END) AS ended\n"
+        f"FROM {TABLE}\nWHERE {where}\nGROUP BY {exp}, {var}, cost_currency\n"
+        "ORDER BY experiment, currency, cost_per_minute, variant"
+    )
 
 
 def period_change(period: str, *, quote: str = '"') -> str:
     """Each period's calls, cost and minutes, and the change from the period before it (the previous period
-    that had calls, per currency)."""
+    that had calls, per currency).
+    """
     expression = PERIODS[period]
     previous = "LAG({0}) OVER (PARTITION BY currency ORDER BY period)"
-    return (f"WITH totals AS (\n  SELECT {expression} AS period, cost_currency AS currency, COUNT(*) AS calls, "
-            "SUM(cost_amount) AS total_cost, SUM(duration_seconds) / 60.0 AS minutes\n"
-            f"  FROM {TABLE}\n  GROUP BY {expression}, cost_currency\n)\n"
-            "SELECT period, currency, calls, total_cost, minutes,\n"
-            f"  total_cost - {previous.format('total_cost')} AS cost_change,\n"
-            f"  CAST(total_cost AS DOUBLE) / NULLIF(CAST({previous.format('total_cost')} AS DOUBLE), 0) - 1 "
-            "AS cost_change_ratio,\n"
-            f"  calls - {previous.format('calls')} AS calls_change,\n"
-            f"  minutes - {previous.format('minutes')} AS minutes_change\n"
-            "FROM totals\nORDER BY period, currency")
+    return (
+        f"WITH totals AS (\n  SELECT {expression} AS period, cost_currency AS currency, COUNT(*) AS calls, "
+        "SUM(cost_amount) AS total_cost, SUM(duration_seconds) / 60.0 AS minutes\n"
+        f"  FROM {TABLE}\n  GROUP BY {expression}, cost_currency\n)\n"
+        "SELECT period, currency, calls, total_cost, minutes,\n"
+        f"  total_cost - {previous.format('total_cost')} AS cost_change,\n"
+        f"  CAST(total_cost AS DOUBLE) / NULLIF(CAST({previous.format('total_cost')} AS DOUBLE), 0) - 1 "
+        "AS cost_change_ratio,\n"
+        f"  calls - {previous.format('calls')} AS calls_change,\n"
+        f"  minutes - {previous.format('minutes')} AS minutes_change\n"
+        "FROM totals\nORDER BY period, currency"
+    )

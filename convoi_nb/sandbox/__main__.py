@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 import time
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from .accounts import DEFAULT_API_KEY
 from .faults import FaultConfig
@@ -24,37 +24,53 @@ API_KEY_ENV = "CONVOI_SANDBOX_API_KEY"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m convoi_nb.sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="loopback unless --allow-remote")
-    parser.add_argument("--allow-remote", action="store_true",
-                        help="serve on a non-loopback host (requires --api-key)")
-    parser.add_argument("--api-key", default=os.environ.get(API_KEY_ENV),
-                        help=f"a key of your own instead of the demo keys (or set {API_KEY_ENV})")
+    parser.add_argument("--allow-remote", action="store_true", help="serve on a non-loopback host (requires --api-key)")
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get(API_KEY_ENV),
+        help=f"a key of your own instead of the demo keys (or set {API_KEY_ENV})",
+    )
     parser.add_argument("--port", type=int, default=8787, help="0 picks a free port (printed at start)")
-    parser.add_argument("--db", default=str(default_db_path("standalone")),
-                        help="SQLite file, or :memory: (default: its own file, not the notebooks')")
-    parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE,
-                        help="simulated seconds per real second")
+    parser.add_argument(
+        "--db",
+        default=str(default_db_path("standalone")),
+        help="SQLite file, or :memory: (default: its own file, not the notebooks')",
+    )
+    parser.add_argument(
+        "--time-scale", type=float, default=DEFAULT_TIME_SCALE, help="simulated seconds per real second"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every API request")
     parser.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 503 after commit")
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of connections dropped after commit")
-    parser.add_argument("--history", type=int, default=0, metavar="N",
-                        help="first write N simulated past calls into the database (bulk, for scale tests)")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first write N simulated past calls into the database (bulk, for scale tests)",
+    )
     parser.add_argument("--history-days", type=float, default=30.0, help="days the --history calls spread over")
     parser.add_argument("--rate-limit", type=float, default=None, help="requests per second before 429s")
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
     problem = remote_problem(args.host, args.allow_remote, args.api_key, flags=True)
     if problem:
         parser.error(problem)
-    faults = FaultConfig(latency=args.latency, error_rate=args.error_rate, drop_rate=args.drop_rate,
-                         rate_limit_per_second=args.rate_limit)
+    faults = FaultConfig(
+        latency=args.latency,
+        error_rate=args.error_rate,
+        drop_rate=args.drop_rate,
+        rate_limit_per_second=args.rate_limit,
+    )
     try:
-        settings = SandboxSettings(db_path=args.db, time_scale=args.time_scale, seed=args.seed, faults=faults,
-                                   api_key=args.api_key)
+        settings = SandboxSettings(
+            db_path=args.db, time_scale=args.time_scale, seed=args.seed, faults=faults, api_key=args.api_key
+        )
     except ValueError as exc:
         parser.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -65,8 +81,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         started = time.perf_counter()
         written = sandbox.generate_history(args.history, days=args.history_days, seed=args.seed)
         log.info("wrote %d simulated past calls in %.1f s", written, time.perf_counter() - started)
-    sandbox.serve_forever(
-        lambda url: log.info("Convoi sandbox on %s (simulated calls; %s; db %s)", url, key, args.db))
+    sandbox.serve_forever(lambda url: log.info("Convoi sandbox on %s (simulated calls; %s; db %s)", url, key, args.db))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from typing import Any
 
 from ..models.wire import SANDBOX_KEY_PREFIX
 
@@ -34,10 +34,16 @@ class SandboxAgent:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "object": "agent", "name": self.name,
-            "first_message": self.first_message, "system_prompt": self.system_prompt,
-            "llm": dict(self.llm), "tts": dict(self.tts), "stt": dict(self.stt),
-            "knowledge_base_ids": list(self.knowledge_base_ids), "created_at": SEEDED_AT,
+            "id": self.id,
+            "object": "agent",
+            "name": self.name,
+            "first_message": self.first_message,
+            "system_prompt": self.system_prompt,
+            "llm": dict(self.llm),
+            "tts": dict(self.tts),
+            "stt": dict(self.stt),
+            "knowledge_base_ids": list(self.knowledge_base_ids),
+            "created_at": SEEDED_AT,
         }
 
 
@@ -47,7 +53,7 @@ class Account:
     api_key: str
     agents: tuple[SandboxAgent, ...]
 
-    def agent(self, agent_id: str) -> Optional[SandboxAgent]:
+    def agent(self, agent_id: str) -> SandboxAgent | None:
         return next((a for a in self.agents if a.id == agent_id), None)
 
 
@@ -102,9 +108,10 @@ ACCOUNTS = {a.api_key: a for a in (DEFAULT_ACCOUNT, OTHER_ACCOUNT)}
 DOCUMENTED_KEYS = frozenset(ACCOUNTS)
 
 
-def accounts_for(api_key: Optional[str]) -> dict[str, Account]:
+def accounts_for(api_key: str | None) -> dict[str, Account]:
     """The accounts a sandbox serves, by key. With a key of the user's own, only the default account, under
-    that key: nobody who read the README can use a sandbox that is reachable from other machines."""
+    that key: nobody who read the README can use a sandbox that is reachable from other machines.
+    """
     if api_key is None:
         return dict(ACCOUNTS)
     return {api_key: replace(DEFAULT_ACCOUNT, api_key=api_key)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,12 +44,13 @@ def _rid(request: Request) -> str:
     return request_id_of(request.scope)
 
 
-def account_of(request: Request, credentials: Optional[HTTPAuthorizationCredentials]) -> Optional[Account]:
+def account_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Account | None:
     return request.app.state.accounts.get(credentials.credentials) if credentials is not None else None
 
 
-def authenticate(request: Request,
-                 credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(_bearer)]) -> Account:
+def authenticate(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Account:
     if credentials is None:
         raise SandboxError(401, "missing_api_key", "send your API key as `Authorization: Bearer <key>`")
     account = account_of(request, credentials)
@@ -58,16 +59,19 @@ def authenticate(request: Request,
     return account
 
 
-def json_body(content_type: Annotated[Optional[str], Header()] = None) -> None:
+def json_body(content_type: Annotated[str | None, Header()] = None) -> None:
     """415 before the body is read: its validation would otherwise echo form-encoded bytes back as a 422."""
     if not is_json_media_type(content_type):
-        raise SandboxError(415, UNSUPPORTED_MEDIA_TYPE,
-                           f"Content-Type must be {JSON_MEDIA_TYPE} (got {content_type or 'none'}): send the body "
-                           f"as JSON, e.g. curl -H \"Content-Type: {JSON_MEDIA_TYPE}\" -d '{{...}}'",
-                           param="Content-Type")
+        raise SandboxError(
+            415,
+            UNSUPPORTED_MEDIA_TYPE,
+            f"Content-Type must be {JSON_MEDIA_TYPE} (got {content_type or 'none'}): send the body "
+            f"as JSON, e.g. curl -H \"Content-Type: {JSON_MEDIA_TYPE}\" -d '{{...}}'",
+            param="Content-Type",
+        )
 
 
-def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
+def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     """A fresh sandbox app; `app.state.service` holds its store and settings.
 
     `app.state.traffic` is its request log (a `TrafficLog`).
@@ -104,14 +108,17 @@ def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and request.method == "POST":
             # The framework's own parse failure (e.g. JSON nested too deep to decode): still invalid JSON to us.
-            return error_response(SandboxError(400, "invalid_json", "request body could not be decoded as JSON "
-                                               "(nested too deeply?)"), _rid(request))
+            return error_response(
+                SandboxError(400, "invalid_json", "request body could not be decoded as JSON (nested too deeply?)"),
+                _rid(request),
+            )
         code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(SandboxError(exc.status_code, code, str(exc.detail)), _rid(request))
 
     @app.get("/healthz", tags=["sandbox"])
     async def healthz(
-        request: Request, credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(_bearer)],
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> dict[str, Any]:
         """Liveness; with your API key, also your account's call count (never anyone else's)."""
         health: dict[str, Any] = {"status": "ok", "time_scale": settings.time_scale}
@@ -120,20 +127,28 @@ def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
             health["calls"] = service.store.count(account.id)
         return health
 
-    @app.post(f"{API_PREFIX}{CALLS_PATH}", response_model=Call, status_code=201, tags=["calls"],
-              responses={200: {"model": Call, "description": "Idempotent replay of an earlier create"}, **_ERRORS})
+    @app.post(
+        f"{API_PREFIX}{CALLS_PATH}",
+        response_model=Call,
+        status_code=201,
+        tags=["calls"],
+        responses={200: {"model": Call, "description": "Idempotent replay of an earlier create"}, **_ERRORS},
+    )
     async def create_call(
         body: WebCallRequest,
         account: Annotated[Account, Depends(authenticate)],
         _json: Annotated[None, Depends(json_body)],
-        idempotency_key: Annotated[Optional[str], Header(alias=IDEMPOTENCY_KEY_HEADER)] = None,
+        idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_KEY_HEADER)] = None,
     ) -> JSONResponse:
         """Create a web call. The same `Idempotency-Key` (a UUID) within 24 h returns the original call (HTTP 200)."""
         row, replayed = service.create(account, body, idempotency_key)
         if not replayed:
             rooms.schedule(row.room_id, row.metadata)
-        return JSONResponse(service.render(row), status_code=200 if replayed else 201,
-                            headers={REPLAYED_HEADER: "true" if replayed else "false"})
+        return JSONResponse(
+            service.render(row),
+            status_code=200 if replayed else 201,
+            headers={REPLAYED_HEADER: "true" if replayed else "false"},
+        )
 
     @app.get(f"{API_PREFIX}{CALLS_PATH}/{{call_id}}", response_model=Call, tags=["calls"], responses=_ERRORS)
     async def get_call(call_id: str, account: Annotated[Account, Depends(authenticate)]) -> JSONResponse:
@@ -144,18 +159,26 @@ def create_app(settings: Optional[SandboxSettings] = None) -> FastAPI:
         request: Request,
         account: Annotated[Account, Depends(authenticate)],
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE,
-        starting_after: Optional[str] = None,
-        agent_id: Optional[str] = None,
-        status: Optional[str] = None,
-        created_after: Optional[UTCDateTime] = None,
-        created_before: Optional[UTCDateTime] = None,
+        starting_after: str | None = None,
+        agent_id: str | None = None,
+        status: str | None = None,
+        created_after: UTCDateTime | None = None,
+        created_before: UTCDateTime | None = None,
     ) -> JSONResponse:
         """Calls newest first. Filter on metadata with `metadata[key]=value`; page with `starting_after`."""
         metadata = {m.group(1): v for k, v in request.query_params.items() if (m := _METADATA_PARAM.match(k))}
-        return JSONResponse(service.list(
-            account, limit=limit, starting_after=starting_after, agent_id=agent_id, status=status,
-            created_after=created_after, created_before=created_before, metadata=metadata,
-        ))
+        return JSONResponse(
+            service.list(
+                account,
+                limit=limit,
+                starting_after=starting_after,
+                agent_id=agent_id,
+                status=status,
+                created_after=created_after,
+                created_before=created_before,
+                metadata=metadata,
+            )
+        )
 
     @app.get(f"{API_PREFIX}{AGENTS_PATH}", response_model=ListPage[Agent], tags=["agents"], responses=_ERRORS)
     async def list_agents(

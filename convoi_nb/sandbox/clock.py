@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Optional
 
 
 class ManualClock:
     """Epoch seconds that change only when told; pass as `SandboxSettings(clock=...)`."""
 
-    def __init__(self, start: Optional[datetime] = None) -> None:
+    def __init__(self, start: datetime | None = None) -> None:
         self.now = start.timestamp() if start is not None else time.time()
 
     def __call__(self) -> float:

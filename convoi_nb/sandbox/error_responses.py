@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from starlette.responses import JSONResponse
 
 from ..models import ErrorBody, ErrorDetail, FieldError
 
-_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-          404: "not_found_error", 405: "invalid_request_error", 409: "idempotency_error",
-          413: "invalid_request_error", 415: "invalid_request_error", 422: "invalid_request_error",
-          429: "rate_limit_error"}
+_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    405: "invalid_request_error",
+    409: "idempotency_error",
+    413: "invalid_request_error",
+    415: "invalid_request_error",
+    422: "invalid_request_error",
+    429: "rate_limit_error",
+}
 
 
 class SandboxError(Exception):
-    def __init__(self, status: int, code: str, message: str, *, param: Optional[str] = None,
-                 errors: Optional[Sequence[FieldError]] = None, headers: Optional[dict[str, str]] = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        param: str | None = None,
+        errors: Sequence[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.param = status, code, message, param
         self.errors = list(errors or ())
@@ -24,9 +40,15 @@ class SandboxError(Exception):
 
 
 def error_response(exc: SandboxError, request_id: str) -> JSONResponse:
-    body = ErrorBody(error=ErrorDetail(
-        type=_TYPES.get(exc.status, "api_error"), code=exc.code, message=exc.message,
-        param=exc.param, request_id=request_id, errors=exc.errors,
-    ))
+    body = ErrorBody(
+        error=ErrorDetail(
+            type=_TYPES.get(exc.status, "api_error"),
+            code=exc.code,
+            message=exc.message,
+            param=exc.param,
+            request_id=request_id,
+            errors=exc.errors,
+        )
+    )
     # Every documented key, always: `param` is null and `errors` empty where they do not apply.
     return JSONResponse(body.model_dump(mode="json"), status_code=exc.status, headers=exc.headers)

@@ -11,8 +11,9 @@ import logging
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class FaultConfig:
     slow_seconds: float = 0.0
     error_rate: float = 0.0  # share answered 503 after the request was processed
     drop_rate: float = 0.0  # share whose connection drops mid-response after processing
-    rate_limit_per_second: Optional[float] = None  # token bucket: 429 + Retry-After beyond it
+    rate_limit_per_second: float | None = None  # token bucket: 429 + Retry-After beyond it
     rate_limit_burst: int = 1
     seed: int = 0
 
@@ -51,7 +52,7 @@ class _TokenBucket:
         self.rate, self.capacity = rate, max(1, burst)
         self.tokens, self.stamp = float(self.capacity), time.monotonic()
 
-    def take(self) -> Optional[int]:
+    def take(self) -> int | None:
         """None if allowed, else whole seconds to wait."""
         now = time.monotonic()
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
@@ -67,16 +68,19 @@ class FaultInjector:
 
     def __init__(self, app: Any, config: Callable[[], FaultConfig], reject: Callable[..., Any]) -> None:
         self.app, self._config, self._reject = app, config, reject
-        self._rng: Optional[random.Random] = None
-        self._bucket: Optional[_TokenBucket] = None
-        self._seen: Optional[FaultConfig] = None
+        self._rng: random.Random | None = None
+        self._bucket: _TokenBucket | None = None
+        self._seen: FaultConfig | None = None
 
     def _sync(self, config: FaultConfig) -> None:
         if config is not self._seen:
             self._seen = config
             self._rng = random.Random(config.seed)
-            self._bucket = (_TokenBucket(config.rate_limit_per_second, config.rate_limit_burst)
-                            if config.rate_limit_per_second else None)
+            self._bucket = (
+                _TokenBucket(config.rate_limit_per_second, config.rate_limit_burst)
+                if config.rate_limit_per_second
+                else None
+            )
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
@@ -88,8 +92,14 @@ class FaultInjector:
         if self._bucket is not None:
             wait = self._bucket.take()
             if wait is not None:
-                await self._reject(scope, send, 429, "rate_limited",
-                                   f"too many requests; retry after {wait} s", {"Retry-After": str(wait)})
+                await self._reject(
+                    scope,
+                    send,
+                    429,
+                    "rate_limited",
+                    f"too many requests; retry after {wait} s",
+                    {"Retry-After": str(wait)},
+                )
                 return
         delay = config.latency + (config.slow_seconds if self._rng.random() < config.slow_rate else 0.0)
         if delay:
@@ -106,7 +116,12 @@ class FaultInjector:
         if roll < config.error_rate:
             await self._reject(scope, send, 503, "injected_fault", "simulated server error after commit", {})
             return
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'{"id": "call_', "more_body": True})
         raise DroppedConnection("simulated dropped connection")

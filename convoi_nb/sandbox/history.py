@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from itertools import product
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from .accounts import Account
 from .service import CallService, call_seed
@@ -25,17 +26,28 @@ SOURCES = ("landing-page", "mobile-app", "partner-widget", "support-portal")
 TIERS = ("free", "pro", "enterprise")
 EXPERIMENT = "history-models-x-voices"
 # (variant name, overrides): a grid named as Variant.grid names its variants
-VARIANTS = tuple((f"model={model}, voice={voice}", {"llm": {"model": model}, "tts": {"voice_id": voice}})
-                 for model, voice in product(("gpt-4o-mini", "gpt-4.1-mini", "gpt-4o"), ("alloy", "rachel")))
-_ID_BITS = 2 ** 48
+VARIANTS = tuple(
+    (f"model={model}, voice={voice}", {"llm": {"model": model}, "tts": {"voice_id": voice}})
+    for model, voice in product(("gpt-4o-mini", "gpt-4.1-mini", "gpt-4o"), ("alloy", "rachel"))
+)
+_ID_BITS = 2**48
 _MIX = 0x9E3779B97F4A7C15  # odd, so seq -> seq * _MIX mod 2**48 is one-to-one: unique ids without a lookup
 
 
-def generate_history(service: CallService, account: Account, n: int, *, days: float = 30.0, seed: int = 0,
-                     experiment_share: float = 0.1, end: Optional[float] = None) -> int:
+def generate_history(
+    service: CallService,
+    account: Account,
+    n: int,
+    *,
+    days: float = 30.0,
+    seed: int = 0,
+    experiment_share: float = 0.1,
+    end: float | None = None,
+) -> int:
     """Write `n` calls created over the `days` before `end` (default: the sandbox clock's now) for `account`;
     returns how many. Deterministic for a `seed`. Raises ValueError if the account has newer calls already
-    (the listing is newest first by insertion)."""
+    (the listing is newest first by insertion).
+    """
     if not isinstance(n, int) or n < 0:
         raise ValueError(f"n must be a non-negative integer, got {n!r}")
     if not days > 0:
@@ -50,18 +62,25 @@ def generate_history(service: CallService, account: Account, n: int, *, days: fl
         return 0
     # The merged settings and the request's overrides per (agent, variant), encoded once for every call.
     plain = {agent.id: (json.dumps(merge_settings(agent.to_json(), {})), "") for agent in account.agents}
-    tried = {(agent.id, name): (json.dumps(merge_settings(agent.to_json(), overrides)),
-                                ',"agent_overrides":' + json.dumps(overrides))
-             for agent in account.agents for name, overrides in VARIANTS}
+    tried = {
+        (agent.id, name): (
+            json.dumps(merge_settings(agent.to_json(), overrides)),
+            ',"agent_overrides":' + json.dumps(overrides),
+        )
+        for agent in account.agents
+        for name, overrides in VARIANTS
+    }
     agents = [agent.id for agent in account.agents]
     settings = service.settings
 
     def rows(first_seq: int) -> Iterator[tuple[Any, ...]]:
         for seq, created in enumerate(times, start=first_seq):
             agent = rng.choice(agents)
-            metadata: dict[str, Any] = {"source": rng.choice(SOURCES), "customer_tier": rng.choice(TIERS),
-                                        "order_ref": rng.randrange(10 ** 6) if rng.random() < 0.8
-                                        else f"ORD-{rng.randrange(10 ** 6):06d}"}
+            metadata: dict[str, Any] = {
+                "source": rng.choice(SOURCES),
+                "customer_tier": rng.choice(TIERS),
+                "order_ref": rng.randrange(10**6) if rng.random() < 0.8 else f"ORD-{rng.randrange(10**6):06d}",
+            }
             if rng.random() < experiment_share:
                 variant = rng.choice(VARIANTS)[0]
                 metadata.update(experiment=EXPERIMENT, variant=variant, replicate=rng.randrange(100))
@@ -72,7 +91,21 @@ def generate_history(service: CallService, account: Account, n: int, *, days: fl
             call_id = f"call_{int(created * 1000):012x}{tag}"
             encoded = json.dumps(metadata)
             request = f'{{"type":"web","agent_id":"{agent}"{overrides},"metadata":{encoded}}}'
-            yield (seq, call_id, account.id, agent, created, f"room_{call_id[5:]}", f"public-{tag}", None,
-                   settings.livekit.url, "", encoded, merged, call_seed(settings.seed, seq), request)
+            yield (
+                seq,
+                call_id,
+                account.id,
+                agent,
+                created,
+                f"room_{call_id[5:]}",
+                f"public-{tag}",
+                None,
+                settings.livekit.url,
+                "",
+                encoded,
+                merged,
+                call_seed(settings.seed, seq),
+                request,
+            )
 
     return service.store.insert_history(account.id, times[0], rows)

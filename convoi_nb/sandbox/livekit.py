@@ -15,7 +15,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Optional
+from typing import Any
 
 from livekit import api
 
@@ -36,7 +36,7 @@ class LiveKitSettings:
     create_rooms: bool = False  # true when a real server is configured
 
     @classmethod
-    def from_env(cls) -> "LiveKitSettings":
+    def from_env(cls) -> LiveKitSettings:
         url = os.environ.get("LIVEKIT_URL")
         return cls(
             url=url or DEV_URL,
@@ -46,9 +46,10 @@ class LiveKitSettings:
         )
 
 
-def mint_token(settings: LiveKitSettings, *, room: str, identity: str, name: Optional[str]) -> str:
+def mint_token(settings: LiveKitSettings, *, room: str, identity: str, name: str | None) -> str:
     """A participant token that may join `room` only. It carries no call metadata: the token goes to the browser,
-    and metadata such as an experiment's variant name must not reach a listener who rates the call blind."""
+    and metadata such as an experiment's variant name must not reach a listener who rates the call blind.
+    """
     grants = api.VideoGrants(room_join=True, room=room, can_publish=True, can_subscribe=True, can_publish_data=True)
     token = (
         api.AccessToken(settings.api_key, settings.api_secret)
@@ -64,10 +65,12 @@ class RoomCreator:
     """Creates rooms on a configured LiveKit server in the background, so a slow or unreachable server never
     slows a create: each attempt has a short timeout, and after `max_failures` failures in a row the sandbox
     warns once (naming the server) and stops trying for `cooldown` seconds. LiveKit also creates a room when
-    the first participant joins, so a room that could not be made ahead is no lost call."""
+    the first participant joins, so a room that could not be made ahead is no lost call.
+    """
 
-    def __init__(self, settings: LiveKitSettings, *, timeout: float = 2.0, max_failures: int = 3,
-                 cooldown: float = 60.0) -> None:
+    def __init__(
+        self, settings: LiveKitSettings, *, timeout: float = 2.0, max_failures: int = 3, cooldown: float = 60.0
+    ) -> None:
         self.settings, self.timeout, self.max_failures, self.cooldown = settings, timeout, max_failures, cooldown
         self.failures = 0  # in a row, since the last success or pause
         self.warned = False
@@ -90,14 +93,19 @@ class RoomCreator:
     async def _create(self, room: str, metadata: dict[str, Any]) -> None:
         try:
             await asyncio.wait_for(self._request(room, metadata), self.timeout)  # 3.10 has no asyncio.timeout
-        except Exception as exc:  # noqa: BLE001 - any server trouble must not fail the call
+        except Exception as exc:
             self.failures += 1
             log.debug("could not create LiveKit room %s: %r", room, exc)
             if self.failures >= self.max_failures:
                 if not self.warned:  # once: the same server failing again tells nothing new
-                    log.warning("LiveKit server %s did not create %d rooms in a row (last: %r); pausing %.0f s at a "
-                                "time (rooms are still created when a participant joins)", self.settings.url,
-                                self.failures, exc, self.cooldown)
+                    log.warning(
+                        "LiveKit server %s did not create %d rooms in a row (last: %r); pausing %.0f s at a "
+                        "time (rooms are still created when a participant joins)",
+                        self.settings.url,
+                        self.failures,
+                        exc,
+                        self.cooldown,
+                    )
                     self.warned = True
                 self.failures = 0
                 self._paused_until = time.monotonic() + self.cooldown
@@ -107,4 +115,6 @@ class RoomCreator:
     async def _request(self, room: str, metadata: dict[str, Any]) -> None:
         http_url = self.settings.url.replace("wss://", "https://").replace("ws://", "http://")
         async with api.LiveKitAPI(http_url, self.settings.api_key, self.settings.api_secret) as lk:
-            await lk.room.create_room(api.CreateRoomRequest(name=room, empty_timeout=300, metadata=json.dumps(metadata)))
+            await lk.room.create_room(
+                api.CreateRoomRequest(name=room, empty_timeout=300, metadata=json.dumps(metadata))
+            )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from ..models.wire import REQUEST_ID_HEADER
 from .error_responses import SandboxError, error_response
@@ -15,8 +16,9 @@ def request_id_of(scope: dict) -> str:
     return scope.setdefault("state", {}).setdefault("request_id", "req_" + secrets.token_hex(12))
 
 
-async def send_error(scope: dict, send: Callable, status: int, code: str, message: str,
-                     headers: Optional[dict[str, str]] = None) -> None:
+async def send_error(
+    scope: dict, send: Callable, status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> None:
     """Answer from middleware with the documented error body."""
     response = error_response(SandboxError(status, code, message, headers=headers), request_id_of(scope))
     await response(scope, _no_receive, send)
@@ -45,8 +47,9 @@ class RequestContext:
 
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
-            await send_error(scope, tagged_send, 413, "body_too_large",
-                             f"request body must be at most {self.max_body_bytes} bytes")
+            await send_error(
+                scope, tagged_send, 413, "body_too_large", f"request body must be at most {self.max_body_bytes} bytes"
+            )
             return
         body, more = b"", True
         while more:  # read it all (bounded), so chunked bodies obey the limit too
@@ -56,8 +59,13 @@ class RequestContext:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_body_bytes:
-                await send_error(scope, tagged_send, 413, "body_too_large",
-                                 f"request body must be at most {self.max_body_bytes} bytes")
+                await send_error(
+                    scope,
+                    tagged_send,
+                    413,
+                    "body_too_large",
+                    f"request body must be at most {self.max_body_bytes} bytes",
+                )
                 return
         if body:
             try:

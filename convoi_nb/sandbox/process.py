@@ -1,5 +1,6 @@
 """The standalone sandbox as a child process, for benchmarks and multi-process tests: it picks a free port
-itself (`--port 0`) and reports its URL, so no port is chosen here and raced for."""
+itself (`--port 0`) and reports its URL, so no port is chosen here and raced for.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +9,25 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import httpx
 
 _LISTENING = re.compile(r"Convoi sandbox on (http://\S+)")
 
 
-def spawn(args: Sequence[str] = (), *, timeout: float = 30.0, cwd: Optional[str] = None) -> tuple[subprocess.Popen, str]:
+def spawn(args: Sequence[str] = (), *, timeout: float = 30.0, cwd: str | None = None) -> tuple[subprocess.Popen, str]:
     """Start `python -m convoi_nb.sandbox --port 0 *args`; return (process, base URL) once it answers /healthz.
 
     The caller stops it (`process.terminate()` or kill). Raises RuntimeError if it exits or does not answer.
     """
-    process = subprocess.Popen([sys.executable, "-m", "convoi_nb.sandbox", "--port", "0", *args],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=cwd)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convoi_nb.sandbox", "--port", "0", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+    )
     assert process.stderr is not None
     url = None
     for line in process.stderr:  # its first log line names the bound URL

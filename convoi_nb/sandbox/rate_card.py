@@ -5,8 +5,9 @@ cost per minute = platform + llm[model] + tts[voice] + stt[model] + knowledge_ba
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 PLATFORM_PER_MINUTE = 0.04
 KNOWLEDGE_BASE_PER_MINUTE = 0.005

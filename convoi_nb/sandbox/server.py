@@ -6,7 +6,8 @@ import ipaddress
 import socket
 import threading
 import time
-from typing import Any, Callable, Mapping, Optional
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import uvicorn
 
@@ -27,17 +28,24 @@ class Sandbox:
     ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
     """
 
-    def __init__(self, settings: Optional[SandboxSettings] = None, *, host: str = "127.0.0.1",
-                 port: int = 0, allow_remote: bool = False, **overrides: Any) -> None:
+    def __init__(
+        self,
+        settings: SandboxSettings | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        allow_remote: bool = False,
+        **overrides: Any,
+    ) -> None:
         self.settings = settings or SandboxSettings(**overrides)
         problem = remote_problem(host, allow_remote, self.settings.api_key)
         if problem:
             raise ValueError(problem)
         self.app = create_app(self.settings)
         self.host, self._port = host, port
-        self._server: Optional[uvicorn.Server] = None
-        self._thread: Optional[threading.Thread] = None
-        self._socket: Optional[socket.socket] = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
 
     @property
     def port(self) -> int:
@@ -63,22 +71,29 @@ class Sandbox:
         """Every API request that reached this server (method, path, status, idempotency key, timing)."""
         return self.app.state.traffic
 
-    def expected_outcome(self, agent_id: str, overrides: Optional[Mapping[str, Any]] = None) -> ExpectedOutcome:
+    def expected_outcome(self, agent_id: str, overrides: Mapping[str, Any] | None = None) -> ExpectedOutcome:
         """The simulation's true end probability, mean duration and mean cost for calls of this agent with
-        these `agent_overrides` (analytic; what an experiment's estimates should converge to)."""
-        agent = next((a for account in self.app.state.accounts.values() for a in account.agents if a.id == agent_id),
-                     None)
+        these `agent_overrides` (analytic; what an experiment's estimates should converge to).
+        """
+        agent = next(
+            (a for account in self.app.state.accounts.values() for a in account.agents if a.id == agent_id), None
+        )
         if agent is None:
             raise ValueError(f"no agent {agent_id!r} in this sandbox")
         body = AgentOverrides.model_validate(dict(overrides or {})).to_body()
-        return expected_outcome(merge_settings(agent.to_json(), body), expire_rate=self.settings.expire_rate,
-                                fail_rate=self.settings.fail_rate)
+        return expected_outcome(
+            merge_settings(agent.to_json(), body),
+            expire_rate=self.settings.expire_rate,
+            fail_rate=self.settings.fail_rate,
+        )
 
-    def generate_history(self, n: int, *, days: float = 30.0, seed: int = 0, experiment_share: float = 0.1,
-                         api_key: Optional[str] = None) -> int:
+    def generate_history(
+        self, n: int, *, days: float = 30.0, seed: int = 0, experiment_share: float = 0.1, api_key: str | None = None
+    ) -> int:
         """Write `n` simulated past calls over the last `days` (by the sandbox clock) into this sandbox's database,
         for the account of `api_key` (default: this sandbox's key); the listing then serves them. One
-        transaction: a million calls take under 20 s. See `convoi_nb.sandbox.history`."""
+        transaction: a million calls take under 20 s. See `convoi_nb.sandbox.history`.
+        """
         account = self.app.state.accounts.get(api_key or self.api_key)
         if account is None:
             raise ValueError("api_key is not a key of this sandbox")
@@ -89,8 +104,9 @@ class Sandbox:
         self.settings.faults = faults
 
     def _config(self) -> uvicorn.Config:
-        return uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
-                              timeout_keep_alive=30, ws="none")
+        return uvicorn.Config(
+            self.app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30, ws="none"
+        )
 
     def _bind(self) -> None:
         # Bound here and handed to uvicorn, so port 0 means "any free port" with no race for it.
@@ -101,13 +117,14 @@ class Sandbox:
         self._socket.bind((self.host, self._port))
         self._socket.listen(1024)
 
-    def start(self, timeout: float = 10.0) -> "Sandbox":
+    def start(self, timeout: float = 10.0) -> Sandbox:
         if self._thread is not None:
             return self
         self._bind()
         self._server = uvicorn.Server(self._config())
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
-                                        name="convoi-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="convoi-sandbox", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -125,7 +142,7 @@ class Sandbox:
         self.service.store.close()
         self._server = self._thread = None
 
-    def serve_forever(self, on_listening: Optional[Callable[[str], None]] = None) -> None:
+    def serve_forever(self, on_listening: Callable[[str], None] | None = None) -> None:
         """Serve in the calling thread until interrupted (used by `python -m convoi_nb.sandbox`).
 
         `on_listening(url)` is called once the socket is bound (useful with port 0).
@@ -138,7 +155,7 @@ class Sandbox:
         finally:
             self.stop()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -158,14 +175,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def remote_problem(host: str, allow_remote: bool, api_key: Optional[str], *, flags: bool = False) -> str:
+def remote_problem(host: str, allow_remote: bool, api_key: str | None, *, flags: bool = False) -> str:
     """Why serving on `host` is refused ("" if it is fine); `flags` words it for the command line."""
     if is_loopback(host):
         return ""
     allow, key = ("--allow-remote", "--api-key") if flags else ("allow_remote=True", "SandboxSettings(api_key=...)")
     if not allow_remote:
-        return (f"host {host} would let other machines in, with the demo API key anyone can read in the README; "
-                f"pass {allow} with {key} of your own if that is what you want")
+        return (
+            f"host {host} would let other machines in, with the demo API key anyone can read in the README; "
+            f"pass {allow} with {key} of your own if that is what you want"
+        )
     if not api_key:
         return f"{allow} needs {key} with a key of your own"
     return ""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any
 
 from ..models import FieldError, WebCallRequest
 from ..models.json_values import unencodable_path
@@ -25,6 +26,7 @@ from .livekit import TOKEN_TTL, mint_token
 from .settings import SandboxSettings
 from .simulation import merge_settings, plan_call, state_at
 from .store import CallRow, IdempotencyMismatch, Store
+
 
 def epoch_to_iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -48,13 +50,22 @@ class CallService:
     def render(self, row: CallRow) -> dict[str, Any]:
         """The call object as the API returns it, at this moment of the simulation."""
         scale = self.settings.time_scale
-        plan = plan_call(row.seed, row.settings, expire_rate=self.settings.expire_rate, fail_rate=self.settings.fail_rate)
+        plan = plan_call(
+            row.seed, row.settings, expire_rate=self.settings.expire_rate, fail_rate=self.settings.fail_rate
+        )
         state = state_at(plan, (self.settings.clock() - row.created_at) * scale)
         return {
-            "id": row.id, "object": "call", "type": "web", "status": state.status,
-            "agent_id": row.agent_id, "room_id": row.room_id,
-            "livekit": {"url": row.livekit_url, "token": row.token or self._token_for(row),
-                        "participant_identity": row.participant_identity},
+            "id": row.id,
+            "object": "call",
+            "type": "web",
+            "status": state.status,
+            "agent_id": row.agent_id,
+            "room_id": row.room_id,
+            "livekit": {
+                "url": row.livekit_url,
+                "token": row.token or self._token_for(row),
+                "participant_identity": row.participant_identity,
+            },
             "duration_seconds": state.duration_seconds,
             "cost": {"amount": state.cost, "currency": "USD"},
             "metadata": row.metadata,
@@ -68,26 +79,37 @@ class CallService:
         # it would long have expired (and minting ~50 µs a call would halve the listing's speed).
         if self.settings.clock() - row.created_at >= TOKEN_TTL.total_seconds():
             return ""
-        return mint_token(self.settings.livekit, room=row.room_id, identity=row.participant_identity,
-                          name=row.participant_name)
+        return mint_token(
+            self.settings.livekit, room=row.room_id, identity=row.participant_identity, name=row.participant_name
+        )
 
-    def create(self, account: Account, request: WebCallRequest, key: Optional[str]) -> tuple[CallRow, bool]:
+    def create(self, account: Account, request: WebCallRequest, key: str | None) -> tuple[CallRow, bool]:
         agent = account.agent(request.agent_id)
         if agent is None:
-            raise SandboxError(404, "agent_not_found", f"no agent {request.agent_id!r} on this account",
-                               param="agent_id")
+            raise SandboxError(
+                404, "agent_not_found", f"no agent {request.agent_id!r} on this account", param="agent_id"
+            )
         if key is not None:
             canonical = canonical_idempotency_key(key)
             if canonical is None:
-                raise SandboxError(400, INVALID_IDEMPOTENCY_KEY, f"{IDEMPOTENCY_KEY_HEADER} {IDEMPOTENCY_KEY_RULE}",
-                                   param=IDEMPOTENCY_KEY_HEADER)
+                raise SandboxError(
+                    400,
+                    INVALID_IDEMPOTENCY_KEY,
+                    f"{IDEMPOTENCY_KEY_HEADER} {IDEMPOTENCY_KEY_RULE}",
+                    param=IDEMPOTENCY_KEY_HEADER,
+                )
             key = canonical
         body = request.to_body()  # once: stored, hashed, and the overrides merged from it
         bad = unencodable_path(body)
         if bad is not None:  # a JSON escape such as \ud800 decodes to a string with no UTF-8 form
             problem = "contains a lone surrogate, which has no UTF-8 form"
-            raise SandboxError(422, "invalid_request", f"{bad}: {problem}", param=bad,
-                               errors=[FieldError(loc=bad, msg=problem, type="string_unicode")])
+            raise SandboxError(
+                422,
+                "invalid_request",
+                f"{bad}: {problem}",
+                param=bad,
+                errors=[FieldError(loc=bad, msg=problem, type="string_unicode")],
+            )
         overrides = body.get("agent_overrides", {})
         metadata = dict(request.metadata or {})
         now = self.settings.clock()
@@ -97,11 +119,15 @@ class CallService:
             room = f"room_{call_id[5:]}"
             identity = f"public-{secrets.token_hex(6)}"
             return {
-                "id": call_id, "account": account.id, "agent_id": agent.id, "created_at": now,
-                "room_id": room, "participant_identity": identity, "participant_name": request.participant_name,
+                "id": call_id,
+                "account": account.id,
+                "agent_id": agent.id,
+                "created_at": now,
+                "room_id": room,
+                "participant_identity": identity,
+                "participant_name": request.participant_name,
                 "livekit_url": self.settings.livekit.url,
-                "token": mint_token(self.settings.livekit, room=room, identity=identity,
-                                    name=request.participant_name),
+                "token": mint_token(self.settings.livekit, room=room, identity=identity, name=request.participant_name),
                 "metadata": metadata,
                 "settings": merge_settings(agent.to_json(), overrides),
                 "seed": call_seed(self.settings.seed, seq),
@@ -111,9 +137,13 @@ class CallService:
         try:
             return self.store.create_once(account.id, key, body_hash(body), now, build)
         except IdempotencyMismatch:
-            raise SandboxError(409, IDEMPOTENCY_CONFLICT,
-                               f"this {IDEMPOTENCY_KEY_HEADER} was already used with a different request body; "
-                               "use a new key for a different request", param=IDEMPOTENCY_KEY_HEADER) from None
+            raise SandboxError(
+                409,
+                IDEMPOTENCY_CONFLICT,
+                f"this {IDEMPOTENCY_KEY_HEADER} was already used with a different request body; "
+                "use a new key for a different request",
+                param=IDEMPOTENCY_KEY_HEADER,
+            ) from None
 
     def get(self, account: Account, call_id: str) -> CallRow:
         row = self.store.get(account.id, call_id)
@@ -126,11 +156,11 @@ class CallService:
         account: Account,
         *,
         limit: int,
-        starting_after: Optional[str],
-        agent_id: Optional[str],
-        status: Optional[str],
-        created_after: Optional[datetime],
-        created_before: Optional[datetime],
+        starting_after: str | None,
+        agent_id: str | None,
+        status: str | None,
+        created_after: datetime | None,
+        created_before: datetime | None,
         metadata: Mapping[str, str],
     ) -> dict[str, Any]:
         before_seq = None
@@ -140,7 +170,9 @@ class CallService:
                 raise SandboxError(400, "invalid_cursor", f"unknown cursor {starting_after!r}", param="starting_after")
             before_seq = cursor.seq
         rows: Iterator[CallRow] = self.store.iter_calls(
-            account.id, before_seq=before_seq, agent_id=agent_id,
+            account.id,
+            before_seq=before_seq,
+            agent_id=agent_id,
             created_after=created_after.timestamp() if created_after else None,
             created_before=created_before.timestamp() if created_before else None,
         )
@@ -157,10 +189,13 @@ class CallService:
                 has_more = True
                 break
             page.append(rendered)
-        return {"object": "list", "data": page, "has_more": has_more,
-                "next_cursor": page[-1]["id"] if has_more and page else None}
+        return {
+            "object": "list",
+            "data": page,
+            "has_more": has_more,
+            "next_cursor": page[-1]["id"] if has_more and page else None,
+        }
 
 
 def _metadata_matches(metadata: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
     return all(key in metadata and metadata_value_matches(metadata[key], value) for key, value in wanted.items())
-

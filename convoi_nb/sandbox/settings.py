@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Union
 
 import platformdirs
 
@@ -20,10 +20,11 @@ DB_ENV = "CONVOI_SANDBOX_DB"
 SEED_ENV = "CONVOI_SANDBOX_SEED"
 
 
-def default_db_path(name: str = "sandbox") -> Union[str, Path]:
+def default_db_path(name: str = "sandbox") -> str | Path:
     """`CONVOI_SANDBOX_DB` if set (a path or `:memory:`), else `<name>.sqlite3` in the per-user data directory,
     so calls survive a kernel restart. The notebooks' embedded sandbox is "sandbox", the standalone server
-    "standalone": two servers simulating one file's calls would each move them on."""
+    "standalone": two servers simulating one file's calls would each move them on.
+    """
     return os.environ.get(DB_ENV) or Path(platformdirs.user_data_dir("convoi_nb")) / f"{name}.sqlite3"
 
 
@@ -38,7 +39,7 @@ def default_seed() -> int:
 
 @dataclass
 class SandboxSettings:
-    db_path: Union[str, Path] = ":memory:"
+    db_path: str | Path = ":memory:"
     time_scale: float = DEFAULT_TIME_SCALE
     seed: int = 0
     clock: Callable[[], float] = time.time
@@ -48,7 +49,7 @@ class SandboxSettings:
     expire_rate: float = EXPIRE_PROBABILITY  # share of calls nobody joins
     fail_rate: float = FAIL_PROBABILITY  # share of calls that drop mid-call
     # A key of your own instead of the documented demo keys (then only the default account is served).
-    api_key: Optional[str] = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .rate_card import latency_factor, rate_for
 
@@ -55,7 +56,7 @@ def _talk(settings: Mapping[str, Any], noise: float) -> float:
     return (
         BASE_TALK_SECONDS
         * latency_factor(llm.get("model"))
-        * speed ** -0.8  # faster speech, shorter call
+        * speed**-0.8  # faster speech, shorter call
         * (1 + 0.15 * (temperature - 0.7))  # warmer models ramble
         * (1 + min(len(prompt), 8000) / 20000)
         * (1 + 0.05 * min(kbs, 4))  # retrieval turns
@@ -64,8 +65,13 @@ def _talk(settings: Mapping[str, Any], noise: float) -> float:
     )
 
 
-def plan_call(seed: int, settings: Mapping[str, Any], *, expire_rate: float = EXPIRE_PROBABILITY,
-              fail_rate: float = FAIL_PROBABILITY) -> CallPlan:
+def plan_call(
+    seed: int,
+    settings: Mapping[str, Any],
+    *,
+    expire_rate: float = EXPIRE_PROBABILITY,
+    fail_rate: float = FAIL_PROBABILITY,
+) -> CallPlan:
     rng = random.Random(seed)
     talk = _talk(settings, math.exp(rng.gauss(0.0, NOISE_SIGMA)))
     connect_after = rng.uniform(2.0, 6.0)
@@ -115,14 +121,18 @@ class ExpectedOutcome:
     mean_cost_per_call: float
 
 
-def expected_outcome(settings: Mapping[str, Any], *, expire_rate: float = EXPIRE_PROBABILITY,
-                     fail_rate: float = FAIL_PROBABILITY) -> ExpectedOutcome:
-    talk = _talk(settings, math.exp(NOISE_SIGMA ** 2 / 2))  # E[exp(N(0, σ²))] = exp(σ²/2)
+def expected_outcome(
+    settings: Mapping[str, Any], *, expire_rate: float = EXPIRE_PROBABILITY, fail_rate: float = FAIL_PROBABILITY
+) -> ExpectedOutcome:
+    talk = _talk(settings, math.exp(NOISE_SIGMA**2 / 2))  # E[exp(N(0, σ²))] = exp(σ²/2)
     per_second = rate_for(settings).per_minute / 60.0
     ended = 1.0 - expire_rate - fail_rate
     failed_talk = talk * sum(FAILED_SHARE) / 2
     return ExpectedOutcome(
-        end_probability=ended, fail_probability=fail_rate, expire_probability=expire_rate,
-        mean_duration=talk, mean_cost=per_second * talk,
+        end_probability=ended,
+        fail_probability=fail_rate,
+        expire_probability=expire_rate,
+        mean_duration=talk,
+        mean_cost=per_second * talk,
         mean_cost_per_call=per_second * (ended * talk + fail_rate * failed_talk),
     )

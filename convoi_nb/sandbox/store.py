@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from itertools import islice
-from typing import Any, Callable, Iterable, Iterator, Optional, Union
+from pathlib import Path
+from typing import Any
 
 from ..models.wire import IDEMPOTENCY_WINDOW_SECONDS
-
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -55,7 +55,7 @@ class CallRow:
     created_at: float
     room_id: str
     participant_identity: str
-    participant_name: Optional[str]
+    participant_name: str | None
     livekit_url: str
     token: str
     metadata: dict[str, Any]
@@ -64,15 +64,29 @@ class CallRow:
     request: dict[str, Any]  # the validated body as received, for inspection and tests
 
     @classmethod
-    def from_sql(cls, row: sqlite3.Row) -> "CallRow":
+    def from_sql(cls, row: sqlite3.Row) -> CallRow:
         data = dict(row)
         for column in ("metadata", "settings", "request"):
             data[column] = json.loads(data[column])
         return cls(**data)
 
 
-INSERT_COLUMNS = ("seq", "id", "account", "agent_id", "created_at", "room_id", "participant_identity",
-                  "participant_name", "livekit_url", "token", "metadata", "settings", "seed", "request")
+INSERT_COLUMNS = (
+    "seq",
+    "id",
+    "account",
+    "agent_id",
+    "created_at",
+    "room_id",
+    "participant_identity",
+    "participant_name",
+    "livekit_url",
+    "token",
+    "metadata",
+    "settings",
+    "seed",
+    "request",
+)
 
 
 class IdempotencyMismatch(Exception):
@@ -80,7 +94,7 @@ class IdempotencyMismatch(Exception):
 
 
 class Store:
-    def __init__(self, path: Union[str, Path] = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +112,7 @@ class Store:
     def create_once(
         self,
         account: str,
-        key: Optional[str],
+        key: str | None,
         body_hash: str,
         now: float,
         build: Callable[[int], dict[str, Any]],
@@ -138,19 +152,23 @@ class Store:
                 raise
         return CallRow(seq=int(seq), **{k: v for k, v in data.items() if k != "seq"}), False
 
-    def insert_history(self, account: str, earliest: float,
-                       rows: Callable[[int], Iterable[tuple[Any, ...]]], *, batch: int = 50_000) -> int:
+    def insert_history(
+        self, account: str, earliest: float, rows: Callable[[int], Iterable[tuple[Any, ...]]], *, batch: int = 50_000
+    ) -> int:
         """Insert many calls at once (one transaction, `executemany` in batches): `rows(first_seq)` yields each
         row as a tuple in `INSERT_COLUMNS` order, seqs counting up from `first_seq`, oldest call first.
 
-        The listing is newest first by seq, so history must not start before the account's newest call."""
+        The listing is newest first by seq, so history must not start before the account's newest call.
+        """
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 newest = self._db.execute("SELECT MAX(created_at) FROM calls WHERE account=?", (account,)).fetchone()[0]
                 if newest is not None and newest > earliest:
-                    raise ValueError("generated history must start after the account's newest call "
-                                     f"(created at epoch {newest:.3f}); generate it into a fresh sandbox first")
+                    raise ValueError(
+                        "generated history must start after the account's newest call "
+                        f"(created at epoch {newest:.3f}); generate it into a fresh sandbox first"
+                    )
                 (first,) = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM calls").fetchone()
                 placeholders = ", ".join("?" * len(INSERT_COLUMNS))
                 statement = f"INSERT INTO calls ({', '.join(INSERT_COLUMNS)}) VALUES ({placeholders})"
@@ -164,7 +182,7 @@ class Store:
                 raise
         return count
 
-    def get(self, account: str, call_id: str) -> Optional[CallRow]:
+    def get(self, account: str, call_id: str) -> CallRow | None:
         with self._lock:
             row = self._db.execute("SELECT * FROM calls WHERE account=? AND id=?", (account, call_id)).fetchone()
         return CallRow.from_sql(row) if row else None
@@ -173,16 +191,19 @@ class Store:
         self,
         account: str,
         *,
-        before_seq: Optional[int] = None,
-        agent_id: Optional[str] = None,
-        created_after: Optional[float] = None,
-        created_before: Optional[float] = None,
+        before_seq: int | None = None,
+        agent_id: str | None = None,
+        created_after: float | None = None,
+        created_before: float | None = None,
         batch: int = 500,
     ) -> Iterator[CallRow]:
         """Calls newest first, read in batches so a long scan never holds the lock for long."""
         where, args = ["account = ?"], [account]
-        for clause, value in (("agent_id = ?", agent_id), ("created_at >= ?", created_after),
-                              ("created_at < ?", created_before)):
+        for clause, value in (
+            ("agent_id = ?", agent_id),
+            ("created_at >= ?", created_after),
+            ("created_at < ?", created_before),
+        ):
             if value is not None:
                 where.append(clause)
                 args.append(value)
@@ -200,7 +221,7 @@ class Store:
                 yield CallRow.from_sql(row)
             cursor_seq = rows[-1]["seq"]
 
-    def count(self, account: Optional[str] = None) -> int:
+    def count(self, account: str | None = None) -> int:
         with self._lock:
             if account is None:
                 return int(self._db.execute("SELECT COUNT(*) FROM calls").fetchone()[0])

@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 MAX_RECORDS = 100_000
 
@@ -20,8 +21,8 @@ MAX_RECORDS = 100_000
 class RequestRecord:
     method: str
     path: str
-    status: Optional[int]  # None if the connection dropped before a response started
-    idempotency_key: Optional[str]
+    status: int | None  # None if the connection dropped before a response started
+    idempotency_key: str | None
     started: float  # time.monotonic() when the request arrived
     finished: float
 
@@ -57,10 +58,13 @@ class TrafficLog:
         with self._lock:
             return self._peak
 
-    def count(self, method: Optional[str] = None, path: Optional[str] = None) -> int:
+    def count(self, method: str | None = None, path: str | None = None) -> int:
         """Finished requests, optionally only those with this method and path prefix."""
-        return sum(1 for r in self.records
-                   if (method is None or r.method == method) and (path is None or r.path.startswith(path)))
+        return sum(
+            1
+            for r in self.records
+            if (method is None or r.method == method) and (path is None or r.path.startswith(path))
+        )
 
     def reset(self) -> None:
         with self._lock:
@@ -79,7 +83,7 @@ class RecordTraffic:
             await self.app(scope, receive, send)
             return
         started = time.monotonic()
-        status: Optional[int] = None
+        status: int | None = None
 
         async def watched_send(message: dict) -> None:
             nonlocal status
@@ -92,6 +96,13 @@ class RecordTraffic:
             await self.app(scope, receive, watched_send)
         finally:
             key = dict(scope.get("headers", [])).get(b"idempotency-key")
-            self.log._finished(RequestRecord(scope["method"], scope["path"], status,
-                                             key.decode("latin-1") if key is not None else None,
-                                             started, time.monotonic()))
+            self.log._finished(
+                RequestRecord(
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    key.decode("latin-1") if key is not None else None,
+                    started,
+                    time.monotonic(),
+                )
+            )

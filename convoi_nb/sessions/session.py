@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ExperimentError
 from ..models import Call
@@ -53,8 +54,15 @@ class ListeningSession:
     >>> session.rate({"helpful": 4}, note="clear answers")   # or session.skip() / session.broken()
     """
 
-    def __init__(self, experiment: "Experiment", rater: str, calls_per_variant: int = 2, *, seed: int = 0,
-                 criteria: Sequence[str] = ("helpful", "natural voice")) -> None:
+    def __init__(
+        self,
+        experiment: Experiment,
+        rater: str,
+        calls_per_variant: int = 2,
+        *,
+        seed: int = 0,
+        criteria: Sequence[str] = ("helpful", "natural voice"),
+    ) -> None:
         if not isinstance(rater, str) or not rater.strip():
             raise ExperimentError("a listening session needs the rater's name (rater=...)")
         if not isinstance(calls_per_variant, int) or isinstance(calls_per_variant, bool) or calls_per_variant < 1:
@@ -70,13 +78,14 @@ class ListeningSession:
             raise ExperimentError(
                 f"{self.rater!r} already has a session of {experiment.name!r} with seed {row['seed']}, "
                 f"{row['calls_per_variant']} calls per variant and criteria {row['criteria']}: reopen it with those, "
-                "or use another rater name")
+                "or use another rater name"
+            )
         self.seed, self.calls_per_variant, self.criteria = seed, calls_per_variant, names
         first = row["first_replicate"]
         plan = [(v.name, -(first + slot)) for v in experiment.variants for slot in range(calls_per_variant)]
         random.Random(_order_seed(seed, self.rater)).shuffle(plan)
         self._plan = plan  # private: the blinded order's answer key
-        self._client: "Optional[ConvoiClient]" = None  # the one start() used: ratings record the call's last state
+        self._client: ConvoiClient | None = None  # the one start() used: ratings record the call's last state
 
     def __repr__(self) -> str:
         return f"ListeningSession({self.experiment.name!r}, rater={self.rater!r}, {self.progress})"
@@ -91,7 +100,7 @@ class ListeningSession:
         return [r for r in self._store.ratings(self.experiment.name) if r["rater"] == self.rater]
 
     @property
-    def step(self) -> Optional[Step]:
+    def step(self) -> Step | None:
         """The step to do next (the first without a rating), or None when the session is over."""
         done = len(self._mine())
         return Step(done, self.total) if done < self.total else None
@@ -114,19 +123,25 @@ class ListeningSession:
 
     # -- doing it ---------------------------------------------------------------------------------------
 
-    def start(self, client: "ConvoiClient") -> Call:
+    def start(self, client: ConvoiClient) -> Call:
         """The current step's call, created now (or the one already created for it, read again)."""
         _, variant, replicate = self._current()
         self._client = client
         return self.experiment.create_cell(client, variant, replicate)
 
-    def current_call_id(self) -> Optional[str]:
+    def current_call_id(self) -> str | None:
         _, variant, replicate = self._current()
         return self._call_id(variant, replicate)
 
-    def _call_id(self, variant: str, replicate: int) -> Optional[str]:
-        row = next((r for r in self._store.results(self.experiment.name)
-                    if (r.variant, r.replicate) == (variant, replicate) and r.call), None)
+    def _call_id(self, variant: str, replicate: int) -> str | None:
+        row = next(
+            (
+                r
+                for r in self._store.results(self.experiment.name)
+                if (r.variant, r.replicate) == (variant, replicate) and r.call
+            ),
+            None,
+        )
         return row.call["id"] if row is not None else None
 
     def rate(self, scores: Mapping[str, int], note: str = "") -> None:
@@ -134,9 +149,12 @@ class ListeningSession:
         unknown = sorted(set(scores) - set(self.criteria))
         missing = [c for c in self.criteria if c not in scores]
         if unknown or missing:
-            raise ExperimentError(f"rate every criterion of this session ({', '.join(self.criteria)}): "
-                                  + "; ".join(filter(None, [f"unknown {unknown}" if unknown else "",
-                                                            f"missing {missing}" if missing else ""])))
+            raise ExperimentError(
+                f"rate every criterion of this session ({', '.join(self.criteria)}): "
+                + "; ".join(
+                    filter(None, [f"unknown {unknown}" if unknown else "", f"missing {missing}" if missing else ""])
+                )
+            )
         for name, value in scores.items():
             if isinstance(value, bool) or not isinstance(value, int) or value not in SCALE:
                 raise ExperimentError(f"rating {name!r} must be a whole number from 1 to 5, got {value!r}")
@@ -158,23 +176,32 @@ class ListeningSession:
         if call_id is not None and self._client is not None:
             # The call's final state goes with its rating: a rating of a call that failed is kept out of the means.
             self._store.update_calls(self.experiment.name, [self._client.get_call(call_id).model_dump(mode="json")])
-        self._store.record_rating(self.experiment.name, self.rater, step.index, variant, replicate, call_id, outcome,
-                                  scores, note)
+        self._store.record_rating(
+            self.experiment.name, self.rater, step.index, variant, replicate, call_id, outcome, scores, note
+        )
 
     # -- after the last rating ----------------------------------------------------------------------------
 
-    def reveal(self) -> "pd.DataFrame":
+    def reveal(self) -> pd.DataFrame:
         """Which call was which: one row per step with its variant, call and rating. Only once the session is
-        over: before that it would unblind the rater."""
+        over: before that it would unblind the rater.
+        """
         import pandas as pd
 
         if not self.done:
             raise ExperimentError(f"{self.progress} of {self.total}: the variants are revealed after the last rating")
         rows = []
         for rating in self._mine():
-            rows.append({"step": Step(rating["step"], self.total).label, "variant": rating["variant"],
-                         "call_id": rating["call_id"], "outcome": rating["outcome"],
-                         **{c: rating["scores"].get(c) for c in self.criteria}, "note": rating["note"]})
+            rows.append(
+                {
+                    "step": Step(rating["step"], self.total).label,
+                    "variant": rating["variant"],
+                    "call_id": rating["call_id"],
+                    "outcome": rating["outcome"],
+                    **{c: rating["scores"].get(c) for c in self.criteria},
+                    "note": rating["note"],
+                }
+            )
         return pd.DataFrame(rows).set_index("step")
 
 

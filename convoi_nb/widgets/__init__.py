@@ -10,5 +10,14 @@ from .metadata_editor import MetadataEditor
 from .overrides_form import OverridesForm
 from .variant_builder import VariantBuilder
 
-__all__ = ["CallCard", "CallLauncher", "CallPicker", "ExperimentPanel", "JoinButton", "ListeningSessionPanel",
-           "MetadataEditor", "OverridesForm", "VariantBuilder"]
+__all__ = [
+    "CallCard",
+    "CallLauncher",
+    "CallPicker",
+    "ExperimentPanel",
+    "JoinButton",
+    "ListeningSessionPanel",
+    "MetadataEditor",
+    "OverridesForm",
+    "VariantBuilder",
+]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from html import escape
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
@@ -19,10 +20,11 @@ def error_html(message: str) -> str:
     return f"<span style='color:#b91c1c'>{escape(message)}</span>" if message else ""
 
 
-def agent_dropdown(agents: Iterable["Agent"]) -> w.Dropdown:
+def agent_dropdown(agents: Iterable[Agent]) -> w.Dropdown:
     """The account's agents by name and id, as the launcher and the experiment panel offer them."""
-    return w.Dropdown(options=[(f"{a.name} ({a.id})", a.id) for a in agents], description="Agent",
-                      layout=w.Layout(width="40em"))
+    return w.Dropdown(
+        options=[(f"{a.name} ({a.id})", a.id) for a in agents], description="Agent", layout=w.Layout(width="40em")
+    )
 
 
 class Row:
@@ -35,8 +37,11 @@ class Row:
         self.reset_button = w.Button(icon="undo", tooltip="inherit the agent's default", layout=w.Layout(width="2.6em"))
         self.reset_button.on_click(lambda _: self.clear())
         self.error = w.HTML()
-        self.label = w.HTML(f"<b style='white-space:nowrap'>{escape(label)}</b>",
-                            layout=w.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH), tooltip=tooltip)
+        self.label = w.HTML(
+            f"<b style='white-space:nowrap'>{escape(label)}</b>",
+            layout=w.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH),
+            tooltip=tooltip,
+        )
         self.box = w.HBox([self.label, control, self.reset_button, self.error])
 
     def get(self) -> Any:
@@ -64,7 +69,7 @@ class TextRow(Row):
     def __init__(self, label: str, control: w.Widget) -> None:
         super().__init__(label, control)
 
-    def get(self) -> Optional[str]:
+    def get(self) -> str | None:
         return self.control.value or None
 
     def set(self, value: Any) -> None:
@@ -83,8 +88,9 @@ class NumberRow(Row):
     """
 
     def __init__(self, label: str, slider: w.FloatSlider) -> None:
-        self.enabled = w.Checkbox(value=False, indent=False, layout=w.Layout(width="1.8em"),
-                                  tooltip="tick to override the agent's default")
+        self.enabled = w.Checkbox(
+            value=False, indent=False, layout=w.Layout(width="1.8em"), tooltip="tick to override the agent's default"
+        )
         self.slider = slider
         slider.readout = False
         self.number = w.Text(value=self._format(slider.value), continuous_update=False, layout=w.Layout(width="5em"))
@@ -120,7 +126,7 @@ class NumberRow(Row):
         if self.slider.min <= number <= self.slider.max:
             self._sync(self.slider, number)
 
-    def get(self) -> Optional[float]:
+    def get(self) -> float | None:
         self.parse_error = ""
         if not self.enabled.value:
             return None
@@ -156,7 +162,7 @@ class TagsRow(Row):
         control.layout.width = INPUT_WIDTH  # its default is the width of one tag
         super().__init__(label, control)
 
-    def get(self) -> Optional[list[str]]:
+    def get(self) -> list[str] | None:
         return list(self.control.value) or None
 
     def set(self, value: Any) -> None:
@@ -180,7 +186,7 @@ class JSONObjectRow(Row):
             self.parse_error = f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
             return {}
         if not isinstance(value, dict):
-            self.parse_error = "must be a JSON object, e.g. {\"top_p\": 0.9}"
+            self.parse_error = 'must be a JSON object, e.g. {"top_p": 0.9}'
             return {}
         return value
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from html import escape
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import traitlets
@@ -32,12 +33,20 @@ class CallCard(w.VBox):
     duration_seconds = traitlets.Float(0.0)
     cost_amount = traitlets.Float(0.0)
 
-    def __init__(self, client: "ConvoiClient", call: Optional[Call] = None, *, request: Optional[Mapping[str, Any]] = None,
-                 poll_interval: float = 0.25, blind: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        client: ConvoiClient,
+        call: Call | None = None,
+        *,
+        request: Mapping[str, Any] | None = None,
+        poll_interval: float = 0.25,
+        blind: bool = False,
+        **kwargs: Any,
+    ) -> None:
         # blind: only status and duration, Join, nothing that could tell which variant made the call (a listening
         # session's card: no cost, agent, code or token)
         self._client, self._poll_interval, self._blind = client, poll_interval, blind
-        self.call: Optional[Call] = None
+        self.call: Call | None = None
         self.request: dict[str, Any] = dict(request or {})
         self.header, self.details, self.message = w.HTML(), w.HTML(), w.HTML()
         self.reveal = w.ToggleButton(description="Reveal token", icon="eye", tooltip="show the full token to copy it")
@@ -48,7 +57,7 @@ class CallCard(w.VBox):
         self.reveal.observe(lambda _: self._render_token(), names="value")
         self.show_code.observe(lambda _: self._render_code(), names="value")
         self._stop = threading.Event()
-        self._poller: Optional[threading.Thread] = None
+        self._poller: threading.Thread | None = None
         self._lock = threading.Lock()
         self._join_row = w.HBox([self.join, self.join.note])
         tools = [] if blind else [w.HBox([self.reveal, self.show_code]), self.token_field, self.code]
@@ -56,7 +65,7 @@ class CallCard(w.VBox):
         if call is not None:
             self.show(call, request=request)
 
-    def show(self, call: Call, *, request: Optional[Mapping[str, Any]] = None) -> None:
+    def show(self, call: Call, *, request: Mapping[str, Any] | None = None) -> None:
         """Display `call` and keep it fresh until it ends."""
         self.stop()
         self.request = dict(request or self.request)
@@ -65,15 +74,16 @@ class CallCard(w.VBox):
         self._render_code()
         if not call.is_terminal:
             self._stop = threading.Event()
-            self._poller = threading.Thread(target=self._poll, args=(call.id, self._stop), daemon=True,
-                                            name=f"convoi-card-{call.id}")
+            self._poller = threading.Thread(
+                target=self._poll, args=(call.id, self._stop), daemon=True, name=f"convoi-card-{call.id}"
+            )
             self._poller.start()
 
     @property
     def polling(self) -> bool:
         return self._poller is not None and self._poller.is_alive()
 
-    def wait(self, timeout: float = 30.0) -> Optional[Call]:
+    def wait(self, timeout: float = 30.0) -> Call | None:
         """Block until the poller stops (the call ended); returns the last state seen."""
         if self._poller is not None:
             self._poller.join(timeout)
@@ -115,7 +125,11 @@ class CallCard(w.VBox):
     def _update(self, call: Call) -> None:
         with self._lock:
             self.call = call
-            self.status, self.duration_seconds, self.cost_amount = call.status, call.duration_seconds, float(call.cost.amount)
+            self.status, self.duration_seconds, self.cost_amount = (
+                call.status,
+                call.duration_seconds,
+                float(call.cost.amount),
+            )
             self.header.value = status_badge_html(call)
             self.join.set_available(*available_for(call.status))
             rows = call_rows(call)
@@ -135,6 +149,7 @@ class CallCard(w.VBox):
         if visible:
             self.code.value = (
                 "<b>Python</b><pre>" + escape(python_snippet(self.request)) + "</pre>"
-                "<b>curl</b><pre>" + escape(curl_snippet(self.request, self._client.base_url)) + "</pre>")
+                "<b>curl</b><pre>" + escape(curl_snippet(self.request, self._client.base_url)) + "</pre>"
+            )
         else:
             self.code.value = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from html import escape
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import traitlets
@@ -37,13 +37,14 @@ class CallLauncher(w.VBox):
     busy = traitlets.Bool(False)
     calls = traitlets.List()
 
-    def __init__(self, client: "ConvoiClient", **kwargs: Any) -> None:
+    def __init__(self, client: ConvoiClient, **kwargs: Any) -> None:
         self._client = client
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="convoi-launcher")
         self.agents = {agent.id: agent for agent in client.list_agents()}
         self.agent = agent_dropdown(self.agents.values())
-        self.participant_name = w.Text(description="Participant", placeholder="display name in LiveKit (optional)",
-                                       layout=w.Layout(width="40em"))
+        self.participant_name = w.Text(
+            description="Participant", placeholder="display name in LiveKit (optional)", layout=w.Layout(width="40em")
+        )
         self.metadata = MetadataEditor()
         self.overrides = OverridesForm(self.agents.get(self.agent.value))
         self.create_button = w.Button(description="Create call", button_style="primary", icon="phone")
@@ -56,23 +57,43 @@ class CallLauncher(w.VBox):
         self.create_button.on_click(lambda _: self.create())
         self.agent.observe(lambda change: self.overrides.set_defaults(self.agents.get(change["new"])), names="value")
         self.card.observe(lambda _change: self._follow_card(), names=["status", "duration_seconds"])
-        for source, name in ((self.overrides, "errors"), (self.overrides, "value"), (self.metadata, "value"),
-                             (self.metadata, "valid"), (self.participant_name, "value"), (self, "busy")):
+        for source, name in (
+            (self.overrides, "errors"),
+            (self.overrides, "value"),
+            (self.metadata, "value"),
+            (self.metadata, "valid"),
+            (self.participant_name, "value"),
+            (self, "busy"),
+        ):
             source.observe(lambda _change: self._refresh_button(), names=name)
-        self.last: Optional[Future] = None
-        super().__init__([
-            self.agent, self.participant_name, w.HTML("<b>Metadata</b>"), self.metadata,
-            w.HTML("<b>Overrides</b>"), self.overrides, self.problems_html, w.HBox([self.create_button, self.status]),
-            self.card, w.HTML("<b>Calls created here</b>"), self.table,
-        ], **kwargs)
+        self.last: Future | None = None
+        super().__init__(
+            [
+                self.agent,
+                self.participant_name,
+                w.HTML("<b>Metadata</b>"),
+                self.metadata,
+                w.HTML("<b>Overrides</b>"),
+                self.overrides,
+                self.problems_html,
+                w.HBox([self.create_button, self.status]),
+                self.card,
+                w.HTML("<b>Calls created here</b>"),
+                self.table,
+            ],
+            **kwargs,
+        )
         self._refresh_button()
 
     def request(self) -> WebCallRequest:
         """The create request as filled in, validated once (`ValidationError` names what is wrong)."""
         overrides = self.overrides.value  # an AgentOverrides the form already validated: taken as is
-        return build_web_call(self.agent.value, participant_name=self.participant_name.value.strip() or None,
-                              agent_overrides=overrides if overrides.to_body() else None,
-                              metadata=dict(self.metadata.value) or None)
+        return build_web_call(
+            self.agent.value,
+            participant_name=self.participant_name.value.strip() or None,
+            agent_overrides=overrides if overrides.to_body() else None,
+            metadata=dict(self.metadata.value) or None,
+        )
 
     def request_fields(self) -> dict[str, Any]:
         """The JSON body the button would send."""
@@ -93,8 +114,11 @@ class CallLauncher(w.VBox):
     def _label(self, loc: str) -> str:
         """A request field named as the form labels it (`participant_name` → `Participant`)."""
         field, dot, rest = loc.partition(".")
-        labels = {"agent_id": self.agent.description, "participant_name": self.participant_name.description,
-                  "metadata": "Metadata"}
+        labels = {
+            "agent_id": self.agent.description,
+            "participant_name": self.participant_name.description,
+            "metadata": "Metadata",
+        }
         return labels.get(field, field) + dot + rest
 
     def _refresh_button(self) -> None:
@@ -115,7 +139,7 @@ class CallLauncher(w.VBox):
         self.last = self._executor.submit(self._create, request)
         return self.last
 
-    def _create(self, request: WebCallRequest) -> Optional[Call]:
+    def _create(self, request: WebCallRequest) -> Call | None:
         try:
             call = self._client.create_web_call(request)
         except APIStatusError as exc:
@@ -134,7 +158,7 @@ class CallLauncher(w.VBox):
         self.card.show(call, request=request.to_body())
         return call
 
-    def frame(self, *, refresh: bool = True) -> "pd.DataFrame":
+    def frame(self, *, refresh: bool = True) -> pd.DataFrame:
         """The created calls as a DataFrame, each fetched afresh; `refresh=False` gives the last state seen."""
         if refresh:
             self._keep({c.id: self._client.get_call(c.id) for c in self.calls if not c.is_terminal})

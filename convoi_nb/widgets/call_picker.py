@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from ._fields import error_html
 from ..errors import ConvoiError
+from ._fields import error_html
 from .call_card import CallCard
 
 if TYPE_CHECKING:
@@ -19,12 +20,17 @@ NONE = "choose a call…"
 class CallPicker(w.VBox):
     """A dropdown of (label, call id) choices; picking one opens its card, read fresh from the API."""
 
-    def __init__(self, client: "ConvoiClient", **kwargs: Any) -> None:
+    def __init__(self, client: ConvoiClient, **kwargs: Any) -> None:
         self._client = client
-        self.dropdown = w.Dropdown(options=[(NONE, "")], value="", description="Call",
-                                   layout=w.Layout(width="40em"), style={"description_width": "initial"})
+        self.dropdown = w.Dropdown(
+            options=[(NONE, "")],
+            value="",
+            description="Call",
+            layout=w.Layout(width="40em"),
+            style={"description_width": "initial"},
+        )
         self.message = w.HTML()
-        self.card: Optional[CallCard] = None
+        self.card: CallCard | None = None
         self.dropdown.observe(lambda change: self.show_call(change["new"]), names="value")
         super().__init__([self.dropdown, self.message], **kwargs)
 

@@ -9,14 +9,14 @@ from datetime import datetime
 from decimal import Decimal
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import traitlets
 
 from ..errors import ConvoiError
-from ..money import format_money
 from ..experiments import Experiment, ExperimentResults
+from ..money import format_money
 from ._fields import agent_dropdown, error_html
 from .call_picker import CallPicker
 from .variant_builder import VariantBuilder
@@ -32,26 +32,47 @@ class ExperimentPanel(w.VBox):
 
     busy = traitlets.Bool(False)
 
-    def __init__(self, client: "ConvoiClient", *, store: Union[str, Path, None] = None, wait_timeout: float = 300.0,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        client: ConvoiClient,
+        *,
+        store: str | Path | None = None,
+        wait_timeout: float = 300.0,
+        **kwargs: Any,
+    ) -> None:
         self._client, self._store, self._wait_timeout = client, store, wait_timeout
         self.agents = {agent.id: agent for agent in client.list_agents()}
         self.agent = agent_dropdown(self.agents.values())
-        self.name = w.Text(value=f"experiment-{datetime.now():%Y%m%d-%H%M%S}", description="Name",
-                           layout=w.Layout(width="40em"))
+        self.name = w.Text(
+            value=f"experiment-{datetime.now():%Y%m%d-%H%M%S}", description="Name", layout=w.Layout(width="40em")
+        )
         self.variants = VariantBuilder(self.agents.get(self.agent.value))
         fits = {"description_width": "initial"}  # the default width cuts "Concurrency" to "Concurre…"
         self.replicates = w.BoundedIntText(value=5, min=1, max=1000, description="Replicates", style=fits)
         self.concurrency = w.BoundedIntText(value=16, min=1, max=128, description="Concurrency", style=fits)
-        self.run_button = w.Button(description="Run", button_style="primary", icon="play",
-                                   tooltip="start this experiment (a new name)")
-        self.resume_button = w.Button(description="Resume", icon="redo",
-                                      tooltip="continue an experiment of this name: only missing calls are created")
-        self.budget = w.BoundedFloatText(value=0.0, min=0.0, max=1e6, step=0.5, description="Budget", style=fits,
-                                         tooltip="max_cost: the most this experiment may spend (0: no cap)")
-        self.estimate_button = w.Button(description="Estimate cost", icon="calculator",
-                                        tooltip="predict what this run will cost (runs 2 pilot calls per variant "
-                                                "when there are no finished calls yet)")
+        self.run_button = w.Button(
+            description="Run", button_style="primary", icon="play", tooltip="start this experiment (a new name)"
+        )
+        self.resume_button = w.Button(
+            description="Resume",
+            icon="redo",
+            tooltip="continue an experiment of this name: only missing calls are created",
+        )
+        self.budget = w.BoundedFloatText(
+            value=0.0,
+            min=0.0,
+            max=1e6,
+            step=0.5,
+            description="Budget",
+            style=fits,
+            tooltip="max_cost: the most this experiment may spend (0: no cap)",
+        )
+        self.estimate_button = w.Button(
+            description="Estimate cost",
+            icon="calculator",
+            tooltip="predict what this run will cost (runs 2 pilot calls per variant "
+            "when there are no finished calls yet)",
+        )
         self.estimate_line = w.HTML()
         self.spend = w.HTML()
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="30em"))
@@ -60,9 +81,9 @@ class ExperimentPanel(w.VBox):
         self.calls = CallPicker(client)  # a card with Join, to hear any call of the run
         self.summary = w.Output()
         self.plot = w.Image(format="png", layout=w.Layout(display="none", max_width="100%"))
-        self.results: Optional[ExperimentResults] = None
-        self._estimated: Optional[str] = None  # the experiment whose pilot this panel ran
-        self._thread: Optional[threading.Thread] = None
+        self.results: ExperimentResults | None = None
+        self._estimated: str | None = None  # the experiment whose pilot this panel ran
+        self._thread: threading.Thread | None = None
         self.estimate_button.on_click(lambda _: self.start_estimate())
         self.run_button.on_click(lambda _: self.start(resume=False))
         self.resume_button.on_click(lambda _: self.start(resume=True))
@@ -71,22 +92,43 @@ class ExperimentPanel(w.VBox):
             source.observe(lambda _change: setattr(self.estimate_line, "value", ""), names="value")
         for source, trait in ((self.variants, "valid"), (self, "busy")):
             source.observe(lambda _change: self._refresh_buttons(), names=trait)
-        super().__init__([
-            self.agent, self.name, w.HTML("<b>Variants</b>"), self.variants,
-            w.HBox([self.replicates, self.concurrency]), w.HBox([self.budget, self.estimate_button]),
-            self.estimate_line, w.HBox([self.run_button, self.resume_button, self.progress]), self.status, self.spend, w.HTML("<b>Calls</b>"), self.table, self.calls, w.HTML("<b>Summary</b>"), self.summary, self.plot,
-        ], **kwargs)
+        super().__init__(
+            [
+                self.agent,
+                self.name,
+                w.HTML("<b>Variants</b>"),
+                self.variants,
+                w.HBox([self.replicates, self.concurrency]),
+                w.HBox([self.budget, self.estimate_button]),
+                self.estimate_line,
+                w.HBox([self.run_button, self.resume_button, self.progress]),
+                self.status,
+                self.spend,
+                w.HTML("<b>Calls</b>"),
+                self.table,
+                self.calls,
+                w.HTML("<b>Summary</b>"),
+                self.summary,
+                self.plot,
+            ],
+            **kwargs,
+        )
         self._refresh_buttons()
 
     def experiment(self) -> Experiment:
-        return Experiment(self.name.value.strip(), self.agent.value, self.variants.value,
-                          replicates=self.replicates.value, store=self._store)
+        return Experiment(
+            self.name.value.strip(),
+            self.agent.value,
+            self.variants.value,
+            replicates=self.replicates.value,
+            store=self._store,
+        )
 
     def _refresh_buttons(self) -> None:
         blocked = self.busy or not self.variants.valid
         self.run_button.disabled = self.resume_button.disabled = self.estimate_button.disabled = blocked
 
-    def start(self, *, resume: bool) -> Optional[threading.Thread]:
+    def start(self, *, resume: bool) -> threading.Thread | None:
         if self.busy or not self.variants.valid:
             return None
         try:
@@ -96,18 +138,21 @@ class ExperimentPanel(w.VBox):
             self.status.value = error_html(str(exc))
             return None
         if not resume and len(known) and experiment.name != self._estimated:  # the pilot of our Estimate is fine
-            self.status.value = error_html(f"experiment {experiment.name!r} already has calls: press Resume to "
-                                           "continue it, or choose a new name")
+            self.status.value = error_html(
+                f"experiment {experiment.name!r} already has calls: press Resume to continue it, or choose a new name"
+            )
             return None
         creates = len(experiment.variants) * experiment.replicates - len(known)
         threshold = self._client.confirm_runs_over
         if threshold is not None and creates > threshold and self._max_cost() is None:
-            self.status.value = error_html(f"this run would create {creates} calls (more than {threshold}): set a "
-                                           "Budget first; Estimate cost shows what the run will cost")
+            self.status.value = error_html(
+                f"this run would create {creates} calls (more than {threshold}): set a "
+                "Budget first; Estimate cost shows what the run will cost"
+            )
             return None
         return self._start(self._run, experiment)
 
-    def start_estimate(self) -> Optional[threading.Thread]:
+    def start_estimate(self) -> threading.Thread | None:
         """Predict the run's cost in the background (see `Experiment.estimate`), shown above Run."""
         if self.busy or not self.variants.valid:
             return None
@@ -120,8 +165,9 @@ class ExperimentPanel(w.VBox):
 
     def _start(self, target: Any, experiment: Experiment) -> threading.Thread:
         self.busy = True
-        self._thread = threading.Thread(target=self._guarded, args=(target, experiment), daemon=True,
-                                        name="convoi-experiment")
+        self._thread = threading.Thread(
+            target=self._guarded, args=(target, experiment), daemon=True, name="convoi-experiment"
+        )
         self._thread.start()
         return self._thread
 
@@ -142,7 +188,7 @@ class ExperimentPanel(w.VBox):
         self.estimate_line.value = escape(str(estimate))
         self.status.value = ""
 
-    def wait(self, timeout: Optional[float] = None) -> Optional[ExperimentResults]:
+    def wait(self, timeout: float | None = None) -> ExperimentResults | None:
         """Block until the running experiment is done (for scripts and tests)."""
         if self._thread is not None:
             self._thread.join(timeout)
@@ -150,6 +196,7 @@ class ExperimentPanel(w.VBox):
 
     def _progress(self, label: str, say: str) -> Any:
         """An on_progress callback: the bar, and a status line saying what is happening (`say` takes done, total)."""
+
         def update(done: int, total: int) -> None:
             self.progress.max = max(total, 1)
             self.progress.value = done
@@ -158,9 +205,10 @@ class ExperimentPanel(w.VBox):
             if self.results is not None and label == "waiting":
                 self._show_table()
                 self._show_spend()
+
         return update
 
-    def _max_cost(self) -> Optional[Decimal]:
+    def _max_cost(self) -> Decimal | None:
         return Decimal(repr(self.budget.value)) if self.budget.value > 0 else None
 
     def _run(self, experiment: Experiment) -> None:
@@ -169,13 +217,20 @@ class ExperimentPanel(w.VBox):
         if max_cost is not None and not self.estimate_line.value:
             self._estimate(experiment)  # a cap needs a cost per call to project from
         self.status.value = "checking the server for this experiment's calls…"
-        self.results = experiment.run(self._client, concurrency=self.concurrency.value, progress=False,
-                                      on_progress=self._progress("creating", "creating calls: {done}/{total}"),
-                                      max_cost=max_cost)
+        self.results = experiment.run(
+            self._client,
+            concurrency=self.concurrency.value,
+            progress=False,
+            on_progress=self._progress("creating", "creating calls: {done}/{total}"),
+            max_cost=max_cost,
+        )
         self._show_table()
         self._show_spend()
-        self.results.wait(timeout=self._wait_timeout, progress=False,
-                          on_progress=self._progress("waiting", "waiting for calls to end: {done}/{total} finished"))
+        self.results.wait(
+            timeout=self._wait_timeout,
+            progress=False,
+            on_progress=self._progress("waiting", "waiting for calls to end: {done}/{total} finished"),
+        )
         self._show_table()
         self._show_spend()
         self._show_summary()
@@ -216,8 +271,9 @@ class ExperimentPanel(w.VBox):
         frame = self.results.frame()
         self._replace(self.table, frame[TABLE_COLUMNS])
         created = frame[frame["id"].notna()]
-        self.calls.set_calls([(f"{row.variant} #{row.replicate} ({row.status})", row.id)
-                              for row in created.itertuples()])
+        self.calls.set_calls(
+            [(f"{row.variant} #{row.replicate} ({row.status})", row.id) for row in created.itertuples()]
+        )
 
     def close(self) -> None:
         self.calls.close()

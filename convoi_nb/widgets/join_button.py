@@ -7,9 +7,10 @@ message only when the user presses Join, so it is never part of the widget's syn
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import anywidget
@@ -21,11 +22,15 @@ from ..models import LiveKitConnection
 
 BUNDLE = Path(__file__).parent / "join_frontend" / "dist" / "join.js"
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-SANDBOX_HINT = ("the embedded sandbox has no LiveKit server behind its default URL; to join for real, start one "
-                "(e.g. `livekit-server --dev`) and set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET before the "
-                "sandbox starts")
-UNAVAILABLE = ("Join needs a live notebook front end that runs anywidget (JupyterLab 4, Notebook 7, VS Code, "
-               "Voilà); this one shows the call without it")
+SANDBOX_HINT = (
+    "the embedded sandbox has no LiveKit server behind its default URL; to join for real, start one "
+    "(e.g. `livekit-server --dev`) and set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET before the "
+    "sandbox starts"
+)
+UNAVAILABLE = (
+    "Join needs a live notebook front end that runs anywidget (JupyterLab 4, Notebook 7, VS Code, "
+    "Voilà); this one shows the call without it"
+)
 CSS = """
 .convoi-join-controls { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
 .convoi-join-level { display: inline-block; width: 80px; height: 8px; background: #e5e7eb; border-radius: 4px; }
@@ -94,8 +99,7 @@ class JoinButton(anywidget.AnyWidget):
         except ConvoiError as exc:
             self.send({"type": "error", "message": f"could not read the call's LiveKit details: {exc}"})
             return
-        self.send({"type": "connect", "url": livekit.url, "token": livekit.token,
-                   "hint": connection_hint(livekit.url)})
+        self.send({"type": "connect", "url": livekit.url, "token": livekit.token, "hint": connection_hint(livekit.url)})
 
     def __repr__(self) -> str:
         return f"JoinButton(state={self.state!r})"
@@ -106,4 +110,3 @@ def available_for(status: str) -> tuple[bool, str]:
     if status in ("ended", "failed", "expired"):
         return False, f"the call has {status}: there is nothing left to join"
     return True, ""
-

@@ -1,10 +1,11 @@
 """`ListeningSessionPanel`: a rater's blinded pass: "Call 3 of 12", a card with Join, then 1–5 ratings and a note;
-the variants are revealed after the last rating."""
+the variants are revealed after the last rating.
+"""
 
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
@@ -26,16 +27,22 @@ LEFT = ("disconnected",)  # the rater left the room (or never could join): time 
 class ListeningSessionPanel(w.VBox):
     """Drives `session` one step at a time. Nothing it shows names a variant before the last rating."""
 
-    def __init__(self, client: "ConvoiClient", session: "ListeningSession", **kwargs: Any) -> None:
+    def __init__(self, client: ConvoiClient, session: ListeningSession, **kwargs: Any) -> None:
         self._client, self.session = client, session
         self.header = w.HTML()
         self.start_button = w.Button(description="Start call", button_style="primary", icon="phone")
         self.start_button.on_click(lambda _: self.start())
         self.card_slot = w.Box()
-        self.card: Optional[CallCard] = None
-        self.scores = {name: w.ToggleButtons(options=SCORES, value=None, description=name,
-                                             style={"description_width": "9em", "button_width": "2.6em"})
-                       for name in session.criteria}
+        self.card: CallCard | None = None
+        self.scores = {
+            name: w.ToggleButtons(
+                options=SCORES,
+                value=None,
+                description=name,
+                style={"description_width": "9em", "button_width": "2.6em"},
+            )
+            for name in session.criteria
+        }
         for buttons in self.scores.values():
             buttons.observe(lambda _: self._refresh(), names="value")
         self.note = w.Textarea(placeholder="what stood out (optional)", layout=w.Layout(width="40em", height="4em"))
@@ -45,12 +52,19 @@ class ListeningSessionPanel(w.VBox):
         self.submit.on_click(lambda _: self._record("rate"))
         self.skip_button.on_click(lambda _: self._record("skip"))
         self.broken_button.on_click(lambda _: self._record("broken"))
-        self.form = w.VBox([w.HTML("<b>Rate this call</b> (1 = poor, 5 = excellent)"), *self.scores.values(), self.note,
-                            w.HBox([self.submit, self.skip_button, self.broken_button])])
+        self.form = w.VBox(
+            [
+                w.HTML("<b>Rate this call</b> (1 = poor, 5 = excellent)"),
+                *self.scores.values(),
+                self.note,
+                w.HBox([self.submit, self.skip_button, self.broken_button]),
+            ]
+        )
         self.message = w.HTML()
         self.reveal = w.Output()
-        super().__init__([self.header, self.start_button, self.card_slot, self.form, self.message, self.reveal],
-                         **kwargs)
+        super().__init__(
+            [self.header, self.start_button, self.card_slot, self.form, self.message, self.reveal], **kwargs
+        )
         self._show_step()
 
     # -- steps ----------------------------------------------------------------------------------------
@@ -96,7 +110,9 @@ class ListeningSessionPanel(w.VBox):
         step = self.session.step
         rater = escape(self.session.rater)
         if step is None:
-            self.header.value = f"<b>Session over</b>: {self.session.total} calls rated by {rater}. Which call was which:"
+            self.header.value = (
+                f"<b>Session over</b>: {self.session.total} calls rated by {rater}. Which call was which:"
+            )
             self.start_button.layout.display = self.form.layout.display = "none"
             self.reveal.outputs = ()
             self.reveal.append_display_data(self.session.reveal())
@@ -129,5 +145,7 @@ def _blind_error(exc: ConvoiError) -> str:
     """An error's kind, not its text: an API error can echo the overrides (a model name) and unblind the rater."""
     status = getattr(exc, "status_code", None)
     log.info("listening session: %s", exc)
-    return (f"that did not work ({type(exc).__name__}{f', HTTP {status}' if status else ''}); try again. "
-            "The details are kept for after the session (the convoi_nb log).")
+    return (
+        f"that did not work ({type(exc).__name__}{f', HTTP {status}' if status else ''}); try again. "
+        "The details are kept for after the session (the convoi_nb log)."
+    )

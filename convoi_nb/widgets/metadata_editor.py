@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 import ipywidgets as w
 import traitlets
@@ -24,7 +25,7 @@ class MetadataEditor(w.VBox):
     value = traitlets.Dict()
     valid = traitlets.Bool(True)
 
-    def __init__(self, value: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
+    def __init__(self, value: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         self._rows: list[tuple[w.Text, w.Text, w.HBox]] = []
         self.add_button = w.Button(description="Add metadata", icon="plus")
         self.add_button.on_click(lambda _: self.add_row())
@@ -37,8 +38,11 @@ class MetadataEditor(w.VBox):
 
     def add_row(self, key: str = "", value: Any = "") -> None:
         key_text = w.Text(value=key, placeholder="key", layout=w.Layout(width="12em"))
-        value_text = w.Text(value=value if isinstance(value, str) else json.dumps(value),
-                            placeholder="value (text, number, true/false, null)", layout=w.Layout(width="20em"))
+        value_text = w.Text(
+            value=value if isinstance(value, str) else json.dumps(value),
+            placeholder="value (text, number, true/false, null)",
+            layout=w.Layout(width="20em"),
+        )
         remove = w.Button(icon="trash", tooltip="remove", layout=w.Layout(width="2.6em"))
         row = w.HBox([key_text, value_text, remove])
         entry = (key_text, value_text, row)

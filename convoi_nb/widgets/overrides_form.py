@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from html import escape
-from typing import Any, Mapping, Optional, Union
+from typing import Any
 
 import ipywidgets as w
 import pydantic
@@ -22,7 +23,7 @@ from ..models import (
 )
 from ._fields import JSONObjectRow, NumberRow, Row, TagsRow, TextRow, error_html
 
-Defaults = Union[Agent, Mapping[str, Any], None]
+Defaults = Agent | Mapping[str, Any] | None
 SECTIONS = ("llm", "tts", "stt")
 
 
@@ -37,32 +38,43 @@ class OverridesForm(w.VBox):
     valid = traitlets.Bool(True)
     errors = traitlets.Dict()
 
-    def __init__(self, defaults: Defaults = None, value: Optional[AgentOverrides] = None, **kwargs: Any) -> None:
+    def __init__(self, defaults: Defaults = None, value: AgentOverrides | None = None, **kwargs: Any) -> None:
         wide = w.Layout(width="32em")
         self.rows: dict[str, Row] = {
             "first_message": TextRow("first message", w.Textarea(rows=2, layout=wide)),
             "system_prompt": TextRow("system prompt", w.Textarea(rows=4, layout=wide)),
             "llm.model": TextRow("llm.model", w.Combobox(options=KNOWN_LLM_MODELS, ensure_option=False, layout=wide)),
-            "llm.temperature": NumberRow("llm.temperature", w.FloatSlider(min=0, max=2, step=0.05, readout_format=".2f")),
+            "llm.temperature": NumberRow(
+                "llm.temperature", w.FloatSlider(min=0, max=2, step=0.05, readout_format=".2f")
+            ),
             "llm.extra": JSONObjectRow("llm: other", '{"top_p": 0.9}'),
             "tts.voice_id": TextRow("tts.voice_id", w.Combobox(options=KNOWN_VOICES, ensure_option=False, layout=wide)),
             "tts.speed": NumberRow("tts.speed", w.FloatSlider(min=0.5, max=2, step=0.05, readout_format=".2f")),
             "tts.extra": JSONObjectRow("tts: other", '{"stability": 0.5}'),
-            "stt.language": TextRow("stt.language", w.Combobox(options=KNOWN_LANGUAGES, ensure_option=False, layout=wide)),
+            "stt.language": TextRow(
+                "stt.language", w.Combobox(options=KNOWN_LANGUAGES, ensure_option=False, layout=wide)
+            ),
             "stt.model": TextRow("stt.model", w.Combobox(options=KNOWN_STT_MODELS, ensure_option=False, layout=wide)),
             "stt.extra": JSONObjectRow("stt: other", '{"punctuate": true}'),
             # The tag box is as wide as its placeholder: this one says what to type, and makes room to type it.
-            "knowledge_base_ids": TagsRow("knowledge bases", w.TagsInput(
-                allow_duplicates=False, placeholder="kb_ + 32 hex digits, Enter to add each")),
+            "knowledge_base_ids": TagsRow(
+                "knowledge bases",
+                w.TagsInput(allow_duplicates=False, placeholder="kb_ + 32 hex digits, Enter to add each"),
+            ),
         }
         self.preview = w.HTML()
         self.reset_all = w.Button(description="Reset all to agent defaults", icon="undo", layout=w.Layout(width="auto"))
         self.reset_all.on_click(lambda _: self.reset())
         self._filling = False
         super().__init__(
-            [*(row.box for row in self.rows.values()), self.reset_all,
-             w.HTML("<b>agent_overrides to send</b>"), self.preview],
-            value=AgentOverrides(), **kwargs,
+            [
+                *(row.box for row in self.rows.values()),
+                self.reset_all,
+                w.HTML("<b>agent_overrides to send</b>"),
+                self.preview,
+            ],
+            value=AgentOverrides(),
+            **kwargs,
         )
         for row in self.rows.values():
             row.observe(lambda _change: self._recompute())
@@ -168,8 +180,9 @@ class OverridesForm(w.VBox):
         base = loc.split("[", 1)[0]
         section, _, key = base.partition(".")
         extra = f"{section}.extra"
-        if extra in self.rows and (base not in self.rows or (
-                self.rows[base].get() is None and key in self.rows[extra].get())):
+        if extra in self.rows and (
+            base not in self.rows or (self.rows[base].get() is None and key in self.rows[extra].get())
+        ):
             return extra  # the value came from the free JSON box
         return base
 

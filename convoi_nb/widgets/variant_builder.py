@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import ipywidgets as w
 import traitlets
@@ -12,13 +13,21 @@ from ..experiments import Variant
 from ._fields import error_html
 from .overrides_form import Defaults, OverridesForm
 
-GRID_AXES = ("llm.model", "llm.temperature", "tts.voice_id", "tts.speed", "stt.language", "stt.model",
-             "first_message", "system_prompt")
+GRID_AXES = (
+    "llm.model",
+    "llm.temperature",
+    "tts.voice_id",
+    "tts.speed",
+    "stt.language",
+    "stt.model",
+    "first_message",
+    "system_prompt",
+)
 NUMERIC_AXES = {"llm.temperature", "tts.speed"}
 
 
 class _Entry:
-    def __init__(self, builder: "VariantBuilder", name: str, form: OverridesForm) -> None:
+    def __init__(self, builder: VariantBuilder, name: str, form: OverridesForm) -> None:
         self.name = w.Text(value=name, description="Name", layout=w.Layout(width="24em"))
         self.form = form
         self.duplicate_button = w.Button(description="Duplicate", icon="copy")
@@ -36,22 +45,33 @@ class VariantBuilder(w.VBox):
     value = traitlets.List()
     valid = traitlets.Bool(True)
 
-    def __init__(self, defaults: Defaults = None, variants: Optional[Sequence[Variant]] = None, **kwargs: Any) -> None:
+    def __init__(self, defaults: Defaults = None, variants: Sequence[Variant] | None = None, **kwargs: Any) -> None:
         self._defaults = defaults
         self.entries: list[_Entry] = []
         self.accordion = w.Accordion()
         self.add_button = w.Button(description="Add variant", icon="plus")
         self.add_button.on_click(lambda _: self.add())
         self.error = w.HTML()
-        self.axes = {path: w.Text(placeholder="comma-separated values, e.g. " + ("0.3, 0.9" if path in NUMERIC_AXES else "a, b"),
-                                  layout=w.Layout(width="28em")) for path in GRID_AXES}
+        self.axes = {
+            path: w.Text(
+                placeholder="comma-separated values, e.g. " + ("0.3, 0.9" if path in NUMERIC_AXES else "a, b"),
+                layout=w.Layout(width="28em"),
+            )
+            for path in GRID_AXES
+        }
         self.grid_button = w.Button(description="Generate grid", icon="th")
         self.grid_button.on_click(lambda _: self.generate_grid())
         self.grid_error = w.HTML()
-        grid = w.VBox([w.HTML("Values per axis; every combination becomes a variant, on top of the first variant's "
-                              "overrides. Leave an axis empty to skip it."),
-                       *(w.HBox([w.HTML(f"<code>{p}</code>", layout=w.Layout(width="9em")), t]) for p, t in self.axes.items()),
-                       w.HBox([self.grid_button, self.grid_error])])
+        grid = w.VBox(
+            [
+                w.HTML(
+                    "Values per axis; every combination becomes a variant, on top of the first variant's "
+                    "overrides. Leave an axis empty to skip it."
+                ),
+                *(w.HBox([w.HTML(f"<code>{p}</code>", layout=w.Layout(width="9em")), t]) for p, t in self.axes.items()),
+                w.HBox([self.grid_button, self.grid_error]),
+            ]
+        )
         self.mode = w.Tab(children=[w.VBox([self.accordion, w.HBox([self.add_button, self.error])]), grid])
         self.mode.set_title(0, "One by one")  # not "Variants": the panel's heading right above says that
         self.mode.set_title(1, "Grid")
@@ -64,7 +84,7 @@ class VariantBuilder(w.VBox):
         for entry in self.entries:
             entry.form.set_defaults(defaults)
 
-    def add(self, name: Optional[str] = None, variant: Optional[Variant] = None) -> None:
+    def add(self, name: str | None = None, variant: Variant | None = None) -> None:
         form = OverridesForm(self._defaults, value=variant.overrides if variant else None)
         self.entries.append(_Entry(self, name or self._fresh_name("variant"), form))
         self._layout()
@@ -132,15 +152,15 @@ class VariantBuilder(w.VBox):
         repeated = sorted({n for n in names if n and names.count(n) > 1})
         if repeated:
             problems.append(f"names must be unique: {', '.join(repeated)}")
-        invalid = [n for n, e in zip(names, self.entries) if not e.form.valid]
+        invalid = [n for n, e in zip(names, self.entries, strict=False) if not e.form.valid]
         if invalid:
             problems.append(f"fix the overrides of: {', '.join(invalid)}")
-        for index, (entry, name) in enumerate(zip(self.entries, names)):
+        for index, (entry, name) in enumerate(zip(self.entries, names, strict=False)):
             mark = "" if entry.form.valid else " ⚠"
             self.accordion.set_title(index, f"{name or '(unnamed)'}{mark}")
         self.error.value = error_html("; ".join(problems))
         self.valid = not problems
-        self.value = [] if problems else [Variant(n, e.form.value) for n, e in zip(names, self.entries)]
+        self.value = [] if problems else [Variant(n, e.form.value) for n, e in zip(names, self.entries, strict=False)]
 
 
 __all__ = ["VariantBuilder"]

@@ -12,23 +12,39 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
-@pytest.mark.parametrize(("script", "expected"), [
-    ("frames.py", r"10,000 calls: calls_to_frame [\d.]+ s, json_normalize \+ dtype fixes [\d.]+ s; ratio [\d.]+"),
-    ("client_overhead.py", r"ConvoiClient [\d.]+ ms/create, bare httpx [\d.]+ ms/create .*ratio [\d.]+.*\n"
-                           r"where a ConvoiClient create goes .*HTTP round trip \d+.*client work \d+ µs"),
-    ("sweep.py", r"latency 50 ms: 128/128 calls at concurrency 32 .*ratio [\d.]+; .*speedup [\d.]+×.*limit: "),
-    ("review.py", r"5,000 calls: history generated in [\d.]+ s; export [\d,]+ calls/s .*peak RSS \d+ MiB\)\n"
-                  r"CPU per call: sandbox serving the listing \d+ µs, exporting process \d+ µs.*\n"
-                  r"review queries \(8: .*DuckDB over the files [\d.]+ s \(peak RSS \d+ MiB\)\n"
-                  r"pandas on the full frame .*exact Decimal totals [\d.]+ s, DuckDB [\d.]+× faster.*\n"
-                  r"peak RSS of export and queries within 1 GiB: (yes|NO)"),
-    ("calibration.py", r"replicates  5: cost mean [\d.]+, duration mean [\d.]+, cost delta [\d.]+.*identical pair "
-                       r"called different [\d.]+"),
-    ("estimate_coverage.py", r"3 experiments, 6 variants × 10 replicates, pilot 2: the 90% estimate contains the "
-                             r"realised total cost in [\d.]+ of them, the realised call time in [\d.]+"),
-])
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("frames.py", r"10,000 calls: calls_to_frame [\d.]+ s, json_normalize \+ dtype fixes [\d.]+ s; ratio [\d.]+"),
+        (
+            "client_overhead.py",
+            r"ConvoiClient [\d.]+ ms/create, bare httpx [\d.]+ ms/create .*ratio [\d.]+.*\n"
+            r"where a ConvoiClient create goes .*HTTP round trip \d+.*client work \d+ µs",
+        ),
+        ("sweep.py", r"latency 50 ms: 128/128 calls at concurrency 32 .*ratio [\d.]+; .*speedup [\d.]+×.*limit: "),
+        (
+            "review.py",
+            r"5,000 calls: history generated in [\d.]+ s; export [\d,]+ calls/s .*peak RSS \d+ MiB\)\n"
+            r"CPU per call: sandbox serving the listing \d+ µs, exporting process \d+ µs.*\n"
+            r"review queries \(8: .*DuckDB over the files [\d.]+ s \(peak RSS \d+ MiB\)\n"
+            r"pandas on the full frame .*exact Decimal totals [\d.]+ s, DuckDB [\d.]+× faster.*\n"
+            r"peak RSS of export and queries within 1 GiB: (yes|NO)",
+        ),
+        (
+            "calibration.py",
+            r"replicates  5: cost mean [\d.]+, duration mean [\d.]+, cost delta [\d.]+.*identical pair "
+            r"called different [\d.]+",
+        ),
+        (
+            "estimate_coverage.py",
+            r"3 experiments, 6 variants × 10 replicates, pilot 2: the 90% estimate contains the "
+            r"realised total cost in [\d.]+ of them, the realised call time in [\d.]+",
+        ),
+    ],
+)
 def test_bench_script_runs(script: str, expected: str) -> None:
-    result = subprocess.run([sys.executable, str(BENCH / script), "--quick"], capture_output=True, text=True,
-                            timeout=300, cwd=BENCH)
+    result = subprocess.run(
+        [sys.executable, str(BENCH / script), "--quick"], capture_output=True, text=True, timeout=300, cwd=BENCH
+    )
     assert result.returncode == 0, result.stderr
     assert re.search(expected, result.stdout), result.stdout

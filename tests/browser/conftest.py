@@ -9,8 +9,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -19,8 +19,15 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 # Flags this machine needs: no sandbox as root, and no background traffic to the (unreachable) internet.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _require_chromium() -> None:
@@ -81,19 +88,27 @@ def _isolated_env(tmp: Path) -> dict[str, str]:
     """Jupyter settings of its own (no news pop-up), and an in-memory sandbox for the kernel."""
     config = tmp / "config"
     (config / "labconfig").mkdir(parents=True)
-    (config / "labconfig" / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+    (config / "labconfig" / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
     # Every cell attached to the DOM: the default ("contentVisibility") leaves offscreen cells without a layout box,
     # so a widget scrolled away by "Run All" would never count as visible.
     tracker = tmp / "settings" / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
-    return {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
-            "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),  # the kernels' connection files, for tests to reach them
-            "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"), "CONVOI_SANDBOX_DB": ":memory:",
-            # Seed 0: the first calls of a fresh sandbox all end (their stories follow seed and arrival number),
-            # so a browser test that waits for "ended" does not depend on the developer's environment or on luck.
-            "CONVOI_SANDBOX_SEED": "0", "CONVOI_API_KEY": "", "CONVOI_BASE_URL": ""}
+    return {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(config),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),  # the kernels' connection files, for tests to reach them
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+        "CONVOI_SANDBOX_DB": ":memory:",
+        # Seed 0: the first calls of a fresh sandbox all end (their stories follow seed and arrival number),
+        # so a browser test that waits for "ended" does not depend on the developer's environment or on luck.
+        "CONVOI_SANDBOX_SEED": "0",
+        "CONVOI_API_KEY": "",
+        "CONVOI_BASE_URL": "",
+    }
 
 
 def listening_ports(pid: int) -> set[int]:
@@ -106,7 +121,7 @@ def listening_ports(pid: int) -> set[int]:
             except OSError:  # closed meanwhile
                 continue
             if target.startswith("socket:["):
-                inodes.add(target[len("socket:["):-1])
+                inodes.add(target[len("socket:[") : -1])
         table = Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]
     except (FileNotFoundError, ProcessLookupError):  # the process is gone
         return set()
@@ -147,8 +162,9 @@ def _wait_until_serving(process: subprocess.Popen, ready_path: str, log: Path, o
     raise RuntimeError(f"{name} did not start in 90 s: {log.read_bytes()[offset:].decode(errors='replace')[-2000:]}")
 
 
-def serve(name: str, command: list[str], ready_path: str, env: dict[str, str], log: Path,
-          attempts: int = 3) -> tuple[subprocess.Popen, str]:
+def serve(
+    name: str, command: list[str], ready_path: str, env: dict[str, str], log: Path, attempts: int = 3
+) -> tuple[subprocess.Popen, str]:
     """Start a server told to listen on port 0, so that it binds a free port itself (no port picked here, released,
     and then taken by someone else), and return it with its URL, read from the port the process really listens on.
 
@@ -189,10 +205,20 @@ def notebook_dir(tmp_path: Path) -> Path:
 def jupyterlab(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     _require_chromium()
     log = tmp_path / "jupyterlab.log"
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", "--port=0",
-               "--ServerApp.port_retries=0", "--ServerApp.token=", "--ServerApp.password=",
-               "--ServerApp.disable_check_xsrf=True", "--allow-root",  # CI runs as root
-               f"--ServerApp.root_dir={notebook_dir}"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        "--port=0",
+        "--ServerApp.port_retries=0",
+        "--ServerApp.token=",
+        "--ServerApp.password=",
+        "--ServerApp.disable_check_xsrf=True",
+        "--allow-root",  # CI runs as root
+        f"--ServerApp.root_dir={notebook_dir}",
+    ]
     process, url = serve("jupyterlab", command, "/api/status", _isolated_env(tmp_path), log)
     yield url
     _stop(process, log, request)
@@ -205,8 +231,17 @@ def voila(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) ->
     # The page's request runs the notebook. Voilà's executor (nbclient) waits only 4 s, by default, for a cell's
     # output after the kernel says the cell is done, then drops it with a warning ("Timeout waiting for IOPub
     # output"): on a loaded machine the launcher's widget could be lost that way. Wait as long as the page does.
-    command = [sys.executable, "-m", "voila", str(notebook_dir / "04_widgets.ipynb"), "--no-browser", "--port=0",
-               "--Voila.port_retries=0", "--Voila.ip=127.0.0.1", "--VoilaExecutor.iopub_timeout=120"]
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook_dir / "04_widgets.ipynb"),
+        "--no-browser",
+        "--port=0",
+        "--Voila.port_retries=0",
+        "--Voila.ip=127.0.0.1",
+        "--VoilaExecutor.iopub_timeout=120",
+    ]
     # Any static file shows the server answers; the notebook's own URL would run the notebook once more.
     process, url = serve("voila", command, "/voila/static/favicon.ico", _isolated_env(tmp_path), log)
     yield url

@@ -9,7 +9,7 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from aiohttp import WSMsgType, web
 from livekit import api as livekit_api
@@ -36,7 +36,7 @@ class FakeLiveKit:
     def __init__(self) -> None:
         self.seen = Seen()
         self._loop = asyncio.new_event_loop()
-        self._runner: Optional[web.AppRunner] = None
+        self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="fake-livekit")
         self.port = 0
 
@@ -44,7 +44,7 @@ class FakeLiveKit:
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> "FakeLiveKit":
+    def __enter__(self) -> FakeLiveKit:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=30)
         return self
@@ -103,12 +103,18 @@ class FakeLiveKit:
         await socket.prepare(request)
         join = rtc.JoinResponse(
             room=models.Room(sid="RM_fake", name=claims.video.room, creation_time=int(time.time())),
-            participant=models.ParticipantInfo(sid="PA_fake", identity=claims.identity, name=claims.name,
-                                               state=models.ParticipantInfo.State.ACTIVE,
-                                               permission=models.ParticipantPermission(can_subscribe=True,
-                                                                                       can_publish=True)),
-            server_version="1.8.0", server_info=models.ServerInfo(version="1.8.0", protocol=15),
-            ping_timeout=15, ping_interval=5)
+            participant=models.ParticipantInfo(
+                sid="PA_fake",
+                identity=claims.identity,
+                name=claims.name,
+                state=models.ParticipantInfo.State.ACTIVE,
+                permission=models.ParticipantPermission(can_subscribe=True, can_publish=True),
+            ),
+            server_version="1.8.0",
+            server_info=models.ServerInfo(version="1.8.0", protocol=15),
+            ping_timeout=15,
+            ping_interval=5,
+        )
         await socket.send_bytes(rtc.SignalResponse(join=join).SerializeToString())
         async for message in socket:
             if message.type == WSMsgType.BINARY:

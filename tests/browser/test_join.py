@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import nbformat
 import pytest
@@ -21,15 +22,22 @@ from .fake_livekit import API_KEY, API_SECRET, FakeLiveKit
 from .test_jupyterlab import MODEL_NOT_FOUND, open_notebook, run_all_cells, start_kernel
 
 NAME = "join.ipynb"
-MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required"]
+MEDIA_ARGS = [
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
 JWT = re.compile(r"eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}")
 
 
 def cell(livekit_url: str = "") -> str:
     """A card for a new call on the embedded sandbox, whose tokens are for `livekit_url` (default: the sandbox's
     own default URL, with no LiveKit server behind it)."""
-    settings = (f"LiveKitSettings(url={livekit_url!r}, api_key={API_KEY!r}, api_secret={API_SECRET!r})"
-                if livekit_url else "LiveKitSettings()")
+    settings = (
+        f"LiveKitSettings(url={livekit_url!r}, api_key={API_KEY!r}, api_secret={API_SECRET!r})"
+        if livekit_url
+        else "LiveKitSettings()"
+    )
     return f"""import json
 from pathlib import Path
 import convoi_nb
@@ -51,8 +59,9 @@ def media_page(request: pytest.FixtureRequest) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS + MEDIA_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS + MEDIA_ARGS
+        )
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         yield page
@@ -77,8 +86,13 @@ def run_in_kernel(runtime: Path, kernel_id: str, code: str) -> None:
 
 def open_card(page: Any, server: str, notebook_dir: Path, tmp_path: Path, source: str) -> tuple[Any, str]:
     """Run a one-cell notebook showing a CallCard in JupyterLab; returns the card's Join button and the kernel."""
-    nbformat.write(new_notebook(cells=[new_code_cell(source)], metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}), notebook_dir / NAME)
+    nbformat.write(
+        new_notebook(
+            cells=[new_code_cell(source)],
+            metadata={"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        ),
+        notebook_dir / NAME,
+    )
     kernel_id = start_kernel(server, NAME, tmp_path / "runtime")
     open_notebook(page, server, NAME, kernel_id)
     run_all_cells(page)
@@ -89,8 +103,9 @@ def open_card(page: Any, server: str, notebook_dir: Path, tmp_path: Path, source
 
 
 @pytest.mark.timeout(300)
-def test_join_connects_to_livekit_and_leave_disconnects(jupyterlab: str, media_page: Any, notebook_dir: Path,
-                                                        tmp_path: Path) -> None:
+def test_join_connects_to_livekit_and_leave_disconnects(
+    jupyterlab: str, media_page: Any, notebook_dir: Path, tmp_path: Path
+) -> None:
     page = media_page
     # Widget state saved with the notebook, so that the check below covers what JupyterLab would write.
     manager = tmp_path / "settings" / "@jupyter-widgets" / "jupyterlab-manager"
@@ -137,8 +152,9 @@ def test_join_connects_to_livekit_and_leave_disconnects(jupyterlab: str, media_p
 
 
 @pytest.mark.timeout(300)
-def test_join_on_the_sandbox_default_says_there_is_no_livekit_server(jupyterlab: str, media_page: Any,
-                                                                     notebook_dir: Path, tmp_path: Path) -> None:
+def test_join_on_the_sandbox_default_says_there_is_no_livekit_server(
+    jupyterlab: str, media_page: Any, notebook_dir: Path, tmp_path: Path
+) -> None:
     page = media_page
     join, _ = open_card(page, jupyterlab, notebook_dir, tmp_path, cell())
     join.click()

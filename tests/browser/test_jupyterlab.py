@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 import pytest
@@ -40,8 +40,11 @@ def start_kernel(server: str, name: str, runtime: Path) -> str:
     websocket before the server was ready for it (a 500 in the server's log); the front end then lost the kernel and
     asked "Select Kernel" in a dialog over the menus, or started a second kernel in place of the first and lost the
     widget models the cells created ("model not found")."""
-    started = httpx.post(f"{server}/api/sessions", timeout=60,
-                         json={"path": name, "name": name, "type": "notebook", "kernel": {"name": "python3"}})
+    started = httpx.post(
+        f"{server}/api/sessions",
+        timeout=60,
+        json={"path": name, "name": name, "type": "notebook", "kernel": {"name": "python3"}},
+    )
     assert started.status_code == 201, started.text
     kernel_id = started.json()["kernel"]["id"]
     kernel = BlockingKernelClient(connection_file=str(runtime / f"kernel-{kernel_id}.json"))
@@ -54,7 +57,7 @@ def start_kernel(server: str, name: str, runtime: Path) -> str:
     return kernel_id
 
 
-def kernels(server: str, name: str) -> tuple[Optional[str], list[str]]:
+def kernels(server: str, name: str) -> tuple[str | None, list[str]]:
     """The kernel of the notebook's session, and every running kernel."""
     sessions = httpx.get(f"{server}/api/sessions", timeout=30).json()
     running = [k["id"] for k in httpx.get(f"{server}/api/kernels", timeout=30).json()]

@@ -63,8 +63,11 @@ def test_notebook_02_report_tables_fit(jupyterlab: str, page: Any, notebook_dir:
     kernel_id = start_kernel(jupyterlab, REPORT, tmp_path / "runtime")
     open_notebook(page, jupyterlab, REPORT, kernel_id)
     run_all_cells(page)
-    page.wait_for_function("""() => /\\[\\d+\\]/.test(Array.from(document.querySelectorAll(
-        '.jp-Notebook .jp-CodeCell .jp-InputPrompt')).pop().textContent)""", timeout=240_000)
+    page.wait_for_function(
+        """() => /\\[\\d+\\]/.test(Array.from(document.querySelectorAll(
+        '.jp-Notebook .jp-CodeCell .jp-InputPrompt')).pop().textContent)""",
+        timeout=240_000,
+    )
     tables = measure(page, "report_notebook_02.png")
     assert any("cost per call [95% CI]" in t["text"] for t in tables)  # the formatted summary was measured
     assert any("cost per call vs baseline" in t["text"] for t in tables)
@@ -72,9 +75,13 @@ def test_notebook_02_report_tables_fit(jupyterlab: str, page: Any, notebook_dir:
 
 @pytest.mark.timeout(300)
 def test_experiment_panel_summary_fits(jupyterlab: str, page: Any, notebook_dir: Path, tmp_path: Path) -> None:
-    nbformat.write(new_notebook(cells=[new_code_cell(c) for c in PANEL_CELLS],
-                                metadata={"kernelspec": {"display_name": "Python 3", "language": "python",
-                                                         "name": "python3"}}), notebook_dir / PANEL)
+    nbformat.write(
+        new_notebook(
+            cells=[new_code_cell(c) for c in PANEL_CELLS],
+            metadata={"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        ),
+        notebook_dir / PANEL,
+    )
     page.set_viewport_size({"width": WIDTH, "height": 900})
     kernel_id = start_kernel(jupyterlab, PANEL, tmp_path / "runtime")
     open_notebook(page, jupyterlab, PANEL, kernel_id)

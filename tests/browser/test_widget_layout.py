@@ -50,8 +50,9 @@ def saved_after(path: Path, before: float, timeout: float = 60) -> dict[str, Any
 
 
 @pytest.mark.timeout(300)
-def test_tour_opens_unmodified_and_every_widget_lays_out(jupyterlab: str, page: Any, notebook_dir: Path,
-                                                         tmp_path: Path) -> None:
+def test_tour_opens_unmodified_and_every_widget_lays_out(
+    jupyterlab: str, page: Any, notebook_dir: Path, tmp_path: Path
+) -> None:
     path = notebook_dir / TOUR
     committed = json.loads(path.read_text())
     page.set_viewport_size({"width": WIDTH, "height": 900})
@@ -59,8 +60,11 @@ def test_tour_opens_unmodified_and_every_widget_lays_out(jupyterlab: str, page: 
     open_notebook(page, jupyterlab, TOUR, kernel_id)
     # JupyterLab writes the kernel's spec and language_info into the notebook once it knows them; the toolbar's
     # kernel name is the spec's, shown once that has happened.
-    page.wait_for_function("""() => (document.querySelector('.jp-Toolbar-kernelName') || {}).textContent
-        ?.includes('Python 3 (ipykernel)')""", timeout=60_000)
+    page.wait_for_function(
+        """() => (document.querySelector('.jp-Toolbar-kernelName') || {}).textContent
+        ?.includes('Python 3 (ipykernel)')""",
+        timeout=60_000,
+    )
     tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=TOUR)
     assert tab.count() == 1 and "jp-mod-dirty" not in (tab.get_attribute("class") or ""), "opened as modified"
     before = path.stat().st_mtime

@@ -56,8 +56,17 @@ def test_finished_calls_commit_their_billed_cost_and_running_ones_project_at_lea
         ledger.created("euro", {"id": "call_2", "status": "initiated", "cost": {"amount": "0", "currency": "EUR"}})
 
 
-@pytest.mark.parametrize(("cap", "rule"), [(-1, "0 or more"), ("lots", "an amount"), (float("nan"), "finite"),
-                                          (True, "an amount"), (None, "an amount"), ([5], "an amount")])
+@pytest.mark.parametrize(
+    ("cap", "rule"),
+    [
+        (-1, "0 or more"),
+        ("lots", "an amount"),
+        (float("nan"), "finite"),
+        (True, "an amount"),
+        (None, "an amount"),
+        ([5], "an amount"),
+    ],
+)
 def test_a_bad_cap_is_named(cap: Any, rule: str) -> None:
     with pytest.raises(ExperimentError, match=rule):
         SpendLedger(cap, "USD", Decimal(0), {"a": TENTH})
@@ -130,7 +139,8 @@ def test_a_capped_run_reads_calls_that_ended_since_the_last_run(tmp_path: Path) 
 
 
 def test_runs_over_the_threshold_print_their_cost_and_need_a_cap_or_confirmation(
-        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     clock = ManualClock()
     store = tmp_path / "r.sqlite3"
     with Sandbox(SandboxSettings(clock=clock, seed=13)) as sandbox:
@@ -182,8 +192,14 @@ def test_calls_ending_during_a_capped_sweep_commit_their_billed_cost(tmp_path: P
 
         async def observe() -> None:
             async with client.to_async() as api:
-                await _while_observing(asyncio.ensure_future(asyncio.sleep(0.3)), api, ResultsStore(
-                    tmp_path / "r.sqlite3"), "live", ledger, interval=0.05)
+                await _while_observing(
+                    asyncio.ensure_future(asyncio.sleep(0.3)),
+                    api,
+                    ResultsStore(tmp_path / "r.sqlite3"),
+                    "live",
+                    ledger,
+                    interval=0.05,
+                )
 
         asyncio.run(observe())
         billed = spend_of(client.calls_frame(metadata={"experiment": "live"}))

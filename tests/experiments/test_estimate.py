@@ -34,7 +34,9 @@ def test_estimate_runs_a_pilot_once_then_predicts_from_the_store(reliable: Sandb
     assert text.startswith("this run: ~$") and "90% between $" in text and "12 calls to create" in text
     assert "<table" in estimate._repr_html_()
     again = experiment.estimate(client, level=0.5)  # enough finished calls: nothing is created
-    assert len(creates_sent(reliable)) == 6 and again.cost.high - again.cost.low < estimate.cost.high - estimate.cost.low
+    assert (
+        len(creates_sent(reliable)) == 6 and again.cost.high - again.cost.low < estimate.cost.high - estimate.cost.low
+    )
 
 
 def test_calls_in_flight_are_predicted_with_the_cells_to_create(tmp_path: Path) -> None:

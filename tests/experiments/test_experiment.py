@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import math
 import signal
-from decimal import Decimal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -122,7 +123,9 @@ def test_invalid_definitions_fail_before_sending(reliable: Sandbox, tmp_path: Pa
         Experiment("e5", AGENT, [Variant("a")], 0)
     too_much = {f"k{i}": i for i in range(49)}  # plus experiment/variant/replicate tags > 50 keys
     with pytest.raises(ValidationError, match="at most 50 keys"):
-        Experiment("e5", AGENT, [Variant("a")], 1, metadata=too_much, store=tmp_path / "r.sqlite3").run(client, progress=False)
+        Experiment("e5", AGENT, [Variant("a")], 1, metadata=too_much, store=tmp_path / "r.sqlite3").run(
+            client, progress=False
+        )
     assert reliable.service.store.count() == 0
     assert creates_sent(reliable) == []
 
@@ -180,7 +183,8 @@ def test_statistics_use_ended_calls_only_when_outcomes_are_mixed(tmp_path: Path)
     clock = ManualClock()
     with Sandbox(SandboxSettings(clock=clock, expire_rate=0.3, fail_rate=0.3, seed=4)) as sandbox:
         results = Experiment("mix", AGENT, VARIANTS[:1], 16, store=tmp_path / "r.sqlite3").run(
-            client_for(sandbox), progress=False)
+            client_for(sandbox), progress=False
+        )
         clock.advance(3600)  # every call has reached its final state
         summary = results.wait(timeout=30, progress=False).summary()
         frame = results.frame()
@@ -216,8 +220,10 @@ def test_a_sweep_honours_429_retry_after(fresh_sandbox: Sandbox, tmp_path: Path)
     refused = [r for r in records if r.status == 429]
     assert refused, "the rate limit was never hit, so this test proves nothing"
     for record in refused:  # the retry of a refused create came no sooner than Retry-After said
-        retry = min((r for r in records if r.idempotency_key == record.idempotency_key and r.started > record.started),
-                    key=lambda r: r.started)
+        retry = min(
+            (r for r in records if r.idempotency_key == record.idempotency_key and r.started > record.started),
+            key=lambda r: r.started,
+        )
         assert retry.started - record.finished >= 1.0 - 0.05  # clock granularity
     assert frame["attempts"].max() >= 2
 
@@ -234,8 +240,11 @@ def test_wait_times_out_clearly(tmp_path: Path) -> None:
 def test_exports_and_plot(reliable: Sandbox, tmp_path: Path) -> None:
     client = client_for(reliable)
     # "tier" holds a number in one variant's calls and a string in another's: the export must still work
-    variants = [Variant("a", metadata={"tier": 1}), Variant("b", {"llm": {"model": "gpt-4o"}}, metadata={"tier": "gold"}),
-                Variant("c", {"tts": {"speed": 1.3}})]
+    variants = [
+        Variant("a", metadata={"tier": 1}),
+        Variant("b", {"llm": {"model": "gpt-4o"}}, metadata={"tier": "gold"}),
+        Variant("c", {"tts": {"speed": 1.3}}),
+    ]
     results = Experiment("e10", AGENT, variants, 2, store=tmp_path / "r.sqlite3").run(client, progress=False)
     results.wait(timeout=30, progress=False)
     csv = pd.read_csv(results.to_csv(tmp_path / "r.csv"))
@@ -266,8 +275,9 @@ Experiment("killed", sys.argv[3], variants, replicates=8, store=sys.argv[4]).run
 
 def test_killed_run_resumes_without_duplicates(fresh_sandbox: Sandbox, tmp_path: Path) -> None:
     store = tmp_path / "r.sqlite3"
-    process = subprocess.run([sys.executable, "-c", KILL_SCRIPT, fresh_sandbox.api_key, fresh_sandbox.url,
-                              AGENT, str(store)], timeout=60)
+    process = subprocess.run(
+        [sys.executable, "-c", KILL_SCRIPT, fresh_sandbox.api_key, fresh_sandbox.url, AGENT, str(store)], timeout=60
+    )
     assert process.returncode == -signal.SIGKILL
     done = ResultsStore(store).done("killed")
     assert len(done) == 6  # interrupted after exactly six recorded calls
@@ -301,7 +311,8 @@ def test_changed_experiment_metadata_is_refused_before_creating(reliable: Sandbo
     client = client_for(reliable)
     store = tmp_path / "r.sqlite3"
     Experiment("e14", AGENT, VARIANTS[:1], 2, metadata={"owner": "alice", "cohort": 1}, store=store).run(
-        client, progress=False)
+        client, progress=False
+    )
     reliable.traffic.reset()
     bob = Experiment("e14", AGENT, VARIANTS[:1], 3, metadata={"owner": "bob", "cohort": "one"}, store=store)
     with pytest.raises(ExperimentError, match="metadata"):
@@ -309,25 +320,29 @@ def test_changed_experiment_metadata_is_refused_before_creating(reliable: Sandbo
     # Typed: 1, 1.0 and true are different tags.
     for cohort in (True, 1.0):
         with pytest.raises(ExperimentError, match="metadata"):
-            Experiment("e14", AGENT, VARIANTS[:1], 2, metadata={"owner": "alice", "cohort": cohort},
-                       store=store).run(client, progress=False)
+            Experiment("e14", AGENT, VARIANTS[:1], 2, metadata={"owner": "alice", "cohort": cohort}, store=store).run(
+                client, progress=False
+            )
     # With the store lost, the server's calls tell the same story, still before anything is created.
     lost = Experiment("e14", AGENT, VARIANTS[:1], 3, metadata={"owner": "bob"}, store=tmp_path / "new.sqlite3")
     with pytest.raises(ExperimentError, match=r"metadata \(cohort, owner\)"):
         lost.run(client, progress=False)
     with pytest.raises(ExperimentError, match=r"metadata \(cohort\)"):
-        Experiment("e14", AGENT, VARIANTS[:1], 2, metadata={"owner": "alice", "cohort": 1.0},
-                   store=tmp_path / "new.sqlite3").run(client, progress=False)
+        Experiment(
+            "e14", AGENT, VARIANTS[:1], 2, metadata={"owner": "alice", "cohort": 1.0}, store=tmp_path / "new.sqlite3"
+        ).run(client, progress=False)
     # The refusals left nothing behind: the right metadata runs from the same new store.
-    Experiment("e14", AGENT, VARIANTS[:1], 2, metadata={"owner": "alice", "cohort": 1},
-               store=tmp_path / "new.sqlite3").run(client, progress=False)
+    Experiment(
+        "e14", AGENT, VARIANTS[:1], 2, metadata={"owner": "alice", "cohort": 1}, store=tmp_path / "new.sqlite3"
+    ).run(client, progress=False)
     assert creates_sent(reliable) == []
 
 
 def test_a_changed_variant_with_a_lost_store_is_refused_before_creating(reliable: Sandbox, tmp_path: Path) -> None:
     client = client_for(reliable)
     Experiment("e15", AGENT, [Variant("v", {"llm": {"model": "gpt-4o"}})], 2, store=tmp_path / "a.sqlite3").run(
-        client, progress=False)
+        client, progress=False
+    )
     reliable.traffic.reset()
     changed = Experiment("e15", AGENT, [Variant("v", {"llm": {"model": "gpt-4.1"}})], 4, store=tmp_path / "b.sqlite3")
     with pytest.raises(ExperimentError, match="overrides or metadata of variant 'v'"):
@@ -350,7 +365,9 @@ def test_lost_answers_and_a_rerun_after_the_idempotency_window_never_duplicate(t
         sandbox.set_faults(FaultConfig())
         summary = first.wait(timeout=30, progress=False).summary()
         billed = server_calls(sandbox, client, "e16")
-        assert sum(summary["spend_total"]) == sum(Decimal(repr(a)) for a in billed["cost_amount"])  # to the cent, exactly
+        assert sum(summary["spend_total"]) == sum(
+            Decimal(repr(a)) for a in billed["cost_amount"]
+        )  # to the cent, exactly
         sandbox.traffic.reset()
         second = experiment.run(client, progress=False).frame()
         assert creates_sent(sandbox) == []
@@ -389,9 +406,14 @@ def test_results_before_any_run_and_bad_levels_are_explained(reliable: Sandbox, 
         with pytest.raises(ExperimentError, match="nothing recorded.*run\\(\\) it first"):
             method()
     results = experiment.run(client, progress=False)
-    for call, message in ((lambda: results.summary(level=95), "level"), (lambda: results.verdict(level=0), "level"),
-                          (lambda: results.verdict(level=1.0), "level"), (lambda: results.plan(power=1.5), "power"),
-                          (lambda: results.plan(power=0), "power"), (lambda: results.compare(level=float("nan")), "level")):
+    for call, message in (
+        (lambda: results.summary(level=95), "level"),
+        (lambda: results.verdict(level=0), "level"),
+        (lambda: results.verdict(level=1.0), "level"),
+        (lambda: results.plan(power=1.5), "power"),
+        (lambda: results.plan(power=0), "power"),
+        (lambda: results.compare(level=float("nan")), "level"),
+    ):
         with pytest.raises(ValueError, match=f"{message} must be a number strictly between 0 and 1"):
             call()
     with pytest.raises(ValueError, match="timeout"):
@@ -405,8 +427,10 @@ def test_verdict_names_a_runaway_winner(tmp_path: Path) -> None:
     clock = ManualClock()
     with Sandbox(SandboxSettings(clock=clock, expire_rate=0, fail_rate=0, seed=1)) as sandbox:
         client = client_for(sandbox)
-        far = [Variant("cheap", {"llm": {"model": "gpt-4o-mini"}, "tts": {"voice_id": "alloy", "speed": 2.0}}),
-               Variant("dear", {"llm": {"model": "gpt-4o"}, "tts": {"voice_id": "rachel", "speed": 0.5}})]
+        far = [
+            Variant("cheap", {"llm": {"model": "gpt-4o-mini"}, "tts": {"voice_id": "alloy", "speed": 2.0}}),
+            Variant("dear", {"llm": {"model": "gpt-4o"}, "tts": {"voice_id": "rachel", "speed": 0.5}}),
+        ]
         results = Experiment("e19", AGENT, far, 5, store=tmp_path / "r.sqlite3").run(client, progress=False)
         clock.advance(3600)
         verdict = results.wait(timeout=30, progress=False, poll_interval=0.001).verdict()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -18,16 +18,22 @@ from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings
 from .test_experiment import AGENT
 
 LONG = "gpt-4o with a very long descriptive variant name that has to wrap somewhere"
-VARIANTS = [Variant("baseline"), Variant("gpt-4o", {"llm": {"model": "gpt-4o"}}),
-            Variant(LONG, {"llm": {"model": "gpt-4o"}, "tts": {"speed": 1.2}}), Variant("fast", {"tts": {"speed": 1.3}})]
+VARIANTS = [
+    Variant("baseline"),
+    Variant("gpt-4o", {"llm": {"model": "gpt-4o"}}),
+    Variant(LONG, {"llm": {"model": "gpt-4o"}, "tts": {"speed": 1.2}}),
+    Variant("fast", {"tts": {"speed": 1.3}}),
+]
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExperimentResults]:
     clock = ManualClock()
     store: Path = tmp_path_factory.mktemp("presentation") / "r.sqlite3"
-    with Sandbox(SandboxSettings(clock=clock, seed=21, expire_rate=0.1, fail_rate=0.1)) as sandbox, \
-            ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url) as client:
+    with (
+        Sandbox(SandboxSettings(clock=clock, seed=21, expire_rate=0.1, fail_rate=0.1)) as sandbox,
+        ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url) as client,
+    ):
         results = Experiment("report", AGENT, VARIANTS, 8, store=store).run(client, progress=False)
         clock.advance(3600)
         yield results.wait(timeout=60, progress=False)
@@ -71,10 +77,12 @@ def test_the_comparison_table_marks_what_holds_after_adjustment(results: Experim
     assert comparison.loc["gpt-4o", "cost_significant"]  # gpt-4o's price is what the sandbox charges more for
     for variant, row in comparison.iterrows():
         change = cells.loc[variant, "cost per call vs baseline"]
-        assert change == fmt.percent_with_interval(row["cost_delta_pct"], row["cost_delta_pct_ci_low"],
-                                                   row["cost_delta_pct_ci_high"])
+        assert change == fmt.percent_with_interval(
+            row["cost_delta_pct"], row["cost_delta_pct_ci_low"], row["cost_delta_pct_ci_high"]
+        )
         assert cells.loc[variant, "cost, after Holm"].startswith(
-            "significant" if row["cost_significant"] else "not separated")
+            "significant" if row["cost_significant"] else "not separated"
+        )
     html = styler.to_html()
     assert "font-weight: bold" in html and "(baseline)" in html and not re.search(r"\d\.\d{5,}", html)
 
@@ -84,8 +92,11 @@ def test_the_forest_plot_draws_compare_s_intervals(results: ExperimentResults) -
     figure = results.plot()
     cost_axis, duration_axis = figure.axes[0], figure.axes[1]
     for axis, label in ((cost_axis, "cost"), (duration_axis, "duration")):
-        intervals = {a.get_gid().split(":", 1)[1]: a for a in axis.collections
-                     if (a.get_gid() or "").startswith(f"{label}-interval:")}
+        intervals = {
+            a.get_gid().split(":", 1)[1]: a
+            for a in axis.collections
+            if (a.get_gid() or "").startswith(f"{label}-interval:")
+        }
         assert sorted(intervals) == sorted(v.name for v in VARIANTS[1:])  # one row per non-baseline variant
         for name, artist in intervals.items():
             (low, _), (high, _) = artist.get_segments()[0]
@@ -106,8 +117,10 @@ def test_no_text_in_the_figure_overlaps(results: ExperimentResults) -> None:
     renderer = canvas.get_renderer()
     texts = [figure._suptitle, *(t for axis in figure.axes for t in (axis.title, axis.xaxis.label, axis.yaxis.label))]
     for axis in figure.axes:  # tick labels that are drawn: inside the view
-        for ticks, (low, high) in ((axis.xaxis.get_major_ticks(), sorted(axis.get_xlim())),
-                                   (axis.yaxis.get_major_ticks(), sorted(axis.get_ylim()))):
+        for ticks, (low, high) in (
+            (axis.xaxis.get_major_ticks(), sorted(axis.get_xlim())),
+            (axis.yaxis.get_major_ticks(), sorted(axis.get_ylim())),
+        ):
             texts += [t.label1 for t in ticks if low <= t.get_loc() <= high and t.label1.get_visible()]
     boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t is not None and t.get_text().strip()]
     assert len(boxes) > 20  # titles, labels and ticks of four axes

@@ -46,8 +46,9 @@ def test_bca_median_interval_is_seeded() -> None:
     rng = np.random.default_rng(3)
     values = rng.lognormal(0, 0.3, 12)
     first, again = bootstrap_interval([values], np.median, seed=1), bootstrap_interval([values], np.median, seed=1)
-    slow = scipy_stats.bootstrap((values,), np.median, method="BCa", vectorized=False, n_resamples=2000,
-                                 random_state=np.random.default_rng(1)).confidence_interval
+    slow = scipy_stats.bootstrap(
+        (values,), np.median, method="BCa", vectorized=False, n_resamples=2000, random_state=np.random.default_rng(1)
+    ).confidence_interval
     assert (first.low, first.high) == pytest.approx((slow.low, slow.high))  # the library's BCa, vectorised
     assert first == again and first.low < np.median(values) < first.high
 

@@ -74,9 +74,12 @@ def test_a_store_from_an_older_version_is_made_private_and_token_free(tmp_path: 
     ResultsStore(path).close()
     path.chmod(0o644)
     from ..models.test_responses import TOKEN as token  # minted at run time
+
     with sqlite3.connect(path) as db:  # what an older version wrote: the full token
-        db.execute("INSERT INTO results VALUES ('x', 'a', 0, 'k', 'created', 'call_1', ?, NULL, 1, 0.1, NULL, 0)",
-                   (json.dumps({"id": "call_1", "livekit": {"token": token}}),))
+        db.execute(
+            "INSERT INTO results VALUES ('x', 'a', 0, 'k', 'created', 'call_1', ?, NULL, 1, 0.1, NULL, 0)",
+            (json.dumps({"id": "call_1", "livekit": {"token": token}}),),
+        )
     store = ResultsStore(path)
     store.close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -12,7 +12,11 @@ from convoi_nb.experiments.variants import flatten, set_path
 def test_grid_is_the_cartesian_product_on_top_of_the_base() -> None:
     variants = Variant.grid({"first_message": "Hi"}, {"llm.model": ["gpt-4o-mini", "gpt-4o"], "tts.speed": [1.0, 1.25]})
     assert [v.name for v in variants] == [
-        "model=gpt-4o-mini, speed=1.0", "model=gpt-4o-mini, speed=1.25", "model=gpt-4o, speed=1.0", "model=gpt-4o, speed=1.25"]
+        "model=gpt-4o-mini, speed=1.0",
+        "model=gpt-4o-mini, speed=1.25",
+        "model=gpt-4o, speed=1.0",
+        "model=gpt-4o, speed=1.25",
+    ]
     assert variants[3].body == {"first_message": "Hi", "llm": {"model": "gpt-4o"}, "tts": {"speed": 1.25}}
 
 

@@ -12,8 +12,10 @@ from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
 
 AGENT = DEFAULT_ACCOUNT.agents[0].id
 SHORT = "You are a support agent. Answer in one or two short sentences."
-VARIANTS = [*Variant.grid(None, {"llm.model": ["gpt-4o-mini", "gpt-4o"], "tts.speed": [1.0, 1.2]}),
-            Variant("short answers", {"llm": {"model": "gpt-4o-mini"}, "tts": {"speed": 1.0}, "system_prompt": SHORT})]
+VARIANTS = [
+    *Variant.grid(None, {"llm.model": ["gpt-4o-mini", "gpt-4o"], "tts.speed": [1.0, 1.2]}),
+    Variant("short answers", {"llm": {"model": "gpt-4o-mini"}, "tts": {"speed": 1.0}, "system_prompt": SHORT}),
+]
 
 
 def run(seed: int, replicates: int, tmp_path: Path) -> tuple[object, dict]:
@@ -21,8 +23,9 @@ def run(seed: int, replicates: int, tmp_path: Path) -> tuple[object, dict]:
     with Sandbox(SandboxSettings(clock=clock, seed=seed)) as sandbox:
         truth = {v.name: sandbox.expected_outcome(AGENT, v.body) for v in VARIANTS}
         with ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url) as client:
-            results = Experiment(f"verdict-{seed}", AGENT, VARIANTS, replicates, store=tmp_path / f"{seed}.sqlite3").run(
-                client, concurrency=1, progress=False)  # one at a time: each call's story follows its arrival order
+            results = Experiment(
+                f"verdict-{seed}", AGENT, VARIANTS, replicates, store=tmp_path / f"{seed}.sqlite3"
+            ).run(client, concurrency=1, progress=False)  # one at a time: each call's story follows its arrival order
             clock.advance(3600)
             return results.wait(timeout=60, progress=False, poll_interval=0.001).verdict(), truth
 

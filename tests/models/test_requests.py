@@ -52,18 +52,28 @@ def test_overrides_example_serialises_exactly_built_from_models() -> None:
 
 
 def test_unset_fields_are_omitted_not_null_but_explicit_metadata_nulls_stay() -> None:
-    body = WebCallRequest(type="web", agent_id=AGENT, agent_overrides={"llm": {"model": "gpt-4o"}},
-                          metadata={"cleared": None}).to_body()
-    assert body == {"type": "web", "agent_id": AGENT, "agent_overrides": {"llm": {"model": "gpt-4o"}},
-                    "metadata": {"cleared": None}}
+    body = WebCallRequest(
+        type="web", agent_id=AGENT, agent_overrides={"llm": {"model": "gpt-4o"}}, metadata={"cleared": None}
+    ).to_body()
+    assert body == {
+        "type": "web",
+        "agent_id": AGENT,
+        "agent_overrides": {"llm": {"model": "gpt-4o"}},
+        "metadata": {"cleared": None},
+    }
 
 
 def test_llm_tts_stt_pass_through_extra_settings() -> None:
-    overrides = AgentOverrides(llm={"model": "gpt-4o", "top_p": 0.9, "stop": ["\n", "User:"], "seed": None},
-                               tts={"stability": 0.4, "pronunciations": {"Convoi": "con-voy"}}, stt={"punctuate": True})
-    assert overrides.to_body() == {"llm": {"model": "gpt-4o", "top_p": 0.9, "stop": ["\n", "User:"], "seed": None},
-                                   "tts": {"stability": 0.4, "pronunciations": {"Convoi": "con-voy"}},
-                                   "stt": {"punctuate": True}}
+    overrides = AgentOverrides(
+        llm={"model": "gpt-4o", "top_p": 0.9, "stop": ["\n", "User:"], "seed": None},
+        tts={"stability": 0.4, "pronunciations": {"Convoi": "con-voy"}},
+        stt={"punctuate": True},
+    )
+    assert overrides.to_body() == {
+        "llm": {"model": "gpt-4o", "top_p": 0.9, "stop": ["\n", "User:"], "seed": None},
+        "tts": {"stability": 0.4, "pronunciations": {"Convoi": "con-voy"}},
+        "stt": {"punctuate": True},
+    }
 
 
 def test_unknown_override_key_names_the_key() -> None:

@@ -9,8 +9,12 @@ from livekit import api
 from convoi_nb.models import Call
 
 # A real LiveKit token, minted at import: no credential-shaped literal lives in the repository.
-TOKEN = (api.AccessToken("test_key", "test-secret-long-enough-for-hs256-signing").with_identity("public-abc")
-         .with_grants(api.VideoGrants(room_join=True, room="room_1")).to_jwt())
+TOKEN = (
+    api.AccessToken("test_key", "test-secret-long-enough-for-hs256-signing")
+    .with_identity("public-abc")
+    .with_grants(api.VideoGrants(room_join=True, room="room_1"))
+    .to_jwt()
+)
 EXAMPLE = {
     "id": "call_01HXAAAA",
     "object": "call",
@@ -59,6 +63,8 @@ def test_token_is_masked_in_repr_and_str_but_kept_in_the_model() -> None:
 
 
 def test_html_card_shows_the_essentials() -> None:
-    html = Call.model_validate({**EXAMPLE, "duration_seconds": 42.5, "cost": {"amount": 0.1234, "currency": "USD"}})._repr_html_()
+    html = Call.model_validate(
+        {**EXAMPLE, "duration_seconds": 42.5, "cost": {"amount": 0.1234, "currency": "USD"}}
+    )._repr_html_()
     for needle in ("call_01HXAAAA", "initiated", "room_1", "42.5 s", "0.1234 USD", "2026-11-25T10:00:00", "public-abc"):
         assert needle in html

@@ -9,10 +9,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pyarrow as pa
@@ -128,8 +129,9 @@ class AsyncFailingTransport(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
-def test_an_interrupted_export_resumes_to_the_same_dataset(week: Sandbox, client_factory: Callable[..., Any],
-                                                            request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_an_interrupted_export_resumes_to_the_same_dataset(
+    week: Sandbox, client_factory: Callable[..., Any], request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     kind = request.node.callspec.params["client_factory"]
     whole = client_factory(api_key=week.api_key, base_url=week.url)
     whole.export_calls(tmp_path / "whole", page_size=4)
@@ -164,8 +166,9 @@ def test_an_export_killed_halfway_and_run_again_equals_one_run(tmp_path: Path) -
             client.export_calls(tmp_path / "whole", page_size=2)
             sandbox.set_faults(FaultConfig(latency=0.03))  # slow pages, so the kill lands mid-export
             target = tmp_path / "killed"
-            child = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT, sandbox.api_key, sandbox.url, str(target)],
-                                     cwd=ROOT)
+            child = subprocess.Popen(
+                [sys.executable, "-c", KILLED_EXPORT, sandbox.api_key, sandbox.url, str(target)], cwd=ROOT
+            )
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and child.poll() is None:
                 try:
@@ -185,8 +188,9 @@ def test_an_export_killed_halfway_and_run_again_equals_one_run(tmp_path: Path) -
         assert dataset_files(target) == dataset_files(tmp_path / "whole")
 
 
-def test_a_later_run_adds_new_calls_and_refreshes_calls_in_flight(tmp_path: Path,
-                                                                   client_factory: Callable[..., Any]) -> None:
+def test_a_later_run_adds_new_calls_and_refreshes_calls_in_flight(
+    tmp_path: Path, client_factory: Callable[..., Any]
+) -> None:
     clock = ManualClock(START)
     with Sandbox(SandboxSettings(clock=clock, seed=3)) as sandbox:
         api = client_factory(api_key=sandbox.api_key, base_url=sandbox.url)
@@ -203,8 +207,11 @@ def test_a_later_run_adds_new_calls_and_refreshes_calls_in_flight(tmp_path: Path
     assert again.calls < first.calls and set(again.days_written) <= {max(manifest["days"])}  # only the last day
     assert again.total_calls == first.total_calls + 1
     assert checksum(tmp_path / "calls") == checksum(tmp_path / "fresh")
-    statuses = {row["status"] for name in dataset_files(tmp_path / "calls")
-                for row in pq.read_table(tmp_path / "calls" / name, columns=["status"]).to_pylist()}
+    statuses = {
+        row["status"]
+        for name in dataset_files(tmp_path / "calls")
+        for row in pq.read_table(tmp_path / "calls" / name, columns=["status"]).to_pylist()
+    }
     assert statuses <= {"ended", "failed", "expired"}  # the call in flight was refreshed
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -44,14 +45,17 @@ def monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-@pytest.mark.parametrize(("by", "key"), [
-    ("agent", lambda c: c.agent_id),
-    ("status", lambda c: c.status),
-    ("day", lambda c: c.created_at.date()),
-    ("week", lambda c: monday(c.created_at.date())),
-    ("metadata.source", lambda c: c.metadata["source"]),
-    ("metadata.order_ref", lambda c: str(c.metadata["order_ref"])),  # the mixed key, as its JSON text
-])
+@pytest.mark.parametrize(
+    ("by", "key"),
+    [
+        ("agent", lambda c: c.agent_id),
+        ("status", lambda c: c.status),
+        ("day", lambda c: c.created_at.date()),
+        ("week", lambda c: monday(c.created_at.date())),
+        ("metadata.source", lambda c: c.metadata["source"]),
+        ("metadata.order_ref", lambda c: str(c.metadata["order_ref"])),  # the mixed key, as its JSON text
+    ],
+)
 def test_cost_by_matches_the_listing_exactly(exported: tuple[Review, list[Call]], by: str, key: Any) -> None:
     review, calls = exported
     table = review.cost_by(by)
@@ -80,7 +84,7 @@ def test_top_calls_and_period_change(exported: tuple[Review, list[Call]]) -> Non
     by_day = totals(calls, lambda c: c.created_at.date())
     assert list(change["period"]) == sorted(by_day)
     costs = [by_day[day][1] for day in sorted(by_day)]
-    assert list(change["cost_change"])[1:] == [b - a for a, b in zip(costs, costs[1:])]
+    assert list(change["cost_change"])[1:] == [b - a for a, b in zip(costs, costs[1:], strict=False)]
     assert change["cost_change"].isna().iloc[0] or change["cost_change"].iloc[0] is None
     assert change["cost_change_ratio"].iloc[1] == pytest.approx(float(costs[1] / costs[0]) - 1)
 
@@ -125,8 +129,9 @@ def test_mistakes_are_named(exported: tuple[Review, list[Call]], tmp_path: Path)
         Review(tmp_path / "x.parquet")
 
 
-def test_the_readme_example_runs(week: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                 capsys: pytest.CaptureFixture) -> None:
+def test_the_readme_example_runs(
+    week: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     from convoi_nb import ConvoiClient
 
     from ..test_readme import python_block
@@ -162,13 +167,16 @@ def test_generated_history_reviews_alike(tmp_path: Path) -> None:
     with Review(tmp_path / "calls") as review:
         table = review.cost_by("metadata.customer_tier")
         expected = totals(calls, lambda c: c.metadata["customer_tier"])
-        assert {k: (row["calls"], row["total_cost"]) for k, row in table.iterrows()} == \
-            {k: (n, cost) for k, (n, cost, _) in expected.items()}
+        assert {k: (row["calls"], row["total_cost"]) for k, row in table.iterrows()} == {
+            k: (n, cost) for k, (n, cost, _) in expected.items()
+        }
         assert len(review.variant_rates()) == 6
 
 
-@pytest.mark.parametrize(("column", "shown"), [("2265.150048000", "2265.150048"), ("0E-9", "0.00"),
-                                               ("100.000000000", "100.00"), ("0.123456789", "0.123456789")])
+@pytest.mark.parametrize(
+    ("column", "shown"),
+    [("2265.150048000", "2265.150048"), ("0E-9", "0.00"), ("100.000000000", "100.00"), ("0.123456789", "0.123456789")],
+)
 def test_totals_show_without_the_columns_trailing_zeros(column: str, shown: str) -> None:
     from convoi_nb.review.queries import _tidy
 

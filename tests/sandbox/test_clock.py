@@ -15,11 +15,17 @@ def test_calls_are_stamped_with_the_manual_time() -> None:
     start = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
     clock = ManualClock(start)
     with Sandbox(SandboxSettings(clock=clock)) as sandbox:
-        first = httpx.post(f"{sandbox.url}/api/v1/public/calls", headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"},
-                           json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id}).json()
+        first = httpx.post(
+            f"{sandbox.url}/api/v1/public/calls",
+            headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"},
+            json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id},
+        ).json()
         clock.advance(timedelta(days=2).total_seconds())
-        second = httpx.post(f"{sandbox.url}/api/v1/public/calls", headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"},
-                            json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id}).json()
+        second = httpx.post(
+            f"{sandbox.url}/api/v1/public/calls",
+            headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"},
+            json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id},
+        ).json()
     assert first["created_at"] == "2026-03-01T09:00:00.000Z"
     assert second["created_at"] == "2026-03-03T09:00:00.000Z"
 

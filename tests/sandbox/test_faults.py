@@ -39,8 +39,11 @@ def test_500_creates_through_20_percent_faults_make_500_distinct_calls(fresh_san
 
 def test_injected_503_is_reported_after_commit(fresh_sandbox: Sandbox, client_factory: Any) -> None:
     fresh_sandbox.set_faults(FaultConfig(error_rate=1.0))
-    client = client_factory(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url,
-                            retry=RetryPolicy(max_retries=2, initial_backoff=0.01, max_backoff=0.01))
+    client = client_factory(
+        api_key=fresh_sandbox.api_key,
+        base_url=fresh_sandbox.url,
+        retry=RetryPolicy(max_retries=2, initial_backoff=0.01, max_backoff=0.01),
+    )
     with pytest.raises(ServerError) as info:
         client.create_web_call(AGENT)
     assert info.value.status_code == 503 and info.value.code == "injected_fault"

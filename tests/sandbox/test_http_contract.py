@@ -16,9 +16,15 @@ AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 JSON = {**AUTH, "Content-Type": "application/json"}
 
 
-TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
-         405: "invalid_request_error", 413: "invalid_request_error", 415: "invalid_request_error",
-         422: "invalid_request_error"}
+TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    404: "not_found_error",
+    405: "invalid_request_error",
+    413: "invalid_request_error",
+    415: "invalid_request_error",
+    422: "invalid_request_error",
+}
 
 
 def body(**fields: Any) -> bytes:
@@ -49,8 +55,14 @@ CASES: list[tuple[str, str, str, dict, bytes | None, int]] = [
     ("string body", "POST", CALLS, JSON, b'"web"', 422),
     ("number body", "POST", CALLS, JSON, b"123", 422),
     ("text/plain body", "POST", CALLS, {**AUTH, "Content-Type": "text/plain"}, b"type=web", 415),
-    ("form-encoded body", "POST", CALLS, {**AUTH, "Content-Type": "application/x-www-form-urlencoded"},
-     b"type=web&agent_id=" + AGENT.encode(), 415),
+    (
+        "form-encoded body",
+        "POST",
+        CALLS,
+        {**AUTH, "Content-Type": "application/x-www-form-urlencoded"},
+        b"type=web&agent_id=" + AGENT.encode(),
+        415,
+    ),
     ("no content type", "POST", CALLS, AUTH, body(), 415),
     ("form body without auth", "POST", CALLS, {"Content-Type": "application/x-www-form-urlencoded"}, b"type=web", 401),
     ("json with charset", "POST", CALLS, {**AUTH, "Content-Type": "application/json; charset=utf-8"}, b"[]", 422),
@@ -73,7 +85,14 @@ CASES: list[tuple[str, str, str, dict, bytes | None, int]] = [
     ("llm as string", "POST", CALLS, JSON, overrides(llm="gpt-4o"), 422),
     ("temperature 3", "POST", CALLS, JSON, overrides(llm={"temperature": 3}), 422),
     ("temperature huge", "POST", CALLS, JSON, overrides(llm={"temperature": 1e308}), 422),
-    ("temperature bigint", "POST", CALLS, JSON, b'{"type":"web","agent_id":"%s","agent_overrides":{"llm":{"temperature":%s}}}' % (AGENT.encode(), b"9" * 400), 422),
+    (
+        "temperature bigint",
+        "POST",
+        CALLS,
+        JSON,
+        b'{"type":"web","agent_id":"%s","agent_overrides":{"llm":{"temperature":%s}}}' % (AGENT.encode(), b"9" * 400),
+        422,
+    ),
     ("temperature string", "POST", CALLS, JSON, overrides(llm={"temperature": "hot"}), 422),
     ("speed zero", "POST", CALLS, JSON, overrides(tts={"speed": 0}), 422),
     ("speed negative", "POST", CALLS, JSON, overrides(tts={"speed": -1}), 422),
@@ -108,8 +127,9 @@ CASES: list[tuple[str, str, str, dict, bytes | None, int]] = [
 
 
 @pytest.mark.parametrize(("name", "method", "path", "headers", "content", "status"), CASES, ids=[c[0] for c in CASES])
-def test_malformed_request_gets_documented_4xx(sandbox: Any, name: str, method: str, path: str, headers: dict,
-                                               content: bytes | None, status: int) -> None:
+def test_malformed_request_gets_documented_4xx(
+    sandbox: Any, name: str, method: str, path: str, headers: dict, content: bytes | None, status: int
+) -> None:
     if name == "lying content-length":
         response = _raw_http(sandbox, method, path, headers, content or b"")
     else:
@@ -149,8 +169,9 @@ def _raw_http(sandbox: Any, method: str, path: str, headers: dict, content: byte
 
 
 def test_validation_errors_list_each_field(sandbox: Any) -> None:
-    response = httpx.post(sandbox.url + CALLS, headers=JSON,
-                          content=overrides(llm={"temperature": 9}, tts={"speed": 0}, voice="x"))
+    response = httpx.post(
+        sandbox.url + CALLS, headers=JSON, content=overrides(llm={"temperature": 9}, tts={"speed": 0}, voice="x")
+    )
     error = response.json()["error"]
     locs = {e["loc"] for e in error["errors"]}
     assert locs == {"agent_overrides.llm.temperature", "agent_overrides.tts.speed", "agent_overrides.voice"}
@@ -167,7 +188,13 @@ def test_healthz_and_openapi(sandbox: Any) -> None:
     assert {f"{CALLS}/{{call_id}}", "/api/v1/public/agents"} <= set(spec["paths"])
     schemas = spec["components"]["schemas"]
     assert set(schemas["AgentOverrides"]["properties"]) == {
-        "first_message", "system_prompt", "llm", "tts", "stt", "knowledge_base_ids"}
+        "first_message",
+        "system_prompt",
+        "llm",
+        "tts",
+        "stt",
+        "knowledge_base_ids",
+    }
     assert schemas["AgentOverrides"].get("additionalProperties") is False
     assert {"livekit", "cost", "duration_seconds", "room_id"} <= set(schemas["Call"]["properties"])
     assert "bearer" in json.dumps(spec["components"]["securitySchemes"]).lower()

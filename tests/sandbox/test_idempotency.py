@@ -28,8 +28,11 @@ def test_200_concurrent_creates_with_50_keys_make_50_calls(fresh_sandbox: Sandbo
 
     async def storm() -> list[Any]:
         async with AsyncConvoiClient(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url) as client:
-            jobs = [client.create_web_call(AGENT, metadata={"key": key}, idempotency_key=key)
-                    for _ in range(4) for key in keys]
+            jobs = [
+                client.create_web_call(AGENT, metadata={"key": key}, idempotency_key=key)
+                for _ in range(4)
+                for key in keys
+            ]
             return await asyncio.gather(*jobs)
 
     calls = asyncio.run(storm())
@@ -45,10 +48,16 @@ def test_200_concurrent_creates_with_50_keys_make_50_calls(fresh_sandbox: Sandbo
 def test_key_expires_after_24_hours() -> None:
     clock = FakeClock()
     with Sandbox(SandboxSettings(clock=clock)) as sandbox:
+
         def create() -> httpx.Response:
-            return httpx.post(f"{sandbox.url}/api/v1/public/calls",
-                              headers={"Authorization": f"Bearer {DEFAULT_API_KEY}", "Idempotency-Key": "9b1d3e2a-4c5f-4a6b-8d7e-0f1a2b3c4d5e"},
-                              json={"type": "web", "agent_id": AGENT})
+            return httpx.post(
+                f"{sandbox.url}/api/v1/public/calls",
+                headers={
+                    "Authorization": f"Bearer {DEFAULT_API_KEY}",
+                    "Idempotency-Key": "9b1d3e2a-4c5f-4a6b-8d7e-0f1a2b3c4d5e",
+                },
+                json={"type": "web", "agent_id": AGENT},
+            )
 
         first = create()
         clock.now += 24 * 3600 - 1
@@ -63,8 +72,11 @@ def test_keys_are_per_account(fresh_sandbox: Sandbox) -> None:
     from convoi_nb.sandbox.accounts import OTHER_ACCOUNT, OTHER_API_KEY
 
     def create(api_key: str, agent_id: str) -> httpx.Response:
-        return httpx.post(f"{fresh_sandbox.url}/api/v1/public/calls", json={"type": "web", "agent_id": agent_id},
-                          headers={"Idempotency-Key": "0b7c6e1a-2d3f-4e5a-9b8c-7d6e5f4a3b2c", "Authorization": f"Bearer {api_key}"})
+        return httpx.post(
+            f"{fresh_sandbox.url}/api/v1/public/calls",
+            json={"type": "web", "agent_id": agent_id},
+            headers={"Idempotency-Key": "0b7c6e1a-2d3f-4e5a-9b8c-7d6e5f4a3b2c", "Authorization": f"Bearer {api_key}"},
+        )
 
     mine, theirs = create(DEFAULT_API_KEY, AGENT), create(OTHER_API_KEY, OTHER_ACCOUNT.agents[0].id)
     # Each account's key still works as a key: a repeat replays that account's own call.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -21,8 +22,9 @@ def history() -> Iterator[tuple[Sandbox, ManualClock]]:
         yield sandbox, clock
 
 
-def test_status_and_time_filters_match_each_calls_state(history: tuple[Sandbox, ManualClock],
-                                                        client_factory: Callable[..., Any]) -> None:
+def test_status_and_time_filters_match_each_calls_state(
+    history: tuple[Sandbox, ManualClock], client_factory: Callable[..., Any]
+) -> None:
     sandbox, clock = history
     api = client_factory(api_key=sandbox.api_key, base_url=sandbox.url)
     agents = [a.id for a in DEFAULT_ACCOUNT.agents]
@@ -40,8 +42,11 @@ def test_status_and_time_filters_match_each_calls_state(history: tuple[Sandbox, 
         assert set(listed) == ids and len(listed) == len(ids), status
     assert {c.id for c in api.list_calls(created_before=cutoff)} == {c.id for c in early}
     assert {c.id for c in api.list_calls(created_after=cutoff)} == {c.id for c in late}
-    window = list(api.list_calls(created_after=START - timedelta(minutes=1), created_before=cutoff,
-                                 agent_id=agents[1], status="ended"))
+    window = list(
+        api.list_calls(
+            created_after=START - timedelta(minutes=1), created_before=cutoff, agent_id=agents[1], status="ended"
+        )
+    )
     assert {c.id for c in window} == {c.id for c in early if c.agent_id == agents[1]} & by_status["ended"]
     assert list(api.list_calls(status="in_progress")) == []
 
@@ -49,22 +54,26 @@ def test_status_and_time_filters_match_each_calls_state(history: tuple[Sandbox, 
 STORED = [{"f": 1.0}, {"f": 2}, {"s": "1"}, {"s": "one"}, {"b": True}, {"t": "true"}, {"n": None}, {"q": '"x"'}]
 
 
-@pytest.mark.parametrize(("wanted", "matches"), [
-    ({"f": 1}, [{"f": 1.0}]),          # numbers compare as numbers
-    ({"f": 1.0}, [{"f": 1.0}]),
-    ({"s": 1}, []),                    # a number never matches a string
-    ({"s": "1"}, [{"s": "1"}]),
-    ({"s": "one"}, [{"s": "one"}]),
-    ({"b": 1}, []),                    # nor a boolean a number
-    ({"b": True}, [{"b": True}]),
-    ({"t": True}, []),
-    ({"t": "true"}, [{"t": "true"}]),
-    ({"n": None}, [{"n": None}]),
-    ({"q": '"x"'}, [{"q": '"x"'}]),    # a string that looks like JSON still matches itself
-    ({"q": "x"}, []),
-])
-def test_metadata_filters_use_typed_equality(fresh_sandbox: Sandbox, client_factory: Callable[..., Any],
-                                             wanted: dict, matches: list) -> None:
+@pytest.mark.parametrize(
+    ("wanted", "matches"),
+    [
+        ({"f": 1}, [{"f": 1.0}]),  # numbers compare as numbers
+        ({"f": 1.0}, [{"f": 1.0}]),
+        ({"s": 1}, []),  # a number never matches a string
+        ({"s": "1"}, [{"s": "1"}]),
+        ({"s": "one"}, [{"s": "one"}]),
+        ({"b": 1}, []),  # nor a boolean a number
+        ({"b": True}, [{"b": True}]),
+        ({"t": True}, []),
+        ({"t": "true"}, [{"t": "true"}]),
+        ({"n": None}, [{"n": None}]),
+        ({"q": '"x"'}, [{"q": '"x"'}]),  # a string that looks like JSON still matches itself
+        ({"q": "x"}, []),
+    ],
+)
+def test_metadata_filters_use_typed_equality(
+    fresh_sandbox: Sandbox, client_factory: Callable[..., Any], wanted: dict, matches: list
+) -> None:
     api = client_factory(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url)
     agent = DEFAULT_ACCOUNT.agents[0].id
     for metadata in STORED:

@@ -76,7 +76,7 @@ def test_room_is_created_on_a_configured_livekit_server() -> None:
     arrived = threading.Event()
 
     class FakeLiveKit(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append((self.path, dict(self.headers), body))
             arrived.set()
@@ -90,20 +90,26 @@ def test_room_is_created_on_a_configured_livekit_server() -> None:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeLiveKit)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings = LiveKitSettings(url=f"ws://127.0.0.1:{server.server_address[1]}", api_key="lk_key",
-                               api_secret="lk-secret-long-enough-for-hs256-signing!", create_rooms=True)
+    settings = LiveKitSettings(
+        url=f"ws://127.0.0.1:{server.server_address[1]}",
+        api_key="lk_key",
+        api_secret="lk-secret-long-enough-for-hs256-signing!",
+        create_rooms=True,
+    )
     try:
         with Sandbox(SandboxSettings(livekit=settings)) as sandbox:
-            response = httpx.post(f"{sandbox.url}/api/v1/public/calls",
-                                  headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"},
-                                  json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id, "metadata": {"a": 1}})
+            response = httpx.post(
+                f"{sandbox.url}/api/v1/public/calls",
+                headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"},
+                json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id, "metadata": {"a": 1}},
+            )
             assert arrived.wait(10), "the room was never created"  # in the background, after the answer
     finally:
         server.shutdown()
         server.server_close()
     assert response.status_code == 201
     call = response.json()
-    (path, headers, body), = received
+    ((path, headers, body),) = received
     assert path == "/twirp/livekit.RoomService/CreateRoom"
     request = livekit_api.CreateRoomRequest.FromString(body)
     assert request.name == call["room_id"] and json.loads(request.metadata) == {"a": 1}
@@ -129,14 +135,18 @@ def test_an_unresponsive_livekit_server_never_holds_up_a_create(caplog: Any) -> 
         silent.bind(("127.0.0.1", 0))
         silent.listen(64)
         url = f"ws://127.0.0.1:{silent.getsockname()[1]}"
-        settings = LiveKitSettings(url=url, api_key="lk_key", api_secret="lk-secret-long-enough-for-hs256-signing!",
-                                   create_rooms=True)
+        settings = LiveKitSettings(
+            url=url, api_key="lk_key", api_secret="lk-secret-long-enough-for-hs256-signing!", create_rooms=True
+        )
         with Sandbox(SandboxSettings(livekit=settings)) as sandbox:
             rooms = sandbox.app.state.rooms
             rooms.timeout = 0.3
             with httpx.Client(base_url=sandbox.url, headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"}) as http:
+
                 def create() -> int:
-                    return http.post("/api/v1/public/calls", json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id}).status_code
+                    return http.post(
+                        "/api/v1/public/calls", json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id}
+                    ).status_code
 
                 assert create() == 201
                 assert rooms._tasks, "the create answered only after its room attempt ended"

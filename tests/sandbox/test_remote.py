@@ -9,35 +9,58 @@ import httpx
 import pytest
 
 from convoi_nb.sandbox import Sandbox, SandboxSettings
-from convoi_nb.sandbox.server import remote_problem
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY, OTHER_API_KEY
+from convoi_nb.sandbox.server import remote_problem
 
 OWN_KEY = "sk_mine_7d1c9e4b2a3f5e6d"
 
 
-@pytest.mark.parametrize("argv", [["--host", "0.0.0.0"], ["--host", "192.0.2.10", "--allow-remote"],
-                                  ["--host", "0.0.0.0", "--allow-remote", "--api-key", DEFAULT_API_KEY],
-                                  ["--host", "0.0.0.0", "--allow-remote", "--api-key", "short"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--host", "0.0.0.0"],
+        ["--host", "192.0.2.10", "--allow-remote"],
+        ["--host", "0.0.0.0", "--allow-remote", "--api-key", DEFAULT_API_KEY],
+        ["--host", "0.0.0.0", "--allow-remote", "--api-key", "short"],
+    ],
+)
 def test_a_non_loopback_host_is_refused_without_allow_remote_and_an_own_key(argv: list[str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "convoi_nb.sandbox", "--port", "0", *argv],
-                          capture_output=True, text=True, timeout=60, env={"PATH": ""})
+    done = subprocess.run(
+        [sys.executable, "-m", "convoi_nb.sandbox", "--port", "0", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": ""},
+    )
     assert done.returncode == 2, done.stderr  # argparse's usage error: nothing was served
     assert "--allow-remote" in done.stderr or "your own" in done.stderr
 
 
-@pytest.mark.parametrize(("host", "allowed", "key", "ok"), [
-    ("127.0.0.1", False, None, True), ("localhost", False, None, True), ("::1", False, None, True),
-    ("127.0.0.2", False, None, True), ("0.0.0.0", False, None, False), ("0.0.0.0", True, None, False),
-    ("0.0.0.0", True, OWN_KEY, True), ("sandbox.example", True, OWN_KEY, True),
-])
+@pytest.mark.parametrize(
+    ("host", "allowed", "key", "ok"),
+    [
+        ("127.0.0.1", False, None, True),
+        ("localhost", False, None, True),
+        ("::1", False, None, True),
+        ("127.0.0.2", False, None, True),
+        ("0.0.0.0", False, None, False),
+        ("0.0.0.0", True, None, False),
+        ("0.0.0.0", True, OWN_KEY, True),
+        ("sandbox.example", True, OWN_KEY, True),
+    ],
+)
 def test_remote_rule(host: str, allowed: bool, key: str | None, ok: bool) -> None:
     assert (remote_problem(host, allowed, key) == "") is ok
 
 
 def test_an_own_key_replaces_the_demo_keys(tmp_path: object) -> None:
     with Sandbox(SandboxSettings(api_key=OWN_KEY)) as sandbox:
+
         def status(key: str) -> int:
-            return httpx.get(f"{sandbox.url}/api/v1/public/agents", headers={"Authorization": f"Bearer {key}"}).status_code
+            return httpx.get(
+                f"{sandbox.url}/api/v1/public/agents", headers={"Authorization": f"Bearer {key}"}
+            ).status_code
+
         assert sandbox.api_key == OWN_KEY
         assert (status(OWN_KEY), status(DEFAULT_API_KEY), status(OTHER_API_KEY)) == (200, 401, 401)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -19,8 +20,9 @@ _http: httpx.Client
 
 
 def create(sandbox: Sandbox, **fields: Any) -> dict:
-    response = httpx.post(f"{sandbox.url}/api/v1/public/calls", headers=HEADERS,
-                          json={"type": "web", "agent_id": AGENT.id, **fields})
+    response = httpx.post(
+        f"{sandbox.url}/api/v1/public/calls", headers=HEADERS, json={"type": "web", "agent_id": AGENT.id, **fields}
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -85,18 +87,40 @@ def test_cheaper_model_is_cheaper_per_minute_and_in_total() -> None:
 
 
 # The rate card as the README documents it (USD per minute), written out rather than read from the code.
-DOCUMENTED = {"platform": 0.04, "gpt-4o": 0.05, "gpt-4o-mini": 0.006, "bella": 0.024, "alloy": 0.015,
-              "nova-3": 0.0059, "nova-2": 0.0043, "knowledge_base": 0.005}
+DOCUMENTED = {
+    "platform": 0.04,
+    "gpt-4o": 0.05,
+    "gpt-4o-mini": 0.006,
+    "bella": 0.024,
+    "alloy": 0.015,
+    "nova-3": 0.0059,
+    "nova-2": 0.0043,
+    "knowledge_base": 0.005,
+}
 
 
-@pytest.mark.parametrize(("overrides", "per_minute"), [
-    ({"llm": {"model": "gpt-4o"}, "tts": {"voice_id": "bella"}, "stt": {"model": "nova-3"},
-      "knowledge_base_ids": ["kb_" + "1" * 32, "kb_" + "2" * 32]},
-     DOCUMENTED["platform"] + DOCUMENTED["gpt-4o"] + DOCUMENTED["bella"] + DOCUMENTED["nova-3"]
-     + 2 * DOCUMENTED["knowledge_base"]),
-    ({"llm": {"model": "gpt-4o-mini"}, "tts": {"voice_id": "alloy"}, "stt": {"model": "nova-2"}},
-     DOCUMENTED["platform"] + DOCUMENTED["gpt-4o-mini"] + DOCUMENTED["alloy"] + DOCUMENTED["nova-2"]),
-])
+@pytest.mark.parametrize(
+    ("overrides", "per_minute"),
+    [
+        (
+            {
+                "llm": {"model": "gpt-4o"},
+                "tts": {"voice_id": "bella"},
+                "stt": {"model": "nova-3"},
+                "knowledge_base_ids": ["kb_" + "1" * 32, "kb_" + "2" * 32],
+            },
+            DOCUMENTED["platform"]
+            + DOCUMENTED["gpt-4o"]
+            + DOCUMENTED["bella"]
+            + DOCUMENTED["nova-3"]
+            + 2 * DOCUMENTED["knowledge_base"],
+        ),
+        (
+            {"llm": {"model": "gpt-4o-mini"}, "tts": {"voice_id": "alloy"}, "stt": {"model": "nova-2"}},
+            DOCUMENTED["platform"] + DOCUMENTED["gpt-4o-mini"] + DOCUMENTED["alloy"] + DOCUMENTED["nova-2"],
+        ),
+    ],
+)
 def test_cost_is_the_documented_rate_times_minutes(overrides: dict, per_minute: float) -> None:
     clock = FakeClock()
     with Sandbox(SandboxSettings(clock=clock, time_scale=1.0, expire_rate=0, fail_rate=0, seed=9)) as sandbox:
@@ -124,7 +148,7 @@ def test_faster_speech_makes_shorter_calls() -> None:
     base = AGENT.to_json()
     slow = [plan_call(s, merge_settings(base, {"tts": {"speed": 0.8}})).talk_seconds for s in range(50)]
     fast = [plan_call(s, merge_settings(base, {"tts": {"speed": 1.5}})).talk_seconds for s in range(50)]
-    assert all(f < s for f, s in zip(fast, slow))
+    assert all(f < s for f, s in zip(fast, slow, strict=False))
 
 
 def test_outcomes_include_failed_and_expired() -> None:
@@ -157,8 +181,14 @@ def test_rate_card_prices_every_suggested_setting() -> None:
     assert set(KNOWN_VOICES) == set(TTS_VOICES) and set(KNOWN_STT_MODELS) == set(STT_MODELS)
 
 
-@pytest.mark.parametrize("overrides", [{}, {"llm": {"model": "gpt-4o"}, "tts": {"speed": 1.2}},
-                                       {"system_prompt": "Answer in one or two short sentences.", "first_message": "Hi!"}])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"llm": {"model": "gpt-4o"}, "tts": {"speed": 1.2}},
+        {"system_prompt": "Answer in one or two short sentences.", "first_message": "Hi!"},
+    ],
+)
 def test_expected_outcome_is_what_the_simulation_averages_to(overrides: dict) -> None:
     from convoi_nb.sandbox.simulation import expected_outcome
 

@@ -23,8 +23,12 @@ def test_every_api_request_is_recorded_with_its_answer(fresh_sandbox: Sandbox) -
         http.get("/healthz")  # not an API path
         http.get(f"{CALLS}/call_nope")
     seen = [(r.method, r.path, r.status, r.idempotency_key) for r in fresh_sandbox.traffic.records]
-    assert seen == [("POST", CALLS, 201, key), ("POST", CALLS, 200, key), ("POST", CALLS, 422, None),
-                    ("GET", f"{CALLS}/call_nope", 404, None)]
+    assert seen == [
+        ("POST", CALLS, 201, key),
+        ("POST", CALLS, 200, key),
+        ("POST", CALLS, 422, None),
+        ("GET", f"{CALLS}/call_nope", 404, None),
+    ]
     assert fresh_sandbox.traffic.count("POST", CALLS) == 3 and fresh_sandbox.traffic.count("GET") == 1
     assert all(r.finished >= r.started for r in fresh_sandbox.traffic.records)
     fresh_sandbox.traffic.reset()

@@ -9,8 +9,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -26,8 +27,11 @@ from ..widgets.conftest import FrontEnd, Opened, front_end, opened  # noqa: F401
 
 # Names that appear nowhere else (not in the widget's JavaScript either), so a leak is unmistakable.
 NAMES = ["Qzv-plain", "Qzv-gpt4o", "Qzv-fast"]
-VARIANTS = [Variant(NAMES[0]), Variant(NAMES[1], {"llm": {"model": "gpt-4o"}}),
-            Variant(NAMES[2], {"tts": {"speed": 1.3}})]
+VARIANTS = [
+    Variant(NAMES[0]),
+    Variant(NAMES[1], {"llm": {"model": "gpt-4o"}}),
+    Variant(NAMES[2], {"tts": {"speed": 1.3}}),
+]
 CRITERIA = ["helpful", "natural voice"]
 
 
@@ -67,8 +71,12 @@ def test_the_order_is_a_permutation_fixed_by_the_seed_and_the_rater(tmp_path: Pa
         ListeningSession(experiment, "ana", 2, seed=4, criteria=CRITERIA)
 
 
-def test_a_whole_session_through_the_widget(calm: Sandbox, tmp_path: Path, opened: Opened,  # noqa: F811
-                                            front_end: FrontEnd) -> None:  # noqa: F811
+def test_a_whole_session_through_the_widget(
+    calm: Sandbox,
+    tmp_path: Path,
+    opened: Opened,
+    front_end: FrontEnd,
+) -> None:
     client = opened.client(calm)
     experiment = Experiment("blind", AGENT, VARIANTS, 0 + 1, store=tmp_path / "r.sqlite3")
     session = ListeningSession(experiment, "ana", 2, seed=1, criteria=CRITERIA)
@@ -100,7 +108,8 @@ def test_a_whole_session_through_the_widget(calm: Sandbox, tmp_path: Path, opene
     assert [n for n in NAMES if n in front_end.state()]  # now the widget shows which call was which
     stored = ResultsStore(tmp_path / "r.sqlite3").ratings("blind")
     assert [(r["step"], r["call_id"], r["outcome"], r["scores"]["helpful"]) for r in stored] == [
-        (i, created[i], "rated", 1 + i % 5) for i in range(6)]
+        (i, created[i], "rated", 1 + i % 5) for i in range(6)
+    ]
     assert [v for v, _ in order_of(session)] == list(revealed["variant"])  # the order the rater heard
 
 
@@ -125,14 +134,19 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 def test_a_killed_kernel_resumes_at_step_4_without_new_calls_for_steps_1_to_3(calm: Sandbox, tmp_path: Path) -> None:
     store = tmp_path / "r.sqlite3"
-    killed = subprocess.run([sys.executable, "-c", KILLED, calm.api_key, calm.url, AGENT, str(store)],
-                            capture_output=True, text=True, timeout=120)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED, calm.api_key, calm.url, AGENT, str(store)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert len(creates_sent(calm)) == 4
     calm.traffic.reset()
     client = client_of(calm)
-    session = ListeningSession(Experiment("crash", AGENT, VARIANTS, 1, store=store), "ana", 2, seed=5,
-                               criteria=CRITERIA)
+    session = ListeningSession(
+        Experiment("crash", AGENT, VARIANTS, 1, store=store), "ana", 2, seed=5, criteria=CRITERIA
+    )
     assert session.step is not None and session.step.index == 3 and session.progress == "Call 4 of 6"
     fourth = session.start(client)  # the call made before the crash, read again
     assert creates_sent(calm) == []
@@ -144,8 +158,9 @@ def test_a_killed_kernel_resumes_at_step_4_without_new_calls_for_steps_1_to_3(ca
 
 
 def test_bad_ratings_are_named_and_reveal_waits_for_the_end(calm: Sandbox, tmp_path: Path) -> None:
-    session = ListeningSession(Experiment("rules", AGENT, VARIANTS, 1, store=tmp_path / "r.sqlite3"), "ana", 1,
-                               criteria=CRITERIA)
+    session = ListeningSession(
+        Experiment("rules", AGENT, VARIANTS, 1, store=tmp_path / "r.sqlite3"), "ana", 1, criteria=CRITERIA
+    )
     with pytest.raises(ExperimentError, match=r"missing \['natural voice'\]"):
         session.rate({"helpful": 3})
     with pytest.raises(ExperimentError, match=r"unknown \['funny'\]"):
@@ -155,11 +170,17 @@ def test_bad_ratings_are_named_and_reveal_waits_for_the_end(calm: Sandbox, tmp_p
             session.rate({"helpful": bad, "natural voice": 3})
     with pytest.raises(ExperimentError, match="revealed after the last rating"):
         session.reveal()
-    for bad_args in ({"rater": " "}, {"calls_per_variant": 0}, {"criteria": []}, {"criteria": ["a", "a"]},
-                     {"criteria": "helpful"}):
+    for bad_args in (
+        {"rater": " "},
+        {"calls_per_variant": 0},
+        {"criteria": []},
+        {"criteria": ["a", "a"]},
+        {"criteria": "helpful"},
+    ):
         with pytest.raises(ExperimentError):
-            ListeningSession(Experiment("rules", AGENT, VARIANTS, 1, store=tmp_path / "r.sqlite3"),
-                             **{"rater": "bo", **bad_args})
+            ListeningSession(
+                Experiment("rules", AGENT, VARIANTS, 1, store=tmp_path / "r.sqlite3"), **{"rater": "bo", **bad_args}
+            )
 
 
 def rate_all(session: ListeningSession, client: ConvoiClient, scores: Any) -> None:
@@ -215,8 +236,18 @@ def test_ratings_of_failed_or_broken_calls_are_counted_not_averaged(tmp_path: Pa
         client = client_of(sandbox)
         experiment = Experiment("mixed", AGENT, VARIANTS[:1], 1, store=tmp_path / "r.sqlite3")
         session = ListeningSession(experiment, "ana", 8, seed=1, criteria=["helpful"])
-        marks = iter(["broken", {"helpful": 2}, {"helpful": 4}, "skip", {"helpful": 3}, {"helpful": 5},
-                      {"helpful": 1}, {"helpful": 4}])
+        marks = iter(
+            [
+                "broken",
+                {"helpful": 2},
+                {"helpful": 4},
+                "skip",
+                {"helpful": 3},
+                {"helpful": 5},
+                {"helpful": 1},
+                {"helpful": 4},
+            ]
+        )
         rate_all(session, client, lambda _v: next(marks))
         frame = experiment.results(client).frame()
         row = experiment.results(client).summary(rater="ana").loc[NAMES[0]]

@@ -4,8 +4,9 @@ the widgets a test opened (and of no other test), and sandboxes whose calls alwa
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import ipywidgets as w
 import pytest

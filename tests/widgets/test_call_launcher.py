@@ -15,8 +15,9 @@ from convoi_nb.widgets import CallCard, CallLauncher, MetadataEditor
 from .conftest import FrontEnd, Opened, last_request
 
 
-def test_button_creates_exactly_the_request_shown(opened: Opened, calm_client: ConvoiClient,
-                                                  calm_sandbox: Sandbox) -> None:
+def test_button_creates_exactly_the_request_shown(
+    opened: Opened, calm_client: ConvoiClient, calm_sandbox: Sandbox
+) -> None:
     launcher = opened.widget(CallLauncher, calm_client)
     agents = list(launcher.agents)
     launcher.agent.value = agents[1]
@@ -29,7 +30,9 @@ def test_button_creates_exactly_the_request_shown(opened: Opened, calm_client: C
     launcher.create_button.click()
     call = launcher.last.result(timeout=10)
     assert last_request(calm_sandbox, call.id) == {
-        "type": "web", "agent_id": agents[1], "participant_name": "Ada",
+        "type": "web",
+        "agent_id": agents[1],
+        "participant_name": "Ada",
         "agent_overrides": {"llm": {"model": "gpt-4o-mini"}, "tts": {"speed": 1.2}},
         "metadata": {"source": "widget-test", "attempt": 3},
     }
@@ -50,7 +53,10 @@ def test_reason_line_follows_every_change_and_names_fields_as_labelled(opened: O
     rows["tts.extra"].control.value = "[1]"
     assert "llm: other" in launcher.problems_html.value and "tts: other" in launcher.problems_html.value
     rows["llm.extra"].control.value = '{"top_p": 0.9}'  # fixed: only tts is left, and the line says so
-    assert "llm" not in launcher.problems_html.value and "tts: other: must be a JSON object" in launcher.problems_html.value
+    assert (
+        "llm" not in launcher.problems_html.value
+        and "tts: other: must be a JSON object" in launcher.problems_html.value
+    )
     assert launcher.create_button.tooltip == launcher.problems()
     rows["tts.extra"].clear()
     assert launcher.problems_html.value == "" and not launcher.create_button.disabled
@@ -58,12 +64,16 @@ def test_reason_line_follows_every_change_and_names_fields_as_labelled(opened: O
         assert f">{row.label_text}<" in row.label.value, path
 
 
-@pytest.mark.parametrize(("typed", "reason"), [
-    ("2.5", "llm.temperature: Input should be less than or equal to 2 (got 2.5)"),
-    ("abc", "llm.temperature: not a number: 'abc'"),
-])
-def test_typed_temperature_is_kept_as_typed_never_clamped(typed: str, reason: str, opened: Opened,
-                                                           client: ConvoiClient) -> None:
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("2.5", "llm.temperature: Input should be less than or equal to 2 (got 2.5)"),
+        ("abc", "llm.temperature: not a number: 'abc'"),
+    ],
+)
+def test_typed_temperature_is_kept_as_typed_never_clamped(
+    typed: str, reason: str, opened: Opened, client: ConvoiClient
+) -> None:
     launcher = opened.widget(CallLauncher, client)
     row = launcher.overrides.rows["llm.temperature"]
     row.enabled.value = True
@@ -92,8 +102,9 @@ def test_table_and_frame_follow_the_calls_current_state(opened: Opened, calm_cli
     assert launcher.frame(refresh=False)["status"].tolist() == ["ended", "ended"]
 
 
-def test_invalid_input_disables_the_button_and_names_the_field(opened: Opened, client: ConvoiClient,
-                                                               sandbox: Sandbox) -> None:
+def test_invalid_input_disables_the_button_and_names_the_field(
+    opened: Opened, client: ConvoiClient, sandbox: Sandbox
+) -> None:
     launcher = opened.widget(CallLauncher, client)
     before = sandbox.service.store.count()
     launcher.overrides.rows["knowledge_base_ids"].control.value = ["kb_nope"]
@@ -120,8 +131,9 @@ def test_api_errors_are_shown_as_readable_messages(opened: Opened, fresh_sandbox
     assert "Traceback" not in launcher.status.value and not launcher.create_button.disabled
 
 
-def test_button_is_disabled_while_in_flight(opened: Opened, fresh_sandbox: Sandbox,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_button_is_disabled_while_in_flight(
+    opened: Opened, fresh_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = opened.client(fresh_sandbox)
     launcher = opened.widget(CallLauncher, client)
     sending, release = threading.Event(), threading.Event()
@@ -146,8 +158,9 @@ def test_button_is_disabled_while_in_flight(opened: Opened, fresh_sandbox: Sandb
     assert fresh_sandbox.service.store.count() == 1
 
 
-def test_secrets_never_reach_the_front_end_unless_revealed(opened: Opened, front_end: FrontEnd, client: ConvoiClient,
-                                                           sandbox: Sandbox) -> None:
+def test_secrets_never_reach_the_front_end_unless_revealed(
+    opened: Opened, front_end: FrontEnd, client: ConvoiClient, sandbox: Sandbox
+) -> None:
     launcher = opened.widget(CallLauncher, client)
     call = launcher.create().result(timeout=10)
     launcher.card.show_code.value = True
@@ -191,12 +204,20 @@ def test_metadata_editor_parses_values_and_flags_duplicates(opened: Opened) -> N
 def test_code_snippets_match_the_request() -> None:
     from convoi_nb.snippets import curl_snippet, python_snippet
 
-    body: dict[str, Any] = {"type": "web", "agent_id": "agt_x", "agent_overrides": {"llm": {"temperature": 0.5}},
-                            "metadata": {"a": True}}
+    body: dict[str, Any] = {
+        "type": "web",
+        "agent_id": "agt_x",
+        "agent_overrides": {"llm": {"temperature": 0.5}},
+        "metadata": {"a": True},
+    }
     code = python_snippet(body)
     namespace: dict[str, Any] = {}
-    exec(code.split("call = ", 1)[1].replace("client.create_web_call", "dict", 1).replace("'agt_x',", "agent_id='agt_x',"),
-         namespace)  # the arguments are valid Python literals
+    exec(
+        code.split("call = ", 1)[1]
+        .replace("client.create_web_call", "dict", 1)
+        .replace("'agt_x',", "agent_id='agt_x',"),
+        namespace,
+    )  # the arguments are valid Python literals
     assert "'temperature': 0.5" in code and "{'a': True}" in code
     curl = curl_snippet(body, "http://127.0.0.1:1")
     assert '"http://127.0.0.1:1/api/v1/public/calls"' in curl and "$CONVOI_API_KEY" in curl

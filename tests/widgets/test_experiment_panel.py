@@ -12,8 +12,9 @@ from convoi_nb.widgets import ExperimentPanel
 from .conftest import FrontEnd, Opened
 
 
-def test_run_then_resume(tmp_path: Path, opened: Opened, front_end: FrontEnd, calm_client: ConvoiClient,
-                         calm_sandbox: Sandbox) -> None:
+def test_run_then_resume(
+    tmp_path: Path, opened: Opened, front_end: FrontEnd, calm_client: ConvoiClient, calm_sandbox: Sandbox
+) -> None:
     panel = opened.widget(ExperimentPanel, calm_client, store=tmp_path / "panel.sqlite3")
     panel.name.value = "panel-test"
     panel.variants.add("gpt-4o")
@@ -26,15 +27,18 @@ def test_run_then_resume(tmp_path: Path, opened: Opened, front_end: FrontEnd, ca
     assert re.fullmatch(r"done in \d+ s: 6 calls of panel-test", panel.status.value), panel.status.value
     assert (panel.progress.value, panel.progress.max, panel.progress.description) == (6, 6, "done")
     # It said what it was doing at each step, in order.
-    steps = [next(i for i, text in enumerate(said) if text.startswith(prefix))
-             for prefix in ("checking the server", "creating calls: 6/6", "waiting for calls to end: ", "done in")]
+    steps = [
+        next(i for i, text in enumerate(said) if text.startswith(prefix))
+        for prefix in ("checking the server", "creating calls: 6/6", "waiting for calls to end: ", "done in")
+    ]
     assert steps == sorted(steps)
     summary = results.summary()
     assert summary["ended"].tolist() == [3, 3]
     assert summary.loc["baseline", "cost_mean"] < summary.loc["gpt-4o", "cost_mean"]
     assert len(panel.table.outputs) == 1 and "text/html" in panel.table.outputs[0]["data"]
-    summary_html, comparison_html, verdict = (o["data"].get("text/html") or o["data"]["text/plain"]
-                                              for o in panel.summary.outputs)
+    summary_html, comparison_html, verdict = (
+        o["data"].get("text/html") or o["data"]["text/plain"] for o in panel.summary.outputs
+    )
     assert "cost per call [95% CI]" in summary_html and "$" in summary_html  # the formatted tables
     assert "cost per call vs baseline" in comparison_html and "after Holm" in comparison_html
     assert verdict == str(results.verdict())  # the sentence, as print() shows it
@@ -57,8 +61,9 @@ def test_run_then_resume(tmp_path: Path, opened: Opened, front_end: FrontEnd, ca
     assert panel in front_end.widgets() and calm_sandbox.api_key not in front_end.state()
 
 
-def test_estimate_then_a_budget_stops_the_run(tmp_path: Path, opened: Opened, calm_client: ConvoiClient,
-                                              calm_sandbox: Sandbox) -> None:
+def test_estimate_then_a_budget_stops_the_run(
+    tmp_path: Path, opened: Opened, calm_client: ConvoiClient, calm_sandbox: Sandbox
+) -> None:
     panel = opened.widget(ExperimentPanel, calm_client, store=tmp_path / "panel.sqlite3")
     panel.name.value = "panel-budget"
     panel.replicates.value = 10

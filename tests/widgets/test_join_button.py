@@ -40,8 +40,8 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 
 def test_the_token_reaches_the_browser_only_when_join_is_pressed(
-        opened: Opened, front_end: FrontEnd, calm_client: ConvoiClient, calm_sandbox: Sandbox,
-        sent: list[dict[str, Any]]) -> None:
+    opened: Opened, front_end: FrontEnd, calm_client: ConvoiClient, calm_sandbox: Sandbox, sent: list[dict[str, Any]]
+) -> None:
     call = calm_client.create_web_call(calm_client.list_agents()[0].id)
     card = opened.widget(CallCard, calm_client, call, poll_interval=60)
     token = call.livekit.token
@@ -102,7 +102,8 @@ def test_hints_name_the_sandbox_only_for_loopback_urls() -> None:
 def test_the_shipped_bundle_is_built_from_the_sources_beside_it() -> None:
     stamp = runpy.run_path(str(FRONTEND / "bundle_stamp.py"))
     assert stamp["bundle_hash"](BUNDLE) == stamp["sources_hash"](FRONTEND), (
-        "join_frontend/dist/join.js is stale: run `npm ci && npm run build` in convoi_nb/widgets/join_frontend")
+        "join_frontend/dist/join.js is stale: run `npm ci && npm run build` in convoi_nb/widgets/join_frontend"
+    )
     text = BUNDLE.read_text()
     assert "convoi-join-button" in text and "livekit" in text.lower()  # the widget and livekit-client, bundled
     assert "https://cdn" not in text and "unpkg.com" not in text  # nothing fetched at run time
@@ -123,23 +124,51 @@ def test_a_changed_source_makes_the_bundle_stale(tmp_path: Path) -> None:
 def test_the_wheel_ships_the_bundle_and_an_install_from_it_loads_it(tmp_path: Path) -> None:
     # Built from a copy of the sources, so nothing left in the checkout (a build/ folder, node_modules) can ship.
     source = tmp_path / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__",
-                                                                "node_modules", "tests", "notebooks", "bench",
-                                                                ".pytest_cache"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(tmp_path)],
-                   check=True, capture_output=True, cwd=tmp_path)
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            ".git",
+            "build",
+            "*.egg-info",
+            "__pycache__",
+            "node_modules",
+            "tests",
+            "notebooks",
+            "bench",
+            ".pytest_cache",
+        ),
+    )
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
     shutil.rmtree(source)  # a copy of the README, whose documented sandbox keys the session's leak scan would flag
     wheel = next(tmp_path.glob("convoi_nb-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "convoi_nb/widgets/join_frontend/dist/join.js" in names
     assert not [n for n in names if "node_modules" in n or n.endswith(("package.json", "src/join.js"))]
     target = tmp_path / "installed"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True)
-    check = ("import convoi_nb, sys; from convoi_nb.widgets.join_button import JoinButton, BUNDLE; "
-             "assert convoi_nb.__file__.startswith(sys.argv[1]), convoi_nb.__file__; "
-             "b = JoinButton(lambda: None); print(len(b._esm), 'convoi-join-button' in b._esm)")
-    shown = subprocess.run([sys.executable, "-c", check, str(target)], check=True, capture_output=True, text=True,
-                           env={"PYTHONPATH": str(target), "PATH": ""}, cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    check = (
+        "import convoi_nb, sys; from convoi_nb.widgets.join_button import JoinButton, BUNDLE; "
+        "assert convoi_nb.__file__.startswith(sys.argv[1]), convoi_nb.__file__; "
+        "b = JoinButton(lambda: None); print(len(b._esm), 'convoi-join-button' in b._esm)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", check, str(target)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(target), "PATH": ""},
+        cwd=tmp_path,
+    )
     size, has_button = shown.stdout.split()
     assert int(size) == len(BUNDLE.read_text()) and has_button == "True"

@@ -11,8 +11,12 @@ from convoi_nb.widgets import OverridesForm
 
 from .conftest import Opened
 
-AGENT_DEFAULTS = {"first_message": "Hello!", "llm": {"model": "gpt-4o-mini", "temperature": 0.7},
-                  "tts": {"voice_id": "rachel", "speed": 1.0}, "stt": {"language": "en", "model": "nova-2"}}
+AGENT_DEFAULTS = {
+    "first_message": "Hello!",
+    "llm": {"model": "gpt-4o-mini", "temperature": 0.7},
+    "tts": {"voice_id": "rachel", "speed": 1.0},
+    "stt": {"language": "en", "model": "nova-2"},
+}
 KB = "kb_" + "c" * 32
 
 
@@ -40,29 +44,39 @@ def test_each_input_lands_at_its_path(opened: Opened) -> None:
     form.rows["stt.model"].control.value = "nova-3"
     form.rows["stt.extra"].control.value = '{"punctuate": true}'
     form.rows["knowledge_base_ids"].control.value = [KB]
-    expected = {"first_message": "Hi there", "system_prompt": "Be brief.",
-                "llm": {"top_p": 0.9, "model": "gpt-4o", "temperature": 1.25},
-                "tts": {"voice_id": "alloy", "speed": 1.1}, "stt": {"punctuate": True, "language": "de", "model": "nova-3"},
-                "knowledge_base_ids": [KB]}
+    expected = {
+        "first_message": "Hi there",
+        "system_prompt": "Be brief.",
+        "llm": {"top_p": 0.9, "model": "gpt-4o", "temperature": 1.25},
+        "tts": {"voice_id": "alloy", "speed": 1.1},
+        "stt": {"punctuate": True, "language": "de", "model": "nova-3"},
+        "knowledge_base_ids": [KB],
+    }
     assert form.value.to_body() == expected and form.valid
     assert json.loads(form.preview.value.split(">", 1)[1].rsplit("<", 1)[0].replace("&quot;", '"')) == expected
 
 
 def test_reset_one_field_and_all_fields(opened: Opened) -> None:
-    form = opened.widget(OverridesForm, AGENT_DEFAULTS,
-                         value=AgentOverrides(llm={"model": "gpt-4o", "temperature": 0.2}, first_message="x"))
+    form = opened.widget(
+        OverridesForm,
+        AGENT_DEFAULTS,
+        value=AgentOverrides(llm={"model": "gpt-4o", "temperature": 0.2}, first_message="x"),
+    )
     form.rows["llm.temperature"].reset_button.click()
     assert form.value.to_body() == {"first_message": "x", "llm": {"model": "gpt-4o"}}
     form.reset_all.click()
     assert form.value.to_body() == {}
 
 
-@pytest.mark.parametrize(("row", "entry", "message"), [
-    ("knowledge_base_ids", ["kb_short"], "does not match"),
-    ("llm.extra", "{not json", "not valid JSON"),
-    ("tts.extra", "[1, 2]", "must be a JSON object"),
-    ("llm.extra", '{"temperature": 5}', "less than or equal to 2"),
-])
+@pytest.mark.parametrize(
+    ("row", "entry", "message"),
+    [
+        ("knowledge_base_ids", ["kb_short"], "does not match"),
+        ("llm.extra", "{not json", "not valid JSON"),
+        ("tts.extra", "[1, 2]", "must be a JSON object"),
+        ("llm.extra", '{"temperature": 5}', "less than or equal to 2"),
+    ],
+)
 def test_invalid_input_is_shown_next_to_its_field(row: str, entry: object, message: str, opened: Opened) -> None:
     form = opened.widget(OverridesForm, AGENT_DEFAULTS)
     form.rows["llm.model"].control.value = "gpt-4o"
@@ -77,8 +91,13 @@ def test_invalid_input_is_shown_next_to_its_field(row: str, entry: object, messa
 
 
 def test_setting_value_fills_the_form_round_trip(opened: Opened) -> None:
-    overrides = AgentOverrides(first_message="Hey", llm={"model": "claude-3-5-haiku", "temperature": 0.4, "top_p": 0.8},
-                               tts={"speed": 1.3, "stability": 0.2}, stt={"language": "fr"}, knowledge_base_ids=[KB])
+    overrides = AgentOverrides(
+        first_message="Hey",
+        llm={"model": "claude-3-5-haiku", "temperature": 0.4, "top_p": 0.8},
+        tts={"speed": 1.3, "stability": 0.2},
+        stt={"language": "fr"},
+        knowledge_base_ids=[KB],
+    )
     form = opened.widget(OverridesForm, AGENT_DEFAULTS)
     form.value = overrides
     assert form.rows["llm.model"].control.value == "claude-3-5-haiku"

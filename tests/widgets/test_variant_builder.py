@@ -15,7 +15,10 @@ def test_add_duplicate_rename_remove(opened: Opened) -> None:
     builder.entries[1].form.rows["llm.model"].control.value = "gpt-4o"
     builder.entries[1].duplicate_button.click()
     assert [(v.name, v.body) for v in builder.value] == [
-        ("baseline", {}), ("big", {"llm": {"model": "gpt-4o"}}), ("big copy", {"llm": {"model": "gpt-4o"}})]
+        ("baseline", {}),
+        ("big", {"llm": {"model": "gpt-4o"}}),
+        ("big copy", {"llm": {"model": "gpt-4o"}}),
+    ]
     builder.rename(2, "big")
     assert not builder.valid and builder.value == [] and "unique" in builder.error.value
     builder.rename(2, "big warm")
@@ -38,7 +41,11 @@ def test_grid_mode_generates_the_cartesian_product_on_the_first_variant(opened: 
     builder.axes["tts.speed"].value = "1.0, 1.25"
     builder.grid_button.click()
     assert [v.name for v in builder.value] == [
-        "model=gpt-4o-mini, speed=1.0", "model=gpt-4o-mini, speed=1.25", "model=gpt-4o, speed=1.0", "model=gpt-4o, speed=1.25"]
+        "model=gpt-4o-mini, speed=1.0",
+        "model=gpt-4o-mini, speed=1.25",
+        "model=gpt-4o, speed=1.0",
+        "model=gpt-4o, speed=1.25",
+    ]
     assert builder.value[3].body == {"first_message": "Hi", "llm": {"model": "gpt-4o"}, "tts": {"speed": 1.25}}
     builder.axes["tts.speed"].value = "fast"
     assert builder.generate_grid() == [] and "number" in builder.grid_error.value
