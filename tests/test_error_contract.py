@@ -159,7 +159,7 @@ RETRY_POLICY = [
     Case("backoff-order", lambda: RetryPolicy(initial_backoff=2.0, max_backoff=1.0), ConfigurationError, "backoff"),
     Case(
         "backoff-text",
-        lambda: RetryPolicy(initial_backoff="1"),  # type: ignore[arg-type]  # the bad input under test
+        lambda: RetryPolicy(initial_backoff="1"),
         ConfigurationError,
         "initial_backoff",
         fixed_by=CLIENT,
@@ -600,7 +600,7 @@ SANDBOX_SETTINGS = [
     Case("time_scale-zero", lambda: SandboxSettings(time_scale=0), ConfigurationError, "time_scale", fixed_by=SANDBOX),
     Case(
         "time_scale-text",
-        lambda: SandboxSettings(time_scale="fast"),  # type: ignore[arg-type]  # the bad input under test
+        lambda: SandboxSettings(time_scale="fast"),
         ConfigurationError,
         "time_scale",
         fixed_by=SANDBOX,

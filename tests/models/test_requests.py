@@ -104,7 +104,7 @@ def test_assigning_a_bad_value_raises_our_validation_error() -> None:
 
     overrides = AgentOverrides()
     with pytest.raises(convoi_nb.ValidationError, match=r"llm\.temperature"):
-        overrides.llm = {"temperature": 9}  # type: ignore[assignment]
+        overrides.llm = {"temperature": 9}
     assert overrides.llm is None
 
 
