@@ -1,42 +1,45 @@
 """Every exception convoi_nb raises. Catch `ConvoiError` for all of them.
 
+The tree, with the built-in exception each one also is in parentheses (so an `except ValueError` or
+`except TimeoutError` written before keeps working):
+
 ```
 ConvoiError
-├── ConfigurationError            missing or contradictory settings (ValueError)
-├── ValidationError               bad input, caught before anything is sent (ValueError)
-├── ExperimentError               an experiment cannot run as defined (convoi_nb.experiments)
-├── MixedCurrencyError            amounts in two currencies were to be added (ValueError)
-├── DatasetError                  an export folder cannot be written or read as asked (convoi_nb.review)
-├── WaitTimeoutError              calls did not reach the awaited status in time (TimeoutError)
-├── SandboxError                  the embedded sandbox could not start or serve (RuntimeError)
-└── APIError
-    ├── APIConnectionError        the request never got an HTTP answer
-    │   └── APITimeoutError
-    └── APIStatusError            an HTTP error answer: status_code, message, code, param, request_id
-        ├── InvalidRequestError   400, 413, 415, 422 (carries the field errors)
-        ├── AuthenticationError   401
-        ├── PermissionDeniedError 403
-        ├── NotFoundError         404
-        ├── ConflictError         409
-        │   └── IdempotencyConflictError   same Idempotency-Key, different body
-        ├── RateLimitError        429 (retry_after)
-        └── ServerError           5xx
+├── ConfigurationError (ValueError)          a setting is missing, malformed or contradictory
+├── ValidationError (ValueError)             an argument or request field refused before anything is sent
+├── ExperimentError (ValueError)             an experiment cannot run as defined
+├── MixedCurrencyError (ValueError)          amounts in two currencies were to be added
+├── DatasetError                             an export folder cannot be written or read as asked
+├── WaitTimeoutError (TimeoutError)          calls did not reach the awaited status in time
+├── SandboxError (RuntimeError)              the embedded sandbox could not start or is not running
+└── APIError                                 something went wrong on the wire or on the server
+    ├── APIConnectionError                   the request got no HTTP answer
+    │   └── APITimeoutError (TimeoutError)   an attempt outlasted the client's timeout
+    └── APIStatusError                       an HTTP error answer: status_code, message, code, param, request_id
+        ├── InvalidRequestError              400, 413, 415, 422 (errors lists the fields)
+        ├── AuthenticationError              401
+        ├── PermissionDeniedError            403
+        ├── NotFoundError                    404
+        ├── ConflictError                    409
+        │   └── IdempotencyConflictError     409: the same Idempotency-Key with a different body
+        ├── RateLimitError                   429 (retry_after)
+        └── ServerError                      5xx
 ```
 
 Every error pickles and unpickles to an error of the same class with the same message and attributes, so one
-raised in a worker process (multiprocessing, joblib, Spark) reaches the parent intact.
+raised in a worker process (multiprocessing, joblib, Spark) reaches the parent intact; like every built-in
+exception, the copy carries no `__cause__` (see `ConvoiError`). `ConvoiError` and `ValidationError` are defined in
+`convoi_nb.models.exceptions`, so that the models can raise them; this module is their public home.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .models import FieldError, field_errors, summarize
+from .models import FieldError
+from .models.exceptions import ConvoiError, ValidationError
 from .models.wire import IDEMPOTENCY_CONFLICT
-
-if TYPE_CHECKING:
-    import pydantic
 
 __all__ = [
     "APIConnectionError",
@@ -55,67 +58,47 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
-    "ServerError",
     "SandboxError",
+    "ServerError",
     "ValidationError",
     "WaitTimeoutError",
     "status_error",
 ]
 
 
-def _rebuild(cls: type[ConvoiError], args: tuple[Any, ...], state: dict[str, Any]) -> ConvoiError:
-    """Recreate a pickled error without calling its `__init__` (whose parameters differ from `args`)."""
-    error = cls.__new__(cls)
-    error.args = args
-    error.__dict__.update(state)
-    return error
-
-
-class ConvoiError(Exception):
-    """Base of every convoi_nb exception."""
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Exception's default pickling calls cls(*self.args), which fails for the keyword-only constructors below.
-        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
-
-
 class ConfigurationError(ConvoiError, ValueError):
-    """A setting is missing or contradictory (for example an API key without a base URL)."""
+    """A setting is missing, malformed or contradictory; also a built-in `ValueError`.
 
-
-class ValidationError(ConvoiError, ValueError):
-    """Input rejected on the client before any request was sent. `errors` names each field and rule."""
-
-    def __init__(self, what: str, errors: Sequence[FieldError]) -> None:
-        self.errors = list(errors)
-        super().__init__(f"invalid {what}: {summarize(self.errors)}")
-
-    @classmethod
-    def from_pydantic(cls, what: str, exc: pydantic.ValidationError, model: Any = None) -> ValidationError:
-        """The one way a pydantic error becomes ours: each field by its dotted path, with the rule it broke."""
-        return cls(what, field_errors(exc.errors(), model))
-
-    @classmethod
-    def of_field(cls, what: str, loc: str, msg: str) -> ValidationError:
-        return cls(what, [FieldError(loc=loc, msg=msg, type="value_error")])
+    A client option (`base_url`, `timeout`, retries), an environment variable, a sandbox setting.
+    """
 
 
 class MixedCurrencyError(ConvoiError, ValueError):
-    """Amounts in different currencies cannot be added; total each currency on its own."""
+    """Amounts in different currencies cannot be added; total each currency on its own. Also a `ValueError`."""
 
 
-class ExperimentError(ConvoiError):
-    """The experiment cannot run as defined (a variant changed under an old name, a store from another server…)."""
+class ExperimentError(ConvoiError, ValueError):
+    """The experiment cannot run as defined; also a built-in `ValueError`, like every other input error.
+
+    An argument out of range (replicates, concurrency, a cap), or a definition that conflicts with what its store
+    recorded (a variant changed under an old name, a store from another server).
+    """
 
 
 class DatasetError(ConvoiError):
-    """A call dataset (`client.export_calls`, `convoi_nb.review`) cannot be used as asked: the path is a file,
-    the folder holds something else or another server's or account's export, the manifest is damaged.
+    """A call dataset (`client.export_calls`, `convoi_nb.review`) cannot be used as asked.
+
+    The path is a file, the folder holds something else or another server's or account's export, the manifest is
+    damaged.
     """
 
 
 class WaitTimeoutError(ConvoiError, TimeoutError):
-    """Calls did not reach the awaited status within the time allowed; also a built-in `TimeoutError`."""
+    """Calls did not reach the awaited status within the time allowed; also a built-in `TimeoutError`.
+
+    Raised by waits that poll calls (`results.wait(timeout=…)`); what was seen is kept, so waiting again
+    continues.
+    """
 
 
 class SandboxError(ConvoiError, RuntimeError):
@@ -127,7 +110,13 @@ class APIError(ConvoiError):
 
 
 class APIConnectionError(APIError):
-    """The request got no HTTP answer (refused, reset, dropped mid-response)."""
+    """The request got no HTTP answer (refused, reset, dropped mid-response).
+
+    Args:
+        message: What happened.
+        method: The HTTP method of the request, if known.
+        url: Its URL, if known (never carries credentials: the client refuses such a base URL).
+    """
 
     def __init__(self, message: str = "connection error", *, method: str = "", url: str = "") -> None:
         self.method, self.url = method, url
@@ -135,13 +124,23 @@ class APIConnectionError(APIError):
 
 
 class APITimeoutError(APIConnectionError, TimeoutError):
-    """An attempt took longer than the client's `timeout` (its whole time, not one socket read); also a
-    built-in `TimeoutError`.
+    """An attempt took longer than the client's `timeout`; also a built-in `TimeoutError`.
+
+    The timeout bounds an attempt's whole time, not one socket read.
     """
 
 
 class APIStatusError(APIError):
-    """The server answered with an error status."""
+    """The server answered with an error status.
+
+    Args:
+        message: The server's message.
+        status_code: The HTTP status.
+        code: The error code of the body (`"call_not_found"`), or "" if the body had none.
+        param: The parameter the error is about, if the server named one.
+        request_id: The server's request id (`X-Request-Id`), to quote to support.
+        body: The parsed error body (or the start of an unparsable one).
+    """
 
     def __init__(
         self,
@@ -164,7 +163,14 @@ class APIStatusError(APIError):
 
 
 class InvalidRequestError(APIStatusError):
-    """400/413/415/422: the server rejected the request; `errors` lists the fields."""
+    """400/413/415/422: the server rejected the request; `errors` lists the fields.
+
+    Args:
+        message: The server's message.
+        errors: The field errors of the body.
+
+    The other keyword arguments are `APIStatusError`'s.
+    """
 
     def __init__(self, message: str, *, errors: Sequence[FieldError] = (), **kwargs: Any) -> None:
         self.errors = list(errors)
@@ -192,7 +198,14 @@ class IdempotencyConflictError(ConflictError):
 
 
 class RateLimitError(APIStatusError):
-    """429: too many requests; `retry_after` is the server's hint in seconds, if any."""
+    """429: too many requests; `retry_after` is the server's hint in seconds, if any.
+
+    Args:
+        message: The server's message.
+        retry_after: Seconds to wait, from the `Retry-After` header.
+
+    The other keyword arguments are `APIStatusError`'s.
+    """
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         self.retry_after = retry_after
@@ -217,7 +230,16 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 
 
 def status_error(status_code: int, code: str) -> type[APIStatusError]:
-    """The exception class for an error status and error code."""
+    """The exception class for an error answer.
+
+    Args:
+        status_code: The HTTP status (400 or more).
+        code: The error code of the body ("" if none).
+
+    Returns:
+        The class to raise: by status, with 409 `idempotency_conflict` as `IdempotencyConflictError`, any 5xx as
+        `ServerError`, and any other status as `APIStatusError`.
+    """
     if status_code == 409 and code == IDEMPOTENCY_CONFLICT:
         return IdempotencyConflictError
     if status_code >= 500:

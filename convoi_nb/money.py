@@ -2,28 +2,80 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .errors import MixedCurrencyError
+from .errors import MixedCurrencyError, ValidationError
 
 Amount = Decimal | int | float | str
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
 def to_decimal(amount: Amount) -> Decimal:
-    """A float is read through its shortest repr (0.1 → Decimal('0.1')), the text it was parsed from."""
-    if isinstance(amount, Decimal):
-        return amount
-    # float() first: a numpy float's repr is "np.float64(…)"
-    return Decimal(repr(float(amount))) if isinstance(amount, float) else Decimal(amount)
+    """An amount as an exact Decimal, for code that has checked its type (`Money` and `total()` check it).
+
+    A float is read through its shortest repr (0.1 → `Decimal('0.1')`), the text it was parsed from, not its
+    binary value. NaN and infinity pass through (an estimate with too few calls is NaN).
+
+    Args:
+        amount: A Decimal, an int, a float (numpy's too) or the text of a number.
+
+    Returns:
+        The amount.
+
+    Raises:
+        decimal.InvalidOperation: `amount` is text that does not read as a number (an `ArithmeticError`; the
+            caller names the setting it came from, as `run(max_cost=…)` does).
+    """
+    value: object = amount  # numpy numbers arrive too: checked against the numeric tower
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, numbers.Integral):
+        return Decimal(int(value))
+    if isinstance(value, numbers.Real):
+        return Decimal(repr(float(value)))  # float() first: a numpy float's repr is "np.float64(…)"
+    return Decimal(amount)  # text; anything else fails here as Decimal() would
+
+
+def _finite(amount: object) -> Decimal:
+    """A billed amount, or a `ValidationError` saying why it is not one."""
+    if not isinstance(amount, bool) and isinstance(amount, (Decimal, numbers.Real, str)):
+        try:
+            value = to_decimal(amount)  # type: ignore[arg-type]  # a numpy number is Real, not float
+        except ArithmeticError:
+            pass
+        else:
+            if value.is_finite():
+                return value
+    raise ValidationError.of_field("amount", "amount", f"must be a finite number or its text, got {amount!r}")
+
+
+def _currency(currency: object) -> str:
+    if not isinstance(currency, str) or not currency.strip():
+        raise ValidationError.of_field("amount", "currency", f"must be a currency code such as 'USD', got {currency!r}")
+    return currency
 
 
 @dataclass(frozen=True)
 class Money:
+    """An exact amount in one currency. Adding two in different currencies raises `MixedCurrencyError`.
+
+    Args:
+        amount: The amount; an int, float or text is converted exactly (`to_decimal`).
+        currency: Its currency code (`"USD"`).
+
+    Raises:
+        ValidationError: The amount is not a finite number, or the currency is not a code.
+    """
+
     amount: Decimal
     currency: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", _finite(self.amount))
+        _currency(self.currency)
 
     def __add__(self, other: Money) -> Money:
         if not isinstance(other, Money):
@@ -37,20 +89,42 @@ class Money:
 
 
 def total(items: Iterable[tuple[Amount, str]], currency: str | None = None) -> Money:
-    """The exact sum of (amount, currency) pairs; `currency` names it when there are none (default USD)."""
+    """The exact sum of amounts in one currency.
+
+    Args:
+        items: `(amount, currency)` pairs.
+        currency: The currency of the total: names it when there are no items (default USD), and must match
+            theirs when there are.
+
+    Returns:
+        The sum, as `Money`.
+
+    Raises:
+        MixedCurrencyError: The items are in two currencies, or not in `currency`.
+        ValidationError: An amount is not a finite number, or a currency is not a code.
+    """
     result: Money | None = None
     for amount, unit in items:
-        money = Money(to_decimal(amount), unit)
+        money = Money(_finite(amount), unit)
         result = money if result is None else result + money
     if result is None:
-        return Money(Decimal(0), currency or "USD")
+        return Money(Decimal(0), _currency(currency) if currency is not None else "USD")
     if currency is not None and result.currency != currency:
         raise MixedCurrencyError(f"expected {currency}, got {result.currency}")
     return result
 
 
 def format_money(amount: Amount, currency: str, places: int = 2) -> str:
-    """`$4.10`, `€0.198`, `4.10 CHF`: the currency's symbol when it has a common one, else its code after."""
+    """An amount as a reader sees it: `$4.10`, `€0.198`, `4.10 CHF`.
+
+    Args:
+        amount: The amount (NaN or infinity shows as `n/a`).
+        currency: Its currency code: its symbol is shown when it has a common one, else the code after.
+        places: Decimal places shown.
+
+    Returns:
+        The text.
+    """
     value = to_decimal(amount)
     if not value.is_finite():
         return "n/a"

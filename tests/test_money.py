@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from convoi_nb import Call, MixedCurrencyError
+from convoi_nb import Call, MixedCurrencyError, ValidationError
 from convoi_nb.money import Money, total
 
 from .models.test_responses import EXAMPLE
@@ -73,3 +73,28 @@ def test_ten_thousand_tiny_costs_from_the_api_total_exactly() -> None:
     euro = Call.model_validate_json(body.replace('"currency":"USD"', '"currency":"EUR"'))
     with pytest.raises(MixedCurrencyError, match="cannot add EUR to USD"):
         total((c.cost.amount, c.cost.currency) for c in [*calls, euro])
+
+
+def test_money_holds_an_exact_decimal_whatever_it_was_given() -> None:
+    # Before, Money kept what it was given: Money("1", "USD") + Money("2", "USD") was Money("12", "USD").
+    assert Money("1", "USD") + Money("2", "USD") == Money(Decimal(3), "USD")
+    assert Money(0.1, "USD").amount == Decimal("0.1")
+    assert Money(Decimal("0.30"), "EUR") == Money(Decimal("0.3"), "EUR")
+
+
+@pytest.mark.parametrize("amount", ["abc", None, True, [1], float("nan"), "Infinity", Decimal("NaN")])
+def test_what_is_not_a_finite_amount_is_refused_by_name(amount: object) -> None:
+    with pytest.raises(ValidationError, match="amount: must be a finite number") as info:
+        total([(amount, "USD")])
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(ValidationError, match="amount"):
+        Money(amount, "USD")
+
+
+@pytest.mark.parametrize("currency", [None, "", 3])
+def test_a_currency_must_be_a_code(currency: object) -> None:
+    with pytest.raises(ValidationError, match="currency: must be a currency code"):
+        Money(Decimal(1), currency)
+    if currency is not None:  # None means "the items' currency" (USD when there are none)
+        with pytest.raises(ValidationError, match="currency"):
+            total([], currency)

@@ -7,9 +7,10 @@ from ._base import UTCDateTime
 from .agents import Agent
 from .calls import KNOWN_STATUSES, TERMINAL_STATUSES, Call, Cost, LiveKitConnection, RequestInfo, mask_token
 from .catalog import KNOWN_LANGUAGES, KNOWN_LLM_MODELS, KNOWN_STT_MODELS, KNOWN_VOICES
-from .error_body import ErrorBody, ErrorDetail, FieldError
+from .error_body import ErrorBody, ErrorDetail
+from .field_error import FieldError
 from .lists import ListPage
-from .metadata import Metadata, MetadataValue, metadata_size
+from .metadata import Metadata, MetadataValue
 from .overrides import KNOWLEDGE_BASE_ID_PATTERN, AgentOverrides, LLMSettings, STTSettings, TTSSettings
 from .requests import AGENT_ID_PATTERN, ListCallsParams, WebCallRequest
 from .validation import dotted_path, field_errors, summarize
@@ -44,6 +45,5 @@ __all__ = [
     "dotted_path",
     "field_errors",
     "mask_token",
-    "metadata_size",
     "summarize",
 ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
+import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from .exceptions import ValidationError
 from .json_values import JsonSetting
 
 
@@ -14,8 +16,33 @@ def _is_none(value: Any) -> bool:
     return value is None
 
 
-class RequestModel(BaseModel):
-    """A request body: strict types, unknown keys rejected, unset fields never sent as null."""
+def _ours(model: type[BaseModel], exc: pydantic.ValidationError) -> ValidationError:
+    return ValidationError.from_pydantic(model.__name__, exc, model)
+
+
+class ContractModel(BaseModel):
+    """A model of the contract: building one with bad input raises `convoi_nb.ValidationError`.
+
+    The error names each field and rule, as the client's do, rather than being pydantic's. `model_validate()` is
+    pydantic's own API and raises pydantic's error; the package converts it wherever it calls it.
+    """
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except pydantic.ValidationError as exc:
+            raise _ours(type(self), exc) from None
+
+    # Marks this `__init__` as pydantic's own (as pydantic's RootModel does), so that validating a parent model
+    # builds nested ones without calling it: their errors stay pydantic's, with the full path (`llm.temperature`).
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]  # a marker pydantic reads on the function
+
+
+class RequestModel(ContractModel):
+    """A request body: strict types, unknown keys rejected, unset fields never sent as null.
+
+    Assigning a bad value to a field raises `convoi_nb.ValidationError` too.
+    """
 
     # allow_inf_nan=False: JSON has no NaN or infinity, and pydantic would send them as null (a silent change)
     model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True, allow_inf_nan=False)
@@ -32,6 +59,12 @@ class RequestModel(BaseModel):
         if optional:
             cls.model_rebuild(force=True)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except pydantic.ValidationError as exc:
+            raise _ours(type(self), exc) from None
+
 
 class SettingsModel(RequestModel):
     """llm/tts/stt settings: the documented keys are typed, any other setting is allowed."""
@@ -40,7 +73,7 @@ class SettingsModel(RequestModel):
     __pydantic_extra__: dict[str, JsonSetting]  # checked, so a NaN or a set never turns into something else
 
 
-class ResponseModel(BaseModel):
+class ResponseModel(ContractModel):
     """A response object: lenient, and unknown fields are kept for forward compatibility."""
 
     model_config = ConfigDict(extra="allow")

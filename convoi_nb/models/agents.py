@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from ._base import ResponseModel, UTCDateTime
 
 
 class Agent(ResponseModel):
+    """An agent: its id and name, and the defaults that `agent_overrides` change for one call."""
+
     id: str
     object: str = "agent"
     name: str
     first_message: str | None = None
     system_prompt: str | None = None
-    llm: dict = Field(default_factory=dict)
-    tts: dict = Field(default_factory=dict)
-    stt: dict = Field(default_factory=dict)
+    llm: dict[str, Any] = Field(default_factory=dict)
+    tts: dict[str, Any] = Field(default_factory=dict)
+    stt: dict[str, Any] = Field(default_factory=dict)
     knowledge_base_ids: list[str] = Field(default_factory=list)
     created_at: UTCDateTime | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -15,7 +16,15 @@ MASKED_SUFFIX = "(masked)"
 
 
 def mask_token(token: str | None) -> str:
-    """A credential shown safely: its first and last characters only."""
+    """A credential shown safely.
+
+    Args:
+        token: The credential (a LiveKit JWT), or None.
+
+    Returns:
+        Its first six and last four characters marked `(masked)` (only the mark for a short one), "" for none,
+        and an already masked token unchanged.
+    """
     if not token:
         return ""
     if token.endswith(MASKED_SUFFIX):  # already masked (a stored call): masking again would garble it
@@ -34,9 +43,10 @@ class LiveKitConnection(ResponseModel):
 
     @property
     def masked_token(self) -> str:
+        """The token as shown: its first and last characters only."""
         return mask_token(self.token)
 
-    def __repr_args__(self):  # type: ignore[override]
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         yield from super().__repr_args__()
         yield "token", self.masked_token
 

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from ._base import ResponseModel
-
-
-class FieldError(ResponseModel):
-    """One rejected field: `loc` is a dotted path such as `agent_overrides.llm.temperature`."""
-
-    loc: str
-    msg: str
-    type: str = "invalid"
+from .field_error import FieldError
 
 
 class ErrorDetail(ResponseModel):
+    """What went wrong: the error's type and code, a message, the parameter and request id, the field errors."""
+
     type: str
     code: str
     message: str
@@ -23,4 +18,6 @@ class ErrorDetail(ResponseModel):
 
 
 class ErrorBody(ResponseModel):
+    """Every error answer of the API: `{"error": {...}}`."""
+
     error: ErrorDetail

@@ -12,7 +12,14 @@ MAX_DEPTH = 32  # deeper than any real setting; a bound keeps the check itself f
 
 
 def scalar_problem(value: Any) -> str | None:
-    """Why `value` is not a JSON scalar (NaN and infinity have no JSON form), or None."""
+    """Why a value is not a JSON scalar.
+
+    Args:
+        value: The value.
+
+    Returns:
+        The reason (NaN and infinity have no JSON form), or None for a string, finite number, boolean or None.
+    """
     if not isinstance(value, JSON_SCALARS):
         return f"is a {type(value).__name__}"
     if isinstance(value, float) and not math.isfinite(value):
@@ -21,7 +28,15 @@ def scalar_problem(value: Any) -> str | None:
 
 
 def json_problem(value: Any, depth: int = 0) -> str | None:
-    """Why `value` is not JSON (scalars, lists and objects with string keys, nested), or None."""
+    """Why a value is not JSON.
+
+    Args:
+        value: The value: JSON is scalars, and lists and objects with string keys of them, nested.
+        depth: How deep `value` already sits (the check stops at `MAX_DEPTH`).
+
+    Returns:
+        The reason, naming the item or key where it lies, or None.
+    """
     if isinstance(value, (list, dict)) and depth >= MAX_DEPTH:
         return f"is nested deeper than {MAX_DEPTH} levels"
     if isinstance(value, list):
@@ -38,7 +53,15 @@ def json_problem(value: Any, depth: int = 0) -> str | None:
 
 
 def unencodable_path(value: Any, path: str = "") -> str | None:
-    """The dotted path of the first string (value or key) with no UTF-8 form (a lone surrogate), or None."""
+    """Where a value holds text that cannot travel.
+
+    Args:
+        value: A JSON-shaped value.
+        path: The dotted path of `value` itself ("" for the body).
+
+    Returns:
+        The dotted path of the first string (value or key) with no UTF-8 form (a lone surrogate), or None.
+    """
     if isinstance(value, str):
         try:
             value.encode("utf-8")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel
+from ._base import ResponseModel
 
 T = TypeVar("T")
 
 
-class ListPage(BaseModel, Generic[T]):
+class ListPage(ResponseModel, Generic[T]):
+    """One page of a list: its items, and the cursor of the next page if there is one."""
+
     object: str = "list"
     data: list[T]
     has_more: bool = False
     next_cursor: str | None = None
-
-    model_config = {"extra": "allow"}

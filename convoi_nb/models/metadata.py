@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
@@ -33,8 +32,3 @@ def _check_metadata(value: dict[Any, Any]) -> dict[str, MetadataValue]:
 
 
 Metadata = Annotated[dict[Any, Any], AfterValidator(_check_metadata)]
-
-
-def metadata_size(value: dict[str, MetadataValue]) -> int:
-    """Encoded size in bytes, as it travels in the request body."""
-    return len(json.dumps(value, separators=(",", ":")).encode())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
@@ -45,6 +45,10 @@ class AgentOverrides(RequestModel):
     stt: STTSettings | None = None
     knowledge_base_ids: list[KnowledgeBaseId] | None = None
 
-    def to_body(self) -> dict:
-        """The JSON object sent as `agent_overrides` (only what was set)."""
+    def to_body(self) -> dict[str, Any]:
+        """The JSON object sent as `agent_overrides`.
+
+        Returns:
+            Only what was set: unset fields are left out, never sent as null.
+        """
         return self.model_dump(mode="json")

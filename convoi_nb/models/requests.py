@@ -27,7 +27,11 @@ class WebCallRequest(RequestModel):
     metadata: Metadata | None = None
 
     def to_body(self) -> dict[str, Any]:
-        """The exact JSON object sent: unset optional fields are omitted, never null."""
+        """The exact JSON object sent.
+
+        Returns:
+            The body, with unset optional fields omitted, never null.
+        """
         return self.model_dump(mode="json")
 
 
@@ -49,8 +53,10 @@ FilterTime = Annotated[datetime, BeforeValidator(_filter_time)]
 
 @with_config(ConfigDict(extra="forbid", strict=True))
 class ListCallsParams(TypedDict, total=False):
-    """The filters of `list_calls()` / `calls_frame()`, written once: the clients' keyword arguments
-    (`**filters: Unpack[ListCallsParams]`) and, through a TypeAdapter, their validation.
+    """The filters of `list_calls()` / `calls_frame()`, written once.
+
+    They type the clients' keyword arguments (`**filters: Unpack[ListCallsParams]`) and, through a TypeAdapter,
+    validate them.
     """
 
     agent_id: str

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
-from .error_body import FieldError
+from .field_error import FieldError
 
 
 def dotted_path(loc: Sequence[Any]) -> str:
-    """`("agent_overrides", "knowledge_base_ids", 0)` → `agent_overrides.knowledge_base_ids[0]`."""
+    """A pydantic location as the user writes it.
+
+    Args:
+        loc: The location, e.g. `("agent_overrides", "knowledge_base_ids", 0)`.
+
+    Returns:
+        Its dotted path, e.g. `agent_overrides.knowledge_base_ids[0]`; `body` for the empty location.
+    """
     path = ""
     for part in loc:
         if isinstance(part, int):
@@ -40,7 +47,7 @@ def _model_at(model: type[BaseModel] | None, loc: Sequence[Any]) -> type[BaseMod
     return model
 
 
-def _message(error: dict[str, Any], root: type[BaseModel] | None) -> str:
+def _message(error: Mapping[str, Any], root: type[BaseModel] | None) -> str:
     kind = error.get("type", "")
     loc = error.get("loc", ())
     if kind == "extra_forbidden":
@@ -61,9 +68,18 @@ def _message(error: dict[str, Any], root: type[BaseModel] | None) -> str:
 
 
 def field_errors(
-    errors: Iterable[dict[str, Any]], root: type[BaseModel] | None = None, strip: int = 0
+    errors: Iterable[Mapping[str, Any]], root: type[BaseModel] | None = None, strip: int = 0
 ) -> list[FieldError]:
-    """One `FieldError` per pydantic error; `strip` drops leading loc parts such as FastAPI's "body"."""
+    """Pydantic's error details as field errors that name the path and the rule.
+
+    Args:
+        errors: `pydantic.ValidationError.errors()`, or FastAPI's `RequestValidationError.errors()`.
+        root: The model validated, to list the keys it accepts when an unknown one is refused.
+        strip: How many leading location parts to drop (1 for FastAPI's `"body"`).
+
+    Returns:
+        One `FieldError` per error, in order.
+    """
     out = []
     for error in errors:
         loc = tuple(error.get("loc", ()))[strip:]
@@ -73,5 +89,13 @@ def field_errors(
 
 
 def summarize(errors: Sequence[FieldError]) -> str:
-    """`agent_overrides.llm.temperature: Input should be less than or equal to 2 (got 2.5)`; one line each."""
+    """Field errors as one line of text.
+
+    Args:
+        errors: The field errors.
+
+    Returns:
+        `loc: msg` for each, joined by `; `, e.g.
+        `agent_overrides.llm.temperature: Input should be less than or equal to 2 (got 2.5)`.
+    """
     return "; ".join(f"{e.loc}: {e.msg}" for e in errors)

@@ -31,6 +31,14 @@ JSON_MEDIA_TYPE = "application/json"
 
 
 def is_json_media_type(content_type: str | None) -> bool:
+    """Whether a request body declared as `content_type` is JSON.
+
+    Args:
+        content_type: The `Content-Type` header, if any.
+
+    Returns:
+        True for `application/json` and any `application/…+json`, parameters and case aside.
+    """
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     return media_type == JSON_MEDIA_TYPE or (media_type.startswith("application/") and media_type.endswith("+json"))
 
@@ -47,9 +55,15 @@ IDEMPOTENCY_KEY_RULE = "must be a UUID (for example 6f1c4b7e-0d4e-4b8a-9d3c-2f1e
 
 
 def canonical_idempotency_key(key: object) -> str | None:
-    """The key in canonical UUID form (lower case, hyphenated), or None if it is not a UUID.
+    """An idempotency key in canonical UUID form.
 
     The contract: "Idempotency-Key: any UUID". Both ends normalise, so `6F1C…` and `6f1c…` are one key.
+
+    Args:
+        key: The key given (a `uuid.UUID` or its text).
+
+    Returns:
+        The key lower case and hyphenated, or None if it is not a UUID.
     """
     if isinstance(key, uuid.UUID):
         return str(key)
@@ -68,6 +82,14 @@ def canonical_idempotency_key(key: object) -> str | None:
 
 
 def encode_metadata_filter(value: Any) -> str:
+    """A metadata filter value as it travels in `?metadata[key]=…`.
+
+    Args:
+        value: The value to match (a JSON scalar).
+
+    Returns:
+        JSON text, except for a string that does not read as JSON, which travels as itself.
+    """
     if isinstance(value, str):
         try:
             json.loads(value)
@@ -77,6 +99,14 @@ def encode_metadata_filter(value: Any) -> str:
 
 
 def decode_metadata_filter(text: str) -> Any:
+    """A metadata filter value as it arrived, the inverse of `encode_metadata_filter`.
+
+    Args:
+        text: The query parameter's value.
+
+    Returns:
+        The JSON value it reads as, or the text itself.
+    """
     try:
         return json.loads(text)
     except ValueError:
@@ -84,6 +114,15 @@ def decode_metadata_filter(text: str) -> Any:
 
 
 def metadata_value_matches(have: Any, want: Any) -> bool:
+    """Typed equality of metadata values.
+
+    Args:
+        have: A call's value.
+        want: The filter's value.
+
+    Returns:
+        True when they are equal numbers (1 and 1.0), equal booleans, or equal values of one other type.
+    """
     if isinstance(have, bool) or isinstance(want, bool):
         return isinstance(have, bool) and isinstance(want, bool) and have == want
     if isinstance(have, (int, float)) and isinstance(want, (int, float)):

@@ -84,3 +84,31 @@ def test_unknown_override_key_names_the_key() -> None:
 @pytest.mark.parametrize("temperature", [0, 2, 0.0, 1.5])
 def test_temperature_bounds_inclusive(temperature: float) -> None:
     assert LLMSettings(temperature=temperature).temperature == temperature
+
+
+def test_building_a_model_with_bad_input_raises_our_validation_error_with_full_paths() -> None:
+    import convoi_nb
+
+    with pytest.raises(convoi_nb.ValidationError) as info:
+        WebCallRequest(type="web", agent_id=AGENT, agent_overrides={"llm": {"temperature": 3}, "voice": "x"})
+    assert isinstance(info.value, ValueError) and not isinstance(info.value, ValidationError)
+    assert [e.loc for e in info.value.errors] == ["agent_overrides.llm.temperature", "agent_overrides.voice"]
+    assert str(info.value).startswith("invalid WebCallRequest: agent_overrides.llm.temperature: ")
+    assert "allowed: first_message, system_prompt, llm, tts, stt, knowledge_base_ids" in str(info.value)
+    with pytest.raises(convoi_nb.ValidationError, match=r"invalid LLMSettings: temperature: .*less than or equal to 2"):
+        LLMSettings(temperature=3)
+
+
+def test_assigning_a_bad_value_raises_our_validation_error() -> None:
+    import convoi_nb
+
+    overrides = AgentOverrides()
+    with pytest.raises(convoi_nb.ValidationError, match=r"llm\.temperature"):
+        overrides.llm = {"temperature": 9}
+    assert overrides.llm is None
+
+
+def test_model_validate_stays_pydantic_for_the_callers_that_convert_it() -> None:
+    # The client, variants and widgets validate with model_validate and name the context in their own error.
+    with pytest.raises(ValidationError):
+        LLMSettings.model_validate({"temperature": 3})
