@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .._logging import get_logger
 from .._version import __version__
+from ..errors import SandboxError
 from ..models import Agent, Call, ErrorBody, ListPage, UTCDateTime, WebCallRequest, field_errors
 from ..models.wire import (
     AGENTS_PATH,
@@ -25,7 +27,7 @@ from ..models.wire import (
     is_json_media_type,
 )
 from .accounts import Account, accounts_for
-from .error_responses import SandboxError, error_response
+from .error_responses import HTTPProblem, error_response
 from .faults import FaultInjector
 from .livekit import RoomCreator
 from .middleware import RequestContext, request_id_of, send_error
@@ -37,6 +39,7 @@ _METADATA_PARAM = re.compile(r"^metadata\[(.+)\]$")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody} for status in (400, 401, 404, 409, 413, 415, 422, 429, 503)
 }
+log = get_logger("convoi_nb.sandbox")
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <API key>`")
 
 
@@ -52,17 +55,17 @@ def authenticate(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Account:
     if credentials is None:
-        raise SandboxError(401, "missing_api_key", "send your API key as `Authorization: Bearer <key>`")
+        raise HTTPProblem(401, "missing_api_key", "send your API key as `Authorization: Bearer <key>`")
     account = account_of(request, credentials)
     if account is None:
-        raise SandboxError(401, "invalid_api_key", "the API key is not valid")
+        raise HTTPProblem(401, "invalid_api_key", "the API key is not valid")
     return account
 
 
 def json_body(content_type: Annotated[str | None, Header()] = None) -> None:
     """415 before the body is read: its validation would otherwise echo form-encoded bytes back as a 422."""
     if not is_json_media_type(content_type):
-        raise SandboxError(
+        raise HTTPProblem(
             415,
             UNSUPPORTED_MEDIA_TYPE,
             f"Content-Type must be {JSON_MEDIA_TYPE} (got {content_type or 'none'}): send the body "
@@ -88,19 +91,25 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     app.state.rooms = rooms = RoomCreator(settings.livekit)
     app.state.traffic = TrafficLog()
 
-    @app.exception_handler(SandboxError)
-    async def _sandbox_error(request: Request, exc: SandboxError) -> JSONResponse:
+    @app.exception_handler(HTTPProblem)
+    async def _problem(request: Request, exc: HTTPProblem) -> JSONResponse:
         return error_response(exc, _rid(request))
+
+    @app.exception_handler(SandboxError)
+    async def _unavailable(request: Request, exc: SandboxError) -> JSONResponse:
+        # The server cannot do what was asked (its database is read-only): say so, as the Python API would.
+        log.warning("%s", exc)
+        return error_response(HTTPProblem(503, "sandbox_unavailable", str(exc)), _rid(request))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         raw = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in raw):
-            return error_response(SandboxError(400, "invalid_json", "request body is not valid JSON"), _rid(request))
+            return error_response(HTTPProblem(400, "invalid_json", "request body is not valid JSON"), _rid(request))
         errors = field_errors(raw, WebCallRequest, strip=1)
         message = "; ".join(f"{e.loc}: {e.msg}" for e in errors)
         return error_response(
-            SandboxError(422, "invalid_request", message, param=errors[0].loc if errors else None, errors=errors),
+            HTTPProblem(422, "invalid_request", message, param=errors[0].loc if errors else None, errors=errors),
             _rid(request),
         )
 
@@ -109,11 +118,11 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         if exc.status_code == 400 and request.method == "POST":
             # The framework's own parse failure (e.g. JSON nested too deep to decode): still invalid JSON to us.
             return error_response(
-                SandboxError(400, "invalid_json", "request body could not be decoded as JSON (nested too deeply?)"),
+                HTTPProblem(400, "invalid_json", "request body could not be decoded as JSON (nested too deeply?)"),
                 _rid(request),
             )
         code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(SandboxError(exc.status_code, code, str(exc.detail)), _rid(request))
+        return error_response(HTTPProblem(exc.status_code, code, str(exc.detail)), _rid(request))
 
     @app.get("/healthz", tags=["sandbox"])
     async def healthz(
@@ -143,7 +152,7 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         """Create a web call. The same `Idempotency-Key` (a UUID) within 24 h returns the original call (HTTP 200)."""
         row, replayed = service.create(account, body, idempotency_key)
         if not replayed:
-            rooms.schedule(row.room_id, row.metadata)
+            rooms.schedule(row.room_id)
         return JSONResponse(
             service.render(row),
             status_code=200 if replayed else 201,

@@ -22,7 +22,7 @@ _TYPES = {
 }
 
 
-class SandboxError(Exception):
+class HTTPProblem(Exception):
     def __init__(
         self,
         status: int,
@@ -39,7 +39,7 @@ class SandboxError(Exception):
         self.headers = headers or {}
 
 
-def error_response(exc: SandboxError, request_id: str) -> JSONResponse:
+def error_response(exc: HTTPProblem, request_id: str) -> JSONResponse:
     body = ErrorBody(
         error=ErrorDetail(
             type=_TYPES.get(exc.status, "api_error"),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..models.wire import REQUEST_ID_HEADER
-from .error_responses import SandboxError, error_response
+from .error_responses import HTTPProblem, error_response
 
 _REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
 
@@ -20,7 +20,7 @@ async def send_error(
     scope: dict, send: Callable, status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> None:
     """Answer from middleware with the documented error body."""
-    response = error_response(SandboxError(status, code, message, headers=headers), request_id_of(scope))
+    response = error_response(HTTPProblem(status, code, message, headers=headers), request_id_of(scope))
     await response(scope, _no_receive, send)
 
 

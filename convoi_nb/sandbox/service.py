@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from ..models import FieldError, WebCallRequest
+from ..models import FieldError, WebCallRequest, mask_token
 from ..models.json_values import unencodable_path
 from ..models.wire import (
     IDEMPOTENCY_CONFLICT,
@@ -21,7 +21,7 @@ from ..models.wire import (
     metadata_value_matches,
 )
 from .accounts import Account
-from .error_responses import SandboxError
+from .error_responses import HTTPProblem
 from .livekit import TOKEN_TTL, mint_token
 from .settings import SandboxSettings
 from .simulation import merge_settings, plan_call, state_at
@@ -63,7 +63,7 @@ class CallService:
             "room_id": row.room_id,
             "livekit": {
                 "url": row.livekit_url,
-                "token": row.token or self._token_for(row),
+                "token": self._token_for(row),
                 "participant_identity": row.participant_identity,
             },
             "duration_seconds": state.duration_seconds,
@@ -74,25 +74,30 @@ class CallService:
         }
 
     def _token_for(self, row: CallRow) -> str:
-        # Generated history stores no token (minting a million would take a minute). A generated call still
-        # within a token's lifetime gets one for its room when served; an older one has none, as any token for
-        # it would long have expired (and minting ~50 µs a call would halve the listing's speed).
-        if self.settings.clock() - row.created_at >= TOKEN_TTL.total_seconds():
+        # Tokens are never stored (the database holds them masked): the call's token is signed again, the same
+        # token, from its room, identity, name and creation time. A call created through the API always has
+        # one; generated history stored none, so a generated call gets one only within a token's lifetime (an
+        # older one's would long have expired, and minting ~50 µs a call would halve the listing's speed).
+        if not row.token and self.settings.clock() - row.created_at >= TOKEN_TTL.total_seconds():
             return ""
         return mint_token(
-            self.settings.livekit, room=row.room_id, identity=row.participant_identity, name=row.participant_name
+            self.settings.livekit,
+            room=row.room_id,
+            identity=row.participant_identity,
+            name=row.participant_name,
+            issued_at=row.created_at,
         )
 
     def create(self, account: Account, request: WebCallRequest, key: str | None) -> tuple[CallRow, bool]:
         agent = account.agent(request.agent_id)
         if agent is None:
-            raise SandboxError(
+            raise HTTPProblem(
                 404, "agent_not_found", f"no agent {request.agent_id!r} on this account", param="agent_id"
             )
         if key is not None:
             canonical = canonical_idempotency_key(key)
             if canonical is None:
-                raise SandboxError(
+                raise HTTPProblem(
                     400,
                     INVALID_IDEMPOTENCY_KEY,
                     f"{IDEMPOTENCY_KEY_HEADER} {IDEMPOTENCY_KEY_RULE}",
@@ -103,7 +108,7 @@ class CallService:
         bad = unencodable_path(body)
         if bad is not None:  # a JSON escape such as \ud800 decodes to a string with no UTF-8 form
             problem = "contains a lone surrogate, which has no UTF-8 form"
-            raise SandboxError(
+            raise HTTPProblem(
                 422,
                 "invalid_request",
                 f"{bad}: {problem}",
@@ -116,7 +121,7 @@ class CallService:
 
         def build(seq: int) -> dict[str, Any]:
             call_id = f"call_{int(now * 1000):012x}{secrets.token_hex(6)}"
-            room = f"room_{call_id[5:]}"
+            room = f"room_{secrets.token_hex(8)}"  # unrelated to the call's id: see livekit.py
             identity = f"public-{secrets.token_hex(6)}"
             return {
                 "id": call_id,
@@ -127,7 +132,12 @@ class CallService:
                 "participant_identity": identity,
                 "participant_name": request.participant_name,
                 "livekit_url": self.settings.livekit.url,
-                "token": mint_token(self.settings.livekit, room=room, identity=identity, name=request.participant_name),
+                # Stored masked: it is signed again when the call is read (`_token_for`).
+                "token": mask_token(
+                    mint_token(
+                        self.settings.livekit, room=room, identity=identity, name=request.participant_name, issued_at=now
+                    )
+                ),
                 "metadata": metadata,
                 "settings": merge_settings(agent.to_json(), overrides),
                 "seed": call_seed(self.settings.seed, seq),
@@ -137,7 +147,7 @@ class CallService:
         try:
             return self.store.create_once(account.id, key, body_hash(body), now, build)
         except IdempotencyMismatch:
-            raise SandboxError(
+            raise HTTPProblem(
                 409,
                 IDEMPOTENCY_CONFLICT,
                 f"this {IDEMPOTENCY_KEY_HEADER} was already used with a different request body; "
@@ -148,7 +158,7 @@ class CallService:
     def get(self, account: Account, call_id: str) -> CallRow:
         row = self.store.get(account.id, call_id)
         if row is None:
-            raise SandboxError(404, "call_not_found", f"no call {call_id!r} on this account", param="call_id")
+            raise HTTPProblem(404, "call_not_found", f"no call {call_id!r} on this account", param="call_id")
         return row
 
     def list(
@@ -167,7 +177,7 @@ class CallService:
         if starting_after:
             cursor = self.store.get(account.id, starting_after)
             if cursor is None:
-                raise SandboxError(400, "invalid_cursor", f"unknown cursor {starting_after!r}", param="starting_after")
+                raise HTTPProblem(400, "invalid_cursor", f"unknown cursor {starting_after!r}", param="starting_after")
             before_seq = cursor.seq
         rows: Iterator[CallRow] = self.store.iter_calls(
             account.id,
