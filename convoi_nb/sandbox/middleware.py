@@ -55,7 +55,7 @@ class RequestContext:
         while more:  # read it all (bounded), so chunked bodies obey the limit too
             message = await receive()
             if message["type"] != "http.request":
-                break
+                return  # the client left (or was closed for sending too slowly): never act on part of a body
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_body_bytes:

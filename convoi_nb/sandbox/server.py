@@ -16,7 +16,8 @@ from .accounts import DEFAULT_API_KEY
 from .app import create_app
 from .faults import FaultConfig
 from .history import generate_history
-from .settings import SandboxSettings
+from .connections import read_deadline_protocol
+from .settings import REMOTE_MAX_CONNECTIONS, SandboxSettings
 from .simulation import ExpectedOutcome, expected_outcome, merge_settings
 from .traffic import TrafficLog
 
@@ -103,9 +104,26 @@ class Sandbox:
         """Change fault injection on the running server."""
         self.settings.faults = faults
 
+    @property
+    def max_connections(self) -> int | None:
+        """Connections served at once before new requests are answered 503 (None: no cap).
+
+        The settings' `max_connections`, or `REMOTE_MAX_CONNECTIONS` when serving a non-loopback host.
+        """
+        if self.settings.max_connections is None and not is_loopback(self.host):
+            return REMOTE_MAX_CONNECTIONS
+        return self.settings.max_connections
+
     def _config(self) -> uvicorn.Config:
         return uvicorn.Config(
-            self.app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30, ws="none"
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            ws="none",
+            http=read_deadline_protocol(self.settings.request_timeout),
+            timeout_keep_alive=self.settings.keep_alive_timeout,
+            limit_concurrency=self.max_connections,
         )
 
     def _bind(self) -> None:
