@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Sequence
 
+from ..errors import ConfigurationError
 from .accounts import DEFAULT_API_KEY
 from .faults import FaultConfig
 from .server import Sandbox, remote_problem
@@ -71,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = SandboxSettings(
             db_path=args.db, time_scale=args.time_scale, seed=args.seed, faults=faults, api_key=args.api_key
         )
-    except ValueError as exc:
+    except ConfigurationError as exc:
         parser.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     log = logging.getLogger("convoi_nb.sandbox")

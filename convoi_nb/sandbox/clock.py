@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+from ..errors import ValidationError
+
 
 class ManualClock:
     """Epoch seconds that change only when told; pass as `SandboxSettings(clock=...)`."""
@@ -16,8 +18,8 @@ class ManualClock:
         return self.now
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("time only moves forward")
+        if not seconds >= 0:
+            raise ValidationError.of_field("clock step", "seconds", f"time only moves forward (got {seconds!r})")
         self.now += seconds
 
     def set(self, when: datetime) -> None:

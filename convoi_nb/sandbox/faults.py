@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import ConfigurationError
+
 
 @dataclass(frozen=True)
 class FaultConfig:
@@ -30,9 +32,13 @@ class FaultConfig:
     def __post_init__(self) -> None:
         for name in ("slow_rate", "error_rate", "drop_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1")
+                raise ConfigurationError(f"{name} must be between 0 and 1, got {getattr(self, name)!r}")
         if self.error_rate + self.drop_rate > 1.0:
-            raise ValueError("error_rate + drop_rate must be <= 1")
+            raise ConfigurationError("error_rate + drop_rate must be <= 1")
+        if self.latency < 0 or self.slow_seconds < 0:
+            raise ConfigurationError("latency and slow_seconds must be >= 0 seconds")
+        if self.rate_limit_per_second is not None and not self.rate_limit_per_second > 0:
+            raise ConfigurationError(f"rate_limit_per_second must be > 0 (or None), got {self.rate_limit_per_second!r}")
 
 
 class DroppedConnection(Exception):

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from itertools import product
 from typing import Any
 
+from ..errors import ValidationError
 from .accounts import Account
 from .service import CallService, call_seed
 from .simulation import merge_settings
@@ -48,12 +49,14 @@ def generate_history(
     returns how many. Deterministic for a `seed`. Raises ValueError if the account has newer calls already
     (the listing is newest first by insertion).
     """
-    if not isinstance(n, int) or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n!r}")
-    if not days > 0:
-        raise ValueError(f"days must be > 0, got {days!r}")
-    if not 0 <= experiment_share <= 1:
-        raise ValueError(f"experiment_share must be between 0 and 1, got {experiment_share!r}")
+    checks = (
+        ("n", n, isinstance(n, int) and not isinstance(n, bool) and n >= 0, "must be a non-negative integer"),
+        ("days", days, isinstance(days, (int, float)) and days > 0, "must be > 0"),
+        ("experiment_share", experiment_share, 0 <= experiment_share <= 1, "must be between 0 and 1"),
+    )
+    for loc, value, ok, rule in checks:
+        if not ok:
+            raise ValidationError.of_field("history", loc, f"{rule}, got {value!r}")
     end = service.settings.clock() if end is None else end
     rng = random.Random(seed)
     span = days * 86400.0

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import httpx
 
+from ..errors import SandboxError
+
 _LISTENING = re.compile(r"Convoi sandbox on (http://\S+)")
 
 
@@ -46,4 +48,4 @@ def spawn(args: Sequence[str] = (), *, timeout: float = 30.0, cwd: str | None = 
             time.sleep(0.05)
     process.kill()
     process.wait()
-    raise RuntimeError(f"the sandbox process did not start (exit code {process.returncode})")
+    raise SandboxError(f"the sandbox process did not start (exit code {process.returncode})")

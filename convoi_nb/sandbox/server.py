@@ -9,8 +9,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import pydantic
 import uvicorn
 
+from ..errors import ConfigurationError, SandboxError, ValidationError
 from ..models import AgentOverrides
 from .accounts import DEFAULT_API_KEY
 from .app import create_app
@@ -41,7 +43,7 @@ class Sandbox:
         self.settings = settings or SandboxSettings(**overrides)
         problem = remote_problem(host, allow_remote, self.settings.api_key)
         if problem:
-            raise ValueError(problem)
+            raise ConfigurationError(problem)
         self.app = create_app(self.settings)
         self.host, self._port = host, port
         self._server: uvicorn.Server | None = None
@@ -51,7 +53,7 @@ class Sandbox:
     @property
     def port(self) -> int:
         if self._socket is None:
-            raise RuntimeError("sandbox is not started")
+            raise SandboxError("the sandbox is not started: call start() or use it in a `with` block")
         return int(self._socket.getsockname()[1])
 
     @property
@@ -80,8 +82,11 @@ class Sandbox:
             (a for account in self.app.state.accounts.values() for a in account.agents if a.id == agent_id), None
         )
         if agent is None:
-            raise ValueError(f"no agent {agent_id!r} in this sandbox")
-        body = AgentOverrides.model_validate(dict(overrides or {})).to_body()
+            raise ValidationError.of_field("expected_outcome arguments", "agent_id", f"no agent {agent_id!r} in this sandbox")
+        try:
+            body = AgentOverrides.model_validate(dict(overrides or {})).to_body()
+        except pydantic.ValidationError as exc:
+            raise ValidationError.from_pydantic("agent_overrides", exc, AgentOverrides) from None
         return expected_outcome(
             merge_settings(agent.to_json(), body),
             expire_rate=self.settings.expire_rate,
@@ -97,7 +102,7 @@ class Sandbox:
         """
         account = self.app.state.accounts.get(api_key or self.api_key)
         if account is None:
-            raise ValueError("api_key is not a key of this sandbox")
+            raise ValidationError.of_field("generate_history arguments", "api_key", "not a key of this sandbox")
         return generate_history(self.service, account, n, days=days, seed=seed, experiment_share=experiment_share)
 
     def set_faults(self, faults: FaultConfig) -> None:
@@ -147,7 +152,7 @@ class Sandbox:
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("sandbox server did not start")
+                raise SandboxError(f"the sandbox server did not start within {timeout} s")
             time.sleep(0.01)
         return self
 
