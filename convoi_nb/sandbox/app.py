@@ -48,12 +48,33 @@ def _rid(request: Request) -> str:
 
 
 def account_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Account | None:
+    """The account the request's bearer key belongs to.
+
+    Args:
+        request: The request.
+        credentials: Its `Authorization: Bearer` credentials, if any.
+
+    Returns:
+        The account, or None without a key or with an unknown one.
+    """
     return request.app.state.accounts.get(credentials.credentials) if credentials is not None else None
 
 
 def authenticate(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Account:
+    """The request's account, or a 401 (a FastAPI dependency).
+
+    Args:
+        request: The request.
+        credentials: Its `Authorization: Bearer` credentials, if any.
+
+    Returns:
+        The account the key belongs to.
+
+    Raises:
+        HTTPProblem: 401, the key is missing or unknown.
+    """
     if credentials is None:
         raise HTTPProblem(401, "missing_api_key", "send your API key as `Authorization: Bearer <key>`")
     account = account_of(request, credentials)
@@ -63,7 +84,16 @@ def authenticate(
 
 
 def json_body(content_type: Annotated[str | None, Header()] = None) -> None:
-    """415 before the body is read: its validation would otherwise echo form-encoded bytes back as a 422."""
+    """Refuse a body that is not JSON with a 415 before it is read (a FastAPI dependency).
+
+    Its validation would otherwise echo form-encoded bytes back in a 422.
+
+    Args:
+        content_type: The request's Content-Type header.
+
+    Raises:
+        HTTPProblem: 415, the body is not declared as JSON.
+    """
     if not is_json_media_type(content_type):
         raise HTTPProblem(
             415,
@@ -75,9 +105,16 @@ def json_body(content_type: Annotated[str | None, Header()] = None) -> None:
 
 
 def create_app(settings: SandboxSettings | None = None) -> FastAPI:
-    """A fresh sandbox app; `app.state.service` holds its store and settings.
+    """A fresh sandbox app serving the Convoi public API's calls and agents.
 
-    `app.state.traffic` is its request log (a `TrafficLog`).
+    `app.state.service` holds its store and settings, `app.state.rooms` its LiveKit room creator and
+    `app.state.traffic` its request log (a `TrafficLog`).
+
+    Args:
+        settings: The sandbox's settings (defaults if None).
+
+    Returns:
+        The ASGI app.
     """
     settings = settings or SandboxSettings()
     service = CallService(settings)
@@ -129,7 +166,15 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> dict[str, Any]:
-        """Liveness; with your API key, also your account's call count (never anyone else's)."""
+        """Liveness; with your API key, also your account's call count (never anyone else's).
+
+        Args:
+            request: The request.
+            credentials: Its bearer credentials, if any.
+
+        Returns:
+            The status, the time scale and, for a known key, the account's call count.
+        """
         health: dict[str, Any] = {"status": "ok", "time_scale": settings.time_scale}
         account = account_of(request, credentials)
         if account is not None:
@@ -149,7 +194,17 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         _json: Annotated[None, Depends(json_body)],
         idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_KEY_HEADER)] = None,
     ) -> JSONResponse:
-        """Create a web call. The same `Idempotency-Key` (a UUID) within 24 h returns the original call (HTTP 200)."""
+        """Create a web call. The same `Idempotency-Key` (a UUID) within 24 h returns the original call (HTTP 200).
+
+        Args:
+            body: The validated request.
+            account: The caller's account.
+            _json: The Content-Type check.
+            idempotency_key: The `Idempotency-Key` header, if sent.
+
+        Returns:
+            The call: 201 when created, 200 when replayed.
+        """
         row, replayed = service.create(account, body, idempotency_key)
         if not replayed:
             rooms.schedule(row.room_id)
@@ -161,6 +216,15 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
 
     @app.get(f"{API_PREFIX}{CALLS_PATH}/{{call_id}}", response_model=Call, tags=["calls"], responses=_ERRORS)
     async def get_call(call_id: str, account: Annotated[Account, Depends(authenticate)]) -> JSONResponse:
+        """Read one call as it is now.
+
+        Args:
+            call_id: The call's id.
+            account: The caller's account.
+
+        Returns:
+            The call.
+        """
         return JSONResponse(service.render(service.get(account, call_id)))
 
     @app.get(f"{API_PREFIX}{CALLS_PATH}", response_model=ListPage[Call], tags=["calls"], responses=_ERRORS)
@@ -174,7 +238,21 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         created_after: UTCDateTime | None = None,
         created_before: UTCDateTime | None = None,
     ) -> JSONResponse:
-        """Calls newest first. Filter on metadata with `metadata[key]=value`; page with `starting_after`."""
+        """Calls newest first. Filter on metadata with `metadata[key]=value`; page with `starting_after`.
+
+        Args:
+            request: The request (its `metadata[...]` query parameters).
+            account: The caller's account.
+            limit: Calls per page.
+            starting_after: The last call id of the previous page.
+            agent_id: Only this agent's calls.
+            status: Only calls with this status now.
+            created_after: Only calls created at or after this moment.
+            created_before: Only calls created before this moment.
+
+        Returns:
+            One page of calls.
+        """
         metadata = {m.group(1): v for k, v in request.query_params.items() if (m := _METADATA_PARAM.match(k))}
         return JSONResponse(
             service.list(
@@ -194,6 +272,15 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         account: Annotated[Account, Depends(authenticate)],
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE,
     ) -> dict[str, Any]:
+        """The account's agents.
+
+        Args:
+            account: The caller's account.
+            limit: Agents per page.
+
+        Returns:
+            One page of agents.
+        """
         agents = [a.to_json() for a in account.agents]
         return {"object": "list", "data": agents[:limit], "has_more": len(agents) > limit, "next_cursor": None}
 

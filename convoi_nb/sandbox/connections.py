@@ -78,7 +78,7 @@ class ReadDeadlineProtocol(HttpToolsProtocol):
 
 
 def read_deadline_protocol(seconds: float) -> type[ReadDeadlineProtocol]:
-    """uvicorn's HTTP protocol class with a read deadline of `seconds` (pass as `uvicorn.Config(http=...)`).
+    """Uvicorn's HTTP protocol class with a read deadline of `seconds` (pass as `uvicorn.Config(http=...)`).
 
     Args:
         seconds: How long a request may take to arrive whole.

@@ -128,7 +128,15 @@ class RoomCreator:
     that a room is skipped (counted in `skipped`). Each attempt has a short timeout, and after `max_failures`
     failures in a row the sandbox warns once (naming the server) and stops trying for `cooldown` seconds.
     LiveKit also creates a room when its first participant joins, so a room that was not made ahead is no
-    lost call.
+    lost call. The workers start with the first room scheduled.
+
+    Args:
+        settings: The LiveKit server and credentials (rooms are made only if `settings.create_rooms`).
+        timeout: Seconds one attempt may take.
+        max_failures: Failures in a row that pause room creation.
+        cooldown: Seconds a pause lasts.
+        workers: Room requests in flight at most.
+        max_pending: Rooms waiting for a worker at most.
     """
 
     def __init__(
@@ -141,16 +149,6 @@ class RoomCreator:
         workers: int = 4,
         max_pending: int = 256,
     ) -> None:
-        """Set up the bounds; the workers start with the first room scheduled.
-
-        Args:
-            settings: The LiveKit server and credentials (rooms are made only if `settings.create_rooms`).
-            timeout: Seconds one attempt may take.
-            max_failures: Failures in a row that pause room creation.
-            cooldown: Seconds a pause lasts.
-            workers: Room requests in flight at most.
-            max_pending: Rooms waiting for a worker at most.
-        """
         self.settings, self.timeout, self.max_failures, self.cooldown = settings, timeout, max_failures, cooldown
         self.workers, self.max_pending = workers, max_pending
         self.failures = 0  # in a row, since the last success or pause

@@ -29,26 +29,63 @@ from .store import CallRow, IdempotencyMismatch, Store
 
 
 def epoch_to_iso(epoch: float) -> str:
+    """An epoch second as the API writes times (ISO 8601, UTC, milliseconds, `Z`).
+
+    Args:
+        epoch: Seconds since the epoch.
+
+    Returns:
+        The time as text.
+    """
     return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def body_hash(body: dict[str, Any]) -> str:
-    """Hash of the validated body, key order and formatting ignored."""
+    """Hash of the validated body, key order and formatting ignored.
+
+    Args:
+        body: The validated body.
+
+    Returns:
+        Its SHA-256, in hex.
+    """
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def call_seed(sandbox_seed: int, seq: int) -> int:
+    """The seed of one call's simulated story.
+
+    Args:
+        sandbox_seed: The sandbox's seed.
+        seq: The call's insertion number.
+
+    Returns:
+        A 56-bit seed.
+    """
     return int.from_bytes(hashlib.sha256(f"{sandbox_seed}:{seq}".encode()).digest()[:7], "big")
 
 
 class CallService:
+    """What the endpoints do, free of HTTP: create with idempotency, read, list and render calls.
+
+    Args:
+        settings: The sandbox's settings (its database, clock, simulation and LiveKit).
+    """
+
     def __init__(self, settings: SandboxSettings) -> None:
         self.settings = settings
         self.store = Store(settings.db_path)
 
     def render(self, row: CallRow) -> dict[str, Any]:
-        """The call object as the API returns it, at this moment of the simulation."""
+        """The call object as the API returns it, at this moment of the simulation.
+
+        Args:
+            row: The stored call.
+
+        Returns:
+            The call's JSON fields, its token signed again.
+        """
         scale = self.settings.time_scale
         plan = plan_call(
             row.seed, row.settings, expire_rate=self.settings.expire_rate, fail_rate=self.settings.fail_rate
@@ -89,6 +126,20 @@ class CallService:
         )
 
     def create(self, account: Account, request: WebCallRequest, key: str | None) -> tuple[CallRow, bool]:
+        """Create a call, or replay the one an idempotency key already made.
+
+        Args:
+            account: The caller's account.
+            request: The validated request.
+            key: The `Idempotency-Key` header, if sent.
+
+        Returns:
+            The call, and whether it was replayed.
+
+        Raises:
+            HTTPProblem: 404 for an unknown agent, 400 for a malformed key, 422 for text with no UTF-8 form,
+                409 for a key reused with another body.
+        """
         agent = account.agent(request.agent_id)
         if agent is None:
             raise HTTPProblem(
@@ -117,6 +168,7 @@ class CallService:
             )
         overrides = body.get("agent_overrides", {})
         metadata = dict(request.metadata or {})
+        participant = request.participant_name
         now = self.settings.clock()
 
         def build(seq: int) -> dict[str, Any]:
@@ -134,9 +186,7 @@ class CallService:
                 "livekit_url": self.settings.livekit.url,
                 # Stored masked: it is signed again when the call is read (`_token_for`).
                 "token": mask_token(
-                    mint_token(
-                        self.settings.livekit, room=room, identity=identity, name=request.participant_name, issued_at=now
-                    )
+                    mint_token(self.settings.livekit, room=room, identity=identity, name=participant, issued_at=now)
                 ),
                 "metadata": metadata,
                 "settings": merge_settings(agent.to_json(), overrides),
@@ -156,6 +206,18 @@ class CallService:
             ) from None
 
     def get(self, account: Account, call_id: str) -> CallRow:
+        """One call of the account.
+
+        Args:
+            account: The caller's account.
+            call_id: The call's id.
+
+        Returns:
+            The stored call.
+
+        Raises:
+            HTTPProblem: 404, the account has no such call.
+        """
         row = self.store.get(account.id, call_id)
         if row is None:
             raise HTTPProblem(404, "call_not_found", f"no call {call_id!r} on this account", param="call_id")
@@ -173,6 +235,24 @@ class CallService:
         created_before: datetime | None,
         metadata: Mapping[str, str],
     ) -> dict[str, Any]:
+        """One page of the account's calls, newest first.
+
+        Args:
+            account: The caller's account.
+            limit: Calls per page.
+            starting_after: The last call id of the previous page.
+            agent_id: Only this agent's calls.
+            status: Only calls with this status now.
+            created_after: Only calls created at or after this moment.
+            created_before: Only calls created before this moment.
+            metadata: Only calls whose metadata matches each of these encoded filters.
+
+        Returns:
+            The page as the API returns it.
+
+        Raises:
+            HTTPProblem: 400, the cursor names no call of the account.
+        """
         before_seq = None
         if starting_after:
             cursor = self.store.get(account.id, starting_after)

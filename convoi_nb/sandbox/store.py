@@ -52,6 +52,25 @@ CREATE TABLE IF NOT EXISTS idempotency (
 
 @dataclass(frozen=True)
 class CallRow:
+    """One call as stored.
+
+    Attributes:
+        seq: Its insertion number (the listing's order).
+        id: The call's id.
+        account: The account's id.
+        agent_id: The agent's id.
+        created_at: Epoch seconds it was created, by the sandbox clock.
+        room_id: Its LiveKit room.
+        participant_identity: The browser participant's identity.
+        participant_name: The participant's display name, if one was sent.
+        livekit_url: The LiveKit server's URL.
+        token: The token masked (signed again on read), or "" for generated history.
+        metadata: The call's metadata.
+        settings: Its effective settings.
+        seed: The seed of its simulated story.
+        request: The validated body as received, for inspection and tests.
+    """
+
     seq: int
     id: str
     account: str
@@ -65,10 +84,18 @@ class CallRow:
     metadata: dict[str, Any]
     settings: dict[str, Any]
     seed: int
-    request: dict[str, Any]  # the validated body as received, for inspection and tests
+    request: dict[str, Any]
 
     @classmethod
     def from_sql(cls, row: sqlite3.Row) -> CallRow:
+        """A call from its database row.
+
+        Args:
+            row: The row.
+
+        Returns:
+            The call.
+        """
         data = dict(row)
         for column in ("metadata", "settings", "request"):
             data[column] = json.loads(data[column])
@@ -97,6 +124,9 @@ _IDEMPOTENCY_COLUMNS = ("account", "key", "body_hash", "call_id", "created_at")
 _VERSION = 1  # PRAGMA user_version: 1 = tokens stored masked
 
 
+_NAMED_INSERT = f"INSERT INTO calls ({', '.join(INSERT_COLUMNS)}) VALUES ({', '.join(':' + c for c in INSERT_COLUMNS)})"
+
+
 class IdempotencyMismatch(Exception):
     """The key was used before with another body."""
 
@@ -106,17 +136,15 @@ class Store:
 
     The file is private and holds no credential (see `db_file` and `livekit`). A read-only file is opened
     read-only: reads work, and a write raises a `SandboxError` that names the file.
+
+    Args:
+        path: The SQLite file (created if missing), or ":memory:".
+
+    Raises:
+        SandboxError: The file cannot be opened or was written by another version of convoi_nb.
     """
 
     def __init__(self, path: str | Path = ":memory:") -> None:
-        """Open (or create) the database.
-
-        Args:
-            path: The SQLite file, or ":memory:".
-
-        Raises:
-            SandboxError: The file cannot be opened or was written by another version of convoi_nb.
-        """
         self.path = str(path)
         self.read_only = False
         self._lock = threading.Lock()
@@ -125,7 +153,7 @@ class Store:
         except (sqlite3.Error, OSError) as exc:
             raise SandboxError(
                 f"the sandbox database {self.path} could not be opened ({exc}): point db_path (or "
-                f"CONVOI_SANDBOX_DB) at another file, or \":memory:\""
+                f'CONVOI_SANDBOX_DB) at another file, or ":memory:"'
             ) from None
 
     def _open(self) -> sqlite3.Connection:
@@ -183,7 +211,21 @@ class Store:
         now: float,
         build: Callable[[int], dict[str, Any]],
     ) -> tuple[CallRow, bool]:
-        """Insert the call `build(seq)` returns, unless `key` already names one: then (that call, True)."""
+        """Insert the call `build(seq)` returns, unless `key` already names one (one transaction).
+
+        Args:
+            account: The account's id.
+            key: The request's idempotency key, if any.
+            body_hash: The request body's hash (a key reused with another body is refused).
+            now: Epoch seconds now, by the sandbox clock.
+            build: Given the new call's seq, returns its columns.
+
+        Returns:
+            The call, and whether it was an earlier call replayed.
+
+        Raises:
+            IdempotencyMismatch: The key was used within the window with another body.
+        """
         with self._writing():
             if key is not None:
                 found = self._db.execute(
@@ -198,7 +240,7 @@ class Store:
             (seq,) = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM calls").fetchone()
             data = build(int(seq))
             self._db.execute(
-                f"INSERT INTO calls ({', '.join(INSERT_COLUMNS)}) VALUES ({', '.join(':' + c for c in INSERT_COLUMNS)})",
+                _NAMED_INSERT,
                 {**data, "seq": seq, **{c: json.dumps(data[c]) for c in ("metadata", "settings", "request")}},
             )
             if key is not None:
@@ -211,10 +253,22 @@ class Store:
     def insert_history(
         self, account: str, earliest: float, rows: Callable[[int], Iterable[tuple[Any, ...]]], *, batch: int = 50_000
     ) -> int:
-        """Insert many calls at once (one transaction, `executemany` in batches): `rows(first_seq)` yields each
-        row as a tuple in `INSERT_COLUMNS` order, seqs counting up from `first_seq`, oldest call first.
+        """Insert many calls at once (one transaction, `executemany` in batches).
 
         The listing is newest first by seq, so history must not start before the account's newest call.
+
+        Args:
+            account: The account's id.
+            earliest: Epoch seconds the oldest new call was created.
+            rows: Given the first free seq, yields each row as a tuple in `INSERT_COLUMNS` order, seqs counting
+                up from it, oldest call first.
+            batch: Rows per `executemany`.
+
+        Returns:
+            How many calls were inserted.
+
+        Raises:
+            ConfigurationError: The account has calls newer than `earliest`.
         """
         with self._writing():
             newest = self._db.execute("SELECT MAX(created_at) FROM calls WHERE account=?", (account,)).fetchone()[0]
@@ -233,6 +287,15 @@ class Store:
         return count
 
     def get(self, account: str, call_id: str) -> CallRow | None:
+        """One call of an account.
+
+        Args:
+            account: The account's id.
+            call_id: The call's id.
+
+        Returns:
+            The call, or None if the account has none by that id.
+        """
         with self._lock:
             row = self._db.execute("SELECT * FROM calls WHERE account=? AND id=?", (account, call_id)).fetchone()
         return CallRow.from_sql(row) if row else None
@@ -247,8 +310,21 @@ class Store:
         created_before: float | None = None,
         batch: int = 500,
     ) -> Iterator[CallRow]:
-        """Calls newest first, read in batches so a long scan never holds the lock for long."""
-        where, args = ["account = ?"], [account]
+        """Calls newest first, read in batches so a long scan never holds the lock for long.
+
+        Args:
+            account: The account's id.
+            before_seq: Only calls inserted before this one (a page's cursor).
+            agent_id: Only this agent's calls.
+            created_after: Only calls created at or after this epoch second.
+            created_before: Only calls created before this epoch second.
+            batch: Rows read per query.
+
+        Yields:
+            Each matching call.
+        """
+        where: list[str] = ["account = ?"]
+        args: list[str | float] = [account]
         for clause, value in (
             ("agent_id = ?", agent_id),
             ("created_at >= ?", created_after),
@@ -272,11 +348,20 @@ class Store:
             cursor_seq = rows[-1]["seq"]
 
     def count(self, account: str | None = None) -> int:
+        """How many calls are stored.
+
+        Args:
+            account: Only this account's (all accounts' if None).
+
+        Returns:
+            The count.
+        """
         with self._lock:
             if account is None:
                 return int(self._db.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
             return int(self._db.execute("SELECT COUNT(*) FROM calls WHERE account=?", (account,)).fetchone()[0])
 
     def close(self) -> None:
+        """Close the database."""
         with self._lock:
             self._db.close()

@@ -110,7 +110,8 @@ def served(stub: StubLiveKit, **settings: Any) -> Iterator[Any]:
     from convoi_nb.sandbox import Sandbox, SandboxSettings
     from convoi_nb.sandbox.accounts import DEFAULT_API_KEY
 
-    with Sandbox(SandboxSettings(livekit=stub.settings(), **settings)) as sandbox, httpx.Client(
-        base_url=sandbox.url, headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"}
-    ) as http:
+    with (
+        Sandbox(SandboxSettings(livekit=stub.settings(), **settings)) as sandbox,
+        httpx.Client(base_url=sandbox.url, headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"}) as http,
+    ):
         yield sandbox, http

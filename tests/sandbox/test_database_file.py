@@ -30,9 +30,10 @@ def mode(path: Path) -> int:
 
 @contextmanager
 def http_on(db: Path) -> Iterator[tuple[Sandbox, httpx.Client]]:
-    with Sandbox(SandboxSettings(db_path=db)) as sandbox, httpx.Client(
-        base_url=sandbox.url, headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"}
-    ) as http:
+    with (
+        Sandbox(SandboxSettings(db_path=db)) as sandbox,
+        httpx.Client(base_url=sandbox.url, headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"}) as http,
+    ):
         yield sandbox, http
 
 
