@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import ConfigurationError
+from .checks import is_number, require
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,17 @@ class FaultConfig:
             ConfigurationError: A rate is not a share, they add up to more than 1, or a delay is negative.
         """
         for name in ("slow_rate", "error_rate", "drop_rate"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ConfigurationError(f"{name} must be between 0 and 1, got {getattr(self, name)!r}")
-        if self.error_rate + self.drop_rate > 1.0:
-            raise ConfigurationError("error_rate + drop_rate must be <= 1")
-        if self.latency < 0 or self.slow_seconds < 0:
-            raise ConfigurationError("latency and slow_seconds must be >= 0 seconds")
-        if self.rate_limit_per_second is not None and not self.rate_limit_per_second > 0:
-            raise ConfigurationError(f"rate_limit_per_second must be > 0 (or None), got {self.rate_limit_per_second!r}")
+            value = getattr(self, name)
+            require(name, value, is_number(value) and 0.0 <= value <= 1.0, "must be between 0 and 1")
+        rates = self.error_rate + self.drop_rate
+        require("error_rate + drop_rate", rates, rates <= 1.0, "must be <= 1")
+        for name in ("latency", "slow_seconds"):
+            value = getattr(self, name)
+            require(name, value, is_number(value) and value >= 0, "must be >= 0 seconds")
+        limit = self.rate_limit_per_second
+        require(
+            "rate_limit_per_second", limit, limit is None or (is_number(limit) and limit > 0), "must be > 0 (or None)"
+        )
 
 
 class DroppedConnection(Exception):

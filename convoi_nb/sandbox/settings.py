@@ -13,6 +13,7 @@ import platformdirs
 from ..errors import ConfigurationError
 from ..models.wire import MAX_BODY_BYTES
 from .accounts import DOCUMENTED_KEYS
+from .checks import is_number, require
 from .faults import FaultConfig
 from .livekit import LiveKitSettings
 from .simulation import DEFAULT_TIME_SCALE, EXPIRE_PROBABILITY, FAIL_PROBABILITY
@@ -98,16 +99,27 @@ class SandboxSettings:
         Raises:
             ConfigurationError: A setting is out of its range; the message names it and the rule.
         """
-        if not self.time_scale > 0:
-            raise ConfigurationError(f"time_scale must be > 0, got {self.time_scale!r}")
-        if self.api_key is not None and (len(self.api_key) < 16 or self.api_key in DOCUMENTED_KEYS):
+        require("time_scale", self.time_scale, is_number(self.time_scale) and self.time_scale > 0, "must be > 0")
+        require("seed", self.seed, isinstance(self.seed, int) and not isinstance(self.seed, bool), "must be an integer")
+        key = self.api_key
+        own = key is None or (isinstance(key, str) and len(key) >= 16 and key not in DOCUMENTED_KEYS)
+        if not own:  # the value is a secret: not shown
             raise ConfigurationError(
                 "api_key must be your own: at least 16 characters and not a documented sandbox key"
             )
-        if not (0 <= self.expire_rate and 0 <= self.fail_rate and self.expire_rate + self.fail_rate <= 1):
-            raise ConfigurationError("expire_rate and fail_rate must be >= 0 and add up to at most 1")
+        for name in ("expire_rate", "fail_rate"):
+            require(
+                name, getattr(self, name), is_number(getattr(self, name)) and getattr(self, name) >= 0, "must be >= 0"
+            )
+        rates = self.expire_rate + self.fail_rate
+        require("expire_rate + fail_rate", rates, rates <= 1, "must be at most 1")
         for name in ("request_timeout", "keep_alive_timeout"):
-            if not getattr(self, name) > 0:
-                raise ConfigurationError(f"{name} must be > 0 seconds, got {getattr(self, name)!r}")
-        if self.max_connections is not None and self.max_connections < 1:
-            raise ConfigurationError(f"max_connections must be at least 1 (or None), got {self.max_connections!r}")
+            require(
+                name,
+                getattr(self, name),
+                is_number(getattr(self, name)) and getattr(self, name) > 0,
+                "must be > 0 seconds",
+            )
+        limit = self.max_connections
+        usable = limit is None or (isinstance(limit, int) and not isinstance(limit, bool) and limit >= 1)
+        require("max_connections", limit, usable, "must be at least 1 (or None)")

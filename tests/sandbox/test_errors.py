@@ -22,6 +22,8 @@ def bad_seed(monkeypatch: pytest.MonkeyPatch) -> Callable[[], Any]:
 
 CASES: dict[str, tuple[Callable[[Any], Callable[[], Any]], type[ConvoiError], str]] = {
     "time_scale": (lambda _: lambda: SandboxSettings(time_scale=0), ConfigurationError, "time_scale"),
+    "time_scale text": (lambda _: lambda: SandboxSettings(time_scale="fast"), ConfigurationError, "time_scale"),
+    "rate as text": (lambda _: lambda: FaultConfig(drop_rate="often"), ConfigurationError, "drop_rate"),
     "seed variable": (bad_seed, ConfigurationError, "CONVOI_SANDBOX_SEED"),
     "fault rate": (lambda _: lambda: FaultConfig(error_rate=1.5), ConfigurationError, "error_rate"),
     "fault rates together": (lambda _: lambda: FaultConfig(error_rate=0.6, drop_rate=0.6), ConfigurationError, "<= 1"),
