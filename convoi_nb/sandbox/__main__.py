@@ -12,16 +12,22 @@ import os
 import time
 from collections.abc import Sequence
 
+from ..errors import ConvoiError
 from .accounts import DEFAULT_API_KEY
 from .faults import FaultConfig
 from .server import Sandbox, remote_problem
-from .settings import SandboxSettings, default_db_path
+from .settings import REMOTE_MAX_CONNECTIONS, REQUEST_TIMEOUT, SandboxSettings, default_db_path
 from .simulation import DEFAULT_TIME_SCALE
 
 API_KEY_ENV = "CONVOI_SANDBOX_API_KEY"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line's options.
+
+    Returns:
+        The parser.
+    """
     parser = argparse.ArgumentParser(prog="python -m convoi_nb.sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="loopback unless --allow-remote")
     parser.add_argument("--allow-remote", action="store_true", help="serve on a non-loopback host (requires --api-key)")
@@ -52,31 +58,54 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--history-days", type=float, default=30.0, help="days the --history calls spread over")
     parser.add_argument("--rate-limit", type=float, default=None, help="requests per second before 429s")
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=REQUEST_TIMEOUT,
+        help="seconds a request may take to arrive whole; slower connections are closed",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=None,
+        help=f"connections served at once before 503s (default: no cap on loopback, {REMOTE_MAX_CONNECTIONS} remote)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """Serve a sandbox until interrupted.
+
+    Args:
+        argv: The command line's arguments (sys.argv's if None).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     problem = remote_problem(args.host, args.allow_remote, args.api_key, flags=True)
     if problem:
         parser.error(problem)
-    faults = FaultConfig(
-        latency=args.latency,
-        error_rate=args.error_rate,
-        drop_rate=args.drop_rate,
-        rate_limit_per_second=args.rate_limit,
-    )
     try:
-        settings = SandboxSettings(
-            db_path=args.db, time_scale=args.time_scale, seed=args.seed, faults=faults, api_key=args.api_key
+        faults = FaultConfig(
+            latency=args.latency,
+            error_rate=args.error_rate,
+            drop_rate=args.drop_rate,
+            rate_limit_per_second=args.rate_limit,
         )
-    except ValueError as exc:
+        settings = SandboxSettings(
+            db_path=args.db,
+            time_scale=args.time_scale,
+            seed=args.seed,
+            faults=faults,
+            api_key=args.api_key,
+            request_timeout=args.request_timeout,
+            max_connections=args.max_connections,
+        )
+        sandbox = Sandbox(settings, host=args.host, port=args.port, allow_remote=args.allow_remote)
+    except ConvoiError as exc:  # a bad setting, or a database file that cannot be used
         parser.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     log = logging.getLogger("convoi_nb.sandbox")
     key = "your --api-key" if args.api_key else f"API key {DEFAULT_API_KEY}"
-    sandbox = Sandbox(settings, host=args.host, port=args.port, allow_remote=args.allow_remote)
     if args.history:
         started = time.perf_counter()
         written = sandbox.generate_history(args.history, days=args.history_days, seed=args.seed)

@@ -19,6 +19,19 @@ def _agent_id(name: str) -> str:
 
 @dataclass(frozen=True)
 class SandboxAgent:
+    """One of a sandbox account's seeded agents; its id derives from its name.
+
+    Attributes:
+        name: The agent's name.
+        first_message: What the agent says first.
+        system_prompt: The agent's instructions.
+        llm: The language model's settings.
+        tts: The voice's settings.
+        stt: The transcription's settings.
+        knowledge_base_ids: The knowledge bases the agent consults.
+        id: `agt_` and a hash of the name, unless given.
+    """
+
     name: str
     first_message: str
     system_prompt: str
@@ -33,6 +46,11 @@ class SandboxAgent:
             object.__setattr__(self, "id", _agent_id(self.name))
 
     def to_json(self) -> dict[str, Any]:
+        """The agent as the API returns it.
+
+        Returns:
+            The agent object's JSON fields.
+        """
         return {
             "id": self.id,
             "object": "agent",
@@ -49,11 +67,27 @@ class SandboxAgent:
 
 @dataclass(frozen=True)
 class Account:
+    """A sandbox account: its id, the API key that reaches it and its agents.
+
+    Attributes:
+        id: The account's id.
+        api_key: The key that authenticates as this account.
+        agents: The account's agents.
+    """
+
     id: str
     api_key: str
     agents: tuple[SandboxAgent, ...]
 
     def agent(self, agent_id: str) -> SandboxAgent | None:
+        """The account's agent with this id.
+
+        Args:
+            agent_id: The agent's id.
+
+        Returns:
+            The agent, or None if the account has none by that id.
+        """
         return next((a for a in self.agents if a.id == agent_id), None)
 
 
@@ -109,8 +143,16 @@ DOCUMENTED_KEYS = frozenset(ACCOUNTS)
 
 
 def accounts_for(api_key: str | None) -> dict[str, Account]:
-    """The accounts a sandbox serves, by key. With a key of the user's own, only the default account, under
-    that key: nobody who read the README can use a sandbox that is reachable from other machines.
+    """The accounts a sandbox serves, by key.
+
+    With a key of the user's own, only the default account, under that key: nobody who read the README can use
+    a sandbox that is reachable from other machines.
+
+    Args:
+        api_key: The user's own key, or None for the documented demo keys.
+
+    Returns:
+        The accounts by API key.
     """
     if api_key is None:
         return dict(ACCOUNTS)

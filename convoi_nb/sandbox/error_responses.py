@@ -22,7 +22,18 @@ _TYPES = {
 }
 
 
-class SandboxError(Exception):
+class HTTPProblem(Exception):
+    """An API error the sandbox answers with: raised inside the app, turned into the documented error body.
+
+    Args:
+        status: The HTTP status.
+        code: The error's code.
+        message: What went wrong, for the caller.
+        param: The request field or header at fault, if one is.
+        errors: Each field's error, for a validation failure.
+        headers: Extra response headers (such as Retry-After).
+    """
+
     def __init__(
         self,
         status: int,
@@ -39,7 +50,16 @@ class SandboxError(Exception):
         self.headers = headers or {}
 
 
-def error_response(exc: SandboxError, request_id: str) -> JSONResponse:
+def error_response(exc: HTTPProblem, request_id: str) -> JSONResponse:
+    """The response for an API error: every documented key, always.
+
+    Args:
+        exc: The error.
+        request_id: The request's id.
+
+    Returns:
+        The JSON error response.
+    """
     body = ErrorBody(
         error=ErrorDetail(
             type=_TYPES.get(exc.status, "api_error"),

@@ -11,28 +11,56 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .checks import is_number, require
 
 
 @dataclass(frozen=True)
 class FaultConfig:
-    latency: float = 0.0  # seconds added to every API request
-    slow_rate: float = 0.0  # share of requests delayed by slow_seconds more
+    """What goes wrong, on purpose, with the sandbox's API requests; checked when made.
+
+    Attributes:
+        latency: Seconds added to every API request.
+        slow_rate: Share of requests delayed by `slow_seconds` more.
+        slow_seconds: The extra delay of a slow request.
+        error_rate: Share answered 503 after the request was processed.
+        drop_rate: Share whose connection drops mid-response after processing.
+        rate_limit_per_second: A token bucket's rate: 429 with Retry-After beyond it (None: no limit).
+        rate_limit_burst: The token bucket's size.
+        seed: The seed of the draws that pick which requests fail.
+    """
+
+    latency: float = 0.0
+    slow_rate: float = 0.0
     slow_seconds: float = 0.0
-    error_rate: float = 0.0  # share answered 503 after the request was processed
-    drop_rate: float = 0.0  # share whose connection drops mid-response after processing
-    rate_limit_per_second: float | None = None  # token bucket: 429 + Retry-After beyond it
+    error_rate: float = 0.0
+    drop_rate: float = 0.0
+    rate_limit_per_second: float | None = None
     rate_limit_burst: int = 1
     seed: int = 0
 
     def __post_init__(self) -> None:
+        """Refuse rates and delays out of range.
+
+        Raises:
+            ConfigurationError: A rate is not a share, they add up to more than 1, or a delay is negative.
+        """
         for name in ("slow_rate", "error_rate", "drop_rate"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1")
-        if self.error_rate + self.drop_rate > 1.0:
-            raise ValueError("error_rate + drop_rate must be <= 1")
+            value = getattr(self, name)
+            require(name, value, is_number(value) and 0.0 <= value <= 1.0, "must be between 0 and 1")
+        rates = self.error_rate + self.drop_rate
+        require("error_rate + drop_rate", rates, rates <= 1.0, "must be <= 1")
+        for name in ("latency", "slow_seconds"):
+            value = getattr(self, name)
+            require(name, value, is_number(value) and value >= 0, "must be >= 0 seconds")
+        limit = self.rate_limit_per_second
+        require(
+            "rate_limit_per_second", limit, limit is None or (is_number(limit) and limit > 0), "must be > 0 (or None)"
+        )
 
 
 class DroppedConnection(Exception):
@@ -53,7 +81,11 @@ class _TokenBucket:
         self.tokens, self.stamp = float(self.capacity), time.monotonic()
 
     def take(self) -> int | None:
-        """None if allowed, else whole seconds to wait."""
+        """Take a token if there is one.
+
+        Returns:
+            None if allowed, else whole seconds to wait.
+        """
         now = time.monotonic()
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
@@ -64,9 +96,15 @@ class _TokenBucket:
 
 
 class FaultInjector:
-    """ASGI middleware; reads the current `FaultConfig` on every request so it can change at run time."""
+    """ASGI middleware; reads the current `FaultConfig` on every request so it can change at run time.
 
-    def __init__(self, app: Any, config: Callable[[], FaultConfig], reject: Callable[..., Any]) -> None:
+    Args:
+        app: The app it wraps.
+        config: Returns the fault configuration in force.
+        reject: Answers a request with an error (`middleware.send_error`).
+    """
+
+    def __init__(self, app: ASGIApp, config: Callable[[], FaultConfig], reject: Callable[..., Awaitable[None]]) -> None:
         self.app, self._config, self._reject = app, config, reject
         self._rng: random.Random | None = None
         self._bucket: _TokenBucket | None = None
@@ -82,7 +120,17 @@ class FaultInjector:
                 else None
             )
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request, with the faults the configuration draws for it.
+
+        Args:
+            scope: The ASGI scope.
+            receive: The ASGI receive channel.
+            send: The ASGI send channel.
+
+        Raises:
+            DroppedConnection: The request was drawn to lose its connection mid-response.
+        """
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
@@ -109,7 +157,7 @@ class FaultInjector:
             await self.app(scope, receive, send)
             return
 
-        async def swallow(message: dict) -> None:
+        async def swallow(message: Message) -> None:
             return None
 
         await self.app(scope, receive, swallow)  # the work is committed; only the answer is lost

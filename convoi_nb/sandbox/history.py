@@ -1,5 +1,6 @@
-"""Bulk history for scale tests: N simulated past calls written straight into a sandbox's database, so the
-listing serves them like calls created through the API.
+"""Bulk history for scale tests: N simulated past calls written straight into a sandbox's database.
+
+The listing serves them like calls created through the API.
 
 Each row is what a create would store (agent, merged settings, metadata, the request body, a seed), so the
 simulation gives it the same story, duration and cost, by the rate card, as any call. Calls are spread
@@ -7,7 +8,8 @@ uniformly over `days` ending at the sandbox clock's now, over the account's agen
 `customer_tier`, `order_ref` (an integer in most calls, a text reference in others: a mixed-type key), and a
 share tagged as an experiment over models × voices (`experiment`, `variant`, `replicate`, as
 `convoi_nb.experiments` tags calls). No token is stored: a call younger than a token's lifetime (1 h) gets one
-for its room when served; older ones carry an empty token, as any token of theirs would have expired.
+for its room when served; older ones carry an empty token, as any token of theirs would have expired. Room names
+derive from a hash of the row's number, not from the call's id.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterator
 from itertools import product
 from typing import Any
 
+from ..errors import ValidationError
 from .accounts import Account
 from .service import CallService, call_seed
 from .simulation import merge_settings
@@ -32,6 +35,7 @@ VARIANTS = tuple(
 )
 _ID_BITS = 2**48
 _MIX = 0x9E3779B97F4A7C15  # odd, so seq -> seq * _MIX mod 2**48 is one-to-one: unique ids without a lookup
+_ROOM_MIX = 0xC2B2AE3D27D4EB4F  # another odd multiplier: room names unique, and unrelated to the call ids
 
 
 def generate_history(
@@ -44,16 +48,31 @@ def generate_history(
     experiment_share: float = 0.1,
     end: float | None = None,
 ) -> int:
-    """Write `n` calls created over the `days` before `end` (default: the sandbox clock's now) for `account`;
-    returns how many. Deterministic for a `seed`. Raises ValueError if the account has newer calls already
-    (the listing is newest first by insertion).
+    """Write `n` calls created over the `days` before `end` for `account`; deterministic for a `seed`.
+
+    Args:
+        service: The sandbox's call service (its store and settings).
+        account: The account the calls belong to.
+        n: How many calls.
+        days: The span they were created over.
+        seed: The seed of every draw.
+        experiment_share: Share of calls tagged as an experiment's.
+        end: Epoch seconds the span ends at (the sandbox clock's now if None).
+
+    Returns:
+        How many calls were written.
+
+    Raises:
+        ValidationError: An argument is out of range.
     """
-    if not isinstance(n, int) or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n!r}")
-    if not days > 0:
-        raise ValueError(f"days must be > 0, got {days!r}")
-    if not 0 <= experiment_share <= 1:
-        raise ValueError(f"experiment_share must be between 0 and 1, got {experiment_share!r}")
+    checks = (
+        ("n", n, isinstance(n, int) and not isinstance(n, bool) and n >= 0, "must be a non-negative integer"),
+        ("days", days, isinstance(days, (int, float)) and days > 0, "must be > 0"),
+        ("experiment_share", experiment_share, 0 <= experiment_share <= 1, "must be between 0 and 1"),
+    )
+    for loc, value, ok, rule in checks:
+        if not ok:
+            raise ValidationError.of_field("history", loc, f"{rule}, got {value!r}")
     end = service.settings.clock() if end is None else end
     rng = random.Random(seed)
     span = days * 86400.0
@@ -97,7 +116,7 @@ def generate_history(
                 account.id,
                 agent,
                 created,
-                f"room_{call_id[5:]}",
+                f"room_{(seq * _ROOM_MIX) % _ID_BITS:012x}",  # not derived from the call's id
                 f"public-{tag}",
                 None,
                 settings.livekit.url,

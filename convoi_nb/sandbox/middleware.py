@@ -3,44 +3,77 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..models.wire import REQUEST_ID_HEADER
-from .error_responses import SandboxError, error_response
+from .error_responses import HTTPProblem, error_response
 
 _REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
 
 
-def request_id_of(scope: dict) -> str:
-    return scope.setdefault("state", {}).setdefault("request_id", "req_" + secrets.token_hex(12))
+def request_id_of(scope: Scope) -> str:
+    """The request's id, made when first asked for and kept in the scope's state.
+
+    Args:
+        scope: The request's ASGI scope.
+
+    Returns:
+        `req_` and 24 hex digits.
+    """
+    request_id: str = scope.setdefault("state", {}).setdefault("request_id", "req_" + secrets.token_hex(12))
+    return request_id
 
 
 async def send_error(
-    scope: dict, send: Callable, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    scope: Scope, send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> None:
-    """Answer from middleware with the documented error body."""
-    response = error_response(SandboxError(status, code, message, headers=headers), request_id_of(scope))
+    """Answer from middleware with the documented error body.
+
+    Args:
+        scope: The request's ASGI scope.
+        send: The ASGI send channel.
+        status: The HTTP status.
+        code: The error's code.
+        message: What went wrong, for the caller.
+        headers: Extra response headers (such as Retry-After).
+    """
+    response = error_response(HTTPProblem(status, code, message, headers=headers), request_id_of(scope))
     await response(scope, _no_receive, send)
 
 
-async def _no_receive() -> dict:
+async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
 
 
 class RequestContext:
-    """Tags each request with an id (header `X-Request-Id`) and refuses bodies over `max_body_bytes`."""
+    """Tags each request with an id (header `X-Request-Id`) and refuses bodies over `max_body_bytes`.
 
-    def __init__(self, app: Any, max_body_bytes: int) -> None:
+    It reads the whole body before the app runs, so a body cut short (the client left, or was closed for
+    sending too slowly) never reaches the app.
+
+    Args:
+        app: The app it wraps.
+        max_body_bytes: The largest body accepted (413 beyond it).
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app, self.max_body_bytes = app, max_body_bytes
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request: tag it, read its body within the limit, then hand it to the app.
+
+        Args:
+            scope: The ASGI scope.
+            receive: The ASGI receive channel.
+            send: The ASGI send channel.
+        """
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_id = request_id_of(scope)
 
-        async def tagged_send(message: dict) -> None:
+        async def tagged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), (_REQUEST_ID, request_id.encode())]
             await send(message)
@@ -55,7 +88,7 @@ class RequestContext:
         while more:  # read it all (bounded), so chunked bodies obey the limit too
             message = await receive()
             if message["type"] != "http.request":
-                break
+                return  # the client left (or was closed for sending too slowly): never act on part of a body
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_body_bytes:
@@ -75,7 +108,7 @@ class RequestContext:
                 return
         replayed = False
 
-        async def replay() -> dict:
+        async def replay() -> Message:
             nonlocal replayed
             if replayed:
                 return await receive()

@@ -1,5 +1,6 @@
-"""The standalone sandbox as a child process, for benchmarks and multi-process tests: it picks a free port
-itself (`--port 0`) and reports its URL, so no port is chosen here and raced for.
+"""The standalone sandbox as a child process, for benchmarks and multi-process tests.
+
+It picks a free port itself (`--port 0`) and reports its URL, so no port is chosen here and raced for.
 """
 
 from __future__ import annotations
@@ -13,13 +14,28 @@ from collections.abc import Sequence
 
 import httpx
 
+from ..errors import SandboxError
+
 _LISTENING = re.compile(r"Convoi sandbox on (http://\S+)")
 
 
-def spawn(args: Sequence[str] = (), *, timeout: float = 30.0, cwd: str | None = None) -> tuple[subprocess.Popen, str]:
-    """Start `python -m convoi_nb.sandbox --port 0 *args`; return (process, base URL) once it answers /healthz.
+def spawn(
+    args: Sequence[str] = (), *, timeout: float = 30.0, cwd: str | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """Start `python -m convoi_nb.sandbox --port 0 *args` and wait until it answers /healthz.
 
-    The caller stops it (`process.terminate()` or kill). Raises RuntimeError if it exits or does not answer.
+    The caller stops it (`process.terminate()` or kill).
+
+    Args:
+        args: More command-line arguments.
+        timeout: Seconds to wait for it to answer.
+        cwd: The folder to run it in (the current one if None).
+
+    Returns:
+        The process and its base URL.
+
+    Raises:
+        SandboxError: It exited or did not answer in time.
     """
     process = subprocess.Popen(
         [sys.executable, "-m", "convoi_nb.sandbox", "--port", "0", *args],
@@ -46,4 +62,4 @@ def spawn(args: Sequence[str] = (), *, timeout: float = 30.0, cwd: str | None = 
             time.sleep(0.05)
     process.kill()
     process.wait()
-    raise RuntimeError(f"the sandbox process did not start (exit code {process.returncode})")
+    raise SandboxError(f"the sandbox process did not start (exit code {process.returncode})")

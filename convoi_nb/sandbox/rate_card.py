@@ -33,6 +33,16 @@ STT_DEFAULT = 0.0050
 
 @dataclass(frozen=True)
 class Rate:
+    """A call's price per minute, by part (USD).
+
+    Attributes:
+        platform: The platform's share.
+        llm: The language model's.
+        tts: The voice's.
+        stt: The transcription's.
+        knowledge_base: The knowledge bases'.
+    """
+
     platform: float
     llm: float
     tts: float
@@ -41,11 +51,19 @@ class Rate:
 
     @property
     def per_minute(self) -> float:
+        """The whole price per minute (USD)."""
         return self.platform + self.llm + self.tts + self.stt + self.knowledge_base
 
 
 def rate_for(settings: Mapping[str, Any]) -> Rate:
-    """The per-minute rate of a call with these effective settings (agent defaults + overrides)."""
+    """The per-minute rate of a call with these effective settings (agent defaults + overrides).
+
+    Args:
+        settings: The call's effective settings.
+
+    Returns:
+        The rate, by part.
+    """
     llm, _ = LLM_MODELS.get(str(settings.get("llm", {}).get("model")), LLM_DEFAULT)
     return Rate(
         platform=PLATFORM_PER_MINUTE,
@@ -57,4 +75,12 @@ def rate_for(settings: Mapping[str, Any]) -> Rate:
 
 
 def latency_factor(model: Any) -> float:
+    """How much a language model stretches a conversation (1.0 for the fastest).
+
+    Args:
+        model: The model's name.
+
+    Returns:
+        The factor.
+    """
     return LLM_MODELS.get(str(model), LLM_DEFAULT)[1]

@@ -9,23 +9,38 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import pydantic
 import uvicorn
 
+from ..errors import ConfigurationError, SandboxError, ValidationError
 from ..models import AgentOverrides
 from .accounts import DEFAULT_API_KEY
 from .app import create_app
+from .connections import read_deadline_protocol
 from .faults import FaultConfig
 from .history import generate_history
-from .settings import SandboxSettings
+from .service import CallService
+from .settings import REMOTE_MAX_CONNECTIONS, SandboxSettings
 from .simulation import ExpectedOutcome, expected_outcome, merge_settings
 from .traffic import TrafficLog
 
 
 class Sandbox:
-    """A running sandbox server. `url` and `api_key` are what a client needs.
+    """A sandbox server, run in a background thread. `url` and `api_key` are what a client needs.
 
     >>> with Sandbox() as sandbox:
     ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
+
+    Args:
+        settings: The sandbox's settings (made from the other keyword arguments, `SandboxSettings` fields, if
+            None).
+        host: The address to serve on: loopback unless `allow_remote`.
+        port: The port (0: any free one).
+        allow_remote: Serve a non-loopback host (needs `settings.api_key`, a key of your own).
+
+    Raises:
+        ConfigurationError: The host is not loopback and remote serving was not allowed with a key of your own.
+        SandboxError: The database file cannot be used.
     """
 
     def __init__(
@@ -40,7 +55,7 @@ class Sandbox:
         self.settings = settings or SandboxSettings(**overrides)
         problem = remote_problem(host, allow_remote, self.settings.api_key)
         if problem:
-            raise ValueError(problem)
+            raise ConfigurationError(problem)
         self.app = create_app(self.settings)
         self.host, self._port = host, port
         self._server: uvicorn.Server | None = None
@@ -49,17 +64,25 @@ class Sandbox:
 
     @property
     def port(self) -> int:
+        """The port the server listens on.
+
+        Raises:
+            SandboxError: The sandbox is not started.
+        """
         if self._socket is None:
-            raise RuntimeError("sandbox is not started")
+            raise SandboxError("the sandbox is not started: call start() or use it in a `with` block")
         return int(self._socket.getsockname()[1])
 
     @property
     def url(self) -> str:
+        """The base URL a client uses (`http://host:port`)."""
         return f"http://{self.host}:{self.port}"
 
     @property
-    def service(self) -> Any:
-        return self.app.state.service
+    def service(self) -> CallService:
+        """The call service behind the endpoints (its `store` holds the calls)."""
+        service: CallService = self.app.state.service
+        return service
 
     @property
     def api_key(self) -> str:
@@ -69,18 +92,33 @@ class Sandbox:
     @property
     def traffic(self) -> TrafficLog:
         """Every API request that reached this server (method, path, status, idempotency key, timing)."""
-        return self.app.state.traffic
+        traffic: TrafficLog = self.app.state.traffic
+        return traffic
 
     def expected_outcome(self, agent_id: str, overrides: Mapping[str, Any] | None = None) -> ExpectedOutcome:
-        """The simulation's true end probability, mean duration and mean cost for calls of this agent with
-        these `agent_overrides` (analytic; what an experiment's estimates should converge to).
+        """The simulation's true outcome for this agent's calls with these overrides (analytic).
+
+        What an experiment's estimates should converge to: the end probability, mean duration and mean cost.
+
+        Args:
+            agent_id: The agent's id.
+            overrides: The calls' `agent_overrides`.
+
+        Returns:
+            The expected outcome.
+
+        Raises:
+            ValidationError: No such agent here, or the overrides are not valid.
         """
         agent = next(
             (a for account in self.app.state.accounts.values() for a in account.agents if a.id == agent_id), None
         )
         if agent is None:
-            raise ValueError(f"no agent {agent_id!r} in this sandbox")
-        body = AgentOverrides.model_validate(dict(overrides or {})).to_body()
+            raise ValidationError.of_field("expected_outcome arguments", "agent_id", f"no agent {agent_id!r} here")
+        try:
+            body = AgentOverrides.model_validate(dict(overrides or {})).to_body()
+        except pydantic.ValidationError as exc:
+            raise ValidationError.from_pydantic("agent_overrides", exc, AgentOverrides) from None
         return expected_outcome(
             merge_settings(agent.to_json(), body),
             expire_rate=self.settings.expire_rate,
@@ -90,22 +128,57 @@ class Sandbox:
     def generate_history(
         self, n: int, *, days: float = 30.0, seed: int = 0, experiment_share: float = 0.1, api_key: str | None = None
     ) -> int:
-        """Write `n` simulated past calls over the last `days` (by the sandbox clock) into this sandbox's database,
-        for the account of `api_key` (default: this sandbox's key); the listing then serves them. One
-        transaction: a million calls take under 20 s. See `convoi_nb.sandbox.history`.
+        """Write `n` simulated past calls over the last `days` (by the sandbox clock) into this sandbox's database.
+
+        The listing then serves them. One transaction: a million calls take under 20 s. See
+        `convoi_nb.sandbox.history`.
+
+        Args:
+            n: How many calls.
+            days: The span they were created over, ending now.
+            seed: The seed of every draw.
+            experiment_share: Share of calls tagged as an experiment's.
+            api_key: The account's key (this sandbox's key if None).
+
+        Returns:
+            How many calls were written.
+
+        Raises:
+            ValidationError: An argument is out of range or the key is not this sandbox's.
         """
         account = self.app.state.accounts.get(api_key or self.api_key)
         if account is None:
-            raise ValueError("api_key is not a key of this sandbox")
+            raise ValidationError.of_field("generate_history arguments", "api_key", "not a key of this sandbox")
         return generate_history(self.service, account, n, days=days, seed=seed, experiment_share=experiment_share)
 
     def set_faults(self, faults: FaultConfig) -> None:
-        """Change fault injection on the running server."""
+        """Change fault injection on the running server.
+
+        Args:
+            faults: The faults from now on.
+        """
         self.settings.faults = faults
+
+    @property
+    def max_connections(self) -> int | None:
+        """Connections served at once before new requests are answered 503 (None: no cap).
+
+        The settings' `max_connections`, or `REMOTE_MAX_CONNECTIONS` when serving a non-loopback host.
+        """
+        if self.settings.max_connections is None and not is_loopback(self.host):
+            return REMOTE_MAX_CONNECTIONS
+        return self.settings.max_connections
 
     def _config(self) -> uvicorn.Config:
         return uvicorn.Config(
-            self.app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30, ws="none"
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            ws="none",
+            http=read_deadline_protocol(self.settings.request_timeout),
+            timeout_keep_alive=self.settings.keep_alive_timeout,
+            limit_concurrency=self.max_connections,
         )
 
     def _bind(self) -> None:
@@ -118,6 +191,17 @@ class Sandbox:
         self._socket.listen(1024)
 
     def start(self, timeout: float = 10.0) -> Sandbox:
+        """Serve in a background thread (a started sandbox is left as it is).
+
+        Args:
+            timeout: Seconds to wait for the server to answer.
+
+        Returns:
+            This sandbox.
+
+        Raises:
+            SandboxError: The server did not start in time.
+        """
         if self._thread is not None:
             return self
         self._bind()
@@ -129,11 +213,12 @@ class Sandbox:
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("sandbox server did not start")
+                raise SandboxError(f"the sandbox server did not start within {timeout} s")
             time.sleep(0.01)
         return self
 
     def stop(self) -> None:
+        """Stop serving and close the database."""
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)
@@ -145,11 +230,13 @@ class Sandbox:
     def serve_forever(self, on_listening: Callable[[str], None] | None = None) -> None:
         """Serve in the calling thread until interrupted (used by `python -m convoi_nb.sandbox`).
 
-        `on_listening(url)` is called once the socket is bound (useful with port 0).
+        Args:
+            on_listening: Called with the URL once the socket is bound (useful with port 0).
         """
         self._bind()
         if on_listening is not None:
             on_listening(self.url)
+        assert self._socket is not None  # bound just above
         try:
             uvicorn.Server(self._config()).run(sockets=[self._socket])
         finally:
@@ -167,6 +254,14 @@ class Sandbox:
 
 
 def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine only.
+
+    Args:
+        host: A host name or address.
+
+    Returns:
+        True for "localhost" and loopback addresses.
+    """
     if host == "localhost":
         return True
     try:
@@ -176,7 +271,17 @@ def is_loopback(host: str) -> bool:
 
 
 def remote_problem(host: str, allow_remote: bool, api_key: str | None, *, flags: bool = False) -> str:
-    """Why serving on `host` is refused ("" if it is fine); `flags` words it for the command line."""
+    """Why serving on `host` is refused.
+
+    Args:
+        host: The address to serve on.
+        allow_remote: Whether serving other machines was allowed.
+        api_key: The user's own key, if any.
+        flags: Word it for the command line (`--allow-remote`) rather than Python.
+
+    Returns:
+        The reason, or "" if serving there is fine.
+    """
     if is_loopback(host):
         return ""
     allow, key = ("--allow-remote", "--api-key") if flags else ("allow_remote=True", "SandboxSettings(api_key=...)")

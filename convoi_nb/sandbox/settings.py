@@ -10,35 +10,75 @@ from pathlib import Path
 
 import platformdirs
 
+from ..errors import ConfigurationError
 from ..models.wire import MAX_BODY_BYTES
 from .accounts import DOCUMENTED_KEYS
+from .checks import is_number, require
 from .faults import FaultConfig
 from .livekit import LiveKitSettings
 from .simulation import DEFAULT_TIME_SCALE, EXPIRE_PROBABILITY, FAIL_PROBABILITY
 
 DB_ENV = "CONVOI_SANDBOX_DB"
+REQUEST_TIMEOUT = 10.0
+KEEP_ALIVE_TIMEOUT = 30  # longer than httpx's 5 s keep-alive, so the client, not the server, ends an idle connection
+REMOTE_MAX_CONNECTIONS = 256
 SEED_ENV = "CONVOI_SANDBOX_SEED"
 
 
 def default_db_path(name: str = "sandbox") -> str | Path:
-    """`CONVOI_SANDBOX_DB` if set (a path or `:memory:`), else `<name>.sqlite3` in the per-user data directory,
-    so calls survive a kernel restart. The notebooks' embedded sandbox is "sandbox", the standalone server
-    "standalone": two servers simulating one file's calls would each move them on.
+    """Where a sandbox keeps its calls unless told: `CONVOI_SANDBOX_DB` if set, else a per-user file.
+
+    The per-user file is `<name>.sqlite3` in the user data directory, so calls survive a kernel restart. The
+    notebooks' embedded sandbox is "sandbox", the standalone server "standalone": two servers simulating one
+    file's calls would each move them on.
+
+    Args:
+        name: The file's name without its suffix.
+
+    Returns:
+        A path, or ":memory:" if the variable says so.
     """
     return os.environ.get(DB_ENV) or Path(platformdirs.user_data_dir("convoi_nb")) / f"{name}.sqlite3"
 
 
 def default_seed() -> int:
-    """`CONVOI_SANDBOX_SEED` if set, else 0: the seed every simulated call's story derives from."""
+    """The seed every simulated call's story derives from: `CONVOI_SANDBOX_SEED` if set, else 0.
+
+    Returns:
+        The seed.
+
+    Raises:
+        ConfigurationError: The variable is set to something other than an integer.
+    """
     value = os.environ.get(SEED_ENV, "0")
     try:
         return int(value)
     except ValueError:
-        raise ValueError(f"{SEED_ENV} must be an integer, got {value!r}") from None
+        raise ConfigurationError(f"{SEED_ENV} must be an integer, got {value!r}") from None
 
 
 @dataclass
 class SandboxSettings:
+    """Everything a sandbox instance can be configured with; checked when made.
+
+    Attributes:
+        db_path: The SQLite file for calls, or ":memory:".
+        time_scale: Simulated seconds per real second (> 0).
+        seed: The seed every simulated call's story derives from.
+        clock: Epoch seconds now (a `ManualClock` to move time by hand).
+        faults: Fault injection (latency, errors, dropped connections, rate limits).
+        livekit: The LiveKit server and credentials for rooms and tokens.
+        max_body_bytes: The largest request body accepted.
+        expire_rate: Share of calls nobody joins.
+        fail_rate: Share of calls that drop mid-call.
+        api_key: A key of your own instead of the documented demo keys (then only the default account is
+            served); kept out of the repr.
+        request_timeout: Seconds a request may take to arrive whole; a slower connection is closed.
+        keep_alive_timeout: Whole seconds an idle connection is kept after a response.
+        max_connections: Connections served at once before new requests are answered 503; None: no cap on
+            loopback, `REMOTE_MAX_CONNECTIONS` when serving other machines.
+    """
+
     db_path: str | Path = ":memory:"
     time_scale: float = DEFAULT_TIME_SCALE
     seed: int = 0
@@ -46,15 +86,40 @@ class SandboxSettings:
     faults: FaultConfig = field(default_factory=FaultConfig)
     livekit: LiveKitSettings = field(default_factory=LiveKitSettings.from_env)
     max_body_bytes: int = MAX_BODY_BYTES
-    expire_rate: float = EXPIRE_PROBABILITY  # share of calls nobody joins
-    fail_rate: float = FAIL_PROBABILITY  # share of calls that drop mid-call
-    # A key of your own instead of the documented demo keys (then only the default account is served).
+    expire_rate: float = EXPIRE_PROBABILITY
+    fail_rate: float = FAIL_PROBABILITY
     api_key: str | None = field(default=None, repr=False)
+    request_timeout: float = REQUEST_TIMEOUT
+    keep_alive_timeout: int = KEEP_ALIVE_TIMEOUT
+    max_connections: int | None = None
 
     def __post_init__(self) -> None:
-        if self.time_scale <= 0:
-            raise ValueError("time_scale must be > 0")
-        if self.api_key is not None and (len(self.api_key) < 16 or self.api_key in DOCUMENTED_KEYS):
-            raise ValueError("api_key must be your own: at least 16 characters and not a documented sandbox key")
-        if not (0 <= self.expire_rate and 0 <= self.fail_rate and self.expire_rate + self.fail_rate <= 1):
-            raise ValueError("expire_rate and fail_rate must be >= 0 and add up to at most 1")
+        """Refuse settings no sandbox can run with.
+
+        Raises:
+            ConfigurationError: A setting is out of its range; the message names it and the rule.
+        """
+        require("time_scale", self.time_scale, is_number(self.time_scale) and self.time_scale > 0, "must be > 0")
+        require("seed", self.seed, isinstance(self.seed, int) and not isinstance(self.seed, bool), "must be an integer")
+        key = self.api_key
+        own = key is None or (isinstance(key, str) and len(key) >= 16 and key not in DOCUMENTED_KEYS)
+        if not own:  # the value is a secret: not shown
+            raise ConfigurationError(
+                "api_key must be your own: at least 16 characters and not a documented sandbox key"
+            )
+        for name in ("expire_rate", "fail_rate"):
+            require(
+                name, getattr(self, name), is_number(getattr(self, name)) and getattr(self, name) >= 0, "must be >= 0"
+            )
+        rates = self.expire_rate + self.fail_rate
+        require("expire_rate + fail_rate", rates, rates <= 1, "must be at most 1")
+        for name in ("request_timeout", "keep_alive_timeout"):
+            require(
+                name,
+                getattr(self, name),
+                is_number(getattr(self, name)) and getattr(self, name) > 0,
+                "must be > 0 seconds",
+            )
+        limit = self.max_connections
+        usable = limit is None or (isinstance(limit, int) and not isinstance(limit, bool) and limit >= 1)
+        require("max_connections", limit, usable, "must be at least 1 (or None)")

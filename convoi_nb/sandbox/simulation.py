@@ -23,7 +23,15 @@ DEFAULT_TIME_SCALE = 180.0  # simulated seconds per real second: a 3-minute call
 
 
 def merge_settings(agent: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Agent defaults with the call's overrides on top (llm/tts/stt merge key by key)."""
+    """Agent defaults with the call's overrides on top (llm/tts/stt merge key by key).
+
+    Args:
+        agent: The agent's settings.
+        overrides: The call's `agent_overrides`.
+
+    Returns:
+        The call's effective settings (a new dict).
+    """
     merged = {k: (dict(v) if isinstance(v, dict) else v) for k, v in agent.items()}
     for key, value in overrides.items():
         if isinstance(value, dict):
@@ -35,9 +43,18 @@ def merge_settings(agent: Mapping[str, Any], overrides: Mapping[str, Any]) -> di
 
 @dataclass(frozen=True)
 class CallPlan:
-    outcome: str  # ended | failed | expired
-    connect_after: float  # simulated seconds until the participant joins
-    talk_seconds: float  # simulated seconds of conversation
+    """A call's whole story, drawn once from its seed.
+
+    Attributes:
+        outcome: "ended", "failed" or "expired".
+        connect_after: Simulated seconds until the participant joins.
+        talk_seconds: Simulated seconds of conversation.
+        rate_per_minute: The call's price per minute (USD).
+    """
+
+    outcome: str
+    connect_after: float
+    talk_seconds: float
     rate_per_minute: float
 
 
@@ -47,13 +64,15 @@ FAILED_SHARE = (0.1, 0.6)  # a failed call drops after this share of its talk (u
 
 def _talk(settings: Mapping[str, Any], noise: float) -> float:
     """Seconds of conversation for these settings, given the log-normal factor `noise`."""
-    llm, tts = settings.get("llm") or {}, settings.get("tts") or {}
+    llm: Mapping[str, Any] = settings.get("llm") or {}
+    tts: Mapping[str, Any] = settings.get("tts") or {}
     speed = float(tts.get("speed") or 1.0)
-    temperature = float(llm.get("temperature") if llm.get("temperature") is not None else 0.7)
+    warmth = llm.get("temperature")
+    temperature = float(warmth) if warmth is not None else 0.7
     prompt = str(settings.get("system_prompt") or "")
     first = str(settings.get("first_message") or "")
     kbs = len(settings.get("knowledge_base_ids") or ())
-    return (
+    return float(
         BASE_TALK_SECONDS
         * latency_factor(llm.get("model"))
         * speed**-0.8  # faster speech, shorter call
@@ -72,6 +91,17 @@ def plan_call(
     expire_rate: float = EXPIRE_PROBABILITY,
     fail_rate: float = FAIL_PROBABILITY,
 ) -> CallPlan:
+    """Draw a call's story from its seed and effective settings; the same arguments give the same story.
+
+    Args:
+        seed: The call's seed.
+        settings: The call's effective settings.
+        expire_rate: Share of calls nobody joins.
+        fail_rate: Share of calls that drop mid-call.
+
+    Returns:
+        The plan.
+    """
     rng = random.Random(seed)
     talk = _talk(settings, math.exp(rng.gauss(0.0, NOISE_SIGMA)))
     connect_after = rng.uniform(2.0, 6.0)
@@ -84,14 +114,31 @@ def plan_call(
 
 @dataclass(frozen=True)
 class CallState:
+    """A call at one moment of its story.
+
+    Attributes:
+        status: The call's status.
+        duration_seconds: Seconds talked so far.
+        cost: USD billed so far.
+        updated_after: Simulated seconds after creation when the state last changed.
+    """
+
     status: str
     duration_seconds: float
     cost: float
-    updated_after: float  # simulated seconds after creation when the state last changed
+    updated_after: float
 
 
 def state_at(plan: CallPlan, elapsed: float) -> CallState:
-    """The call's state `elapsed` simulated seconds after creation."""
+    """The call's state `elapsed` simulated seconds after creation.
+
+    Args:
+        plan: The call's plan.
+        elapsed: Simulated seconds since the call was created.
+
+    Returns:
+        The state.
+    """
     if plan.outcome == "expired":
         if elapsed < JOIN_TIMEOUT_SECONDS:
             return CallState("initiated", 0.0, 0.0, 0.0)
@@ -111,6 +158,14 @@ class ExpectedOutcome:
 
     Means are over calls that *ended*; `mean_cost_per_call` averages every call (failed ones are billed for
     the part they talked, expired ones cost nothing). Used to check that reported intervals cover the truth.
+
+    Attributes:
+        end_probability: Share of calls that end normally.
+        fail_probability: Share that drop mid-call.
+        expire_probability: Share nobody joins.
+        mean_duration: Mean seconds talked by an ended call.
+        mean_cost: Mean USD of an ended call.
+        mean_cost_per_call: Mean USD over every call.
     """
 
     end_probability: float
@@ -124,6 +179,16 @@ class ExpectedOutcome:
 def expected_outcome(
     settings: Mapping[str, Any], *, expire_rate: float = EXPIRE_PROBABILITY, fail_rate: float = FAIL_PROBABILITY
 ) -> ExpectedOutcome:
+    """The simulation's true outcome for calls with these effective settings (analytic).
+
+    Args:
+        settings: The calls' effective settings.
+        expire_rate: Share of calls nobody joins.
+        fail_rate: Share of calls that drop mid-call.
+
+    Returns:
+        The expected outcome.
+    """
     talk = _talk(settings, math.exp(NOISE_SIGMA**2 / 2))  # E[exp(N(0, σ²))] = exp(σ²/2)
     per_second = rate_for(settings).per_minute / 60.0
     ended = 1.0 - expire_rate - fail_rate

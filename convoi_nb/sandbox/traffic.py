@@ -10,25 +10,40 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_RECORDS = 100_000
 
 
 @dataclass(frozen=True)
 class RequestRecord:
+    """One API request the sandbox served.
+
+    Attributes:
+        method: The HTTP method.
+        path: The request path.
+        status: The response status; None if the connection dropped before a response started.
+        idempotency_key: The `Idempotency-Key` header, if sent.
+        started: `time.monotonic()` when the request arrived.
+        finished: `time.monotonic()` when it was done.
+    """
+
     method: str
     path: str
-    status: int | None  # None if the connection dropped before a response started
+    status: int | None
     idempotency_key: str | None
-    started: float  # time.monotonic() when the request arrived
+    started: float
     finished: float
 
 
 class TrafficLog:
-    """The API requests (paths under `/api/`) one sandbox app has served; `RecordTraffic` fills it."""
+    """The API requests (paths under `/api/`) one sandbox app has served; `RecordTraffic` fills it.
+
+    Args:
+        max_records: The most requests kept (the oldest go first).
+    """
 
     def __init__(self, max_records: int = MAX_RECORDS) -> None:
         self._records: deque[RequestRecord] = deque(maxlen=max_records)
@@ -59,7 +74,15 @@ class TrafficLog:
             return self._peak
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
-        """Finished requests, optionally only those with this method and path prefix."""
+        """Finished requests, optionally only those with this method and path prefix.
+
+        Args:
+            method: Only requests with this HTTP method.
+            path: Only requests whose path starts with this.
+
+        Returns:
+            How many.
+        """
         return sum(
             1
             for r in self.records
@@ -67,25 +90,38 @@ class TrafficLog:
         )
 
     def reset(self) -> None:
+        """Forget the finished requests and start the peak count again."""
         with self._lock:
             self._records.clear()
             self._peak = self._in_flight
 
 
 class RecordTraffic:
-    """ASGI middleware that writes each API request into a `TrafficLog`."""
+    """ASGI middleware that writes each API request into a `TrafficLog`.
 
-    def __init__(self, app: Any, log: TrafficLog) -> None:
+    Args:
+        app: The app it wraps.
+        log: Where the requests go.
+    """
+
+    def __init__(self, app: ASGIApp, log: TrafficLog) -> None:
         self.app, self.log = app, log
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request and record it (API paths only).
+
+        Args:
+            scope: The ASGI scope.
+            receive: The ASGI receive channel.
+            send: The ASGI send channel.
+        """
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
         started = time.monotonic()
         status: int | None = None
 
-        async def watched_send(message: dict) -> None:
+        async def watched_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from convoi_nb import AsyncConvoiClient, RetryPolicy, ServerError
+from convoi_nb.errors import ConfigurationError
 from convoi_nb.sandbox import FaultConfig, Sandbox
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
 
@@ -51,7 +52,7 @@ def test_injected_503_is_reported_after_commit(fresh_sandbox: Sandbox, client_fa
 
 
 def test_fault_rates_are_validated() -> None:
-    with pytest.raises(ValueError, match="error_rate"):
+    with pytest.raises(ConfigurationError, match="error_rate"):
         FaultConfig(error_rate=1.5)
-    with pytest.raises(ValueError, match="<= 1"):
+    with pytest.raises(ConfigurationError, match="<= 1"):
         FaultConfig(error_rate=0.6, drop_rate=0.6)

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from convoi_nb.errors import ConfigurationError, ValidationError
 from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings, rate_for
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT, DEFAULT_API_KEY, OTHER_API_KEY
 from convoi_nb.sandbox.history import EXPERIMENT, VARIANTS
@@ -84,11 +85,11 @@ def test_history_is_reproducible_and_keeps_the_listing_order() -> None:
     with Sandbox(SandboxSettings(clock=clock)) as sandbox:
         with httpx.Client(base_url=sandbox.url, headers={"Authorization": f"Bearer {sandbox.api_key}"}) as http:
             http.post("/api/v1/public/calls", json={"type": "web", "agent_id": DEFAULT_ACCOUNT.agents[0].id})
-        with pytest.raises(ValueError, match="must start after the account's newest call"):
+        with pytest.raises(ConfigurationError, match="must start after the account's newest call"):
             sandbox.generate_history(10, days=1)  # older than the call above: it would list out of order
         assert sandbox.service.store.count() == 1  # nothing half-written
         assert sandbox.generate_history(10, days=1, api_key=OTHER_API_KEY) == 10  # another account is fine
-        with pytest.raises(ValueError, match="n must be"):
+        with pytest.raises(ValidationError, match="n: must be"):
             sandbox.generate_history(-1)
 
 

@@ -48,29 +48,6 @@ def test_replay_after_kill_and_restart(tmp_path: Path) -> None:
     assert health["calls"] == 1
 
 
-def test_a_sandbox_file_from_before_the_request_column_is_migrated(tmp_path: Path) -> None:
-    import sqlite3
-
-    from convoi_nb.sandbox.store import Store
-
-    path = tmp_path / "old.sqlite3"
-    old = sqlite3.connect(path)
-    old.execute(
-        "CREATE TABLE calls (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, account TEXT NOT NULL,"
-        " agent_id TEXT NOT NULL, created_at REAL NOT NULL, room_id TEXT NOT NULL, participant_identity TEXT NOT NULL,"
-        " participant_name TEXT, livekit_url TEXT NOT NULL, token TEXT NOT NULL, metadata TEXT NOT NULL,"
-        " settings TEXT NOT NULL, seed INTEGER NOT NULL)"
-    )
-    old.execute(
-        "INSERT INTO calls VALUES (1, 'call_old', 'acct', 'agt_x', 0, 'room', 'public-x', NULL, 'ws://x', 't',"
-        " '{}', '{}', 1)"
-    )
-    old.commit()
-    old.close()
-    row = Store(path).get("acct", "call_old")
-    assert row is not None and row.request == {}
-
-
 def test_standalone_server_keeps_its_own_file_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
     from convoi_nb.sandbox.__main__ import build_parser
     from convoi_nb.sandbox.settings import DB_ENV, default_db_path

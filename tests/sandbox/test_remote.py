@@ -8,6 +8,7 @@ import sys
 import httpx
 import pytest
 
+from convoi_nb.errors import ConfigurationError
 from convoi_nb.sandbox import Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY, OTHER_API_KEY
 from convoi_nb.sandbox.server import remote_problem
@@ -78,8 +79,8 @@ def test_healthz_tells_call_counts_only_to_their_account(fresh_sandbox: Sandbox)
 
 
 def test_the_python_api_refuses_a_remote_host_too() -> None:
-    with pytest.raises(ValueError, match="allow_remote=True"):
+    with pytest.raises(ConfigurationError, match="allow_remote=True"):
         Sandbox(host="0.0.0.0")
-    with pytest.raises(ValueError, match="a key of your own"):
+    with pytest.raises(ConfigurationError, match="a key of your own"):
         Sandbox(host="0.0.0.0", allow_remote=True)
     Sandbox(SandboxSettings(api_key=OWN_KEY), host="0.0.0.0", allow_remote=True)  # allowed (not started)
