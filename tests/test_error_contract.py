@@ -597,31 +597,28 @@ def _seed_from(monkeypatch: pytest.MonkeyPatch) -> int:
 
 
 SANDBOX_SETTINGS = [
-    Case("time_scale-zero", lambda: SandboxSettings(time_scale=0), ConfigurationError, "time_scale", fixed_by=SANDBOX),
+    Case("time_scale-zero", lambda: SandboxSettings(time_scale=0), ConfigurationError, "time_scale"),
     Case(
         "time_scale-text",
         lambda: SandboxSettings(time_scale="fast"),
         ConfigurationError,
         "time_scale",
-        fixed_by=SANDBOX,
     ),
     Case(
         "rates-over-one",
         lambda: SandboxSettings(expire_rate=0.7, fail_rate=0.7),
         ConfigurationError,
         "fail_rate",
-        fixed_by=SANDBOX,
     ),
-    Case("api_key-short", lambda: SandboxSettings(api_key="short"), ConfigurationError, "api_key", fixed_by=SANDBOX),
-    Case("fault-rate", lambda: FaultConfig(error_rate=1.5), ConfigurationError, "error_rate", fixed_by=SANDBOX),
+    Case("api_key-short", lambda: SandboxSettings(api_key="short"), ConfigurationError, "api_key"),
+    Case("fault-rate", lambda: FaultConfig(error_rate=1.5), ConfigurationError, "error_rate"),
     Case(
         "fault-rates-sum",
         lambda: FaultConfig(error_rate=0.6, drop_rate=0.6),
         ConfigurationError,
         "drop_rate",
-        fixed_by=SANDBOX,
     ),
-    Case("remote-host", lambda: Sandbox(host="0.0.0.0"), ConfigurationError, "allow_remote", fixed_by=SANDBOX),
+    Case("remote-host", lambda: Sandbox(host="0.0.0.0"), ConfigurationError, "allow_remote"),
 ]
 
 
@@ -630,12 +627,10 @@ def test_sandbox_settings(case: Case) -> None:
     check(case)
 
 
-@pytest.mark.xfail(strict=True, reason="fixed by sandbox branch")
 def test_sandbox_seed_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     check(Case("seed-env", lambda: _seed_from(monkeypatch), ConfigurationError, "CONVOI_SANDBOX_SEED"))
 
 
-@pytest.mark.xfail(strict=True, reason="fixed by sandbox branch")
 def test_a_sandbox_not_started_has_no_port() -> None:
     server = Sandbox(SandboxSettings())
     try:
@@ -650,23 +645,20 @@ SANDBOX_METHODS = [
         lambda s: s.expected_outcome("agt_nope"),
         ValidationError,
         "agt_nope",
-        fixed_by=SANDBOX,
     ),
     Case(
         "expected-bad-overrides",
         lambda s: s.expected_outcome(AGENT, {"voice": "x"}),
         ValidationError,
         "voice",
-        fixed_by=SANDBOX,
     ),
-    Case("history-negative", lambda s: s.generate_history(-1), ValidationError, "n", fixed_by=SANDBOX),
-    Case("history-days", lambda s: s.generate_history(1, days=0), ValidationError, "days", fixed_by=SANDBOX),
+    Case("history-negative", lambda s: s.generate_history(-1), ValidationError, "n"),
+    Case("history-days", lambda s: s.generate_history(1, days=0), ValidationError, "days"),
     Case(
         "history-api_key",
         lambda s: s.generate_history(1, api_key="sk_nope"),
         ValidationError,
         "api_key",
-        fixed_by=SANDBOX,
     ),
 ]
 
