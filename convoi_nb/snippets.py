@@ -12,6 +12,14 @@ from .models.wire import API_PREFIX, CALLS_PATH, IDEMPOTENCY_KEY_HEADER
 
 
 def python_snippet(body: Mapping[str, Any]) -> str:
+    """The Python code that creates this call, reading the key from the environment.
+
+    Args:
+        body: the create request's JSON body.
+
+    Returns:
+        The code.
+    """
     lines = [
         "import convoi_nb",
         "",
@@ -27,6 +35,15 @@ def python_snippet(body: Mapping[str, Any]) -> str:
 
 
 def curl_snippet(body: Mapping[str, Any], base_url: str = f"${BASE_URL_ENV}") -> str:
+    """The curl command that creates this call, with `$CONVOI_API_KEY` where the key goes.
+
+    Args:
+        body: the create request's JSON body.
+        base_url: the service's URL, or the shell variable that holds it.
+
+    Returns:
+        The command.
+    """
     url = f"{base_url}{API_PREFIX}{CALLS_PATH}"
     return "\n".join(
         [
