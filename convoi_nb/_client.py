@@ -90,7 +90,10 @@ class _ClientBase:
         return self._core.config.retry
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key='***')"
+        # Safe on a client whose constructor failed: a traceback with locals shows `self` from inside __init__.
+        core = getattr(self, "_core", None)
+        where = repr(core.config.base_url) if core is not None else "<not configured>"
+        return f"{type(self).__name__}(base_url={where}, api_key='***')"
 
     def _twin_options(self) -> dict[str, Any]:
         config = self._core.config

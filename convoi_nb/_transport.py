@@ -6,8 +6,10 @@ client runs httpx over aiohttp's connection pool (httpx-aiohttp), imported when 
 httpcore's async pool rescans every connection on each request, which under a 32-wide sweep cost more CPU than
 the requests themselves.
 
-The API key reaches the wire through `BearerAuth`, which writes the `Authorization` header inside httpx's auth
-flow, so the request specs, header dicts and locals that travel through the stack never hold it in clear.
+The API key reaches the wire at the last moment, so the request specs, header dicts and locals that travel
+through the stack never hold it in clear: `BearerAuth` writes the `Authorization` header inside httpx's auth flow
+(httpx masks it in every `Headers` repr); on the async client's own aiohttp pool `_AiohttpBearer` writes it
+inside aiohttp's middleware chain, after aiohttp's `_request` has built its plain header dict.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpcore
 import httpx
@@ -26,6 +28,9 @@ from pydantic import SecretStr
 from ._constants import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_KEEPALIVE_CONNECTIONS
 from ._deadline import DeadlineBackend, deadline
 from .errors import APIConnectionError, APITimeoutError, ConfigurationError
+
+if TYPE_CHECKING:
+    import aiohttp
 
 DEFAULT_LIMITS = httpx.Limits(
     max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=DEFAULT_MAX_KEEPALIVE_CONNECTIONS
@@ -89,6 +94,42 @@ class BearerAuth(httpx.Auth):
         return "BearerAuth('**********')"
 
 
+class _AiohttpBearer:
+    """An aiohttp client middleware that adds the `Authorization` header to the request aiohttp sends."""
+
+    def __init__(self, key: SecretStr) -> None:
+        self._key = key
+
+    async def __call__(
+        self,
+        request: aiohttp.ClientRequest,
+        handler: Callable[[aiohttp.ClientRequest], Awaitable[aiohttp.ClientResponse]],
+    ) -> aiohttp.ClientResponse:
+        request.headers["Authorization"] = "Bearer " + self._key.get_secret_value()
+        return await handler(request)
+
+    def __repr__(self) -> str:
+        return "_AiohttpBearer('**********')"
+
+
+def _own_async_client(timeout: float, key: SecretStr) -> httpx.AsyncClient:
+    """httpx over an aiohttp pool of this package's own, authenticating in aiohttp's middleware chain."""
+    import aiohttp  # ~0.2 s to import: only when the first async client is made
+    from httpx_aiohttp import HttpxAiohttpClient
+    from httpx_aiohttp.transport import AiohttpTransport
+
+    def session() -> aiohttp.ClientSession:  # made by the transport on the first request, inside the event loop
+        connector = aiohttp.TCPConnector(
+            keepalive_timeout=DEFAULT_LIMITS.keepalive_expiry,
+            ssl=transport.ssl_context,
+            limit=DEFAULT_MAX_CONNECTIONS,
+        )
+        return aiohttp.ClientSession(connector=connector, middlewares=(_AiohttpBearer(key),))
+
+    transport = AiohttpTransport(limits=DEFAULT_LIMITS, client=session)
+    return HttpxAiohttpClient(timeout=timeout, transport=transport)
+
+
 def _to_raw(response: httpx.Response, started: float) -> RawResponse:
     return RawResponse(
         status_code=response.status_code,
@@ -120,8 +161,10 @@ def _wrap(exc: BaseException, spec: RequestSpec) -> APIConnectionError:
     return kind(f"{type(detail).__name__}: {text}" if text else type(detail).__name__, method=spec.method, url=spec.url)
 
 
-def _kwargs(spec: RequestSpec, auth: BearerAuth) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"headers": spec.headers, "params": spec.params, "content": spec.content, "auth": auth}
+def _kwargs(spec: RequestSpec, auth: BearerAuth | None) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"headers": spec.headers, "params": spec.params, "content": spec.content}
+    if auth is not None:
+        kwargs["auth"] = auth
     if spec.timeout is not None:
         kwargs["timeout"] = spec.timeout
     return kwargs
@@ -209,12 +252,9 @@ class AsyncTransport:
         _checked(http_client, httpx.AsyncClient, "AsyncConvoiClient")
         self.user_client = http_client
         self._timeout = timeout
-        self._auth = BearerAuth(key)
-        if http_client is None:
-            from httpx_aiohttp import HttpxAiohttpClient  # aiohttp costs ~0.2 s to import: only for async clients
-
-            http_client = HttpxAiohttpClient(timeout=timeout, limits=DEFAULT_LIMITS)
-        self._client = http_client
+        # The user's client authenticates in httpx's auth flow; our own pool in aiohttp's middleware.
+        self._auth = BearerAuth(key) if http_client is not None else None
+        self._client = http_client or _own_async_client(timeout, key)
 
     async def send(self, spec: RequestSpec) -> RawResponse:
         """One attempt of `spec`.
