@@ -33,17 +33,16 @@ def embedded_sandbox(reason: str = "no CONVOI_API_KEY/CONVOI_BASE_URL set", **se
         The running `Sandbox`.
     """
     global _sandbox
+    from .sandbox.settings import SandboxSettings, default_db_path, default_seed
+
+    known = {spec.name for spec in dataclasses.fields(SandboxSettings)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ConfigurationError(f"sandbox_settings has no field {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     with _lock:
         if _sandbox is None:
             from .sandbox.server import Sandbox
-            from .sandbox.settings import SandboxSettings, default_db_path, default_seed
 
-            known = {spec.name for spec in dataclasses.fields(SandboxSettings)}
-            unknown = sorted(set(settings) - known)
-            if unknown:
-                raise ConfigurationError(
-                    f"sandbox_settings has no field {', '.join(unknown)} (known: {', '.join(sorted(known))})"
-                )
             settings.setdefault("db_path", default_db_path())
             settings.setdefault("seed", default_seed())
             try:

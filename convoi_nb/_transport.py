@@ -188,12 +188,13 @@ class _DeadlineHTTPTransport(httpx.HTTPTransport):
 def _checked(http_client: object, expected: type[Any], face: str) -> None:
     if http_client is None or isinstance(http_client, expected):
         return
-    other = "httpx.Client" if expected is httpx.AsyncClient else "httpx.AsyncClient"
-    hint = f" (an {other} serves the other face)" if isinstance(http_client, (httpx.Client, httpx.AsyncClient)) else ""
-    raise ConfigurationError(
-        f"http_client for {face} must be an {expected.__module__}.{expected.__name__}, got a "
-        f"{type(http_client).__name__}{hint}"
-    )
+    if isinstance(http_client, httpx.Client):
+        got = "an httpx.Client, which serves ConvoiClient"
+    elif isinstance(http_client, httpx.AsyncClient):
+        got = "an httpx.AsyncClient, which serves AsyncConvoiClient"
+    else:
+        got = f"a {type(http_client).__name__}"
+    raise ConfigurationError(f"http_client for {face} must be an httpx.{expected.__name__}, got {got}")
 
 
 class SyncTransport:

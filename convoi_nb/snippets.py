@@ -8,7 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._constants import API_KEY_ENV, BASE_URL_ENV
+from .errors import ValidationError
 from .models.wire import API_PREFIX, CALLS_PATH, IDEMPOTENCY_KEY_HEADER
+
+
+def _check_body(body: object) -> None:
+    if not isinstance(body, Mapping) or not isinstance(body.get("agent_id"), str):
+        raise ValidationError.of_field(
+            "snippet", "body", "must be a create-call body (a mapping with an agent_id string, as build_web_call makes)"
+        )
 
 
 def python_snippet(body: Mapping[str, Any]) -> str:
@@ -19,7 +27,11 @@ def python_snippet(body: Mapping[str, Any]) -> str:
 
     Returns:
         The code.
+
+    Raises:
+        ValidationError: `body` is not a create-call body.
     """
+    _check_body(body)
     lines = [
         "import convoi_nb",
         "",
@@ -43,7 +55,11 @@ def curl_snippet(body: Mapping[str, Any], base_url: str = f"${BASE_URL_ENV}") ->
 
     Returns:
         The command.
+
+    Raises:
+        ValidationError: `body` is not a create-call body.
     """
+    _check_body(body)
     url = f"{base_url}{API_PREFIX}{CALLS_PATH}"
     return "\n".join(
         [

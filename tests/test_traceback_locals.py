@@ -104,7 +104,9 @@ def check(exc: BaseException, expected: type[BaseException], *keys: str) -> str:
 
 
 def test_404(kind: str, sandbox: Any) -> None:
-    exc = failure(kind, lambda c: c.get_call("call_doesnotexist"), {"api_key": sandbox.api_key, "base_url": sandbox.url})
+    exc = failure(
+        kind, lambda c: c.get_call("call_doesnotexist"), {"api_key": sandbox.api_key, "base_url": sandbox.url}
+    )
     check(exc, NotFoundError, sandbox.api_key)
 
 
