@@ -7,9 +7,11 @@ load only when called, and those layers never import this module back.
 
 from __future__ import annotations
 
+import importlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
@@ -36,6 +38,19 @@ def _check_path(path: object) -> None:
         raise ValidationError.of_field(
             "export", "path", f"must be a folder path (str or pathlib.Path), got a {type(path).__name__}"
         )
+
+
+def _review_export() -> ModuleType:
+    """`convoi_nb.review.export`, or a clear error when the `review` extra is not installed."""
+    try:
+        return importlib.import_module(".review.export", __package__)
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in ("duckdb", "pyarrow"):
+            raise
+        raise ConfigurationError(
+            f"export_calls needs the review extra ({missing} is not installed): pip install 'convoi_nb[review]'"
+        ) from None
 
 
 class _ClientBase:
@@ -269,11 +284,13 @@ class ConvoiClient(_ClientBase):
 
         Returns:
             What the run wrote.
+
+        Raises:
+            ConfigurationError: the `review` extra (pyarrow, DuckDB) is not installed.
         """
         _check_path(path)
-        from .review.export import export_calls
-
-        return export_calls(self, path, **filters)
+        summary: ExportSummary = _review_export().export_calls(self, path, **filters)
+        return summary
 
     def _iterate(self, spec: RequestSpec, item: type) -> Iterator[Any]:
         while True:
@@ -469,11 +486,13 @@ class AsyncConvoiClient(_ClientBase):
 
         Returns:
             What the run wrote.
+
+        Raises:
+            ConfigurationError: the `review` extra (pyarrow, DuckDB) is not installed.
         """
         _check_path(path)
-        from .review.export import aexport_calls
-
-        return await aexport_calls(self, path, **filters)
+        summary: ExportSummary = await _review_export().aexport_calls(self, path, **filters)
+        return summary
 
     async def _iterate(self, spec: RequestSpec, item: type) -> AsyncIterator[Any]:
         while True:

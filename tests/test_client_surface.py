@@ -151,3 +151,15 @@ def test_a_kernel_shows_a_call_as_its_card(tmp_path: Path) -> None:
     assert output["output_type"] == "execute_result"
     assert "convoi-call" in output["data"]["text/html"]
     assert "(masked)" in output["data"]["text/html"]
+
+
+def test_export_without_the_review_extra_says_what_to_install() -> None:
+    code = (
+        "import sys\nsys.modules['pyarrow'] = None  # as if the review extra were not installed\n"
+        "import convoi_nb\n"
+        "client = convoi_nb.ConvoiClient(api_key='sk_x_123456', base_url='https://x.example')\n"
+        "try:\n    client.export_calls('calls')\nexcept convoi_nb.ConfigurationError as exc:\n    print(exc)\n"
+    )
+    probe = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    assert "pip install 'convoi_nb[review]'" in probe.stdout
