@@ -240,7 +240,7 @@ class ClientCore:
         params: dict[str, Any] = {"limit": valid.get("page_size", DEFAULT_PAGE_SIZE)}
         for name in ("agent_id", "status"):
             if name in valid:
-                params[name] = valid[name]  # type: ignore[literal-required]
+                params[name] = valid[name]
         for name, stamp in (("created_after", after), ("created_before", before)):
             if stamp is not None:
                 params[name] = stamp.isoformat()
@@ -363,7 +363,7 @@ class ClientCore:
         return call
 
     @classmethod
-    def parse_page(cls, raw: RawResponse, item: type) -> ListPage:
+    def parse_page(cls, raw: RawResponse, item: type) -> ListPage[Any]:
         """One page of a listing.
 
         Args:
@@ -373,7 +373,9 @@ class ClientCore:
         Returns:
             The page.
         """
-        return cls._parse(ListPage[item], raw)  # type: ignore[valid-type]  # a runtime type parameter
+        model: Any = ListPage[item]  # type: ignore[valid-type]  # the entry model is chosen at run time
+        page: ListPage[Any] = cls._parse(model, raw)
+        return page
 
 
 __all__ = ["ClientCore", "OverridesLike", "build_web_call", "idempotency_key_for"]

@@ -238,9 +238,8 @@ class ConvoiClient(_ClientBase):
     def list_calls(self, **filters: Unpack[ListCallsParams]) -> Iterator[Call]:
         """Every matching call, newest first, fetching pages lazily as you iterate.
 
-        Args:
-            **filters: `agent_id`, `status`, `created_after` / `created_before` (aware datetimes or ISO 8601),
-                `metadata` (typed equality per key), `page_size` (1-100).
+        `filters`: `agent_id`, `status`, `created_after` / `created_before` (aware datetimes or ISO 8601),
+        `metadata` (typed equality per key), `page_size` (1-100).
 
         Returns:
             An iterator over the calls.
@@ -261,9 +260,10 @@ class ConvoiClient(_ClientBase):
     def calls_frame(self, *, include_tokens: bool = False, **filters: Unpack[ListCallsParams]) -> pd.DataFrame:
         """`list_calls(**filters)`, every page, as a typed DataFrame (see `convoi_nb.calls_to_frame`).
 
+        `filters`: as `list_calls`.
+
         Args:
             include_tokens: keep the full LiveKit tokens (masked by default).
-            **filters: as `list_calls`.
 
         Returns:
             One row per call.
@@ -278,9 +278,10 @@ class ConvoiClient(_ClientBase):
         Resumable and incremental: run it again to finish an interrupted export or bring it up to date. Needs
         the `review` extra (`pip install "convoi_nb[review]"`); read it with `convoi_nb.review.Review(path)`.
 
+        `filters`: as `list_calls` (except `created_after`/`created_before`, which the export manages).
+
         Args:
             path: the export folder (created if missing); nothing is written outside it.
-            **filters: as `list_calls` (except `created_after`/`created_before`, which the export manages).
 
         Returns:
             What the run wrote.
@@ -440,8 +441,7 @@ class AsyncConvoiClient(_ClientBase):
     def list_calls(self, **filters: Unpack[ListCallsParams]) -> AsyncIterator[Call]:
         """Every matching call, newest first: `async for call in client.list_calls(...)`.
 
-        Args:
-            **filters: as `ConvoiClient.list_calls`.
+        `filters`: as `ConvoiClient.list_calls`.
 
         Returns:
             An async iterator over the calls.
@@ -462,9 +462,10 @@ class AsyncConvoiClient(_ClientBase):
     async def calls_frame(self, *, include_tokens: bool = False, **filters: Unpack[ListCallsParams]) -> pd.DataFrame:
         """`list_calls(**filters)`, every page, as a typed DataFrame (see `convoi_nb.calls_to_frame`).
 
+        `filters`: as `list_calls`.
+
         Args:
             include_tokens: keep the full LiveKit tokens (masked by default).
-            **filters: as `list_calls`.
 
         Returns:
             One row per call.
@@ -480,9 +481,10 @@ class AsyncConvoiClient(_ClientBase):
 
         As `ConvoiClient.export_calls`; files are written between pages, a day at a time.
 
+        `filters`: as `list_calls` (except `created_after`/`created_before`, which the export manages).
+
         Args:
             path: the export folder (created if missing); nothing is written outside it.
-            **filters: as `list_calls` (except `created_after`/`created_before`, which the export manages).
 
         Returns:
             What the run wrote.

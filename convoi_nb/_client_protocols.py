@@ -28,8 +28,10 @@ class CallLister(Protocol):
     def list_calls(self, **filters: Unpack[ListCallsParams]) -> Iterator[Call]:
         """Every matching call, newest first.
 
-        Args:
-            **filters: as `ConvoiClient.list_calls`.
+        `filters`: as `ConvoiClient.list_calls`.
+
+        Returns:
+            An iterator over the calls.
         """
         ...
 
@@ -47,7 +49,9 @@ class AsyncCallLister(Protocol):
     def list_calls(self, **filters: Unpack[ListCallsParams]) -> AsyncIterator[Call]:
         """Every matching call, newest first, as an async iterator.
 
-        Args:
-            **filters: as `AsyncConvoiClient.list_calls`.
+        `filters`: as `AsyncConvoiClient.list_calls`.
+
+        Returns:
+            An async iterator over the calls.
         """
         ...

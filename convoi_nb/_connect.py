@@ -22,12 +22,15 @@ _lock = threading.Lock()
 _sandbox: Any = None
 
 
-def embedded_sandbox(reason: str = "no CONVOI_API_KEY/CONVOI_BASE_URL set", **settings: Any) -> Any:
-    """The process-wide sandbox, started on first use on a free loopback port (settings apply then).
+def embedded_sandbox(  # noqa: D417  (pydoclint, as configured, refuses **kwargs in Args; the body documents them)
+    reason: str = "no CONVOI_API_KEY/CONVOI_BASE_URL set", **settings: Any
+) -> Any:
+    """The process-wide sandbox, started on first use on a free loopback port.
+
+    `settings` are `SandboxSettings` fields, applied when the sandbox starts (ignored, with a warning, after).
 
     Args:
         reason: why the sandbox, not the real service, is used: said in the one announcement line.
-        **settings: `SandboxSettings` fields, applied when the sandbox starts (ignored with a warning after).
 
     Returns:
         The running `Sandbox`.
@@ -38,7 +41,9 @@ def embedded_sandbox(reason: str = "no CONVOI_API_KEY/CONVOI_BASE_URL set", **se
     known = {spec.name for spec in dataclasses.fields(SandboxSettings)}
     unknown = sorted(set(settings) - known)
     if unknown:
-        raise ConfigurationError(f"sandbox_settings has no field {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        raise ConfigurationError(
+            f"sandbox_settings has no field {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
     with _lock:
         if _sandbox is None:
             from .sandbox.server import Sandbox
@@ -113,7 +118,7 @@ def _client_options(
     return {"api_key": key if sandbox_key else SecretStr(server.api_key), "base_url": server.url, **client_options}
 
 
-def connect(
+def connect(  # noqa: D417  (pydoclint, as configured, refuses **kwargs in Args; the body documents them)
     *,
     api_key: KeyLike | None = None,
     base_url: str | None = None,
@@ -126,6 +131,7 @@ def connect(
 
     `sandbox=True` forces the sandbox, `sandbox=False` forbids it. A sandbox key (`sk_sandbox_…`) without a base
     URL also means the embedded sandbox. For async code, `await aconnect(...)` makes the same choice.
+    `client_options` are more `ConvoiClient` arguments (`timeout`, `max_retries`, `retry`, `http_client`, ...).
 
     Args:
         api_key: the real service's key; `CONVOI_API_KEY` when None.
@@ -133,7 +139,6 @@ def connect(
         sandbox: True for the embedded sandbox, False for the real service only, None to decide as above.
         sandbox_settings: `SandboxSettings` fields for the embedded sandbox, applied when it first starts.
         allow_insecure: accept a plain `http://` base URL to another host (the key then travels unencrypted).
-        **client_options: more `ConvoiClient` arguments (`timeout`, `max_retries`, `retry`, `http_client`, ...).
 
     Returns:
         The client.
@@ -147,7 +152,7 @@ def connect(
     return ConvoiClient(allow_insecure=allow_insecure, **options)
 
 
-async def aconnect(
+async def aconnect(  # noqa: D417  (pydoclint, as configured, refuses **kwargs in Args; the body documents them)
     *,
     api_key: KeyLike | None = None,
     base_url: str | None = None,
@@ -159,7 +164,8 @@ async def aconnect(
     """`connect()` for async code: `client = await convoi_nb.aconnect()`.
 
     In a notebook cell, top-level `await` works; then `await client.list_agents()`; close it with
-    `await client.aclose()` or `async with`.
+    `await client.aclose()` or `async with`. `client_options` are more `AsyncConvoiClient` arguments (`timeout`,
+    `max_retries`, `http_client`, ...).
 
     Args:
         api_key: the real service's key; `CONVOI_API_KEY` when None.
@@ -167,7 +173,6 @@ async def aconnect(
         sandbox: True for the embedded sandbox, False for the real service only, None to decide as `connect()`.
         sandbox_settings: `SandboxSettings` fields for the embedded sandbox, applied when it first starts.
         allow_insecure: accept a plain `http://` base URL to another host (the key then travels unencrypted).
-        **client_options: more `AsyncConvoiClient` arguments (`timeout`, `max_retries`, `http_client`, ...).
 
     Returns:
         The async client.

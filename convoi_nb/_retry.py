@@ -90,7 +90,7 @@ class RetryPolicy:
         Returns:
             Seconds.
         """
-        waits = [min(self.max_backoff, self.initial_backoff * 2**i) for i in range(self.max_retries)]
+        waits = [min(self.max_backoff, self.initial_backoff * 2.0**i) for i in range(self.max_retries)]
         if honour_retry_after:
             waits = [max(wait, self.max_retry_after) for wait in waits]
         return (self.max_retries + 1) * timeout + sum(waits)

@@ -95,7 +95,11 @@ class BearerAuth(httpx.Auth):
 
 
 class _AiohttpBearer:
-    """An aiohttp client middleware that adds the `Authorization` header to the request aiohttp sends."""
+    """An aiohttp client middleware that adds the `Authorization` header to the request aiohttp sends.
+
+    Args:
+        key: the API key.
+    """
 
     def __init__(self, key: SecretStr) -> None:
         self._key = key
@@ -113,7 +117,7 @@ class _AiohttpBearer:
 
 
 def _own_async_client(timeout: float, key: SecretStr) -> httpx.AsyncClient:
-    """httpx over an aiohttp pool of this package's own, authenticating in aiohttp's middleware chain."""
+    """Httpx over an aiohttp pool of this package's own, authenticating in aiohttp's middleware chain."""
     import aiohttp  # ~0.2 s to import: only when the first async client is made
     from httpx_aiohttp import HttpxAiohttpClient
     from httpx_aiohttp.transport import AiohttpTransport
@@ -171,7 +175,11 @@ def _kwargs(spec: RequestSpec, auth: BearerAuth | None) -> dict[str, Any]:
 
 
 class _DeadlineHTTPTransport(httpx.HTTPTransport):
-    """httpx's transport on a pool whose streams honour the attempt's deadline (see `_deadline.py`)."""
+    """httpx's transport on a pool whose streams honour the attempt's deadline (see `_deadline.py`).
+
+    Args:
+        limits: the pool's connection limits.
+    """
 
     def __init__(self, limits: httpx.Limits) -> None:
         ssl_context = httpx.create_ssl_context()  # loaded once (~30 ms), shared with the pool built below

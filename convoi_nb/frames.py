@@ -146,7 +146,7 @@ def scalar_column(values: list[Any]) -> pd.Series:
         The column.
     """
     dtype = metadata_dtype(metadata_kinds(values))
-    return pd.Series(pd.array(metadata_values(values, dtype), dtype=dtype))
+    return pd.Series(metadata_values(values, dtype), dtype=dtype)
 
 
 # The per-key dtype decision, split in two so that the Parquet export (convoi_nb.review) can decide it over
