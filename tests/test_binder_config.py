@@ -76,6 +76,7 @@ def test_readme_links_binder_to_the_quickstart() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1000)  # a fresh install of the notebook stack: the 120 s default is shorter than pip's bound
 def test_binder_install_steps_work_in_a_fresh_venv(tmp_path: Path) -> None:
     """What repo2docker does with binder/requirements.txt, minus the image: a clean venv, pip from the root."""
     env_dir = tmp_path / "binder-venv"
@@ -94,7 +95,7 @@ def test_binder_install_steps_work_in_a_fresh_venv(tmp_path: Path) -> None:
             str(python),
             "-c",
             (
-                "import importlib.metadata as m, platform, convoi_nb, ipywidgets;"
+                "import importlib.metadata as m, platform, convoi_nb, ipywidgets, duckdb, pyarrow;"
                 "print(convoi_nb.__version__, ipywidgets.__version__, m.version('jupyterlab'), m.version('jupyterlab_widgets'),"
                 " platform.python_version(), m.metadata('convoi_nb')['Requires-Python'], sep='\\n')"
             ),
