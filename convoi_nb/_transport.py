@@ -117,21 +117,38 @@ class _AiohttpBearer:
 
 
 def _own_async_client(timeout: float, key: SecretStr) -> httpx.AsyncClient:
-    """Httpx over an aiohttp pool of this package's own, authenticating in aiohttp's middleware chain."""
+    """An httpx client over aiohttp pools of this package's own, authenticating in aiohttp's middleware chain.
+
+    Every transport httpx builds for it, the direct one and one per proxy it finds in the environment, gets a
+    session with the middleware: a proxied request carries the header too.
+    """
     import aiohttp  # ~0.2 s to import: only when the first async client is made
     from httpx_aiohttp import HttpxAiohttpClient
-    from httpx_aiohttp.transport import AiohttpTransport
 
-    def session() -> aiohttp.ClientSession:  # made by the transport on the first request, inside the event loop
-        connector = aiohttp.TCPConnector(
-            keepalive_timeout=DEFAULT_LIMITS.keepalive_expiry,
-            ssl=transport.ssl_context,
-            limit=DEFAULT_MAX_CONNECTIONS,
-        )
-        return aiohttp.ClientSession(connector=connector, middlewares=(_AiohttpBearer(key),))
+    bearer = _AiohttpBearer(key)
 
-    transport = AiohttpTransport(limits=DEFAULT_LIMITS, client=session)
-    return HttpxAiohttpClient(timeout=timeout, transport=transport)
+    def authenticated(transport: Any) -> Any:
+        def session() -> aiohttp.ClientSession:  # made on the transport's first request, inside the event loop
+            connector = aiohttp.TCPConnector(
+                keepalive_timeout=DEFAULT_LIMITS.keepalive_expiry,
+                ssl=transport.ssl_context,
+                limit=DEFAULT_MAX_CONNECTIONS,
+            )
+            return aiohttp.ClientSession(connector=connector, middlewares=(bearer,))
+
+        transport.client = session
+        return transport
+
+    class OwnPool(HttpxAiohttpClient):
+        # httpx-aiohttp's own extension points, called by httpx.AsyncClient.__init__ for each transport
+        def _init_transport(self, *args: Any, **kwargs: Any) -> Any:
+            return authenticated(super()._init_transport(*args, **kwargs))
+
+        def _init_proxy_transport(self, *args: Any, **kwargs: Any) -> Any:
+            return authenticated(super()._init_proxy_transport(*args, **kwargs))
+
+    client: httpx.AsyncClient = OwnPool(timeout=timeout, limits=DEFAULT_LIMITS)
+    return client
 
 
 def _to_raw(response: httpx.Response, started: float) -> RawResponse:

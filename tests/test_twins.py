@@ -88,3 +88,23 @@ def test_the_twin_of_a_mocked_client_uses_the_mock() -> None:
     twin = client.to_async(http_client=httpx.AsyncClient(transport=httpx.MockTransport(reply)))
     call = asyncio.run(twin.get_call("call_01HXAAAA"))
     assert call.id == EXAMPLE["id"]
+
+
+def test_the_async_pool_authenticates_through_an_environment_proxy_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx builds one transport per proxy it finds in the environment: each carries the key's middleware."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    client = AsyncConvoiClient(api_key="sk_x_secret_123456", base_url="https://x.example")
+    pool = client._transport._client
+    transports = [pool._transport, *(t for t in pool._mounts.values() if t is not None)]
+    assert len(transports) >= 2  # the direct transport and the proxy's
+
+    async def middlewares() -> list[Any]:
+        sessions = [transport.client() for transport in transports]
+        found = [session._middlewares for session in sessions]
+        for session in sessions:
+            await session.close()
+        return found
+
+    for found in asyncio.run(middlewares()):
+        assert [type(m).__name__ for m in found] == ["_AiohttpBearer"]
+        assert "secret" not in repr(found)
