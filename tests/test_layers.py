@@ -63,8 +63,9 @@ FORBIDDEN: dict[str, frozenset[str]] = {
         {"convoi_nb.widgets", "convoi_nb.sandbox", "convoi_nb._display", "convoi_nb.sessions"}
     ),
     "convoi_nb.sessions": frozenset({"convoi_nb.widgets", "convoi_nb.sandbox", "convoi_nb._display"}),
-    # the analyst's layer: client, models, frames and money below it; never the sandbox or anything on screen
-    "convoi_nb.review": PRESENTATION | {"convoi_nb.sandbox", "convoi_nb.experiments"},
+    # the analyst's layer: client, models, frames and money below it; never the sandbox or anything on screen.
+    # The client's export_calls delegates here, so review types the client by its protocols, never the classes.
+    "convoi_nb.review": PRESENTATION | {"convoi_nb.sandbox", "convoi_nb.experiments", "convoi_nb._client"},
 }
 # single modules -> what they must not import
 FORBIDDEN_FOR_MODULES: dict[str, frozenset[str]] = {
@@ -74,7 +75,8 @@ FORBIDDEN_FOR_MODULES: dict[str, frozenset[str]] = {
     | (CONSUMERS - {"convoi_nb.frames", "convoi_nb.review"})
     | {"convoi_nb.sandbox", "convoi_nb.review.queries", "convoi_nb.review.files", "convoi_nb.review.manifest"},
     "convoi_nb.errors": PRESENTATION | CONSUMERS | CLIENT | {"convoi_nb.sandbox"},
-    "convoi_nb.frames": PRESENTATION | {"convoi_nb.experiments", "convoi_nb.sandbox", "convoi_nb.review"},
+    "convoi_nb.frames": PRESENTATION
+    | {"convoi_nb.experiments", "convoi_nb.sandbox", "convoi_nb.review", "convoi_nb._client"},
     "convoi_nb.money": PRESENTATION | CONSUMERS - {"convoi_nb.money"} | CLIENT | {"convoi_nb.sandbox"},
 }
 
