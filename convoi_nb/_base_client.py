@@ -54,8 +54,19 @@ def build_web_call(
 ) -> WebCallRequest:
     """A validated create-call body, built once: pass it to `create_web_call()` as many times as you like.
 
-    Raises `ValidationError` naming each bad field and its rule (including a body the API would refuse as too
-    large, or text with no UTF-8 form); nothing is sent.
+    Args:
+        agent_id: the agent that answers the call (`agt_…`).
+        participant_name: the caller's display name in LiveKit.
+        agent_overrides: settings that replace the agent's defaults for this call (an `AgentOverrides` or its
+            JSON-shaped dict).
+        metadata: your own JSON values, kept with the call and filterable in `list_calls(metadata=...)`.
+
+    Returns:
+        The validated request.
+
+    Raises:
+        ValidationError: naming each bad field and its rule (including a body the API would refuse as too large,
+            or text with no UTF-8 form); nothing is sent.
     """
     request = _validated(agent_id, participant_name, agent_overrides, metadata)
     encode_body(request)
@@ -82,7 +93,14 @@ def _validated(
 
 
 def encode_body(request: WebCallRequest) -> bytes:
-    """The JSON body, serialised once inside pydantic-core, or a `ValidationError` if it cannot travel."""
+    """The JSON body, serialised once inside pydantic-core, or a `ValidationError` if it cannot travel.
+
+    Args:
+        request: the validated request.
+
+    Returns:
+        The UTF-8 JSON bytes.
+    """
     try:
         content = request.model_dump_json().encode()
     except pydantic_core.PydanticSerializationError:
@@ -101,7 +119,14 @@ def encode_body(request: WebCallRequest) -> bytes:
 
 
 def idempotency_key_for(key: str | uuid.UUID | None) -> str:
-    """The caller's key (any UUID, canonicalised) or a fresh UUID4. Reused on every retry of one create."""
+    """The caller's key (any UUID, canonicalised) or a fresh UUID4. Reused on every retry of one create.
+
+    Args:
+        key: the caller's idempotency key, or None for a fresh one.
+
+    Returns:
+        The key as sent in the `Idempotency-Key` header.
+    """
     if key is None:
         return str(uuid.uuid4())
     canonical = canonical_idempotency_key(key)
@@ -111,7 +136,11 @@ def idempotency_key_for(key: str | uuid.UUID | None) -> str:
 
 
 class ClientCore:
-    """Pure request building and response reading; no I/O."""
+    """Pure request building and response reading; no I/O.
+
+    Args:
+        config: the client's validated settings.
+    """
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
@@ -134,6 +163,18 @@ class ClientCore:
         metadata: Mapping[str, Any] | None,
         idempotency_key: str | uuid.UUID | None,
     ) -> RequestSpec:
+        """The create request, validated and encoded, with its idempotency key.
+
+        Args:
+            agent_id: the agent id, or a `WebCallRequest` built once by `build_web_call`.
+            participant_name: the caller's display name in LiveKit.
+            agent_overrides: settings that replace the agent's defaults for this call.
+            metadata: the caller's JSON values kept with the call.
+            idempotency_key: a UUID reused by every retry, or None for a fresh one.
+
+        Returns:
+            The request to send.
+        """
         if isinstance(agent_id, WebCallRequest):
             if participant_name is not None or agent_overrides is not None or metadata is not None:
                 raise ValidationError.of_field(
@@ -150,13 +191,28 @@ class ClientCore:
         return spec
 
     def get_call(self, call_id: str) -> RequestSpec:
+        """The read of one call.
+
+        Args:
+            call_id: the call's id (`call_…`).
+
+        Returns:
+            The request to send.
+        """
         if not isinstance(call_id, str) or not CALL_ID_PATTERN.match(call_id):
             raise ValidationError.of_field("call id", "call_id", f"must look like 'call_…', got {call_id!r}")
         return self._spec("GET", f"{CALLS_PATH}/{quote(call_id)}")
 
     @staticmethod
     def list_filters(filters: Mapping[str, Any]) -> ListCallsParams:
-        """`list_calls()` filters validated (times as aware datetimes), or a ValidationError naming the filter."""
+        """`list_calls()` filters validated (times as aware datetimes), or a ValidationError naming the filter.
+
+        Args:
+            filters: the keyword arguments of `list_calls()`.
+
+        Returns:
+            The filters, validated.
+        """
         try:
             valid: ListCallsParams = _list_filters.validate_python(
                 {k: v for k, v in filters.items() if v is not None and v != ""}
@@ -171,12 +227,20 @@ class ClientCore:
         return valid
 
     def list_calls(self, filters: Mapping[str, Any]) -> RequestSpec:
+        """The first page of a call listing.
+
+        Args:
+            filters: the keyword arguments of `list_calls()`.
+
+        Returns:
+            The request to send.
+        """
         valid = self.list_filters(filters)
         after, before = valid.get("created_after"), valid.get("created_before")
         params: dict[str, Any] = {"limit": valid.get("page_size", DEFAULT_PAGE_SIZE)}
         for name in ("agent_id", "status"):
             if name in valid:
-                params[name] = valid[name]  # type: ignore[literal-required]
+                params[name] = valid[name]
         for name, stamp in (("created_after", after), ("created_before", before)):
             if stamp is not None:
                 params[name] = stamp.isoformat()
@@ -185,18 +249,44 @@ class ClientCore:
         return self._spec("GET", CALLS_PATH, params=params)
 
     def list_agents(self) -> RequestSpec:
+        """The first page of the agent listing.
+
+        Returns:
+            The request to send.
+        """
         return self._spec("GET", AGENTS_PATH, params={"limit": DEFAULT_PAGE_SIZE})
 
     @staticmethod
     def next_page(spec: RequestSpec, cursor: str) -> RequestSpec:
+        """The request for the page after `cursor`.
+
+        Args:
+            spec: the request of the page just read.
+            cursor: the last id on that page.
+
+        Returns:
+            The request to send.
+        """
         return RequestSpec(
             spec.method, spec.url, headers=spec.headers, params={**(spec.params or {}), "starting_after": cursor}
         )
 
     # -- responses --------------------------------------------------------------------------------
 
-    def read_body(self, raw: RawResponse, spec: RequestSpec, attempt: int) -> bytes:
-        """The body of a success (parsed later, straight from bytes), or the typed exception for an error."""
+    def check(self, raw: RawResponse, spec: RequestSpec, attempt: int) -> RawResponse:
+        """Log the answer and pass a success through (parsed later, straight from its bytes).
+
+        Args:
+            raw: the answer.
+            spec: the request it answers.
+            attempt: the attempt's number, for the log line.
+
+        Returns:
+            `raw`, when its status is a success.
+
+        Raises:
+            APIStatusError: the subclass for an error status, with the server's message, code and request id.
+        """
         request_id = raw.headers.get(REQUEST_ID_HEADER)
         log.info(
             "%s %s -> %d (attempt %d, %.1f ms, request_id=%s)",
@@ -208,7 +298,7 @@ class ClientCore:
             request_id,
         )
         if raw.status_code < 400:
-            return raw.content
+            return raw
         try:
             data = json.loads(raw.content) if raw.content else None
         except ValueError:
@@ -239,20 +329,30 @@ class ClientCore:
         return kind(detail.message, **kwargs)
 
     @staticmethod
-    def _parse(model: Any, content: bytes, raw: RawResponse) -> Any:
+    def _parse(model: Any, raw: RawResponse) -> Any:
         try:
-            return model.model_validate_json(content)
+            return model.model_validate_json(raw.content)
         except pydantic.ValidationError as exc:
             raise APIStatusError(
                 f"unexpected response body ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})",
                 status_code=raw.status_code,
                 request_id=raw.headers.get(REQUEST_ID_HEADER),
-                body=content[:200],
+                body=raw.content[:200],
             ) from None
 
     @classmethod
-    def parse_call(cls, content: bytes, raw: RawResponse, spec: RequestSpec, attempts: int) -> Call:
-        call: Call = cls._parse(Call, content, raw)
+    def parse_call(cls, raw: RawResponse, spec: RequestSpec, attempts: int) -> Call:
+        """The call in a success answer, with what the request took (`call.request_info`).
+
+        Args:
+            raw: the answer.
+            spec: the request it answers.
+            attempts: how many attempts the request took.
+
+        Returns:
+            The call.
+        """
+        call: Call = cls._parse(Call, raw)
         call._request_info = RequestInfo(
             request_id=raw.headers.get(REQUEST_ID_HEADER),
             idempotency_key=spec.headers.get(IDEMPOTENCY_KEY_HEADER),
@@ -263,8 +363,19 @@ class ClientCore:
         return call
 
     @classmethod
-    def parse_page(cls, content: bytes, raw: RawResponse, item: type) -> ListPage:
-        return cls._parse(ListPage[item], content, raw)  # type: ignore[valid-type]
+    def parse_page(cls, raw: RawResponse, item: type) -> ListPage[Any]:
+        """One page of a listing.
+
+        Args:
+            raw: the answer.
+            item: the model of each entry (`Call` or `Agent`).
+
+        Returns:
+            The page.
+        """
+        model: Any = ListPage[item]  # type: ignore[valid-type]  # the entry model is chosen at run time
+        page: ListPage[Any] = cls._parse(model, raw)
+        return page
 
 
 __all__ = ["ClientCore", "OverridesLike", "build_web_call", "idempotency_key_for"]

@@ -1,43 +1,84 @@
-"""`ConvoiClient` and `AsyncConvoiClient`: one surface, two thin faces over `ClientCore`."""
+"""`ConvoiClient` and `AsyncConvoiClient`: one surface, two thin faces over `ClientCore`.
+
+Every public method is defined here, in the class bodies. The ones that build on other layers (`calls_frame`,
+`export_calls`) delegate to them, importing them on first use: pandas code and the review's DuckDB and pyarrow
+load only when called, and those layers never import this module back.
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from pydantic import SecretStr
 from typing_extensions import Unpack
 
 from ._base_client import ClientCore, OverridesLike
-from ._config import ClientConfig
+from ._config import ClientConfig, KeyLike, as_secret
 from ._retry import RetryPolicy
 from ._transport import AsyncTransport, RawResponse, RequestSpec, SyncTransport
-from .errors import ConfigurationError
+from .errors import ConfigurationError, ValidationError
 from .models import Agent, Call, ListCallsParams, WebCallRequest
 
 if TYPE_CHECKING:
     import httpx
+    import pandas as pd
+
+    from .review.export import ExportSummary
+
+PathLike = str | os.PathLike[str]
+
+
+def _check_path(path: object) -> None:
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValidationError.of_field(
+            "export", "path", f"must be a folder path (str or pathlib.Path), got a {type(path).__name__}"
+        )
+
+
+def _review_export() -> ModuleType:
+    """`convoi_nb.review.export`, or a clear error when the `review` extra is not installed."""
+    try:
+        return importlib.import_module(".review.export", __package__)
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in ("duckdb", "pyarrow"):
+            raise
+        raise ConfigurationError(
+            f"export_calls needs the review extra ({missing} is not installed): pip install 'convoi_nb[review]'"
+        ) from None
 
 
 class _ClientBase:
-    """Configuration, repr and shared properties of both clients."""
+    """Configuration, repr and the read-only settings both faces share."""
 
     _core: ClientCore
 
-    def __init__(
+    def _configure(
         self,
+        key: SecretStr | None,
         *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        retry: RetryPolicy | None = None,
-        confirm_runs_over: int | None = None,
+        base_url: str | None,
+        timeout: float | None,
+        max_retries: int | None,
+        retry: RetryPolicy | None,
+        confirm_runs_over: int | None,
+        allow_insecure: bool,
     ) -> None:
         config = ClientConfig.resolve(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, retry=retry
+            api_key=key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            allow_insecure=allow_insecure,
         )
         self._core = ClientCore(config)
+        self._allow_insecure = allow_insecure
         if confirm_runs_over is not None and (
             isinstance(confirm_runs_over, bool) or not isinstance(confirm_runs_over, int) or confirm_runs_over < 0
         ):
@@ -50,32 +91,43 @@ class _ClientBase:
 
     @property
     def base_url(self) -> str:
+        """The service's root URL, without a trailing slash."""
         return self._core.config.base_url
 
     @property
     def timeout(self) -> float:
+        """Seconds one request attempt may take as a whole."""
         return self._core.config.timeout
 
     @property
     def retry_policy(self) -> RetryPolicy:
+        """Which failures are retried, how often and how long apart."""
         return self._core.config.retry
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key='***')"
+        # Safe on a client whose constructor failed: a traceback with locals shows `self` from inside __init__.
+        core = getattr(self, "_core", None)
+        where = repr(core.config.base_url) if core is not None else "<not configured>"
+        return f"{type(self).__name__}(base_url={where}, api_key='***')"
 
     def _twin_options(self) -> dict[str, Any]:
         config = self._core.config
         return {
-            "api_key": config.api_key.get_secret_value(),
+            "api_key": config.api_key,  # stays a SecretStr: the twin never sees the key in clear
             "base_url": config.base_url,
             "timeout": config.timeout,
             "retry": config.retry,
             "confirm_runs_over": self.confirm_runs_over,
+            "allow_insecure": self._allow_insecure,
         }
 
-    def to_async(self) -> AsyncConvoiClient:
-        """A new AsyncConvoiClient with this configuration and a connection pool of its own."""
-        return AsyncConvoiClient(**self._twin_options())
+
+def _no_twin_for(user_client: object, twin: str, wanted: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"this client sends through your own {type(user_client).__name__}, which cannot serve an {twin}; pass "
+        f"{wanted} configured the same way (proxies, certificates, event hooks) as http_client=, so your settings "
+        "are not silently dropped"
+    )
 
 
 class ConvoiClient(_ClientBase):
@@ -83,16 +135,48 @@ class ConvoiClient(_ClientBase):
 
     >>> with ConvoiClient(api_key="sk_…", base_url="https://…") as client:
     ...     call = client.create_web_call("agt_…", metadata={"source": "notebook"})
+
+    Args:
+        api_key: the API key (a string or a `pydantic.SecretStr`); `CONVOI_API_KEY` when None.
+        base_url: the service's URL; `CONVOI_BASE_URL` when None. Must be `https://`, except to this machine
+            (localhost, 127.0.0.0/8, ::1).
+        timeout: seconds one request attempt may take as a whole (connect, send, answer); 30 when None.
+        max_retries: retries after a failed attempt (connection errors, timeouts, 408, 429, 5xx); 3 when None.
+        retry: the whole retry policy (backoff, `Retry-After` cap); `max_retries` overrides its count.
+        confirm_runs_over: experiment runs creating more calls than this show their estimated cost first and need
+            `max_cost=` or `confirm=True`; None never asks.
+        allow_insecure: accept a plain `http://` URL to another host (the key then travels unencrypted).
+        http_client: your own `httpx.Client` (proxies, certificates, event hooks); never closed by this client.
     """
 
-    def __init__(self, *, http_client: httpx.Client | None = None, **config: Any) -> None:
-        super().__init__(**config)
-        self._transport = SyncTransport(self.timeout, http_client)
+    def __init__(
+        self,
+        *,
+        api_key: KeyLike | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        confirm_runs_over: int | None = None,
+        allow_insecure: bool = False,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        key = as_secret(api_key)
+        del api_key  # only the masked form from here on: no traceback's locals show the key
+        self._configure(
+            key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            confirm_runs_over=confirm_runs_over,
+            allow_insecure=allow_insecure,
+        )
+        self._transport = SyncTransport(self.timeout, self._core.config.api_key, http_client)
 
-    def _send(self, spec: RequestSpec) -> tuple[bytes, RawResponse, int]:
-        def attempt(number: int) -> tuple[bytes, RawResponse, int]:
-            raw = self._transport.send(spec)
-            return self._core.read_body(raw, spec, number), raw, number
+    def _send(self, spec: RequestSpec) -> tuple[RawResponse, int]:
+        def attempt(number: int) -> tuple[RawResponse, int]:
+            return self._core.check(self._transport.send(spec), spec, number), number
 
         return self.retry_policy.call(f"{spec.method} {spec.url}", attempt)
 
@@ -107,7 +191,22 @@ class ConvoiClient(_ClientBase):
     ) -> Call:
         """Create a web call. Retries reuse one `Idempotency-Key`, so a retry never duplicates a call.
 
-        `agent_id` may instead be a `WebCallRequest` from `convoi_nb.build_web_call(...)`, validated once.
+        Args:
+            agent_id: the agent that answers (`agt_…`), or a `WebCallRequest` from `convoi_nb.build_web_call(...)`,
+                validated once (then pass none of the fields below).
+            participant_name: the caller's display name in LiveKit.
+            agent_overrides: settings that replace the agent's defaults for this call: an `AgentOverrides`, or its
+                JSON-shaped dict (`{"llm": {"temperature": 0.3}}`).
+            metadata: your own JSON values, kept with the call and filterable in `list_calls(metadata=...)`.
+            idempotency_key: a UUID; the same key and body return the original call instead of a new one.
+
+        Returns:
+            The new call (`call.request_info` says how many attempts it took).
+
+        Raises:
+            ValidationError: a bad field, named with its rule; nothing was sent.
+            APIStatusError: the service refused (a subclass per status: `NotFoundError`, ...).
+            APIConnectionError: no answer after the retries.
         """
         spec = self._core.create_web_call(
             agent_id,
@@ -116,36 +215,94 @@ class ConvoiClient(_ClientBase):
             metadata=metadata,
             idempotency_key=idempotency_key,
         )
-        data, raw, attempts = self._send(spec)
-        return self._core.parse_call(data, raw, spec, attempts)
+        raw, attempts = self._send(spec)
+        return self._core.parse_call(raw, spec, attempts)
 
     def get_call(self, call_id: str) -> Call:
+        """The call as it is now (status, duration, cost).
+
+        Args:
+            call_id: the call's id (`call_…`).
+
+        Returns:
+            The call.
+
+        Raises:
+            ValidationError: `call_id` does not look like a call id; nothing was sent.
+            NotFoundError: no such call on this account.
+        """
         spec = self._core.get_call(call_id)
-        data, raw, attempts = self._send(spec)
-        return self._core.parse_call(data, raw, spec, attempts)
+        raw, attempts = self._send(spec)
+        return self._core.parse_call(raw, spec, attempts)
 
     def list_calls(self, **filters: Unpack[ListCallsParams]) -> Iterator[Call]:
         """Every matching call, newest first, fetching pages lazily as you iterate.
 
-        Filters: `agent_id`, `status`, `created_after` / `created_before` (aware datetimes or ISO 8601),
-        `metadata` (typed equality per key), `page_size` (1–100).
+        `filters`: `agent_id`, `status`, `created_after` / `created_before` (aware datetimes or ISO 8601),
+        `metadata` (typed equality per key), `page_size` (1-100).
+
+        Returns:
+            An iterator over the calls.
+
+        Raises:
+            ValidationError: an unknown or bad filter, raised here, before any request.
         """
         return self._iterate(self._core.list_calls(filters), Call)
 
     def list_agents(self) -> list[Agent]:
-        """The agents on this account, with their default settings."""
+        """The agents on this account, with their default settings.
+
+        Returns:
+            The agents.
+        """
         return list(self._iterate(self._core.list_agents(), Agent))
+
+    def calls_frame(self, *, include_tokens: bool = False, **filters: Unpack[ListCallsParams]) -> pd.DataFrame:
+        """`list_calls(**filters)`, every page, as a typed DataFrame (see `convoi_nb.calls_to_frame`).
+
+        `filters`: as `list_calls`.
+
+        Args:
+            include_tokens: keep the full LiveKit tokens (masked by default).
+
+        Returns:
+            One row per call.
+        """
+        from .frames import calls_to_frame
+
+        return calls_to_frame(self.list_calls(**filters), include_tokens=include_tokens)
+
+    def export_calls(self, path: PathLike, **filters: Unpack[ListCallsParams]) -> ExportSummary:
+        """Stream the matching calls into a Parquet dataset in the folder `path`, one file per UTC day.
+
+        Resumable and incremental: run it again to finish an interrupted export or bring it up to date. Needs
+        the `review` extra (`pip install "convoi_nb[review]"`); read it with `convoi_nb.review.Review(path)`.
+
+        `filters`: as `list_calls` (except `created_after`/`created_before`, which the export manages).
+
+        Args:
+            path: the export folder (created if missing); nothing is written outside it.
+
+        Returns:
+            What the run wrote.
+
+        Raises:
+            ConfigurationError: the `review` extra (pyarrow, DuckDB) is not installed.
+        """
+        _check_path(path)
+        summary: ExportSummary = _review_export().export_calls(self, path, **filters)
+        return summary
 
     def _iterate(self, spec: RequestSpec, item: type) -> Iterator[Any]:
         while True:
-            data, raw, _ = self._send(spec)
-            page = self._core.parse_page(data, raw, item)
+            page = self._core.parse_page(self._send(spec)[0], item)
             yield from page.data
             if not page.has_more or not page.next_cursor:
                 return
             spec = self._core.next_page(spec, page.next_cursor)
 
     def close(self) -> None:
+        """Release the connections (your own `http_client` stays open)."""
         self._transport.close()
 
     def __enter__(self) -> ConvoiClient:
@@ -153,6 +310,25 @@ class ConvoiClient(_ClientBase):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def to_async(self, *, http_client: httpx.AsyncClient | None = None) -> AsyncConvoiClient:
+        """An `AsyncConvoiClient` with this configuration.
+
+        Args:
+            http_client: the `httpx.AsyncClient` to send through. Required when this client uses your own
+                `httpx.Client` (a sync client cannot serve async requests, and your proxies or certificates must
+                not be dropped silently); otherwise None gives the twin a connection pool of its own.
+
+        Returns:
+            The async client; close it with `await client.aclose()`.
+
+        Raises:
+            ConfigurationError: this client uses your own `httpx.Client` and no `http_client` was given.
+        """
+        user_client = self._transport.user_client
+        if http_client is None and user_client is not None:
+            raise _no_twin_for(user_client, "AsyncConvoiClient", "to_async(http_client=httpx.AsyncClient(...))")
+        return AsyncConvoiClient(http_client=http_client, **self._twin_options())
 
 
 class AsyncConvoiClient(_ClientBase):
@@ -162,16 +338,48 @@ class AsyncConvoiClient(_ClientBase):
 
     >>> async with AsyncConvoiClient() as client:
     ...     call = await client.create_web_call("agt_…")
+
+    Args:
+        api_key: the API key (a string or a `pydantic.SecretStr`); `CONVOI_API_KEY` when None.
+        base_url: the service's URL; `CONVOI_BASE_URL` when None. Must be `https://`, except to this machine
+            (localhost, 127.0.0.0/8, ::1).
+        timeout: seconds one request attempt may take as a whole (connect, send, answer); 30 when None.
+        max_retries: retries after a failed attempt (connection errors, timeouts, 408, 429, 5xx); 3 when None.
+        retry: the whole retry policy (backoff, `Retry-After` cap); `max_retries` overrides its count.
+        confirm_runs_over: experiment runs creating more calls than this show their estimated cost first and need
+            `max_cost=` or `confirm=True`; None never asks.
+        allow_insecure: accept a plain `http://` URL to another host (the key then travels unencrypted).
+        http_client: your own `httpx.AsyncClient`; never closed by this client.
     """
 
-    def __init__(self, *, http_client: httpx.AsyncClient | None = None, **config: Any) -> None:
-        super().__init__(**config)
-        self._transport = AsyncTransport(self.timeout, http_client)
+    def __init__(
+        self,
+        *,
+        api_key: KeyLike | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        confirm_runs_over: int | None = None,
+        allow_insecure: bool = False,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        key = as_secret(api_key)
+        del api_key  # only the masked form from here on: no traceback's locals show the key
+        self._configure(
+            key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            confirm_runs_over=confirm_runs_over,
+            allow_insecure=allow_insecure,
+        )
+        self._transport = AsyncTransport(self.timeout, self._core.config.api_key, http_client)
 
-    async def _send(self, spec: RequestSpec) -> tuple[bytes, RawResponse, int]:
-        async def attempt(number: int) -> tuple[bytes, RawResponse, int]:
-            raw = await self._transport.send(spec)
-            return self._core.read_body(raw, spec, number), raw, number
+    async def _send(self, spec: RequestSpec) -> tuple[RawResponse, int]:
+        async def attempt(number: int) -> tuple[RawResponse, int]:
+            return self._core.check(await self._transport.send(spec), spec, number), number
 
         return await self.retry_policy.acall(f"{spec.method} {spec.url}", attempt)
 
@@ -186,7 +394,22 @@ class AsyncConvoiClient(_ClientBase):
     ) -> Call:
         """Create a web call. Retries reuse one `Idempotency-Key`, so a retry never duplicates a call.
 
-        `agent_id` may instead be a `WebCallRequest` from `convoi_nb.build_web_call(...)`, validated once.
+        Args:
+            agent_id: the agent that answers (`agt_…`), or a `WebCallRequest` from `convoi_nb.build_web_call(...)`,
+                validated once (then pass none of the fields below).
+            participant_name: the caller's display name in LiveKit.
+            agent_overrides: settings that replace the agent's defaults for this call: an `AgentOverrides`, or its
+                JSON-shaped dict (`{"llm": {"temperature": 0.3}}`).
+            metadata: your own JSON values, kept with the call and filterable in `list_calls(metadata=...)`.
+            idempotency_key: a UUID; the same key and body return the original call instead of a new one.
+
+        Returns:
+            The new call (`call.request_info` says how many attempts it took).
+
+        Raises:
+            ValidationError: a bad field, named with its rule; nothing was sent.
+            APIStatusError: the service refused (a subclass per status: `NotFoundError`, ...).
+            APIConnectionError: no answer after the retries.
         """
         spec = self._core.create_web_call(
             agent_id,
@@ -195,25 +418,87 @@ class AsyncConvoiClient(_ClientBase):
             metadata=metadata,
             idempotency_key=idempotency_key,
         )
-        data, raw, attempts = await self._send(spec)
-        return self._core.parse_call(data, raw, spec, attempts)
+        raw, attempts = await self._send(spec)
+        return self._core.parse_call(raw, spec, attempts)
 
     async def get_call(self, call_id: str) -> Call:
+        """The call as it is now (status, duration, cost).
+
+        Args:
+            call_id: the call's id (`call_…`).
+
+        Returns:
+            The call.
+
+        Raises:
+            ValidationError: `call_id` does not look like a call id; nothing was sent.
+            NotFoundError: no such call on this account.
+        """
         spec = self._core.get_call(call_id)
-        data, raw, attempts = await self._send(spec)
-        return self._core.parse_call(data, raw, spec, attempts)
+        raw, attempts = await self._send(spec)
+        return self._core.parse_call(raw, spec, attempts)
 
     def list_calls(self, **filters: Unpack[ListCallsParams]) -> AsyncIterator[Call]:
-        """Every matching call, newest first: `async for call in client.list_calls(...)` (filters as the sync client's)."""
+        """Every matching call, newest first: `async for call in client.list_calls(...)`.
+
+        `filters`: as `ConvoiClient.list_calls`.
+
+        Returns:
+            An async iterator over the calls.
+
+        Raises:
+            ValidationError: an unknown or bad filter, raised here, before any request.
+        """
         return self._iterate(self._core.list_calls(filters), Call)
 
     async def list_agents(self) -> list[Agent]:
+        """The agents on this account, with their default settings.
+
+        Returns:
+            The agents.
+        """
         return [agent async for agent in self._iterate(self._core.list_agents(), Agent)]
+
+    async def calls_frame(self, *, include_tokens: bool = False, **filters: Unpack[ListCallsParams]) -> pd.DataFrame:
+        """`list_calls(**filters)`, every page, as a typed DataFrame (see `convoi_nb.calls_to_frame`).
+
+        `filters`: as `list_calls`.
+
+        Args:
+            include_tokens: keep the full LiveKit tokens (masked by default).
+
+        Returns:
+            One row per call.
+        """
+        from .frames import calls_to_frame, check_include_tokens
+
+        check_include_tokens(include_tokens)  # before any page is fetched
+        calls = self.list_calls(**filters)
+        return calls_to_frame([call async for call in calls], include_tokens=include_tokens)
+
+    async def export_calls(self, path: PathLike, **filters: Unpack[ListCallsParams]) -> ExportSummary:
+        """Stream the matching calls into a Parquet dataset in the folder `path`, one file per UTC day.
+
+        As `ConvoiClient.export_calls`; files are written between pages, a day at a time.
+
+        `filters`: as `list_calls` (except `created_after`/`created_before`, which the export manages).
+
+        Args:
+            path: the export folder (created if missing); nothing is written outside it.
+
+        Returns:
+            What the run wrote.
+
+        Raises:
+            ConfigurationError: the `review` extra (pyarrow, DuckDB) is not installed.
+        """
+        _check_path(path)
+        summary: ExportSummary = await _review_export().aexport_calls(self, path, **filters)
+        return summary
 
     async def _iterate(self, spec: RequestSpec, item: type) -> AsyncIterator[Any]:
         while True:
-            data, raw, _ = await self._send(spec)
-            page = self._core.parse_page(data, raw, item)
+            page = self._core.parse_page((await self._send(spec))[0], item)
             for entry in page.data:
                 yield entry
             if not page.has_more or not page.next_cursor:
@@ -221,6 +506,7 @@ class AsyncConvoiClient(_ClientBase):
             spec = self._core.next_page(spec, page.next_cursor)
 
     async def aclose(self) -> None:
+        """Release the connections (your own `http_client` stays open)."""
         await self._transport.aclose()
 
     async def __aenter__(self) -> AsyncConvoiClient:
@@ -229,6 +515,21 @@ class AsyncConvoiClient(_ClientBase):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def to_sync(self) -> ConvoiClient:
-        """A new ConvoiClient with this configuration and a connection pool of its own."""
-        return ConvoiClient(**self._twin_options())
+    def to_sync(self, *, http_client: httpx.Client | None = None) -> ConvoiClient:
+        """A `ConvoiClient` with this configuration.
+
+        Args:
+            http_client: the `httpx.Client` to send through. Required when this client uses your own
+                `httpx.AsyncClient` (it cannot serve sync requests, and your proxies or certificates must not be
+                dropped silently); otherwise None gives the twin a connection pool of its own.
+
+        Returns:
+            The sync client; close it with `client.close()`.
+
+        Raises:
+            ConfigurationError: this client uses your own `httpx.AsyncClient` and no `http_client` was given.
+        """
+        user_client = self._transport.user_client
+        if http_client is None and user_client is not None:
+            raise _no_twin_for(user_client, "ConvoiClient", "to_sync(http_client=httpx.Client(...))")
+        return ConvoiClient(http_client=http_client, **self._twin_options())

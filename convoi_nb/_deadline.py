@@ -21,7 +21,14 @@ _local = threading.local()
 
 @contextmanager
 def deadline(seconds: float | None) -> Iterator[None]:
-    """Operations on this thread inside the block end by `seconds` from now."""
+    """Operations on this thread inside the block end by `seconds` from now.
+
+    Args:
+        seconds: the time the block may take, or None for no deadline.
+
+    Yields:
+        Nothing: the deadline holds while the block runs.
+    """
     _local.at = time.monotonic() + seconds if seconds is not None else None
     try:
         yield
@@ -33,7 +40,7 @@ def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
     at = getattr(_local, "at", None)
     if at is None:
         return timeout
-    remaining = at - time.monotonic()
+    remaining: float = at - time.monotonic()
     if remaining <= 0:
         raise error("the request's deadline passed")
     return remaining if timeout is None else min(timeout, remaining)

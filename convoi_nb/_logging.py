@@ -14,7 +14,14 @@ _SECRET_PATTERNS = (
 
 
 def redact(text: str) -> str:
-    """`text` with API keys, bearer headers and JWTs (LiveKit tokens) replaced."""
+    """`text` with API keys, bearer headers and JWTs (LiveKit tokens) replaced.
+
+    Args:
+        text: any text.
+
+    Returns:
+        The text, scrubbed.
+    """
     for pattern, replacement in _SECRET_PATTERNS:
         text = pattern.sub(replacement, text)
     return text
@@ -33,7 +40,14 @@ _FILTER = RedactingFilter()
 
 
 def get_logger(name: str = "convoi_nb") -> logging.Logger:
-    """A logger under `convoi_nb` carrying the redacting filter (filters do not inherit)."""
+    """A logger under `convoi_nb` carrying the redacting filter (filters do not inherit).
+
+    Args:
+        name: the logger's name.
+
+    Returns:
+        The logger.
+    """
     logger = logging.getLogger(name)
     if _FILTER not in logger.filters:
         logger.addFilter(_FILTER)

@@ -23,7 +23,8 @@ class NotebookProgressBar(tqdm_notebook):  # type: ignore[misc]
         if show and not self.disable and self.delay <= 0:
             from IPython.display import display
 
-            self._handle = display(self.container, display_id=True)
+            show_once: Any = display  # IPython's display() is untyped
+            self._handle = show_once(self.container, display_id=True)
             self.displayed = True
 
     def close(self) -> None:

@@ -15,6 +15,12 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
 
     Jupyter runs cells inside a live loop, where `asyncio.run` fails with "event loop is already running";
     a private loop in a thread avoids that without patching the kernel's loop (no nest_asyncio).
+
+    Args:
+        coroutine: the coroutine to run.
+
+    Returns:
+        What the coroutine returned.
     """
     try:
         asyncio.get_running_loop()

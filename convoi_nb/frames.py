@@ -1,4 +1,8 @@
-"""Calls as typed pandas DataFrames: one row per call, metadata flattened, tokens masked by default."""
+"""Calls as typed pandas DataFrames: one row per call, metadata flattened, tokens masked by default.
+
+`client.calls_frame(**filters)` is the client's thin method over `calls_to_frame`; this module never imports
+the client.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,9 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from typing_extensions import Unpack
 
-from ._client import AsyncConvoiClient, ConvoiClient
-from .models import KNOWN_STATUSES, Call, ListCallsParams, mask_token
+from .errors import ValidationError
+from .models import KNOWN_STATUSES, Call, mask_token
 
 CallLike = Call | Mapping[str, Any]
 
@@ -34,8 +37,29 @@ METADATA_PREFIX = "metadata."
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
-def _as_dict(call: CallLike) -> Mapping[str, Any]:
-    return call.model_dump() if isinstance(call, Call) else call
+def check_include_tokens(include_tokens: object) -> None:
+    """Refuse anything but a bool, which a truthy string such as "no" would otherwise pass as.
+
+    Args:
+        include_tokens: the value given.
+
+    Raises:
+        ValidationError: it is not a bool.
+    """
+    if not isinstance(include_tokens, bool):
+        raise ValidationError.of_field(
+            "calls frame", "include_tokens", f"must be True or False, got {include_tokens!r}"
+        )
+
+
+def _as_dict(call: object, position: int) -> Mapping[str, Any]:
+    if isinstance(call, Call):
+        return call.model_dump()
+    if isinstance(call, Mapping):
+        return call
+    raise ValidationError.of_field(
+        "calls", f"calls[{position}]", f"must be a Call or the API's call dict, got a {type(call).__name__}"
+    )
 
 
 def calls_to_frame(calls: Iterable[CallLike], *, include_tokens: bool = False) -> pd.DataFrame:
@@ -44,13 +68,28 @@ def calls_to_frame(calls: Iterable[CallLike], *, include_tokens: bool = False) -
     `created_at`/`updated_at` are tz-aware (UTC), `status` is categorical, durations and costs are floats,
     identifiers are pandas strings, each metadata key becomes a `metadata.<key>` column. The LiveKit token is
     masked unless `include_tokens=True`. Accepts `Call` objects or the API's call dicts.
+
+    Args:
+        calls: `Call` objects or the API's call dicts, in any iterable (a `list_calls()` iterator streams).
+        include_tokens: keep the full LiveKit tokens (masked by default).
+
+    Returns:
+        One row per call.
+
+    Raises:
+        ValidationError: `calls` is not an iterable of calls, or `include_tokens` not a bool.
     """
+    check_include_tokens(include_tokens)
+    if isinstance(calls, (str, bytes, Mapping, Call)) or not isinstance(calls, Iterable):
+        raise ValidationError.of_field(
+            "calls", "calls", f"must be an iterable of Call objects or call dicts, got a {type(calls).__name__}"
+        )
     columns: dict[str, list[Any]] = {name: [] for name in BASE_COLUMNS}
     metadata_rows: list[Mapping[str, Any]] = []
     reveal = (lambda token: token) if include_tokens else mask_token
     # One pass over plain dicts, appending to column lists: several times faster than json_normalize.
-    for call in calls:
-        data = _as_dict(call)
+    for position, call in enumerate(calls):
+        data = _as_dict(call, position)
         livekit, cost = data.get("livekit") or {}, data.get("cost") or {}
         columns["id"].append(data.get("id"))
         columns["status"].append(data.get("status"))
@@ -95,20 +134,34 @@ def _typed(columns: dict[str, list[Any]], metadata_rows: list[Mapping[str, Any]]
 
 
 def scalar_column(values: list[Any]) -> pd.Series:
-    """A column with the narrowest honest dtype that always exports (CSV, Parquet):
+    """A column with the narrowest honest dtype that always exports (CSV, Parquet).
 
     strings → `string`; booleans → `boolean`; integers → `Int64`; numbers → `float64`; a column mixing kinds
     (say 3 in one call, "gold" in another) → `string`, each value as its JSON text; lists and objects → JSON text.
+
+    Args:
+        values: one metadata key's value in each call (None where a call lacks it).
+
+    Returns:
+        The column.
     """
     dtype = metadata_dtype(metadata_kinds(values))
-    return pd.Series(pd.array(metadata_values(values, dtype), dtype=dtype))
+    return pd.Series(metadata_values(values, dtype), dtype=dtype)
 
 
 # The per-key dtype decision, split in two so that the Parquet export (convoi_nb.review) can decide it over
 # values it saw in earlier pages and days: the kinds of a key's values union across batches, the dtype follows.
 def metadata_kinds(values: Iterable[Any]) -> frozenset[str]:
-    """The kinds of JSON values a metadata key holds: `string`, `boolean`, `int53` (exact as a float),
-    `int64`, `bigint` (beyond 64 bits), `float` and `json` (lists, objects). None is no kind.
+    """The kinds of JSON values a metadata key holds.
+
+    `string`, `boolean`, `int53` (exact as a float), `int64`, `bigint` (beyond 64 bits), `float` and `json`
+    (lists, objects). None is no kind.
+
+    Args:
+        values: a metadata key's values.
+
+    Returns:
+        The kinds present.
     """
     values = list(values)
     kinds: set[str] = set()
@@ -131,7 +184,14 @@ _KIND_OF = {str: "string", bool: "boolean", float: "float"}
 
 
 def metadata_dtype(kinds: Iterable[str]) -> str:
-    """The pandas dtype for a key whose values have these `metadata_kinds` (all of them: a union is fine)."""
+    """The pandas dtype for a key whose values have these `metadata_kinds` (all of them: a union is fine).
+
+    Args:
+        kinds: kinds from `metadata_kinds`.
+
+    Returns:
+        A pandas dtype name.
+    """
     kinds = frozenset(kinds)
     if kinds <= {"string"}:
         return "string"
@@ -145,7 +205,15 @@ def metadata_dtype(kinds: Iterable[str]) -> str:
 
 
 def metadata_values(values: Iterable[Any], dtype: str) -> list[Any]:
-    """The values as that dtype holds them: floats for `float64`, JSON text for non-strings in `string`."""
+    """The values as that dtype holds them: floats for `float64`, JSON text for non-strings in `string`.
+
+    Args:
+        values: a metadata key's values.
+        dtype: the dtype `metadata_dtype` chose.
+
+    Returns:
+        The values, converted.
+    """
     if dtype == "float64":
         return [float("nan") if v is None else float(v) for v in values]
     if dtype == "string":
@@ -166,23 +234,3 @@ def _timestamps(values: list[Any]) -> pd.Series:
     if values and isinstance(values[0], datetime):
         return pd.Series(pd.to_datetime(values, utc=True))
     return pd.Series(pd.to_datetime(values, utc=True, format="ISO8601"))
-
-
-def calls_frame(
-    client: ConvoiClient, *, include_tokens: bool = False, **filters: Unpack[ListCallsParams]
-) -> pd.DataFrame:
-    """`client.list_calls(**filters)`, every page, straight into a typed DataFrame (see `calls_to_frame`)."""
-    return calls_to_frame(client.list_calls(**filters), include_tokens=include_tokens)
-
-
-async def acalls_frame(
-    client: AsyncConvoiClient, *, include_tokens: bool = False, **filters: Unpack[ListCallsParams]
-) -> pd.DataFrame:
-    """`calls_frame()` for the async client."""
-    return calls_to_frame([c async for c in client.list_calls(**filters)], include_tokens=include_tokens)
-
-
-# `client.calls_frame(...)` without the client importing pandas code: the methods are attached from here,
-# so the dependency runs frames → client (pandas registers its accessors the same way).
-ConvoiClient.calls_frame = calls_frame  # type: ignore[attr-defined]
-AsyncConvoiClient.calls_frame = acalls_frame  # type: ignore[attr-defined]

@@ -8,10 +8,30 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._constants import API_KEY_ENV, BASE_URL_ENV
+from .errors import ValidationError
 from .models.wire import API_PREFIX, CALLS_PATH, IDEMPOTENCY_KEY_HEADER
 
 
+def _check_body(body: object) -> None:
+    if not isinstance(body, Mapping) or not isinstance(body.get("agent_id"), str):
+        raise ValidationError.of_field(
+            "snippet", "body", "must be a create-call body (a mapping with an agent_id string, as build_web_call makes)"
+        )
+
+
 def python_snippet(body: Mapping[str, Any]) -> str:
+    """The Python code that creates this call, reading the key from the environment.
+
+    Args:
+        body: the create request's JSON body.
+
+    Returns:
+        The code.
+
+    Raises:
+        ValidationError: `body` is not a create-call body.
+    """
+    _check_body(body)
     lines = [
         "import convoi_nb",
         "",
@@ -27,6 +47,19 @@ def python_snippet(body: Mapping[str, Any]) -> str:
 
 
 def curl_snippet(body: Mapping[str, Any], base_url: str = f"${BASE_URL_ENV}") -> str:
+    """The curl command that creates this call, with `$CONVOI_API_KEY` where the key goes.
+
+    Args:
+        body: the create request's JSON body.
+        base_url: the service's URL, or the shell variable that holds it.
+
+    Returns:
+        The command.
+
+    Raises:
+        ValidationError: `body` is not a create-call body.
+    """
+    _check_body(body)
     url = f"{base_url}{API_PREFIX}{CALLS_PATH}"
     return "\n".join(
         [

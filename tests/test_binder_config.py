@@ -76,6 +76,7 @@ def test_readme_links_binder_to_the_quickstart() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1000)  # a fresh install of the notebook stack: the 120 s default is shorter than pip's bound
 def test_binder_install_steps_work_in_a_fresh_venv(tmp_path: Path) -> None:
     """What repo2docker does with binder/requirements.txt, minus the image: a clean venv, pip from the root."""
     env_dir = tmp_path / "binder-venv"
@@ -94,7 +95,7 @@ def test_binder_install_steps_work_in_a_fresh_venv(tmp_path: Path) -> None:
             str(python),
             "-c",
             (
-                "import importlib.metadata as m, platform, convoi_nb, ipywidgets;"
+                "import importlib.metadata as m, platform, convoi_nb, ipywidgets, duckdb, pyarrow;"
                 "print(convoi_nb.__version__, ipywidgets.__version__, m.version('jupyterlab'), m.version('jupyterlab_widgets'),"
                 " platform.python_version(), m.metadata('convoi_nb')['Requires-Python'], sep='\\n')"
             ),
@@ -111,3 +112,26 @@ def test_binder_install_steps_work_in_a_fresh_venv(tmp_path: Path) -> None:
     requires = PYPROJECT["project"]["requires-python"]
     assert installed_requires == requires  # what pip checked is what pyproject says
     assert supports(python_version), f"the fresh venv runs Python {python_version}; pyproject needs {requires}"
+
+
+def _names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~; \[]", dep, maxsplit=1)[0].lower() for dep in requirements}
+
+
+def test_the_review_is_an_extra_that_the_notebooks_and_tests_install() -> None:
+    project = PYPROJECT["project"]
+    extras = project["optional-dependencies"]
+    assert {"duckdb", "pyarrow"} == _names(extras["review"])
+    assert not {"duckdb", "pyarrow"} & _names(project["dependencies"])  # `import convoi_nb` never needs them
+    assert "convoi_nb[review]" in extras["notebook"]  # notebook 03 reviews costs; Binder installs .[notebook]
+    assert {"convoi_nb[review]", "convoi_nb[notebook]", "convoi_nb[voila]"} <= set(extras["test"])
+
+
+def test_the_test_extra_carries_the_lint_gates() -> None:
+    tools = {
+        dep.split(">")[0].split("<")[0].split("=")[0]: dep
+        for dep in PYPROJECT["project"]["optional-dependencies"]["test"]
+    }
+    assert {"ruff", "mypy", "pandas-stubs", "pydoclint"} <= set(tools)
+    assert all("<" in tools[name] for name in ("ruff", "mypy", "pandas-stubs", "pydoclint"))  # pinned to a range
+    assert tools["pandas-stubs"] == "pandas-stubs>=2.3,<2.4"

@@ -132,7 +132,7 @@ def raise_for(api: Any, response: Any) -> None:
 
     client = getattr(api, "client", api)
     raw = RawResponse(response.status_code, response.headers, response.content, 0.0)
-    client._core.read_body(raw, RequestSpec("GET", str(response.url)), 1)
+    client._core.check(raw, RequestSpec("GET", str(response.url)), 1)
 
 
 def test_context_manager_closes(sandbox: Any, agent_id: str) -> None:

@@ -69,3 +69,70 @@ def test_one_connection_pool_is_reused(sandbox: Any, agent_id: str) -> None:
         assert client._transport._client is pool
         connections = pool._transport._pool.connections
         assert len(connections) == 1  # keep-alive: three requests, one socket
+
+
+# -- plain http:// -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["http://api.convoi.example", "http://10.0.0.5:8080", "http://[2001:db8::1]/"])
+def test_plain_http_to_another_host_is_refused(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="allow_insecure=True") as info:
+        ConvoiClient(api_key="sk_x_123456", base_url=url)
+    assert "unencrypted" in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["http://api.convoi.example", "http://10.0.0.5:8080"])
+def test_allow_insecure_opts_in(url: str) -> None:
+    client = ConvoiClient(api_key="sk_x_123456", base_url=url, allow_insecure=True)
+    assert client.base_url == url
+    assert client.to_async()._allow_insecure  # the twin keeps the choice
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://localhost:8000", "http://127.0.0.1:9", "http://127.8.9.10", "http://[::1]:8000", "https://x.example"],
+)
+def test_loopback_and_https_need_no_opt_in(url: str) -> None:
+    assert ConvoiClient(api_key="sk_x_123456", base_url=url).base_url == url
+
+
+def test_connect_refuses_plain_http_and_accepts_the_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONVOI_API_KEY", raising=False)
+    monkeypatch.delenv("CONVOI_BASE_URL", raising=False)
+    with pytest.raises(ConfigurationError, match="allow_insecure"):
+        convoi_nb.connect(api_key="sk_x_123456", base_url="http://convoi.example")
+    client = convoi_nb.connect(api_key="sk_x_123456", base_url="http://convoi.example", allow_insecure=True)
+    assert client.base_url == "http://convoi.example"
+
+
+async def _aconnect(**options: Any) -> Any:
+    client = await convoi_nb.aconnect(**options)
+    await client.aclose()
+    return client
+
+
+def test_aconnect_refuses_plain_http_and_accepts_the_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    monkeypatch.delenv("CONVOI_API_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="allow_insecure"):
+        asyncio.run(_aconnect(api_key="sk_x_123456", base_url="http://convoi.example"))
+    client = asyncio.run(_aconnect(api_key="sk_x_123456", base_url="http://convoi.example", allow_insecure=True))
+    assert client.base_url == "http://convoi.example"
+
+
+def test_the_environment_url_is_checked_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVOI_BASE_URL", "http://convoi.example")
+    with pytest.raises(ConfigurationError, match="allow_insecure"):
+        ConvoiClient(api_key="sk_x_123456")
+
+
+# -- the key never travels in clear through the stack -----------------------------------------------------
+
+
+def test_the_request_spec_and_config_hold_no_key() -> None:
+    client = ConvoiClient(api_key="sk_x_secret_123456", base_url="https://x.example")
+    spec = client._core.get_call("call_1")
+    assert "Authorization" not in spec.headers
+    for text in (repr(spec), repr(client._core.config), repr(client._transport._auth), repr(client)):
+        assert "secret" not in text

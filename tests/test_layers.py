@@ -40,8 +40,12 @@ CLIENT = frozenset(
         "convoi_nb._transport",
         "convoi_nb._deadline",
         "convoi_nb._constants",
+        "convoi_nb._client_protocols",
     }
 )
+# The client's thin methods delegate to these (`calls_frame`, `export_calls`), importing them inside the method
+# only (checked below); they in turn type the client with `_client_protocols`, so no cycle forms.
+DELEGATES = frozenset({"convoi_nb.frames", "convoi_nb.review.export"})
 
 # package -> packages (or modules) it must not import, directly or through a submodule
 # (the intended flow: ../shared/design/architecture.md, and the README's Development section).
@@ -59,14 +63,20 @@ FORBIDDEN: dict[str, frozenset[str]] = {
         {"convoi_nb.widgets", "convoi_nb.sandbox", "convoi_nb._display", "convoi_nb.sessions"}
     ),
     "convoi_nb.sessions": frozenset({"convoi_nb.widgets", "convoi_nb.sandbox", "convoi_nb._display"}),
-    # the analyst's layer: client, models, frames and money below it; never the sandbox or anything on screen
-    "convoi_nb.review": PRESENTATION | {"convoi_nb.sandbox", "convoi_nb.experiments"},
+    # the analyst's layer: client, models, frames and money below it; never the sandbox or anything on screen.
+    # The client's export_calls delegates here, so review types the client by its protocols, never the classes.
+    "convoi_nb.review": PRESENTATION | {"convoi_nb.sandbox", "convoi_nb.experiments", "convoi_nb._client"},
 }
 # single modules -> what they must not import
 FORBIDDEN_FOR_MODULES: dict[str, frozenset[str]] = {
     **{module: PRESENTATION | CONSUMERS | {"convoi_nb.sandbox"} for module in CLIENT},
+    # the client may reach its delegates (lazily, see test_the_client_reaches_its_delegates_lazily), no other consumer
+    "convoi_nb._client": PRESENTATION
+    | (CONSUMERS - {"convoi_nb.frames", "convoi_nb.review"})
+    | {"convoi_nb.sandbox", "convoi_nb.review.queries", "convoi_nb.review.files", "convoi_nb.review.manifest"},
     "convoi_nb.errors": PRESENTATION | CONSUMERS | CLIENT | {"convoi_nb.sandbox"},
-    "convoi_nb.frames": PRESENTATION | {"convoi_nb.experiments", "convoi_nb.sandbox", "convoi_nb.review"},
+    "convoi_nb.frames": PRESENTATION
+    | {"convoi_nb.experiments", "convoi_nb.sandbox", "convoi_nb.review", "convoi_nb._client"},
     "convoi_nb.money": PRESENTATION | CONSUMERS - {"convoi_nb.money"} | CLIENT | {"convoi_nb.sandbox"},
 }
 
@@ -315,3 +325,33 @@ def test_importing_the_sandbox_does_not_load_widgets_or_experiments() -> None:
     assert not any(
         _within(name, banned) for name in loaded for banned in ("convoi_nb.widgets", "convoi_nb.experiments")
     )
+
+
+def _eager_imports(tree: ast.Module) -> Iterator[ast.stmt]:
+    """The import statements a module runs when it is imported: module level, outside `if TYPE_CHECKING:`."""
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif isinstance(node, ast.If) and not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+            yield from (n for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom)))
+        elif isinstance(node, ast.Try):
+            yield from (n for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom)))
+
+
+def test_the_client_reaches_its_delegates_lazily() -> None:
+    """`_client` imports frames and the review export inside the methods that use them (or for types only)."""
+    path = PACKAGE / "_client.py"
+    source = path.read_text()
+    reached = {name for _, name in imports_of(source, "convoi_nb._client")}
+    consumers = {n for n in reached if any(_within(n, c) for c in CONSUMERS)}
+    assert consumers and all(any(_within(n, d) for d in DELEGATES) for n in consumers), sorted(consumers)
+    eager: list[str] = []
+    for node in _eager_imports(ast.parse(source)):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        eager += [f"line {node.lineno}: {n}" for n in names if "frames" in n or "review" in n or n == "pandas"]
+    assert eager == []
+
+
+def test_a_module_level_delegate_import_is_seen() -> None:
+    tree = ast.parse("from .frames import calls_to_frame\nif TYPE_CHECKING:\n    import pandas\n")
+    assert [n.lineno for n in _eager_imports(tree)] == [1]

@@ -49,7 +49,7 @@ def scripted(*steps: Any) -> tuple[httpx.MockTransport, list[httpx.Request]]:
 
 
 def client_with(client_factory: Callable[..., Any], transport: httpx.MockTransport, **options: Any) -> Any:
-    return client_factory(api_key="sk_test_key", base_url="http://convoi.test", transport=transport, **options)
+    return client_factory(api_key="sk_test_key", base_url="https://convoi.test", transport=transport, **options)
 
 
 def test_503_503_drop_then_success_reuses_one_key(client_factory: Callable[..., Any]) -> None:
@@ -213,7 +213,7 @@ def test_the_default_policy_is_the_documented_one() -> None:
 
     client = ConvoiClient(
         api_key="sk_test_key",
-        base_url="http://convoi.test",
+        base_url="https://convoi.test",
         http_client=httpx.Client(transport=httpx.MockTransport(handler)),
     )
     assert client.retry_policy == RetryPolicy(max_retries=3, initial_backoff=0.5, max_backoff=8.0)

@@ -98,7 +98,7 @@ def offline(client_factory: Callable[..., Any]) -> tuple[Any, list[httpx.Request
         return httpx.Response(500)
 
     return client_factory(
-        api_key="sk_test_key", base_url="http://convoi.test", transport=httpx.MockTransport(handler)
+        api_key="sk_test_key", base_url="https://convoi.test", transport=httpx.MockTransport(handler)
     ), sent
 
 

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow.parquet as pq
 from typing_extensions import Unpack
 
-from .._client import AsyncConvoiClient, ConvoiClient
+from .._client_protocols import AsyncCallLister as AsyncConvoiClient  # the client imports this module
+from .._client_protocols import CallLister as ConvoiClient
 from ..errors import DatasetError
 from ..frames import METADATA_PREFIX, metadata_dtype
 from ..models import Call, ListCallsParams
@@ -232,8 +233,3 @@ async def aexport_calls(client: AsyncConvoiClient, path: PathLike, **filters: Un
     async for call in client.list_calls(**export.listing_filters()):
         export.add(call)
     return export.finish()
-
-
-# Attached from here, as frames attaches `calls_frame`: the client layer never imports the review package.
-ConvoiClient.export_calls = export_calls  # type: ignore[attr-defined]
-AsyncConvoiClient.export_calls = aexport_calls  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from datetime import timezone
 
 from livekit import api
 
+from convoi_nb._display import call_card_html  # the card is registered with IPython, not set on Call
 from convoi_nb.models import Call
 
 # A real LiveKit token, minted at import: no credential-shaped literal lives in the repository.
@@ -55,7 +56,7 @@ def test_unknown_fields_and_statuses_are_kept() -> None:
 
 def test_token_is_masked_in_repr_and_str_but_kept_in_the_model() -> None:
     call = Call.model_validate(EXAMPLE)
-    for text in (repr(call), str(call), repr(call.livekit), str(call.livekit), call._repr_html_()):
+    for text in (repr(call), str(call), repr(call.livekit), str(call.livekit), call_card_html(call)):
         assert TOKEN not in text
         assert TOKEN[:20] not in text
     assert "(masked)" in repr(call.livekit)
@@ -63,8 +64,8 @@ def test_token_is_masked_in_repr_and_str_but_kept_in_the_model() -> None:
 
 
 def test_html_card_shows_the_essentials() -> None:
-    html = Call.model_validate(
-        {**EXAMPLE, "duration_seconds": 42.5, "cost": {"amount": 0.1234, "currency": "USD"}}
-    )._repr_html_()
+    html = call_card_html(
+        Call.model_validate({**EXAMPLE, "duration_seconds": 42.5, "cost": {"amount": 0.1234, "currency": "USD"}})
+    )
     for needle in ("call_01HXAAAA", "initiated", "room_1", "42.5 s", "0.1234 USD", "2026-11-25T10:00:00", "public-abc"):
         assert needle in html
