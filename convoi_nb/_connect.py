@@ -22,7 +22,7 @@ _lock = threading.Lock()
 _sandbox: Any = None
 
 
-def embedded_sandbox(  # noqa: D417  (pydoclint, as configured, refuses **kwargs in Args; the body documents them)
+def embedded_sandbox(
     reason: str = "no CONVOI_API_KEY/CONVOI_BASE_URL set", **settings: Any
 ) -> Any:
     """The process-wide sandbox, started on first use on a free loopback port.
@@ -118,7 +118,7 @@ def _client_options(
     return {"api_key": key if sandbox_key else SecretStr(server.api_key), "base_url": server.url, **client_options}
 
 
-def connect(  # noqa: D417  (pydoclint, as configured, refuses **kwargs in Args; the body documents them)
+def connect(
     *,
     api_key: KeyLike | None = None,
     base_url: str | None = None,
@@ -152,7 +152,7 @@ def connect(  # noqa: D417  (pydoclint, as configured, refuses **kwargs in Args;
     return ConvoiClient(allow_insecure=allow_insecure, **options)
 
 
-async def aconnect(  # noqa: D417  (pydoclint, as configured, refuses **kwargs in Args; the body documents them)
+async def aconnect(
     *,
     api_key: KeyLike | None = None,
     base_url: str | None = None,

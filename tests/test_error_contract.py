@@ -134,7 +134,7 @@ CONFIGURATION = [
     Case("timeout-negative", lambda kind: _client(kind, timeout=-1.0), ConfigurationError, "timeout"),
     Case("timeout-nan", lambda kind: _client(kind, timeout=float("nan")), ConfigurationError, "timeout"),
     Case("timeout-text", lambda kind: _client(kind, timeout="10"), ConfigurationError, "timeout"),
-    Case("timeout-bool", lambda kind: _client(kind, timeout=True), ConfigurationError, "timeout", fixed_by=CLIENT),
+    Case("timeout-bool", lambda kind: _client(kind, timeout=True), ConfigurationError, "timeout"),
     Case("max_retries-negative", lambda kind: _client(kind, max_retries=-1), ConfigurationError, "max_retries"),
     Case("max_retries-float", lambda kind: _client(kind, max_retries=1.5), ConfigurationError, "max_retries"),
     Case("max_retries-text", lambda kind: _client(kind, max_retries="3"), ConfigurationError, "max_retries"),
@@ -143,9 +143,8 @@ CONFIGURATION = [
         lambda kind: _client(kind, max_retries=True),
         ConfigurationError,
         "max_retries",
-        fixed_by=CLIENT,
     ),
-    Case("retry-not-a-policy", lambda kind: _client(kind, retry="fast"), ConfigurationError, "retry", fixed_by=CLIENT),
+    Case("retry-not-a-policy", lambda kind: _client(kind, retry="fast"), ConfigurationError, "retry"),
     Case(
         "confirm_runs_over-negative",
         lambda kind: _client(kind, confirm_runs_over=-1),
@@ -162,14 +161,12 @@ RETRY_POLICY = [
         lambda: RetryPolicy(initial_backoff="1"),
         ConfigurationError,
         "initial_backoff",
-        fixed_by=CLIENT,
     ),
     Case(
         "backoff-nan",
         lambda: RetryPolicy(max_backoff=float("nan")),
         ConfigurationError,
         "max_backoff",
-        fixed_by=CLIENT,
     ),
 ]
 
