@@ -22,9 +22,7 @@ _lock = threading.Lock()
 _sandbox: Any = None
 
 
-def embedded_sandbox(
-    reason: str = "no CONVOI_API_KEY/CONVOI_BASE_URL set", **settings: Any
-) -> Any:
+def embedded_sandbox(reason: str = "no CONVOI_API_KEY/CONVOI_BASE_URL set", **settings: Any) -> Any:
     """The process-wide sandbox, started on first use on a free loopback port.
 
     `settings` are `SandboxSettings` fields, applied when the sandbox starts (ignored, with a warning, after).
