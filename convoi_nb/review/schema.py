@@ -124,5 +124,29 @@ def with_metadata_columns(
     return table
 
 
-def key_of(column: str) -> str:
-    return column[len(METADATA_PREFIX) :]
+def schema_problems(schema: pa.Schema, kinds: Mapping[str, Sequence[str]]) -> list[str]:
+    """How a file's schema differs from what an export with these metadata `kinds` writes: the base columns in
+    order and type, then `metadata.<key>` columns of known keys only, each of its key's type.
+
+    Args:
+        schema: The file's Arrow schema.
+        kinds: The manifest's metadata keys and their kinds of values.
+
+    Returns:
+        One line per difference; empty when the file is as the export writes it.
+    """
+    base = schema.names[: len(BASE_SCHEMA)]
+    if base != BASE_SCHEMA.names:
+        return [f"its first columns are {', '.join(base)}, not {', '.join(BASE_SCHEMA.names)}"]
+    problems = [
+        f"column {name} is {field.type}, not {wanted}"
+        for name, field, wanted in zip(base, list(schema)[: len(BASE_SCHEMA)], BASE_SCHEMA.types, strict=True)
+        if not field.type.equals(wanted)
+    ]
+    for field in list(schema)[len(BASE_SCHEMA) :]:
+        key = field.name[len(METADATA_PREFIX) :]
+        if not field.name.startswith(METADATA_PREFIX) or key not in kinds:
+            problems.append(f"column {field.name} is no metadata key its manifest lists")
+        elif not field.type.equals(wanted := ARROW_TYPES[metadata_dtype(kinds[key])]):
+            problems.append(f"column {field.name} is {field.type}, not {wanted}")
+    return problems

@@ -62,7 +62,7 @@ def variant_rates(
     where = f"{exp} IS NOT NULL" + (f" AND {exp} = {literal(experiment)}" if experiment is not None else "")
     return (
         f"SELECT {exp} AS experiment, {var} AS variant, cost_currency AS currency, {_totals()}, "
-        "SUM(CASE WHEN status = 'ended' THEN 1 ELSE 0 END) AS ended\n"
+        "CAST(SUM(CASE WHEN status = 'ended' THEN 1 ELSE 0 END) AS BIGINT) AS ended\n"
         f"FROM {TABLE}\nWHERE {where}\nGROUP BY {exp}, {var}, cost_currency\n"
         "ORDER BY experiment, currency, cost_per_minute, variant"
     )

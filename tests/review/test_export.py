@@ -248,5 +248,5 @@ def test_bad_export_targets_are_named(week: Sandbox, week_api: Any, tmp_path: Pa
     with pytest.raises(DatasetError, match="from server"):
         elsewhere.export_calls(tmp_path / "calls", agent_id=week_api.list_agents()[0].id)
     (tmp_path / "calls" / "_manifest.json").write_text("{not json")
-    with pytest.raises(DatasetError, match="damaged"):
+    with pytest.raises(DatasetError, match="_manifest.json is not a valid export manifest.*Invalid JSON"):
         week_api.export_calls(tmp_path / "calls")
