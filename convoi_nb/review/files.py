@@ -70,7 +70,9 @@ class ExportedFiles:
                 schemas[day] = footer.schema.to_arrow_schema()
                 problems += [f"{folder.day_file(day)}: {p}" for p in _file_problems(day, footer, manifest)]
             if problems:
-                unfinished = " (its last export did not finish: run export_calls on it again)" if manifest.pending else ""
+                unfinished = (
+                    " (its last export did not finish: run export_calls on it again)" if manifest.pending else ""
+                )
                 shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
                 raise DatasetError(f"{folder.root} does not match its manifest{unfinished}: {shown}")
             return cls(folder.root, manifest, {day: folder.day_file(day) for day in schemas}, schemas)

@@ -90,6 +90,8 @@ class ExportFolder:
         except (OSError, ValueError) as exc:  # a NUL byte, a loop of links
             raise ValidationError.of_field("export folder", "path", f"is not a usable path ({exc})") from None
         if root.exists() and not root.is_dir():
+            if not create:
+                raise DatasetError(f"{root} is not an export folder (it is a file)")
             raise DatasetError(f"export path {root} is a file; give a folder (it is created if missing)")
         if not root.exists() and not create:
             raise DatasetError(f"{root} is not an export folder (it does not exist); make one with export_calls")

@@ -147,7 +147,9 @@ class Review:
         """
         quote = DIALECT_QUOTES.get(dialect) if isinstance(dialect, str) else None
         if quote is None:
-            raise ValidationError.of_field(_WHAT, "dialect", f"must be one of {', '.join(DIALECT_QUOTES)} (got {dialect!r})")
+            raise ValidationError.of_field(
+                _WHAT, "dialect", f"must be one of {', '.join(DIALECT_QUOTES)} (got {dialect!r})"
+            )
         if not isinstance(name, str) or name not in QUERIES:
             raise ValidationError.of_field(_WHAT, "name", f"must be one of {', '.join(QUERIES)} (got {name!r})")
         unknown = sorted(set(params) - set(QUERIES[name]))
@@ -207,7 +209,9 @@ class Review:
             fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # duckdb 2 / duckdb 1
             table = fetch()
         except duckdb.IOException as exc:
-            raise DatasetError(f"cannot read the files of {self.path} (changed since this review opened?): {exc}") from None
+            raise DatasetError(
+                f"cannot read the files of {self.path} (changed since this review opened?): {exc}"
+            ) from None
         except duckdb.Error as exc:
             raise ValidationError.of_field(_WHAT, "text", str(exc)) from None
         return _frame(table)
