@@ -1,5 +1,6 @@
-"""`client.export_calls(path, **filters)`: the paginated listing, streamed into a Parquet dataset, one file per
-day (`day=YYYY-MM-DD/part-0.parquet`, UTC days), resumable and incremental.
+"""`client.export_calls(path, **filters)`: the paginated listing, streamed into a Parquet dataset.
+
+One file per UTC day (`day=YYYY-MM-DD/part-0.parquet`), resumable and incremental.
 
 How a run stays exact when it is killed and run again:
 - the listing is newest first, so the calls of one day arrive together; a day is written whole (to a temporary
@@ -25,6 +26,7 @@ hangs silently is worse than one that says why.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
@@ -43,7 +45,7 @@ from .manifest import DayRecord, Manifest, Pending, account_fingerprint
 from .schema import BASE_SCHEMA, base_table, call_row, decoded_metadata, kinds_of, normalized, with_metadata_columns
 
 if TYPE_CHECKING:
-    import pyarrow as pa
+    pass
 
 PathLike = str | os.PathLike[str]
 
@@ -71,8 +73,9 @@ class ExportSummary:
 
 @dataclass
 class _Export:
-    """The listing-independent part of an export, shared by the sync and async faces; holds the folder's lock
-    from `open` to `close`.
+    """The listing-independent part of an export, shared by the sync and async faces.
+
+    It holds the folder's lock from `open` until its `with` block ends.
     """
 
     folder: ExportFolder
@@ -170,7 +173,7 @@ class _Export:
             return
         base = base_table(self._rows)
         decoded = decoded_metadata(base)
-        kinds = {key: set(values) for key, values in self.manifest.metadata_kinds.items()}
+        kinds: dict[str, set[str]] = {key: set(values) for key, values in self.manifest.metadata_kinds.items()}
         found = kinds_of(decoded)
         _refuse_case_collisions([*kinds, *found], self._day)
         widened = []
@@ -185,7 +188,7 @@ class _Export:
         # The day's file is complete on disk before the manifest records it (write_day syncs and renames first).
         self.folder.write_day(self._day, with_metadata_columns(base, decoded, merged))
         manifest = self.manifest
-        manifest.metadata_kinds = merged  # type: ignore[assignment]  # kinds are frames.metadata_kinds strings
+        manifest.metadata_kinds = merged
         manifest.days[self._day] = DayRecord(rows=len(self._rows), in_flight=self._in_flight)
         manifest.cursor, manifest.last_day = self._rows[-1][0], self._day  # the listing's last call of the day
         self.pending.written.append(self._day)
@@ -193,7 +196,7 @@ class _Export:
         self.folder.save_manifest(manifest)
         self._rows, self._in_flight = [], 0
 
-    def _retype(self, keys: list[str], kinds: dict[str, list[str]]) -> None:
+    def _retype(self, keys: list[str], kinds: Mapping[str, Sequence[str]]) -> None:
         """Rebuild the files that hold any of `keys`, typing every metadata column by the widened kinds."""
         columns = {METADATA_PREFIX + key for key in keys}
         for day in sorted(self.manifest.days):
@@ -219,8 +222,10 @@ def _checked(folder: ExportFolder, wanted: Manifest) -> tuple[Manifest, list[str
 
 
 def _refuse_case_collisions(keys: list[str], day: str) -> None:
-    """DuckDB, Spark and Trino match column names case-insensitively: `metadata.Tier` and `metadata.tier` would
-    be read as one column (DuckDB renames the second), so the export refuses them rather than merge them.
+    """Refuse metadata keys that differ only in case, rather than let SQL engines merge them.
+
+    DuckDB, Spark and Trino match column names case-insensitively: `metadata.Tier` and `metadata.tier` would be
+    read as one column (DuckDB renames the second).
     """
     seen: dict[str, str] = {}
     for key in sorted(set(keys)):
@@ -273,13 +278,13 @@ def export_calls(client: ConvoiClient, path: PathLike, **filters: Unpack[ListCal
 
     Run it again to resume an interrupted export, or later to add new calls and refresh calls that were still in
     flight. One export per folder runs at a time (a second one fails at once). LiveKit tokens are never written;
-    folders are created 0700 and files 0600. Query it with `convoi_nb.review.Review(path)`.
+    folders are created 0700 and files 0600. Query it with `convoi_nb.review.Review(path)`. The keyword arguments
+    are the `list_calls` filters (`agent_id`, `status`, `created_after`, `created_before`, `metadata`,
+    `page_size`).
 
     Args:
         client: The client whose calls are exported.
         path: The export folder: new, empty, or one this function wrote for the same server, account and filters.
-        **filters: The `list_calls` filters (`agent_id`, `status`, `created_after`, `created_before`, `metadata`,
-            `page_size`).
 
     Returns:
         What the run did.
@@ -298,10 +303,11 @@ def export_calls(client: ConvoiClient, path: PathLike, **filters: Unpack[ListCal
 async def aexport_calls(client: AsyncConvoiClient, path: PathLike, **filters: Unpack[ListCallsParams]) -> ExportSummary:
     """`export_calls()` for the async client (files are written between pages, a day at a time).
 
+    The keyword arguments are the `list_calls` filters, as `export_calls` takes them.
+
     Args:
         client: The async client whose calls are exported.
         path: The export folder (as `export_calls`).
-        **filters: The `list_calls` filters (as `export_calls`).
 
     Returns:
         What the run did.

@@ -1,7 +1,8 @@
-"""The files of an export as a reader sees them: exactly the day files its manifest lists
-(`day=YYYY-MM-DD/part-0.parquet`, Hive-style, as Spark, Trino and DuckDB read partitions), each checked against
-the manifest (calls, columns and their types, the day its calls were made) before anything reads them; and the
-whole dataset as one Arrow dataset with the files' schemas unified.
+"""The files of an export as a reader sees them: exactly the day files its manifest lists, checked first.
+
+The files are `day=YYYY-MM-DD/part-0.parquet`, Hive-style, as Spark, Trino and DuckDB read partitions; each is
+checked against the manifest (calls, columns and their types, the day its calls were made) before anything reads
+it. `arrow_dataset` gives the whole dataset as one Arrow dataset with the files' schemas unified.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ class ExportedFiles:
             manifest = folder.read_manifest()
             if manifest is None:
                 raise DatasetError(
-                    f"{folder.root} is not an export folder (no _manifest.json); make one with client.export_calls(path)"
+                    f"{folder.root} is not an export folder (no _manifest.json); make one with "
+                    "client.export_calls(path)"
                 )
             folder.check(manifest)
             if not manifest.days:
@@ -111,8 +113,10 @@ def _file_problems(day: str, footer: pq.FileMetaData, manifest: Manifest) -> lis
 
 
 def arrow_dataset(path: str | os.PathLike[str]) -> ds.Dataset:
-    """Every day file of an export as one Arrow dataset: a metadata key missing from some days reads as null there,
-    and `day` is a date column. `.to_table().to_pandas()` gives the whole frame (what `Review` avoids loading).
+    """Every day file of an export as one Arrow dataset.
+
+    A metadata key missing from some days reads as null there, and `day` is a date column.
+    `.to_table().to_pandas()` gives the whole frame (what `Review` avoids loading).
 
     Args:
         path: The export folder.

@@ -83,7 +83,7 @@ class ExportFolder:
             ValidationError: `path` is not a path.
             DatasetError: The path is a file, is missing (and not `create`) or cannot be opened.
         """
-        if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        if not isinstance(path, (str, os.PathLike)) or str(path) == "":
             raise ValidationError.of_field("export folder", "path", f"must be a folder path (got {path!r})")
         try:
             root = Path(path).resolve()
@@ -148,8 +148,9 @@ class ExportFolder:
         return all(name == LOCK_NAME or _TEMPORARY.fullmatch(name) for name in os.listdir(self._fd))
 
     def check(self, manifest: Manifest) -> list[str]:
-        """Check that the folder's day folders are exactly those its manifest lists, each a real folder (not a
-        link) holding its one file, and nothing else a Parquet reader would read.
+        """Check that the folder's day folders are exactly those its manifest lists.
+
+        Each is a real folder (not a link) holding its one file, and nothing else a Parquet reader would read.
 
         While an export is unfinished (`manifest.pending`), a day folder the manifest does not list yet is that
         export's own (written, not yet recorded, or dropped, not yet removed): it is allowed and returned.

@@ -1,5 +1,7 @@
-"""`_manifest.json` of an export folder, as a strict pydantic model: which server, account and filters the folder
-holds, each day written, the metadata keys' kinds of values, and where an unfinished export stands.
+"""`_manifest.json` of an export folder, as a strict pydantic model.
+
+It says which server, account and filters the folder holds, each day written, the metadata keys' kinds of
+values, and where an unfinished export stands.
 
 Everything read back from disk is validated before the export or `Review` acts on it: a manifest of the wrong
 shape, a day that is not `YYYY-MM-DD` (say `zzz/../../victim`), an unfinished run naming days the manifest does
@@ -17,16 +19,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pydantic
-from pydantic_core import ErrorDetails
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic_core import ErrorDetails
 
 from ..errors import DatasetError
 
 NAME = "_manifest.json"
-FORMAT = 1
+FORMAT: Literal[1] = 1
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # frames.metadata_kinds: the kinds of JSON values a metadata key can hold
-Kind = Literal["string", "boolean", "int53", "int64", "bigint", "float", "json"]
+KINDS = frozenset({"string", "boolean", "int53", "int64", "bigint", "float", "json"})
 
 
 def is_day(text: str) -> bool:
@@ -53,7 +55,14 @@ def _day(text: str) -> str:
     return text
 
 
+def _kind(text: str) -> str:
+    if text not in KINDS:
+        raise ValueError(f"must be one of {', '.join(sorted(KINDS))}")
+    return text
+
+
 Day = Annotated[str, AfterValidator(_day)]
+Kind = Annotated[str, AfterValidator(_kind)]
 _STRICT = ConfigDict(strict=True, extra="forbid")
 
 

@@ -62,7 +62,8 @@ class Review:
         self.path = files.root
         if files.manifest.pending is not None:  # still answerable, but not about every call: say so once
             warnings.warn(
-                f"the last export into {self.path} did not finish; run client.export_calls() on it again to complete it",
+                f"the last export into {self.path} did not finish; run client.export_calls() on it again to "
+                "complete it",
                 stacklevel=2,
             )
         self.metadata_keys = tuple(sorted(files.manifest.metadata_kinds))
@@ -131,13 +132,15 @@ class Review:
 
     # -- SQL ---------------------------------------------------------------------------------------------
 
-    def sql(self, name: str, *, dialect: str = "standard", **params: Any) -> str:
+    def sql(self, name: str, *, dialect: str = "standard", **params: Any) -> str:  # noqa: D417  (pydoclint: star arguments are described in the text)
         """The SQL text of a review query over a table `calls`.
+
+        The keyword arguments are the query's parameters, as its method takes them (`by`, `n`, `experiment`,
+        `period`).
 
         Args:
             name: `cost_by`, `top_calls`, `variant_rates` or `period_change`.
             dialect: `standard`, `duckdb`, `trino` or `spark` (which quotes names with backticks).
-            **params: The query's parameters, as its method takes them (`by`, `n`, `experiment`, `period`).
 
         Returns:
             The SQL text.
@@ -203,8 +206,8 @@ class Review:
         if self._db is None:
             raise DatasetError(f"this review of {self.path} is closed; open another with Review(path)")
         try:
-            relation = self._db.sql(text)
-            if relation is None:  # a statement without a result
+            relation: Any = self._db.sql(text)  # None for a statement without a result
+            if relation is None:
                 return pd.DataFrame()
             fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # duckdb 2 / duckdb 1
             table = fetch()
@@ -262,7 +265,7 @@ def _glob_escaped(path: str) -> str:
 
 def _frame(table: pa.Table) -> pd.DataFrame:
     integers = {pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32()}
-    frame = table.to_pandas(types_mapper=lambda kind: pd.Int64Dtype() if kind in integers else None)
+    frame: pd.DataFrame = table.to_pandas(types_mapper=lambda kind: pd.Int64Dtype() if kind in integers else None)
     for field in table.schema:
         if pa.types.is_decimal(field.type):
             tidy = _integer if field.type.scale == 0 else _tidy  # DuckDB's SUM of integers is a DECIMAL(38, 0)

@@ -365,9 +365,10 @@ def test_the_manifest_never_lists_a_day_before_its_file_is_complete(
 def test_metadata_keys_differing_only_in_case_are_refused(tmp_path: Path) -> None:
     """Issue 28, item 8: `Tier` and `tier` became one column `metadata.tier` (DuckDB renamed the other)."""
     clock = ManualClock(START)
-    with Sandbox(SandboxSettings(clock=clock)) as sandbox, ConvoiClient(
-        api_key=sandbox.api_key, base_url=sandbox.url
-    ) as client:
+    with (
+        Sandbox(SandboxSettings(clock=clock)) as sandbox,
+        ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url) as client,
+    ):
         agent = client.list_agents()[0].id
         client.create_web_call(agent, metadata={"tier": "lower"})
         clock.advance(86400)  # the other spelling on another day: caught across files too
@@ -387,4 +388,7 @@ def test_a_missing_review_extra_says_how_to_install_it() -> None:
         "except Exception as exc:\n    print(type(exc).__name__, exc)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120).stdout
-    assert out.strip() == 'ConfigurationError convoi_nb.review needs duckdb, which is not installed: pip install "convoi_nb[review]"'
+    assert (
+        out.strip()
+        == 'ConfigurationError convoi_nb.review needs duckdb, which is not installed: pip install "convoi_nb[review]"'
+    )

@@ -55,8 +55,12 @@ def test_key_value_folders_above_the_export_are_not_columns(exported: Path, tmp_
 def test_a_stray_day_is_refused_not_counted(exported: Path, tmp_path: Path) -> None:
     """Issue 28, item 7: a stray `day=2020-01-01/part-0.parquet` was counted."""
     root = copy(exported, tmp_path / "calls")
-    shutil.copytree(root / f"day={min(json.loads((root / '_manifest.json').read_text())['days'])}", root / "day=2020-01-01")
-    with pytest.raises(DatasetError, match=r"does not match its manifest: day=2020-01-01 is not a day its manifest lists"):
+    shutil.copytree(
+        root / f"day={min(json.loads((root / '_manifest.json').read_text())['days'])}", root / "day=2020-01-01"
+    )
+    with pytest.raises(
+        DatasetError, match=r"does not match its manifest: day=2020-01-01 is not a day its manifest lists"
+    ):
         Review(root)
     with pytest.raises(DatasetError, match="day=2020-01-01"):
         arrow_dataset(root)
@@ -82,7 +86,9 @@ def planted(root: Path, change: str) -> Path:
     elif change == "rows":
         table = table.slice(1)
     elif change == "day":
-        shifted = pa.array([t.replace(year=2020) for t in table.column("created_at").to_pylist()], type=pa.timestamp("us", tz="UTC"))
+        shifted = pa.array(
+            [t.replace(year=2020) for t in table.column("created_at").to_pylist()], type=pa.timestamp("us", tz="UTC")
+        )
         table = table.set_column(table.schema.get_field_index("created_at"), "created_at", shifted)
     pq.write_table(table, oldest)
     return oldest

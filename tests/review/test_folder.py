@@ -23,7 +23,9 @@ def newest_day(root: Path) -> str:
     return max(json.loads((root / "_manifest.json").read_text())["days"])
 
 
-def test_an_edited_manifest_cannot_remove_a_folder_outside_the_export(week_client: ConvoiClient, tmp_path: Path) -> None:
+def test_an_edited_manifest_cannot_remove_a_folder_outside_the_export(
+    week_client: ConvoiClient, tmp_path: Path
+) -> None:
     """Issue 28, item 1: `in_flight` set on a real day and a day `zzz/../../victim` added made the next export
     remove the sibling folder `victim/`."""
     root, victim = tmp_path / "tm", tmp_path / "victim"

@@ -111,7 +111,11 @@ def test_the_sql_text_is_shown_for_other_engines(exported: tuple[Review, list[Ca
 
 BAD_CALLS: list[tuple[str, Any, str]] = [
     # (what, call on a review, the message's field and rule)
-    ("cost_by unknown key", lambda r: r.cost_by("metadata.colour"), "no exported call has metadata key 'colour'.*source"),
+    (
+        "cost_by unknown key",
+        lambda r: r.cost_by("metadata.colour"),
+        "no exported call has metadata key 'colour'.*source",
+    ),
     ("cost_by unknown", lambda r: r.cost_by("planet"), "by: must be one of agent"),
     ("cost_by None", lambda r: r.cost_by(None), "by: must be one of agent"),
     ("cost_by list", lambda r: r.cost_by(["agent"]), "by: must be one of agent"),
