@@ -14,7 +14,6 @@ exists has its permissions changed: a read-only file or folder the export would 
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import re
 import secrets
@@ -27,7 +26,7 @@ from typing import IO, TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import DatasetError, ValidationError
+from ..errors import ConfigurationError, DatasetError, ValidationError
 from .manifest import NAME as MANIFEST
 from .manifest import Manifest, is_day
 
@@ -40,8 +39,10 @@ DAY_PREFIX = "day="
 # A writer's temporary files: a leading dot hides them from Spark, Trino and DuckDB; the random part makes each
 # writer's name its own.
 _TEMPORARY = re.compile(r"\.(part-0\.parquet|_manifest\.json)\.[0-9a-f]{16}\.tmp")
-_NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW
+# getattr: the names are POSIX only, and this module is imported everywhere (`open` refuses where they are missing)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+_POSIX = os.name == "posix" and os.open in os.supports_dir_fd and bool(_NOFOLLOW)
 FOLDER_MODE, FILE_MODE = 0o700, 0o600
 
 
@@ -83,6 +84,10 @@ class ExportFolder:
             ValidationError: `path` is not a path.
             DatasetError: The path is a file, is missing (and not `create`) or cannot be opened.
         """
+        if not _POSIX:
+            raise ConfigurationError(
+                "export folders need a POSIX system (Linux, macOS): file access relative to a folder"
+            )
         if not isinstance(path, (str, os.PathLike)) or str(path) == "":
             raise ValidationError.of_field("export folder", "path", f"must be a folder path (got {path!r})")
         try:
@@ -221,6 +226,8 @@ class ExportFolder:
         Raises:
             DatasetError: Another export holds the lock.
         """
+        import fcntl  # POSIX only, as `open` checked
+
         with _os_errors("open the export lock", self.root / LOCK_NAME):
             fd = os.open(LOCK_NAME, os.O_RDONLY | os.O_CREAT | _NOFOLLOW, FILE_MODE, dir_fd=self._fd)
         try:

@@ -105,6 +105,12 @@ class Manifest(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:
+        folded: dict[str, str] = {}
+        for key in sorted(self.metadata_kinds):
+            if folded.setdefault(key.casefold(), key) != key:
+                raise ValueError(
+                    f"metadata_kinds holds {folded[key.casefold()]!r} and {key!r}, which SQL engines read as one column"
+                )
         for key, kinds in self.metadata_kinds.items():
             if not kinds or kinds != sorted(set(kinds)):
                 raise ValueError(f"metadata_kinds[{key!r}] must list its kinds once each, sorted")

@@ -76,10 +76,14 @@ class Review:
         # that only datasets whose days differ in columns pay.
         schemas = list(files.schemas.values())
         union = "true" if any(not schema.equals(schemas[0]) for schema in schemas[1:]) else "false"
-        db.execute(
-            f"CREATE VIEW {sql.TABLE} AS SELECT *, CAST(created_at AS DATE) AS day FROM read_parquet([{listed}], "
-            f"hive_partitioning = false, union_by_name = {union})"
-        )
+        try:
+            db.execute(
+                f"CREATE VIEW {sql.TABLE} AS SELECT *, CAST(created_at AS DATE) AS day FROM read_parquet([{listed}], "
+                f"hive_partitioning = false, union_by_name = {union})"
+            )
+        except duckdb.Error as exc:  # a file changed between the check and DuckDB's read
+            db.close()
+            raise DatasetError(f"cannot read the files of {self.path}: {exc}") from None
         self._db = db
 
     # -- the questions -------------------------------------------------------------------------------------

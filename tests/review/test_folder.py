@@ -71,6 +71,10 @@ def _in_flight_over_rows(data: dict[str, Any]) -> None:
     data["days"][min(data["days"])]["in_flight"] = 999
 
 
+def _case_keys(data: dict[str, Any]) -> None:
+    data["metadata_kinds"]["Source"] = ["string"]  # an export written before keys were checked, say
+
+
 @pytest.mark.parametrize(
     ("edit", "named"),
     [
@@ -83,6 +87,7 @@ def _in_flight_over_rows(data: dict[str, Any]) -> None:
         (_pending_unknown_day, "pending.written names days the manifest does not hold: 2031-01-01"),
         (_in_flight_over_rows, r"in_flight \(999\) is more than rows"),
         (lambda data: {**data, "format": 2}, "format: Input should be 1"),
+        (_case_keys, "metadata_kinds holds 'Source' and 'source', which SQL engines read as one column"),
     ],
 )
 def test_an_invalid_manifest_is_named_and_nothing_changes(
