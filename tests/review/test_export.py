@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -392,3 +393,15 @@ def test_a_missing_review_extra_says_how_to_install_it() -> None:
         out.strip()
         == 'ConfigurationError convoi_nb.review needs duckdb, which is not installed: pip install "convoi_nb[review]"'
     )
+
+
+def test_an_export_failure_shows_no_key_in_traceback_locals(week_client: ConvoiClient, tmp_path: Path) -> None:
+    """Issue 28, item 3, for the export's own frames: the key is hashed inside one expression, never held."""
+    root = tmp_path / "calls"
+    export_calls(week_client, root)
+    (root / "_manifest.json").chmod(0o400)
+    with pytest.raises(DatasetError) as caught:
+        export_calls(week_client, root)
+    shown = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
+    assert "_Export" in shown and "wanted" in shown  # the export's frames and locals are there
+    assert week_client._core.config.api_key.get_secret_value() not in shown and leaks_in(shown.encode()) == []
