@@ -218,7 +218,10 @@ class ExportFolder:
         """Hold the folder's export lock: one export per folder at a time, across threads and processes.
 
         `fcntl.flock` on `_export.lock`, taken without waiting; the kernel releases it when its holder ends, even
-        killed, so a lock is never left stale.
+        killed, so a lock is never left stale. Not the `filelock` library: flock here takes a descriptor opened
+        like every other file of the folder (relative to it, no link followed), where filelock walks a path again;
+        and it adds no dependency. Failing at once rather than waiting: an export can take minutes, and a cell
+        that hangs silently is worse than one that says why.
 
         Yields:
             Nothing; the lock is held until the block ends.
