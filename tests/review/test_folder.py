@@ -198,3 +198,19 @@ def test_bad_paths_are_validation_errors(week_client: ConvoiClient, tmp_path: Pa
             Review(path)  # type: ignore[arg-type]  # the mistake under test
     with pytest.raises(DatasetError, match="does not exist"):
         Review(tmp_path / "missing")
+
+
+def test_a_killed_writers_temporary_files_are_removed_and_nothing_else(
+    week_client: ConvoiClient, tmp_path: Path
+) -> None:
+    """Temporary names are unique per writer (`.<name>.<16 hex>.tmp`); under the lock no other writer runs, so
+    the next export removes what a killed one left, and only that."""
+    root = tmp_path / "calls"
+    export_calls(week_client, root)
+    day = root / f"day={newest_day(root)}"
+    left = [day / ".part-0.parquet.0123456789abcdef.tmp", root / "._manifest.json.fedcba9876543210.tmp"]
+    kept = [day / ".keep", root / "notes.txt"]
+    for path in left + kept:
+        path.write_text("x")
+    export_calls(week_client, root)
+    assert [p.exists() for p in left] == [False, False] and all(p.exists() for p in kept)
