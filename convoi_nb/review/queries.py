@@ -36,6 +36,9 @@ QUERIES: dict[str, dict[str, Any]] = {
     "variant_rates": {"experiment": None},
     "period_change": {"period": "week"},
 }
+# Each call's UTC day, by arithmetic on its microseconds since the epoch: as fast as a Hive partition column, where
+# CAST(created_at AS DATE) goes through the time zone library row by row (a quarter slower per query).
+_UTC_DAY = "DATE '1970-01-01' + CAST(epoch_us(created_at) // 86400000000 AS INTEGER)"
 MAX_ROWS = 2**63 - 1  # the largest LIMIT DuckDB takes (BIGINT)
 _WHAT = "review query"
 
@@ -78,7 +81,7 @@ class Review:
         union = "true" if any(not schema.equals(schemas[0]) for schema in schemas[1:]) else "false"
         try:
             db.execute(
-                f"CREATE VIEW {sql.TABLE} AS SELECT *, CAST(created_at AS DATE) AS day FROM read_parquet([{listed}], "
+                f"CREATE VIEW {sql.TABLE} AS SELECT *, {_UTC_DAY} AS day FROM read_parquet([{listed}], "
                 f"hive_partitioning = false, union_by_name = {union})"
             )
         except duckdb.Error as exc:  # a file changed between the check and DuckDB's read
