@@ -214,3 +214,16 @@ def test_a_killed_writers_temporary_files_are_removed_and_nothing_else(
         path.write_text("x")
     export_calls(week_client, root)
     assert [p.exists() for p in left] == [False, False] and all(p.exists() for p in kept)
+
+
+def test_without_posix_file_access_the_folder_is_refused_with_a_configuration_error(
+    week_client: ConvoiClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where files cannot be reached relative to a folder's descriptor (Windows), nothing is written by path."""
+    from convoi_nb import ConfigurationError
+    from convoi_nb.review import folder
+
+    monkeypatch.setattr(folder, "_POSIX", False)
+    with pytest.raises(ConfigurationError, match="need a POSIX system"):
+        export_calls(week_client, tmp_path / "calls")
+    assert not (tmp_path / "calls").exists()
