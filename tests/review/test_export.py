@@ -382,19 +382,6 @@ def test_metadata_keys_differing_only_in_case_are_refused(tmp_path: Path) -> Non
             export_calls(client, tmp_path / "one-call")
 
 
-def test_a_missing_review_extra_says_how_to_install_it() -> None:
-    code = (
-        "import sys\nsys.modules['duckdb'] = None\n"
-        "try:\n    from convoi_nb.review import Review\n"
-        "except Exception as exc:\n    print(type(exc).__name__, exc)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120).stdout
-    assert (
-        out.strip()
-        == 'ConfigurationError convoi_nb.review needs duckdb, which is not installed: pip install "convoi_nb[review]"'
-    )
-
-
 def test_an_export_failure_shows_no_key_in_traceback_locals(week_client: ConvoiClient, tmp_path: Path) -> None:
     """Issue 28, item 3, for the export's own frames: the key is hashed inside one expression, never held."""
     root = tmp_path / "calls"
