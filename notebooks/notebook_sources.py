@@ -378,7 +378,9 @@ client""",
 
 `export_calls` writes `day=YYYY-MM-DD/part-0.parquet` files and a `_manifest.json`. Interrupt it and run the
 cell again: it resumes after the last day it wrote. Run it again later: it fetches only the newest day (and any
-day whose calls were still in flight). LiveKit tokens are never written.""",
+day whose calls were still in flight). LiveKit tokens are never written; the folder and its files are private to
+you (0700 and 0600), and one export runs in a folder at a time (a second one stops at once and says so).
+`Review` reads exactly the files the manifest lists, after checking them against it.""",
     ),
     (
         "code",

@@ -1,5 +1,6 @@
-"""`client.export_calls(path, **filters)`: the paginated listing, streamed into a Parquet dataset, one file per
-day (`day=YYYY-MM-DD/part-0.parquet`, UTC days), resumable and incremental.
+"""`client.export_calls(path, **filters)`: the paginated listing, streamed into a Parquet dataset.
+
+One file per UTC day (`day=YYYY-MM-DD/part-0.parquet`), resumable and incremental.
 
 How a run stays exact when it is killed and run again:
 - the listing is newest first, so the calls of one day arrive together; a day is written whole (to a temporary
@@ -11,18 +12,28 @@ How a run stays exact when it is killed and run again:
 - a later run lists again from the start of the oldest day that still had calls in flight (or of the newest
   day, which may have gained calls) and rewrites those days: new calls are added, finished calls refreshed;
 - every file types a metadata key alike: when a day brings a kind of value that changes a key's type (an
-  integer key meeting a string, say), the files holding that key are rebuilt from their `metadata` JSON.
+  integer key meeting a string, say), the files holding that key are rebuilt from their `metadata` JSON;
+- the manifest never lists a day whose file is not complete on disk: a day is listed after its file is written,
+  and unlisted before its folder is removed.
+
+What it trusts: nothing read back from the folder. The manifest is validated (`manifest.py`) and the folder
+checked against it before anything is written or removed; every file is reached through `folder.py`, which never
+leaves the folder nor follows a link. One export per folder runs at a time (`ExportFolder.lock`): a second one
+fails at once with a `DatasetError` rather than wait, since an export can take minutes and a notebook cell that
+hangs silently is worse than one that says why.
 """
 
 from __future__ import annotations
 
-import shutil
+import os
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import pyarrow.parquet as pq
 from typing_extensions import Unpack
 
 from .._client_protocols import AsyncCallLister as AsyncConvoiClient  # the client imports this module
@@ -30,38 +41,52 @@ from .._client_protocols import CallLister as ConvoiClient
 from ..errors import DatasetError
 from ..frames import METADATA_PREFIX, metadata_dtype
 from ..models import Call, ListCallsParams
-from .files import FILE_NAME, day_folder
-from .manifest import NAME as MANIFEST
-from .manifest import Manifest, account_fingerprint
+from .folder import ExportFolder
+from .manifest import DayRecord, Manifest, Pending, account_fingerprint
 from .schema import BASE_SCHEMA, base_table, call_row, decoded_metadata, kinds_of, normalized, with_metadata_columns
 
 if TYPE_CHECKING:
-    import pyarrow as pa
+    pass
 
-PathLike = str | Path
+PathLike = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)
 class ExportSummary:
-    """What one `export_calls` run did."""
+    """What one `export_calls` run did.
+
+    Attributes:
+        path: The export folder (resolved).
+        calls: Calls listed and written by this run.
+        days_written: Days (re)written, newest first (with those of the run it resumed).
+        days_removed: Days that no longer had any call.
+        total_calls: Rows in the dataset now.
+        resumed: This run finished an interrupted one.
+    """
 
     path: Path
-    calls: int  # calls listed and written by this run
-    days_written: tuple[str, ...]  # days (re)written, newest first (with those of the run it resumed)
-    days_removed: tuple[str, ...]  # days that no longer had any call
-    total_calls: int  # rows in the dataset now
-    resumed: bool  # this run finished an interrupted one
+    calls: int
+    days_written: tuple[str, ...]
+    days_removed: tuple[str, ...]
+    total_calls: int
+    resumed: bool
 
 
 @dataclass
 class _Export:
-    """The listing-independent part of an export, shared by the sync and async faces."""
+    """The listing-independent part of an export, shared by the sync and async faces.
 
-    root: Path
+    It holds the folder's lock from `open` until its `with` block ends.
+    """
+
+    folder: ExportFolder
     manifest: Manifest
+    pending: Pending
     window: dict[str, Any]  # created_after / created_before for this run's listing
     user_filters: dict[str, Any]
     resumed: bool
+    leftovers: list[str]  # unlisted day folders of the interrupted run: rewritten, or removed at the end
+    _resources: ExitStack = field(default_factory=ExitStack)
     _day: str | None = None
     _rows: list[tuple[Any, ...]] = field(default_factory=list)
     _in_flight: int = 0
@@ -70,26 +95,39 @@ class _Export:
     @classmethod
     def open(cls, client: ConvoiClient | AsyncConvoiClient, path: PathLike, filters: dict[str, Any]) -> _Export:
         valid = dict(client._core.list_filters(filters))  # a bad filter fails here, before any file is touched
-        root = _folder(Path(path))
         wanted = Manifest(
-            server=client.base_url,
-            account=account_fingerprint(client._core.config.api_key.get_secret_value()),
-            filters=_canonical(valid),
+            server=client.base_url, account=account_fingerprint(client._core.config.api_key), filters=_canonical(valid)
         )
-        manifest = Manifest.load(root)
-        if manifest is None:
-            manifest = wanted
-        else:
-            manifest.check_same_source(wanted, root)
-        resumed = manifest.pending is not None
-        if not resumed:
-            manifest.pending = {"created_after": _refresh_from(manifest), "written": []}
-            manifest.save(root)
+        with ExitStack() as stack:
+            folder = stack.enter_context(ExportFolder.open(path, create=True))
+            _checked(folder, wanted)  # a bad folder is refused before even the lock file is made
+            stack.enter_context(folder.lock())
+            export = cls._begin(folder, wanted, valid)
+            export._resources = stack.pop_all()
+            return export
+
+    @classmethod
+    def _begin(cls, folder: ExportFolder, wanted: Manifest, valid: dict[str, Any]) -> _Export:
+        manifest, leftovers = _checked(folder, wanted)  # again, under the lock
+        previous = manifest.pending
+        resumed = previous is not None
+        pending = previous or Pending(created_after=_refresh_from(manifest))
+        folder.check_writable([day for day in manifest.days if _in_window(day, pending)])
+        folder.remove_temporaries(sorted(manifest.days) + leftovers)
+        if previous is None:
+            manifest.pending = pending
+            folder.save_manifest(manifest)
         window = {
-            "created_after": _later(valid.get("created_after"), manifest.pending["created_after"]),
-            "created_before": _earlier(valid.get("created_before"), _start_of(manifest.pending.get("last_day"))),
+            "created_after": _later(valid.get("created_after"), pending.created_after),
+            "created_before": _earlier(valid.get("created_before"), _start_of(pending.last_day)),
         }
-        return cls(root, manifest, window, valid, resumed)
+        return cls(folder, manifest, pending, window, valid, resumed, leftovers)
+
+    def __enter__(self) -> _Export:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._resources.close()  # the lock, then the folder's descriptor
 
     def listing_filters(self) -> dict[str, Any]:
         return {**self.user_filters, **{k: v for k, v in self.window.items() if v is not None}}
@@ -97,7 +135,7 @@ class _Export:
     def add(self, call: Call) -> None:
         day = call.created_at.astimezone(timezone.utc).date().isoformat()
         if day != self._day:
-            if self._day is not None and (day > self._day or day in self.manifest.pending["written"]):
+            if self._day is not None and (day > self._day or day in self.pending.written):
                 raise DatasetError(
                     f"the listing went back to day {day} after day {self._day} (call {call.id}): "
                     "calls must come newest first; the export stopped and resumes on the next run"
@@ -110,22 +148,24 @@ class _Export:
 
     def finish(self) -> ExportSummary:
         self._flush()
-        pending = self.manifest.pending
-        after = pending["created_after"]
-        stale = sorted(
-            day for day in self.manifest.days if (after is None or day >= after[:10]) and day not in pending["written"]
-        )
-        for day in stale:  # listed again and found empty: the day's calls are gone (or filtered out now)
-            shutil.rmtree(day_folder(self.root, day), ignore_errors=True)
-            del self.manifest.days[day]
-        self.manifest.pending = None
-        self.manifest.save(self.root)
+        pending, manifest = self.pending, self.manifest
+        stale = sorted(day for day in manifest.days if _in_window(day, pending) and day not in pending.written)
+        gone = sorted(set(stale) | {day for day in self.leftovers if day not in manifest.days})
+        if gone:
+            # Unlisted first, removed after: the manifest never lists a day whose file is not there; a kill in
+            # between leaves unlisted folders of an unfinished export, which the next run removes.
+            for day in stale:  # listed again and found empty: the day's calls are gone (or filtered out now)
+                del manifest.days[day]
+            self.folder.save_manifest(manifest)
+            self.folder.remove_days(gone)
+        manifest.pending = None
+        self.folder.save_manifest(manifest)
         return ExportSummary(
-            self.root,
+            self.folder.root,
             self._calls,
-            tuple(pending["written"]),
+            tuple(pending.written),
             tuple(stale),
-            sum(day["rows"] for day in self.manifest.days.values()),
+            sum(day.rows for day in manifest.days.values()),
             self.resumed,
         )
 
@@ -134,56 +174,69 @@ class _Export:
             return
         base = base_table(self._rows)
         decoded = decoded_metadata(base)
-        kinds = {key: set(values) for key, values in self.manifest.metadata_kinds.items()}
+        kinds: dict[str, set[str]] = {key: set(values) for key, values in self.manifest.metadata_kinds.items()}
+        found = kinds_of(decoded)
+        _refuse_case_collisions([*kinds, *found], self._day)
         widened = []
-        for key, found in kinds_of(decoded).items():
+        for key, new in found.items():
             before = kinds.setdefault(key, set())
-            if before and metadata_dtype(before | found) != metadata_dtype(before):
+            if before and metadata_dtype(before | new) != metadata_dtype(before):
                 widened.append(key)
-            before |= found
+            before |= new
         merged = {key: sorted(values) for key, values in sorted(kinds.items())}
         if widened:
             self._retype(widened, merged)
-        _write(day_folder(self.root, self._day), with_metadata_columns(base, decoded, merged))
-        manifest, pending = self.manifest, self.manifest.pending
+        # The day's file is complete on disk before the manifest records it (write_day syncs and renames first).
+        self.folder.write_day(self._day, with_metadata_columns(base, decoded, merged))
+        manifest = self.manifest
         manifest.metadata_kinds = merged
-        manifest.days[self._day] = {"rows": len(self._rows), "in_flight": self._in_flight}
+        manifest.days[self._day] = DayRecord(rows=len(self._rows), in_flight=self._in_flight)
         manifest.cursor, manifest.last_day = self._rows[-1][0], self._day  # the listing's last call of the day
-        pending["written"].append(self._day)
-        pending["last_day"] = self._day
-        manifest.save(self.root)
+        self.pending.written.append(self._day)
+        self.pending.last_day = self._day
+        self.folder.save_manifest(manifest)
         self._rows, self._in_flight = [], 0
 
-    def _retype(self, keys: list[str], kinds: dict[str, list[str]]) -> None:
+    def _retype(self, keys: list[str], kinds: Mapping[str, Sequence[str]]) -> None:
         """Rebuild the files that hold any of `keys`, typing every metadata column by the widened kinds."""
         columns = {METADATA_PREFIX + key for key in keys}
         for day in sorted(self.manifest.days):
-            folder = day_folder(self.root, day)
-            if day == self._day or not columns & set(pq.read_schema(folder / FILE_NAME).names):
+            if day == self._day or not columns & set(self.folder.day_metadata(day).schema.names):
                 continue
-            base = normalized(pq.read_table(folder / FILE_NAME, columns=BASE_SCHEMA.names))
-            _write(folder, with_metadata_columns(base, decoded_metadata(base), kinds))
+            base = normalized(self.folder.read_day(day, BASE_SCHEMA.names))
+            self.folder.write_day(day, with_metadata_columns(base, decoded_metadata(base), kinds))
 
 
-def _write(folder: Path, table: pa.Table) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{FILE_NAME}.tmp"  # a leading dot: Spark, Trino and DuckDB's glob skip it
-    pq.write_table(table, temporary)
-    temporary.replace(folder / FILE_NAME)
+def _checked(folder: ExportFolder, wanted: Manifest) -> tuple[Manifest, list[str]]:
+    """The folder's manifest (or `wanted` for a new folder), validated with the folder's layout."""
+    manifest = folder.read_manifest()
+    if manifest is None:
+        if not folder.is_empty():
+            raise DatasetError(
+                f"export path {folder.root} is a folder with other files in it and no _manifest.json; "
+                "give a new or empty folder"
+            )
+        return wanted.model_copy(deep=True), []
+    leftovers = folder.check(manifest)
+    manifest.check_same_source(wanted, folder.root)
+    return manifest, leftovers
 
 
-def _folder(path: Path) -> Path:
-    if path.exists() and not path.is_dir():
-        raise DatasetError(f"export path {path} is a file; give a folder (it is created if missing)")
-    if path.is_dir() and not (path / MANIFEST).exists() and any(path.iterdir()):
-        raise DatasetError(
-            f"export path {path} is a folder with other files in it and no _manifest.json; give a new or empty folder"
-        )
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DatasetError(f"cannot create export folder {path}: {exc.strerror}") from None
-    return path
+def _refuse_case_collisions(keys: list[str], day: str) -> None:
+    """Refuse metadata keys that differ only in case, rather than let SQL engines merge them.
+
+    DuckDB, Spark and Trino match column names case-insensitively: `metadata.Tier` and `metadata.tier` would be
+    read as one column (DuckDB renames the second).
+    """
+    seen: dict[str, str] = {}
+    for key in sorted(set(keys)):
+        other = seen.setdefault(key.casefold(), key)
+        if other != key:
+            raise DatasetError(
+                f"calls carry metadata keys {other!r} and {key!r} (first met on {day}), which differ only in case; "
+                "SQL engines read them as one column, so the export stops: rename one of them, or export the "
+                "other calls with a filter"
+            )
 
 
 def _canonical(filters: dict[str, Any]) -> dict[str, Any]:
@@ -195,21 +248,26 @@ def _canonical(filters: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _refresh_from(manifest: Manifest) -> str | None:
+def _in_window(day: str, pending: Pending) -> bool:
+    """Whether this run lists `day` again (from the start of `pending.created_after`)."""
+    after = pending.created_after
+    return after is None or day >= after.date().isoformat()
+
+
+def _refresh_from(manifest: Manifest) -> datetime | None:
     """Where a new run starts listing: the oldest day with calls in flight, or else the newest day written."""
     if not manifest.days:
         return None
-    open_days = [day for day, info in manifest.days.items() if info["in_flight"]]
-    return _start_of(min(open_days or [max(manifest.days)])).isoformat()  # type: ignore[union-attr]
+    open_days = [day for day, info in manifest.days.items() if info.in_flight]
+    return _start_of(min(open_days or [max(manifest.days)]))
 
 
 def _start_of(day: str | None) -> datetime | None:
     return None if day is None else datetime.combine(datetime.fromisoformat(day).date(), time(), timezone.utc)
 
 
-def _later(a: datetime | None, b: str | None) -> datetime | None:
-    other = datetime.fromisoformat(b) if b else None
-    return max((x for x in (a, other) if x is not None), default=None)
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max((x for x in (a, b) if x is not None), default=None)
 
 
 def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -217,19 +275,46 @@ def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
 
 
 def export_calls(client: ConvoiClient, path: PathLike, **filters: Unpack[ListCallsParams]) -> ExportSummary:
-    """Stream every call matching `filters` (as `list_calls`) into a Parquet dataset at `path`, one file per
-    UTC day. Run it again to resume an interrupted export, or later to add new calls and refresh calls that
-    were still in flight. LiveKit tokens are never written. Query it with `convoi_nb.review.Review(path)`.
+    """Stream every call matching `filters` (as `list_calls`) into a Parquet dataset at `path`, one file per UTC day.
+
+    Run it again to resume an interrupted export, or later to add new calls and refresh calls that were still in
+    flight. One export per folder runs at a time (a second one fails at once). LiveKit tokens are never written;
+    folders are created 0700 and files 0600. Query it with `convoi_nb.review.Review(path)`. The keyword arguments
+    are the `list_calls` filters (`agent_id`, `status`, `created_after`, `created_before`, `metadata`,
+    `page_size`).
+
+    Args:
+        client: The client whose calls are exported.
+        path: The export folder: new, empty, or one this function wrote for the same server, account and filters.
+
+    Returns:
+        What the run did.
+
+    Raises:
+        ValidationError: A filter or the path is invalid (nothing is written).
+        DatasetError: The folder cannot be used: another source's export, an invalid manifest, files that
+            disagree with it, a link, a read-only file or folder, another export running in it.
     """
-    export = _Export.open(client, path, dict(filters))
-    for call in client.list_calls(**export.listing_filters()):
-        export.add(call)
-    return export.finish()
+    with _Export.open(client, path, dict(filters)) as export:
+        for call in client.list_calls(**export.listing_filters()):
+            export.add(call)
+        return export.finish()
 
 
 async def aexport_calls(client: AsyncConvoiClient, path: PathLike, **filters: Unpack[ListCallsParams]) -> ExportSummary:
-    """`export_calls()` for the async client (files are written between pages, a day at a time)."""
-    export = _Export.open(client, path, dict(filters))
-    async for call in client.list_calls(**export.listing_filters()):
-        export.add(call)
-    return export.finish()
+    """`export_calls()` for the async client (files are written between pages, a day at a time).
+
+    The keyword arguments are the `list_calls` filters, as `export_calls` takes them.
+
+    Args:
+        client: The async client whose calls are exported.
+        path: The export folder (as `export_calls`).
+
+    Returns:
+        What the run did.
+    """
+    with _Export.open(client, path, dict(filters)) as export:
+        async for call in client.list_calls(**export.listing_filters()):
+            export.add(call)
+        return export.finish()
+

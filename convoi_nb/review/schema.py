@@ -1,5 +1,7 @@
-"""The Arrow schema of an exported call dataset: the frames' columns (convoi_nb.frames) less the LiveKit token,
-money as a decimal, and `metadata.<key>` columns typed by the frames' own per-key rule.
+"""The Arrow schema of an exported call dataset.
+
+The frames' columns (convoi_nb.frames) less the LiveKit token, money as a decimal, and `metadata.<key>` columns
+typed by the frames' own per-key rule.
 
 Timestamps are microseconds in UTC (what Spark and Trino read; pandas keeps the time zone), `status` is
 dictionary-encoded (a category in pandas), `cost_amount` is DECIMAL(18, 9) (exact sums in SQL), `metadata` keeps
@@ -45,7 +47,14 @@ BASE_SCHEMA = pa.schema(
 
 
 def call_row(call: Call) -> tuple[Any, ...]:
-    """One call as the base columns' values (in `COLUMNS` order), then its metadata as JSON text."""
+    """One call as the base columns' values (in `COLUMNS` order), then its metadata as JSON text.
+
+    Args:
+        call: The call.
+
+    Returns:
+        The row.
+    """
     amount = call.cost.amount
     if amount.as_tuple().exponent < -9:  # type: ignore[operator]  # finer than the column keeps
         amount = amount.quantize(_MONEY_STEP)
@@ -66,13 +75,28 @@ def call_row(call: Call) -> tuple[Any, ...]:
 
 
 def metadata_json(metadata: Mapping[str, Any]) -> str:
+    """A call's metadata as JSON text, keys sorted.
+
+    Args:
+        metadata: The call's metadata.
+
+    Returns:
+        The JSON text.
+    """
     # sorted keys: the same metadata is the same text, so files rebuilt from it are byte for byte the same
     return json.dumps(metadata, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def base_table(rows: Sequence[tuple[Any, ...]]) -> pa.Table:
-    """The base columns of these rows (from `call_row`), ordered by creation time then id."""
-    columns = list(zip(*rows, strict=False)) if rows else [[] for _ in BASE_SCHEMA]
+    """The base columns of these rows (from `call_row`), ordered by creation time then id.
+
+    Args:
+        rows: Rows from `call_row`.
+
+    Returns:
+        The table.
+    """
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=False)) if rows else [[] for _ in BASE_SCHEMA]
     arrays = []
     for field, values in zip(BASE_SCHEMA, columns, strict=False):
         if field.name == "status":
@@ -84,7 +108,14 @@ def base_table(rows: Sequence[tuple[Any, ...]]) -> pa.Table:
 
 
 def normalized(base: pa.Table) -> pa.Table:
-    """Base columns read back from a file, as `base_table` builds them (the status dictionary included)."""
+    """Base columns read back from a file, as `base_table` builds them (the status dictionary included).
+
+    Args:
+        base: The base columns as read.
+
+    Returns:
+        The table.
+    """
     base = base.select(BASE_SCHEMA.names)
     status = _statuses(base.column("status").to_pylist())
     return base.set_column(base.schema.get_field_index("status"), BASE_SCHEMA.field("status"), status).cast(BASE_SCHEMA)
@@ -98,11 +129,26 @@ def _statuses(values: Sequence[str]) -> pa.DictionaryArray:
 
 
 def decoded_metadata(base: pa.Table) -> list[dict[str, Any]]:
+    """Each row's metadata, decoded from its JSON column.
+
+    Args:
+        base: A table with the base columns.
+
+    Returns:
+        One dict per row.
+    """
     return [json.loads(text) for text in base.column(METADATA_JSON).to_pylist()]
 
 
 def kinds_of(decoded: Sequence[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
-    """Each metadata key's kinds of values in these calls (frames.metadata_kinds)."""
+    """Each metadata key's kinds of values in these calls (frames.metadata_kinds).
+
+    Args:
+        decoded: The calls' metadata.
+
+    Returns:
+        The kinds, by key.
+    """
     keys = sorted({key for metadata in decoded for key in metadata})
     return {key: metadata_kinds(metadata.get(key) for metadata in decoded) for key in keys}
 
@@ -110,8 +156,18 @@ def kinds_of(decoded: Sequence[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
 def with_metadata_columns(
     base: pa.Table, decoded: Sequence[Mapping[str, Any]], kinds: Mapping[str, Sequence[str]]
 ) -> pa.Table:
-    """`base` plus one `metadata.<key>` column per key its calls carry (sorted by key), each of the type the
-    dataset-wide `kinds` of that key give, so every file of a dataset agrees on a key's type.
+    """`base` plus one `metadata.<key>` column per key its calls carry (sorted by key).
+
+    Each column has the type the dataset-wide `kinds` of its key give, so every file of a dataset agrees on a
+    key's type.
+
+    Args:
+        base: The base columns.
+        decoded: Each row's metadata.
+        kinds: The dataset's kinds of values, by key.
+
+    Returns:
+        The table with its metadata columns.
     """
     table = base
     for key in sorted({key for metadata in decoded for key in metadata}):
@@ -124,5 +180,31 @@ def with_metadata_columns(
     return table
 
 
-def key_of(column: str) -> str:
-    return column[len(METADATA_PREFIX) :]
+def schema_problems(schema: pa.Schema, kinds: Mapping[str, Sequence[str]]) -> list[str]:
+    """How a file's schema differs from what an export with these metadata `kinds` writes.
+
+    The export writes the base columns in order and type, then `metadata.<key>` columns of known keys only,
+    each of its key's type.
+
+    Args:
+        schema: The file's Arrow schema.
+        kinds: The manifest's metadata keys and their kinds of values.
+
+    Returns:
+        One line per difference; empty when the file is as the export writes it.
+    """
+    base = schema.names[: len(BASE_SCHEMA)]
+    if base != BASE_SCHEMA.names:
+        return [f"its first columns are {', '.join(base)}, not {', '.join(BASE_SCHEMA.names)}"]
+    problems = [
+        f"column {name} is {field.type}, not {wanted}"
+        for name, field, wanted in zip(base, list(schema)[: len(BASE_SCHEMA)], BASE_SCHEMA.types, strict=True)
+        if not field.type.equals(wanted)
+    ]
+    for field in list(schema)[len(BASE_SCHEMA) :]:
+        key = field.name[len(METADATA_PREFIX) :]
+        if not field.name.startswith(METADATA_PREFIX) or key not in kinds:
+            problems.append(f"column {field.name} is no metadata key its manifest lists")
+        elif not field.type.equals(wanted := ARROW_TYPES[metadata_dtype(kinds[key])]):
+            problems.append(f"column {field.name} is {field.type}, not {wanted}")
+    return problems

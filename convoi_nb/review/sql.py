@@ -1,6 +1,7 @@
-"""The review queries as SQL text over a table `calls` (the exported files). Standard SQL that DuckDB, Spark SQL and
-Trino all run: GROUP BY, window LAG, CAST, date_trunc, LIMIT. Identifiers are double-quoted (the standard); Spark
-SQL wants backticks, so each builder takes the quote character.
+"""The review queries as SQL text over a table `calls` (the exported files).
+
+Standard SQL that DuckDB, Spark SQL and Trino all run: GROUP BY, window LAG, CAST, date_trunc, LIMIT. Identifiers
+are double-quoted (the standard); Spark SQL wants backticks, so each builder takes the quote character.
 
 Money: `total_cost` is SUM of the DECIMAL column, so it stays exact; only rates (cost per minute, change ratios)
 are DOUBLE. Every total is per currency, since amounts in two currencies never add up.
@@ -20,10 +21,27 @@ _SORTED_BY_KEY = {"day", "week", "month"}
 
 
 def quoted(name: str, quote: str = '"') -> str:
+    """An identifier, quoted.
+
+    Args:
+        name: The column or table name.
+        quote: The dialect's quote character (a quote inside the name is doubled).
+
+    Returns:
+        The quoted identifier.
+    """
     return quote + name.replace(quote, quote * 2) + quote
 
 
 def literal(text: str) -> str:
+    """A string literal.
+
+    Args:
+        text: The string (a single quote inside it is doubled).
+
+    Returns:
+        The SQL literal.
+    """
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -35,7 +53,16 @@ def _totals() -> str:
 
 
 def cost_by(dimension: str, expression: str, *, quote: str = '"') -> str:
-    """Calls, total cost (DECIMAL), minutes and cost per minute for each value of one dimension and currency."""
+    """Calls, total cost (DECIMAL), minutes and cost per minute for each value of one dimension and currency.
+
+    Args:
+        dimension: The dimension's name (the result's first column).
+        expression: Its SQL expression over `calls`.
+        quote: The dialect's quote character.
+
+    Returns:
+        The SQL text.
+    """
     name = quoted(dimension, quote)
     order = name if dimension in _SORTED_BY_KEY else f"total_cost DESC, {name}"
     return (
@@ -45,7 +72,15 @@ def cost_by(dimension: str, expression: str, *, quote: str = '"') -> str:
 
 
 def top_calls(n: int, *, quote: str = '"') -> str:
-    """The `n` most expensive calls (ties broken by id, so the answer is stable)."""
+    """The `n` most expensive calls (ties broken by id, so the answer is stable).
+
+    Args:
+        n: How many (validated by the caller).
+        quote: The dialect's quote character.
+
+    Returns:
+        The SQL text.
+    """
     return (
         "SELECT id, agent_id, status, created_at, duration_seconds, cost_amount, cost_currency AS currency, "
         f"metadata\nFROM {TABLE}\nORDER BY cost_amount DESC, id\nLIMIT {int(n)}"
@@ -55,22 +90,40 @@ def top_calls(n: int, *, quote: str = '"') -> str:
 def variant_rates(
     experiment_column: str, variant_column: str, experiment: str | None = None, *, quote: str = '"'
 ) -> str:
-    """Per experiment and variant (its name tells its model and voice): calls, how many ended, total cost,
-    minutes and cost per minute, cheapest per minute first.
+    """Per experiment and variant: calls, how many ended, total cost, minutes and cost per minute.
+
+    A variant's name tells its model and voice; the cheapest per minute come first.
+
+    Args:
+        experiment_column: The column of the experiment tag.
+        variant_column: The column of the variant tag.
+        experiment: Only this experiment (all when None).
+        quote: The dialect's quote character.
+
+    Returns:
+        The SQL text.
     """
     exp, var = quoted(experiment_column, quote), quoted(variant_column, quote)
     where = f"{exp} IS NOT NULL" + (f" AND {exp} = {literal(experiment)}" if experiment is not None else "")
     return (
         f"SELECT {exp} AS experiment, {var} AS variant, cost_currency AS currency, {_totals()}, "
-        "SUM(CASE WHEN status = 'ended' THEN 1 ELSE 0 END) AS ended\n"
+        "CAST(SUM(CASE WHEN status = 'ended' THEN 1 ELSE 0 END) AS BIGINT) AS ended\n"
         f"FROM {TABLE}\nWHERE {where}\nGROUP BY {exp}, {var}, cost_currency\n"
         "ORDER BY experiment, currency, cost_per_minute, variant"
     )
 
 
 def period_change(period: str, *, quote: str = '"') -> str:
-    """Each period's calls, cost and minutes, and the change from the period before it (the previous period
-    that had calls, per currency).
+    """Each period's calls, cost and minutes, and the change from the period before it.
+
+    The period before is the previous one that had calls, per currency.
+
+    Args:
+        period: `day`, `week` or `month` (validated by the caller).
+        quote: The dialect's quote character.
+
+    Returns:
+        The SQL text.
     """
     expression = PERIODS[period]
     previous = "LAG({0}) OVER (PARTITION BY currency ORDER BY period)"

@@ -73,3 +73,39 @@ def checksum(root: Path) -> tuple[int, str]:
             digest.update(json.dumps(row, default=str, sort_keys=True).encode())
             rows += 1
     return rows, digest.hexdigest()
+
+
+@pytest.fixture()
+def week_client(week: Sandbox) -> Iterator[ConvoiClient]:
+    """A sync client on the shared week (for tests about files, where the client's face does not matter)."""
+    with ConvoiClient(api_key=week.api_key, base_url=week.url) as client:
+        yield client
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, bytes | str | None]]:
+    """Every entry under `root` (links not followed): its mode and its bytes, link target or nothing."""
+    found: dict[str, tuple[int, bytes | str | None]] = {}
+    for path in sorted(root.rglob("*")):
+        mode = path.lstat().st_mode
+        if path.is_symlink():
+            found[path.relative_to(root).as_posix()] = (mode, str(path.readlink()))
+        elif path.is_file():
+            found[path.relative_to(root).as_posix()] = (mode, path.read_bytes())
+        else:
+            found[path.relative_to(root).as_posix()] = (mode, None)
+    return found
+
+
+def edit_manifest(root: Path, edit: Any) -> None:
+    """Apply `edit` to the manifest's JSON (it may return a replacement) and write it back."""
+    path = root / "_manifest.json"
+    data = json.loads(path.read_text())
+    changed = edit(data)
+    path.write_text(json.dumps(data if changed is None else changed))
+
+
+@pytest.fixture(scope="module")
+def week_client_module(week: Sandbox) -> Iterator[ConvoiClient]:
+    """`week_client` for module-scoped fixtures."""
+    with ConvoiClient(api_key=week.api_key, base_url=week.url) as client:
+        yield client

@@ -8,7 +8,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import traceback
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -21,7 +23,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from convoi_nb import APIConnectionError, ConvoiClient, DatasetError, ValidationError, calls_to_frame
-from convoi_nb.review import Review
+from convoi_nb.review import Review, export_calls
+from convoi_nb.review import folder as folder_module
+from convoi_nb.review.folder import ExportFolder
+from convoi_nb.review.manifest import Manifest
 from convoi_nb.review.schema import ARROW_TYPES, MONEY, TIMESTAMP
 from convoi_nb.sandbox import FaultConfig, ManualClock, Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY, OTHER_API_KEY
@@ -248,5 +253,142 @@ def test_bad_export_targets_are_named(week: Sandbox, week_api: Any, tmp_path: Pa
     with pytest.raises(DatasetError, match="from server"):
         elsewhere.export_calls(tmp_path / "calls", agent_id=week_api.list_agents()[0].id)
     (tmp_path / "calls" / "_manifest.json").write_text("{not json")
-    with pytest.raises(DatasetError, match="damaged"):
+    with pytest.raises(DatasetError, match="_manifest.json is not a valid export manifest.*Invalid JSON"):
         week_api.export_calls(tmp_path / "calls")
+
+
+class Paused(httpx.BaseTransport):
+    """Holds the first listing request until `release` is set, after telling `entered`: an export caught while it
+    holds its folder's lock, without a sleep."""
+
+    def __init__(self) -> None:
+        self.inner, self.entered, self.release = httpx.HTTPTransport(), threading.Event(), threading.Event()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/calls") and not self.entered.is_set():
+            self.entered.set()
+            assert self.release.wait(60)
+        return self.inner.handle_request(request)
+
+
+def test_two_exports_into_one_folder_one_fails_fast(week: Sandbox, week_client: ConvoiClient, tmp_path: Path) -> None:
+    """Issue 28, item 9: two exports at once failed on their shared temporary file; now the second one is told."""
+    root = tmp_path / "calls"
+    export_calls(week_client, root)  # a first run, so the second ones rewrite the newest day
+    paused = Paused()
+    slow = ConvoiClient(api_key=week.api_key, base_url=week.url, http_client=httpx.Client(transport=paused))
+    outcome: dict[str, Any] = {}
+
+    def first() -> None:
+        try:
+            outcome["summary"] = export_calls(slow, root)
+        except BaseException as exc:  # reported to the test below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert paused.entered.wait(60)  # the first export holds the lock and waits inside its listing
+        with pytest.raises(DatasetError, match=rf"another export into {root} is running \(it holds _export.lock\)"):
+            export_calls(week_client, root)
+    finally:
+        paused.release.set()
+        thread.join(60)
+        slow.close()
+    assert "error" not in outcome and outcome["summary"].total_calls == 36
+    assert export_calls(week_client, root).total_calls == 36  # the lock is free again
+    assert not [p for p in root.rglob("*.tmp")]
+
+
+class Injected(Exception):
+    """A failure the test makes at one exact point of an export."""
+
+
+def listed_files_are_complete(root: Path) -> None:
+    """The invariant of a manifest about to be saved: every day it lists has its whole file on disk."""
+    for day, info in json.loads((root / "_manifest.json").read_text())["days"].items():
+        assert pq.read_metadata(root / f"day={day}" / "part-0.parquet").num_rows == info["rows"], day
+
+
+@pytest.mark.parametrize("fault", ["after the file", "inside the file"])
+def test_the_manifest_never_lists_a_day_before_its_file_is_complete(
+    week_client: ConvoiClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    """Issue 28: saving the manifest before a day's file is complete passed every export test (a kill caught it
+    only when it landed in that window). Here every manifest save checks the files of the days it lists, and the
+    third day's write fails either just after its file is complete, or in the middle of writing it; a re-run
+    recovers exactly. With the two writes swapped, the first save already lists a day whose file is missing."""
+    export_calls(week_client, tmp_path / "whole", page_size=4)
+    root = tmp_path / "calls"
+    real_save, real_write = ExportFolder.save_manifest, ExportFolder.write_day
+    saves: list[dict[str, Any]] = []
+
+    def save(self: ExportFolder, manifest: Manifest) -> None:
+        for day, info in manifest.days.items():  # what this save is about to promise
+            assert pq.read_metadata(self.day_file(day)).num_rows == info.rows, f"{day} listed before its file"
+        real_save(self, manifest)
+        saves.append(json.loads((root / "_manifest.json").read_text()))
+
+    writes = []
+
+    def write(self: ExportFolder, day: str, table: Any) -> None:
+        writes.append(day)
+        if len(writes) == 3 and fault == "inside the file":
+            monkeypatch.setattr(folder_module.pq, "write_table", half_then_fail)
+        real_write(self, day, table)
+        if len(writes) == 3:
+            raise Injected(day)
+
+    def half_then_fail(table: Any, handle: Any) -> None:
+        handle.write(b"PAR1 half a file")
+        raise Injected("mid-file")
+
+    monkeypatch.setattr(ExportFolder, "save_manifest", save)
+    monkeypatch.setattr(ExportFolder, "write_day", write)
+    with pytest.raises(Injected):
+        export_calls(week_client, root, page_size=4)
+    monkeypatch.undo()
+    third = writes[2]
+    manifest = json.loads((root / "_manifest.json").read_text())
+    assert manifest["pending"] and third not in manifest["days"] and len(manifest["days"]) == 2
+    listed_files_are_complete(root)
+    if fault == "after the file":
+        assert (root / f"day={third}" / "part-0.parquet").exists()  # on disk, not yet listed
+    else:
+        assert [p.name for p in (root / f"day={third}").iterdir()] == []  # the half file was removed
+    summary = export_calls(week_client, root, page_size=4)
+    assert summary.resumed and summary.total_calls == 36
+    assert checksum(root) == checksum(tmp_path / "whole")  # no call lost, none twice
+    assert dataset_files(root) == dataset_files(tmp_path / "whole")
+    assert not [p for p in root.rglob("*.tmp")] and len(saves) >= 3
+
+
+def test_metadata_keys_differing_only_in_case_are_refused(tmp_path: Path) -> None:
+    """Issue 28, item 8: `Tier` and `tier` became one column `metadata.tier` (DuckDB renamed the other)."""
+    clock = ManualClock(START)
+    with (
+        Sandbox(SandboxSettings(clock=clock)) as sandbox,
+        ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url) as client,
+    ):
+        agent = client.list_agents()[0].id
+        client.create_web_call(agent, metadata={"tier": "lower"})
+        clock.advance(86400)  # the other spelling on another day: caught across files too
+        client.create_web_call(agent, metadata={"Tier": "UPPER"})
+        clock.advance(3600)
+        with pytest.raises(DatasetError, match=r"metadata keys 'Tier' and 'tier' .* differ only in case"):
+            export_calls(client, tmp_path / "calls")
+        client.create_web_call(agent, metadata={"Tier": "UPPER", "tier": "lower"})
+        with pytest.raises(DatasetError, match=r"metadata keys 'Tier' and 'tier'"):
+            export_calls(client, tmp_path / "one-call")
+
+
+def test_an_export_failure_shows_no_key_in_traceback_locals(week_client: ConvoiClient, tmp_path: Path) -> None:
+    """Issue 28, item 3, for the export's own frames: the key is hashed inside one expression, never held."""
+    root = tmp_path / "calls"
+    export_calls(week_client, root)
+    (root / "_manifest.json").chmod(0o400)
+    with pytest.raises(DatasetError) as caught:
+        export_calls(week_client, root)
+    shown = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
+    assert "_Export" in shown and "wanted" in shown  # the export's frames and locals are there
+    assert week_client._core.config.api_key.get_secret_value() not in shown and leaks_in(shown.encode()) == []

@@ -13,9 +13,8 @@ import pytest
 
 from convoi_nb import DatasetError, ValidationError
 from convoi_nb.models import Call
-from convoi_nb.review import Review
-from convoi_nb.review.files import data_files
-from convoi_nb.review.queries import _schemas_differ
+from convoi_nb.review import Review, arrow_dataset
+from convoi_nb.review.files import ExportedFiles
 from convoi_nb.sandbox import Sandbox
 
 
@@ -110,23 +109,79 @@ def test_the_sql_text_is_shown_for_other_engines(exported: tuple[Review, list[Ca
     assert review.query(review.sql("period_change", period="week"))["calls"].sum() == 36
 
 
-def test_mistakes_are_named(exported: tuple[Review, list[Call]], tmp_path: Path) -> None:
+BAD_CALLS: list[tuple[str, Any, str]] = [
+    # (what, call on a review, the message's field and rule)
+    (
+        "cost_by unknown key",
+        lambda r: r.cost_by("metadata.colour"),
+        "no exported call has metadata key 'colour'.*source",
+    ),
+    ("cost_by unknown", lambda r: r.cost_by("planet"), "by: must be one of agent"),
+    ("cost_by None", lambda r: r.cost_by(None), "by: must be one of agent"),
+    ("cost_by list", lambda r: r.cost_by(["agent"]), "by: must be one of agent"),
+    ("period unknown", lambda r: r.period_change("fortnight"), "period: must be one of day, week, month"),
+    ("period list", lambda r: r.period_change(["day"]), "period: must be one of day, week, month"),
+    ("period None", lambda r: r.period_change(None), "period: must be one of"),
+    ("n zero", lambda r: r.top_calls(0), r"n: must be an integer from 1 to 2\*\*63 - 1 \(got 0\)"),
+    ("n huge", lambda r: r.top_calls(10**30), r"n: must be an integer from 1 to 2\*\*63 - 1"),
+    ("n float", lambda r: r.top_calls(2.5), "n: must be an integer"),
+    ("n bool", lambda r: r.top_calls(True), "n: must be an integer"),
+    ("n text", lambda r: r.top_calls("3"), "n: must be an integer"),
+    ("experiment number", lambda r: r.variant_rates(5), "experiment: must be a name or None"),
+    ("sql without by", lambda r: r.sql("cost_by"), "by: is required by cost_by"),
+    ("sql unknown parameter", lambda r: r.sql("top_calls", m=3), "m: is not a parameter of top_calls"),
+    ("sql unknown query", lambda r: r.sql("cost"), "name: must be one of cost_by, top_calls"),
+    ("sql name number", lambda r: r.sql(5), "name: must be one of"),
+    ("dialect unknown", lambda r: r.sql("top_calls", dialect="oracle"), "dialect: must be one of standard"),
+    ("dialect list", lambda r: r.sql("top_calls", dialect=["spark"]), "dialect: must be one of standard"),
+    ("query not text", lambda r: r.query(5), "text: must be SQL text"),
+    ("query syntax", lambda r: r.query("SELEC 1"), "text: Parser Error"),
+    ("query unknown table", lambda r: r.query("SELECT * FROM nowhere"), "text: Catalog Error"),
+    ("query bad cast", lambda r: r.query("SELECT CAST('x' AS INTEGER)"), "text: Conversion Error"),
+]
+
+
+@pytest.mark.parametrize(("what", "call", "message"), BAD_CALLS, ids=[b[0] for b in BAD_CALLS])
+def test_each_bad_argument_is_a_validation_error(
+    exported: tuple[Review, list[Call]], what: str, call: Any, message: str
+) -> None:
+    """Issue 28, item 14: `top_calls(10**30)` was DuckDB's ConversionException, `period_change(["day"])` a
+    TypeError, `sql("cost_by")` a KeyError."""
     review, _ = exported
-    with pytest.raises(ValidationError, match="no exported call has metadata key 'colour'.*source"):
-        review.cost_by("metadata.colour")
-    with pytest.raises(ValidationError, match="by: must be one of agent"):
-        review.cost_by("planet")
-    with pytest.raises(ValidationError, match="period"):
-        review.period_change("fortnight")
-    with pytest.raises(ValidationError, match="n: must be a positive integer"):
-        review.top_calls(0)
-    with pytest.raises(ValidationError, match="dialect"):
-        review.sql("top_calls", dialect="oracle")
+    with pytest.raises(ValidationError, match=message) as caught:
+        call(review)
+    assert type(caught.value) is ValidationError and caught.value.__cause__ is None
+
+
+def test_what_is_not_an_export_is_a_dataset_error(exported: tuple[Review, list[Call]], tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="not an export folder"):
         Review(tmp_path)
+    with pytest.raises(DatasetError, match="not an export folder"):
+        arrow_dataset(tmp_path)
     (tmp_path / "x.parquet").write_text("x")
     with pytest.raises(DatasetError, match="not an export folder"):
         Review(tmp_path / "x.parquet")
+    review, _ = exported
+    closed = Review(review.path)
+    closed.close()
+    closed.close()  # twice is fine
+    with pytest.raises(DatasetError, match="is closed"):
+        closed.cost_by("agent")
+
+
+def test_counts_are_integers_and_money_decimals(exported: tuple[Review, list[Call]]) -> None:
+    """Issue 28, item 14: variant_rates() gave the count `ended` as Decimal('5.00')."""
+    review, calls = exported
+    rates = review.variant_rates()
+    for column in ("calls", "ended"):
+        assert all(type(v) is int for v in rates[column].tolist()), column
+    ended = sum(1 for c in calls if c.metadata.get("experiment") == "exp-a" and c.status == "ended")
+    assert rates["ended"].sum() == ended
+    change = review.period_change("day")
+    assert str(change["calls_change"].dtype) == "Int64" and change["calls_change"].isna().iloc[0]
+    assert all(isinstance(v, Decimal) for v in rates["total_cost"])
+    summed = review.query("SELECT SUM(1) AS n, SUM(cost_amount) AS cost FROM calls")
+    assert summed["n"].tolist() == [len(calls)] and type(summed["n"].tolist()[0]) is int  # DuckDB's HUGEINT sum
 
 
 def test_the_readme_example_runs(
@@ -163,7 +218,8 @@ def test_generated_history_reviews_alike(tmp_path: Path) -> None:
         with ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url) as client:
             client.export_calls(tmp_path / "calls")
             calls = list(client.list_calls())
-    assert not _schemas_differ(data_files(tmp_path / "calls"))  # the path this test is for
+    schemas = list(ExportedFiles.read(tmp_path / "calls").schemas.values())
+    assert all(schema.equals(schemas[0]) for schema in schemas)  # the path this test is for
     with Review(tmp_path / "calls") as review:
         table = review.cost_by("metadata.customer_tier")
         expected = totals(calls, lambda c: c.metadata["customer_tier"])
