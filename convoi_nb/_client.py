@@ -41,16 +41,8 @@ def _check_path(path: object) -> None:
 
 
 def _review_export() -> ModuleType:
-    """`convoi_nb.review.export`, or a clear error when the `review` extra is not installed."""
-    try:
-        return importlib.import_module(".review.export", __package__)
-    except ModuleNotFoundError as exc:
-        missing = (exc.name or "").partition(".")[0]
-        if missing not in ("duckdb", "pyarrow"):
-            raise
-        raise ConfigurationError(
-            f"export_calls needs the review extra ({missing} is not installed): pip install 'convoi_nb[review]'"
-        ) from None
+    """`convoi_nb.review.export`, imported on first use (its package names the extra to install if it is missing)."""
+    return importlib.import_module(".review.export", __package__)
 
 
 class _ClientBase:

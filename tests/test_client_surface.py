@@ -162,4 +162,4 @@ def test_export_without_the_review_extra_says_what_to_install() -> None:
     )
     probe = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert probe.returncode == 0, probe.stderr
-    assert "pip install 'convoi_nb[review]'" in probe.stdout
+    assert 'pip install "convoi_nb[review]"' in probe.stdout
