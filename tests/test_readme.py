@@ -59,3 +59,13 @@ def test_readme_keeps_the_sections_users_look_for() -> None:
     ):
         assert wanted in headings, wanted
     assert "bash .ci/run" in README and "jupyter lab notebooks/01_quickstart.ipynb" in README
+
+
+def test_the_error_tree_is_the_one_the_package_draws() -> None:
+    from convoi_nb import errors
+
+    def tree(text: str) -> str:
+        start = text.index("```\nConvoiError") + 4
+        return text[start : text.index("```", start)]
+
+    assert tree(README) == tree(errors.__doc__ or "")
