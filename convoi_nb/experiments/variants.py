@@ -92,11 +92,13 @@ class Variant:
         """
         all_axes = {**(axes or {}), **{k.replace("__", "."): v for k, v in more_axes.items()}}
         if not all_axes:
-            raise ValueError("Variant.grid needs at least one axis, e.g. {'llm.model': ['gpt-4o-mini', 'gpt-4o']}")
+            raise ValidationError.of_field(
+                "Variant.grid", "axes", "needs at least one axis, e.g. {'llm.model': ['gpt-4o-mini', 'gpt-4o']}"
+            )
         values = {path: list(options) for path, options in all_axes.items()}
         for path, options in values.items():
             if not options:
-                raise ValueError(f"axis {path!r} has no values")
+                raise ValidationError.of_field("Variant.grid", path, "the axis has no values")
         labels = _labels(list(values))
         start = _validated(base, "grid base").to_body()
         variants = []

@@ -18,7 +18,8 @@ import pandas as pd
 
 from ..models import TERMINAL_STATUSES
 from ..money import Money, format_money, to_decimal, total
-from .stats import Prediction, check_probability, total_prediction_interval
+from .columns import design_rows
+from .primitives import Prediction, check_probability, total_prediction_interval
 
 CENT = Decimal("0.0001")  # predictions are kept to 4 places, as the API bills
 NEEDS_DATA = "fewer than 2 finished calls to predict from: estimate(client) runs a pilot"
@@ -89,7 +90,7 @@ def estimate_remaining(
     running, predicted from the variant's finished calls (see `Experiment.estimate`).
     """
     check_probability("level", level)
-    created = frame[frame["id"].notna()]
+    created = design_rows(frame[frame["id"].notna()])
     spent = finished_spend(frame)
     rows, cost_groups, seconds_groups = [], [], []
     for variant in variants:
@@ -134,8 +135,9 @@ def estimate_remaining(
 
 def per_call_cost(frame: pd.DataFrame, variants: Sequence[str]) -> dict[str, Decimal | None]:
     """Each variant's mean billed cost per finished call (None without one), the projection a budget uses."""
-    # Sweep cells only: a listening session's calls (replicates below zero) last as long as the listener talks.
-    finished = frame[frame["id"].notna() & frame["status"].isin(TERMINAL_STATUSES) & (frame["replicate"] >= 0)]
+    # Design cells only: a listening session's calls last as long as the listener talks.
+    design = design_rows(frame)
+    finished = design[design["id"].notna() & design["status"].isin(TERMINAL_STATUSES)]
     out: dict[str, Decimal | None] = {}
     for variant in variants:
         amounts = [to_decimal(a) for a in finished.loc[finished["variant"] == variant, "cost_amount"] if not pd.isna(a)]

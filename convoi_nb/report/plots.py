@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from ..stats.analysis import Analysis
+
 PLAIN, WINNER, BASELINE = "#1f77b4", "#2ca02c", "#7f7f7f"
 LABEL_WIDTH = 24  # characters per line of a variant's name on the axis
 
@@ -67,18 +69,21 @@ def _spread(
     axis.set_xlabel(xlabel)
 
 
-def plot_experiment(
-    frame: pd.DataFrame,
-    variants: Sequence[str],
-    comparison: pd.DataFrame,
-    baseline: str,
-    winner: str | None,
-    title: str,
-    level: float = 0.95,
-) -> Figure:
-    """Forest plots (cost, call length) of `comparison` on top, strip plots of the ended calls below."""
+def plot_experiment(analysis: Analysis, title: str) -> Figure:
+    """Forest plots (cost, call length) of the analysis' comparisons on top, strip plots of the ended calls below.
+
+    Args:
+        analysis: The analysis drawn: its comparisons, its verdict's cheapest variant, its design cells.
+        title: The experiment's name, for the figure's title.
+
+    Returns:
+        The figure (closed in pyplot: display it, or save it).
+    """
     import matplotlib.pyplot as plt
 
+    frame, variants, baseline = analysis.design, analysis.variants, analysis.baseline
+    comparison, level = analysis.compare(), analysis.config.level
+    winner = analysis.verdict.finding("cost").winner
     ended = frame[frame["status"] == "ended"]
     currency = ended["cost_currency"].dropna().iloc[0] if ended["cost_currency"].notna().any() else ""
     others = max(len(comparison), 1)

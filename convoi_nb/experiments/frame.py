@@ -1,0 +1,91 @@
+"""An experiment's results frame, read from its store: one row per cell, the call's columns, the cell's bookkeeping,
+the overrides each variant sent and, with listening sessions, the ratings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ..frames import calls_to_frame, scalar_column
+from ..stats.columns import KINDS, LISTENING
+from ..stats.ratings import PREFIX
+from .store import ResultsStore
+from .variants import flatten
+
+OVERRIDE_PREFIX = "override."
+
+
+def results_frame(store: ResultsStore, name: str, *, include_tokens: bool = False) -> pd.DataFrame:
+    """The results frame of experiment `name` (see `ExperimentResults.frame()`).
+
+    Args:
+        store: The results store.
+        name: The experiment.
+        include_tokens: Keep the LiveKit token column (stored masked: it is masked anyway).
+
+    Returns:
+        One row per cell; `variant` is categorical, its categories the experiment's variants in order.
+    """
+    rows = store.results(name)
+    variants = store.variants(name)
+    frame = calls_to_frame([r.call or {} for r in rows], include_tokens=include_tokens)
+    frame.insert(0, "replicate", pd.array([r.replicate for r in rows], dtype="Int64"))
+    frame.insert(0, "kind", pd.Categorical([r.kind for r in rows], categories=list(KINDS)))
+    frame.insert(0, "variant", pd.Categorical([r.variant for r in rows], categories=[v["name"] for v in variants]))
+    frame.insert(0, "experiment", pd.array([name] * len(rows), dtype="string"))
+    frame["idempotency_key"] = pd.array([r.idempotency_key for r in rows], dtype="string")
+    frame["request_id"] = pd.array([r.request_id for r in rows], dtype="string")
+    frame["attempts"] = pd.array([r.attempts for r in rows], dtype="Int64")
+    frame["create_latency_seconds"] = pd.array([r.latency_seconds for r in rows], dtype="float64")
+    frame["create_error"] = pd.array([r.error if r.state == "error" else None for r in rows], dtype="string")
+    settings = {v["name"]: flatten(json.loads(v["overrides"])) for v in variants}
+    for path in dict.fromkeys(p for flat in settings.values() for p in flat):
+        frame[OVERRIDE_PREFIX + path] = scalar_column([_cell(settings.get(r.variant, {}).get(path)) for r in rows])
+    ratings = store.ratings(name)
+    if ratings:  # listening sessions (convoi_nb.sessions) rated some of these calls
+        frame = add_rating_columns(frame, ratings, criteria_of(store.sessions(name)))
+    return frame
+
+
+def criteria_of(sessions: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every criterion any rater's session asked for, in the order first seen.
+
+    Args:
+        sessions: The sessions' records in the store.
+
+    Returns:
+        The criteria.
+    """
+    return list(dict.fromkeys(c for s in sessions for c in json.loads(s["criteria"])))
+
+
+def add_rating_columns(
+    frame: pd.DataFrame, ratings: Sequence[Mapping[str, Any]], criteria: Sequence[str]
+) -> pd.DataFrame:
+    """Add `rater`, `rating_outcome`, `rating.<criterion>` (1–5) and `rating_note` on the rated listening cells' rows.
+
+    Args:
+        frame: A results frame without rating columns.
+        ratings: The ratings recorded (each of a listening cell).
+        criteria: The criteria rated.
+
+    Returns:
+        The frame, with the columns added.
+    """
+    by_cell = {(r["variant"], r["replicate"]): r for r in ratings}
+    cells = zip(frame["variant"].astype(str), frame["kind"], frame["replicate"], strict=False)
+    found = [by_cell.get((variant, replicate)) if kind == LISTENING else None for variant, kind, replicate in cells]
+    frame["rater"] = pd.array([r["rater"] if r else None for r in found], dtype="string")
+    frame["rating_outcome"] = pd.array([r["outcome"] if r else None for r in found], dtype="string")
+    for criterion in criteria:
+        frame[PREFIX + criterion] = pd.array([r["scores"].get(criterion) if r else None for r in found], dtype="Int64")
+    frame["rating_note"] = pd.array([r["note"] if r else None for r in found], dtype="string")
+    return frame
+
+
+def _cell(value: Any) -> Any:
+    # A list (knowledge_base_ids) becomes one readable cell.
+    return ",".join(map(str, value)) if isinstance(value, list) else value
