@@ -1,5 +1,6 @@
-"""An experiment's design: one agent, several override variants, a number of replicates of each, and where the
-results are kept. Running it is the runner's job (`runner`); what its calls say, the results' (`results`).
+"""An experiment's design: one agent, override variants, replicates of each, and where the results are kept.
+
+Running it is the runner's job (`runner`); what its calls say, the results' (`results`).
 """
 
 from __future__ import annotations
@@ -303,7 +304,9 @@ class Experiment:
         """
         return runner.create_cell(self, client, self.variant(variant_name), replicate, kind)
 
-    def estimate(self, client: AnyClient, *, pilot: int = 2, level: float = 0.90, wait_timeout: float = 300.0) -> Estimate:
+    def estimate(
+        self, client: AnyClient, *, pilot: int = 2, level: float = 0.90, wait_timeout: float = 300.0
+    ) -> Estimate:
         """What the rest of this experiment will cost and how long its calls will talk, with a prediction interval.
 
         Predicted from the finished calls in the store; a variant with fewer than `pilot` of them first gets its

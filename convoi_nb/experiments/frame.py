@@ -1,9 +1,13 @@
-"""An experiment's results frame, read from its store: one row per cell, the call's columns, the cell's bookkeeping,
-the overrides each variant sent and, with listening sessions, the ratings."""
+"""An experiment's results frame, read from its store: one row per cell.
+
+Each row holds the call's columns, the cell's bookkeeping, the overrides its variant sent and, with listening
+sessions, the ratings.
+"""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,10 +36,13 @@ def results_frame(store: ResultsStore, name: str, *, include_tokens: bool = Fals
     rows = store.results(name)
     variants = store.variants(name)
     frame = calls_to_frame([r.call or {} for r in rows], include_tokens=include_tokens)
-    frame.insert(0, "replicate", pd.array([r.replicate for r in rows], dtype="Int64"))
-    frame.insert(0, "kind", pd.Categorical([r.kind for r in rows], categories=list(KINDS)))
-    frame.insert(0, "variant", pd.Categorical([r.variant for r in rows], categories=[v["name"] for v in variants]))
-    frame.insert(0, "experiment", pd.array([name] * len(rows), dtype="string"))
+    index = frame.index
+    frame.insert(0, "replicate", pd.Series([r.replicate for r in rows], index=index, dtype="Int64"))
+    kinds = pd.Categorical([r.kind for r in rows], categories=list(KINDS))
+    frame.insert(0, "kind", pd.Series(kinds, index=index))
+    names = pd.Categorical([r.variant for r in rows], categories=[v["name"] for v in variants])
+    frame.insert(0, "variant", pd.Series(names, index=index))
+    frame.insert(0, "experiment", pd.Series([name] * len(rows), index=index, dtype="string"))
     frame["idempotency_key"] = pd.array([r.idempotency_key for r in rows], dtype="string")
     frame["request_id"] = pd.array([r.request_id for r in rows], dtype="string")
     frame["attempts"] = pd.array([r.attempts for r in rows], dtype="Int64")
@@ -50,7 +57,7 @@ def results_frame(store: ResultsStore, name: str, *, include_tokens: bool = Fals
     return frame
 
 
-def criteria_of(sessions: Sequence[Mapping[str, Any]]) -> list[str]:
+def criteria_of(sessions: Sequence[Mapping[str, Any] | sqlite3.Row]) -> list[str]:
     """Every criterion any rater's session asked for, in the order first seen.
 
     Args:

@@ -1,5 +1,7 @@
-"""The store against the server: before a run creates anything, the experiment's calls on the server are listed and
-checked against what the run would send, and those the store has no record of are adopted into it.
+"""The store against the server: the server's calls are checked, and adopted where the store lacks them.
+
+Before a run creates anything, the experiment's calls on the server are listed and checked against what the run
+would send, and those the store has no record of are adopted into it.
 
 Past the 24 h idempotency window only this check prevents duplicates, so a server that cannot be listed gets no
 creates at all.
@@ -40,7 +42,9 @@ async def server_calls(experiment: Experiment, api: AsyncConvoiClient) -> dict[C
     """
     by_name = {v.name: v for v in experiment.variants}
     try:
-        calls = [c async for c in api.list_calls(agent_id=experiment.agent_id, metadata={"experiment": experiment.name})]
+        calls = [
+            c async for c in api.list_calls(agent_id=experiment.agent_id, metadata={"experiment": experiment.name})
+        ]
     except APIError as exc:
         raise ExperimentError(
             f"could not list the server's calls of {experiment.name!r} to check them before "
@@ -49,7 +53,8 @@ async def server_calls(experiment: Experiment, api: AsyncConvoiClient) -> dict[C
     found: dict[Cell, Call] = {}
     for call in calls:
         tags = call.metadata
-        variant, replicate = by_name.get(tags.get("variant")), tags.get("replicate")
+        name, replicate = tags.get("variant"), tags.get("replicate")
+        variant = by_name.get(name) if isinstance(name, str) else None
         if variant is None or type(replicate) is not int:
             continue  # a variant no longer in this experiment
         kind = tags.get("kind", REPLICATE)

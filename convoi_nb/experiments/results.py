@@ -95,9 +95,13 @@ class ExperimentResults:
         if self._poller is None:
             raise ExperimentError("these results were opened without a client; use experiment.results(client)")
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
-            raise ValidationError.of_field("argument", "timeout", f"must be a positive number of seconds, got {timeout!r}")
+            raise ValidationError.of_field(
+                "argument", "timeout", f"must be a positive number of seconds, got {timeout!r}"
+            )
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValidationError.of_field("argument", "concurrency", f"must be a positive integer, got {concurrency!r}")
+            raise ValidationError.of_field(
+                "argument", "concurrency", f"must be a positive integer, got {concurrency!r}"
+            )
         self._poller.wait(
             until,
             timeout=timeout,
@@ -298,12 +302,11 @@ class ExperimentResults:
 
         return plot_experiment(self.analysis(baseline, level=level, seed=seed), self.name)
 
-    def to_csv(self, path: str | Path, **kwargs: Any) -> Path:
+    def to_csv(self, path: str | Path, **kwargs: Any) -> Path:  # noqa: D417 (pydoclint forbids documenting **kwargs)
         """Write `frame()` to a CSV file.
 
         Args:
-            path: The file to write.
-            **kwargs: Passed to `DataFrame.to_csv`.
+            path: The file to write (other keyword arguments go to `DataFrame.to_csv`).
 
         Returns:
             The path written.
@@ -311,12 +314,11 @@ class ExperimentResults:
         self.frame().to_csv(path, index=False, **kwargs)
         return Path(path)
 
-    def to_parquet(self, path: str | Path, **kwargs: Any) -> Path:
+    def to_parquet(self, path: str | Path, **kwargs: Any) -> Path:  # noqa: D417 (pydoclint forbids documenting **kwargs)
         """Write `frame()` to a Parquet file.
 
         Args:
-            path: The file to write.
-            **kwargs: Passed to `DataFrame.to_parquet`.
+            path: The file to write (other keyword arguments go to `DataFrame.to_parquet`).
 
         Returns:
             The path written.

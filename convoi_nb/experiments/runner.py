@@ -112,17 +112,6 @@ class FixedRunner:
         self.experiment, self.client, self.kind = experiment, client, kind
         self.replicates = experiment.replicates if replicates is None else replicates
 
-    def run(self, **options: Any) -> ExperimentResults:
-        """`arun()`, from synchronous code (inside a running event loop too).
-
-        Args:
-            **options: `arun()`'s options.
-
-        Returns:
-            The results.
-        """
-        return run_sync(self.arun(**options))
-
     async def arun(
         self,
         *,
@@ -148,13 +137,17 @@ class FixedRunner:
             ValidationError: A bad `concurrency` or `max_cost`.
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValidationError.of_field("argument", "concurrency", f"must be a positive integer, got {concurrency!r}")
+            raise ValidationError.of_field(
+                "argument", "concurrency", f"must be a positive integer, got {concurrency!r}"
+            )
         cap = check_cap(max_cost)
         experiment = self.experiment
         store = experiment._open_store()
         # Build and validate every request once, before sending anything: a bad variant fails here, not halfway.
         requests = {
-            (v.name, r): experiment.request(v, r, self.kind) for v in experiment.variants for r in range(self.replicates)
+            (v.name, r): experiment.request(v, r, self.kind)
+            for v in experiment.variants
+            for r in range(self.replicates)
         }
         with store.run_lock(experiment.name):
             return await self._arun(store, requests, concurrency, progress, on_progress, cap, confirm)
@@ -316,7 +309,7 @@ def run_pilot(experiment: Experiment, client: AnyClient, pilot: int, wait_timeou
     """
     _check_pilot(pilot)
     runner = FixedRunner(experiment, client, replicates=min(pilot, experiment.replicates), kind=PILOT)
-    return runner.run(progress=False).wait(timeout=wait_timeout, progress=False)
+    return run_sync(runner.arun(progress=False)).wait(timeout=wait_timeout, progress=False)
 
 
 def estimate(experiment: Experiment, client: AnyClient, *, pilot: int, level: float, wait_timeout: float) -> Estimate:
@@ -369,8 +362,9 @@ async def observe_while(
     ledger: SpendLedger,
     interval: float = OBSERVE_INTERVAL,
 ) -> None:
-    """Await the creates while reading the running calls every `interval`, so that calls ending during a long
-    sweep commit their real cost to the ledger.
+    """Await the creates while reading the running calls every `interval`.
+
+    So calls ending during a long run commit their billed cost to the ledger.
 
     Args:
         creates: The creates under way.

@@ -1,5 +1,7 @@
-"""The experiment's figure: a forest plot of each variant's change against the baseline (the answer to "is B
-cheaper than A, and by how much"), then the spread of cost and call length per variant.
+"""The experiment's figure: each variant's change against the baseline, then the spread of its calls.
+
+A forest plot answers "is B cheaper than A, and by how much"; below it, the cost and call length of every ended
+call per variant.
 
 matplotlib only (a PNG renders everywhere, Voilà included). Variant names go on the y axis, wrapped, so tick
 labels never collide however many variants there are; there is no legend to cover data: the verdict's winner is

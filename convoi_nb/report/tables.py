@@ -1,6 +1,8 @@
-"""The summary and the comparison as a reader takes them in: one formatted cell per estimate with its interval,
-units and currency from the data, counts of what failed or is still running, significance after adjustment
-marked, narrow enough for a notebook's output area (long variant names wrap).
+"""The summary and the comparison as a reader takes them in.
+
+One formatted cell per estimate with its interval, units and currency from the data, counts of what failed or is
+still running, significance after adjustment marked, narrow enough for a notebook's output area (long variant
+names wrap).
 
 `summary()` and `compare()` stay plain numeric frames for code; these return pandas `Styler`s (they render in
 JupyterLab, Notebook, VS Code and Voilà) built from the same analysis.
@@ -16,12 +18,13 @@ from . import formatting as fmt
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
+    from pandas.io.formats.style_render import CSSDict
 
     from ..stats.analysis import Analysis
 
 # Wrapping, not scrolling: a variant name or an interval breaks onto a second line before the table outgrows
 # JupyterLab's output area.
-TABLE_STYLES = [
+TABLE_STYLES: list[CSSDict] = [
     {"selector": "", "props": [("max-width", "100%"), ("border-collapse", "collapse"), ("font-size", "12px")]},
     {
         "selector": "th, td",
@@ -157,6 +160,12 @@ def comparison_table(analysis: Analysis) -> Styler:
             "cost, after Holm": comparison["cost_significant"],
             "length, after Holm": comparison["duration_significant"],
         }
-        for column, flags in bold.items():
-            styler = styler.map(lambda _v: "font-weight: bold", subset=(flags[flags].index.tolist(), column))
+
+        def significant_in_bold(cells: pd.DataFrame) -> pd.DataFrame:
+            css = pd.DataFrame("", index=cells.index, columns=cells.columns)
+            for column, flags in bold.items():
+                css.loc[flags[flags].index, column] = "font-weight: bold"
+            return css
+
+        styler = styler.apply(significant_in_bold, axis=None)
     return styler

@@ -90,22 +90,38 @@ class Analysis:
 
     @cached_property
     def statistics(self) -> Mapping[str, VariantSummary]:
-        """Per variant, the statistics of its design cells (listening-session calls left out)."""
+        """Per variant, the statistics of its design cells (listening-session calls left out).
+
+        Returns:
+            Variant name → its summary.
+        """
         return summarize_variants(self.design, self.variants, level=self.config.level, seed=self.config.seed)
 
     @cached_property
     def comparisons(self) -> Mapping[str, Mapping[str, Comparison]]:
-        """Each variant but the baseline against it: variant → metric ("cost", "duration") → comparison."""
+        """Each variant but the baseline against it: variant → metric ("cost", "duration") → comparison.
+
+        Returns:
+            Variant → metric → comparison.
+        """
         return compare_variants(self.statistics, self.baseline, level=self.config.level, seed=self.config.seed)
 
     @cached_property
     def has_ratings(self) -> bool:
-        """Whether listening sessions rated some of the calls."""
+        """Whether listening sessions rated some of the calls.
+
+        Returns:
+            True with ratings.
+        """
         return "rating_outcome" in self.frame
 
     @cached_property
     def ratings(self) -> pd.DataFrame | None:
-        """Per variant, the rating statistics (None without ratings)."""
+        """Per variant, the rating statistics (None without ratings).
+
+        Returns:
+            One row per variant, or None.
+        """
         if not self.has_ratings:
             return None
         return summarize_ratings(
@@ -114,7 +130,11 @@ class Analysis:
 
     @cached_property
     def verdict(self) -> Verdict:
-        """What a reader can conclude, in words, from `statistics` and `comparisons` (and the ratings)."""
+        """What a reader can conclude, in words, from `statistics` and `comparisons` (and the ratings).
+
+        Returns:
+            The verdict.
+        """
         level = self.config.level
         found = findings(self.statistics, level=level, power=self.config.power)
         lines = cost_sentences(self.comparisons, self.baseline, level)
@@ -128,7 +148,11 @@ class Analysis:
 
     @cached_property
     def spend(self) -> Money:
-        """What every call in the frame has been billed so far (listening-session calls included), exact."""
+        """What every call in the frame has been billed so far (listening-session calls included), exact.
+
+        Returns:
+            The total, in the calls' one currency.
+        """
         created = self.frame[self.frame["id"].notna()]
         currencies = sorted(set(created["cost_currency"].dropna()))
         return total(
@@ -164,4 +188,3 @@ class Analysis:
             One row per variant.
         """
         return plan_replicates(self.statistics, detect=detect, power=power, level=self.config.level)
-

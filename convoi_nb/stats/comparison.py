@@ -1,5 +1,7 @@
-"""Each variant against a baseline: Welch differences of the means, Holm-adjusted over the variants compared,
-and the relative change with a seeded BCa bootstrap interval.
+"""Each variant against a baseline, on each metric.
+
+Welch differences of the means, Holm-adjusted over the variants compared, and the relative change with a seeded
+BCa bootstrap interval.
 """
 
 from __future__ import annotations

@@ -66,7 +66,8 @@ class Difference:
 
 def _clean(values: Values) -> np.ndarray:
     data = np.asarray(values, dtype=float)
-    return data[~np.isnan(data)]
+    kept: np.ndarray = data[~np.isnan(data)]
+    return kept
 
 
 def mean_interval(values: Values, level: float = 0.95) -> Interval:
@@ -172,7 +173,7 @@ def holm(p_values: Values) -> list[float]:
         order = present[np.argsort(values[present], kind="stable")]
         steps = values[order] * np.arange(len(order), 0, -1)
         adjusted[order] = np.minimum(np.maximum.accumulate(steps), 1.0)
-    return adjusted.tolist()
+    return [float(p) for p in adjusted]
 
 
 def replicates_to_separate(

@@ -1,5 +1,6 @@
-"""Listeners' ratings next to cost: per-criterion means with intervals, and comparisons that weigh quality against
-cost without naming a winner the data do not separate.
+"""Listeners' ratings next to cost: per-criterion means with intervals, and quality weighed against cost.
+
+The comparisons never name a winner the data do not separate.
 
 A rating counts only when the rater rated the call (not skipped, not "broken") and the call did not fail or
 expire: the others are recorded and counted (`ratings_excluded`), never averaged in.

@@ -1,5 +1,7 @@
-"""What a reader can conclude: a winner named only when the data separate it from every other variant, and each
-variant against the baseline in words, with the very numbers and intervals the summary and comparison hold.
+"""What a reader can conclude, in words, from the analysis' own numbers.
+
+A winner is named only when the data separate it from every other variant; each variant is set against the
+baseline in words, with the very numbers and intervals the summary and comparison hold.
 """
 
 from __future__ import annotations

@@ -43,8 +43,7 @@ class ExperimentPanel(w.VBox):
     Args:
         client: The client the experiment runs with.
         store: The results store's file (default: the experiments' default, next to the notebook).
-        wait_timeout: Seconds to wait for a run's calls to end.
-        **kwargs: Passed to `ipywidgets.VBox`.
+        wait_timeout: Seconds to wait for a run's calls to end (other keyword arguments go to `ipywidgets.VBox`).
     """
 
     busy = traitlets.Bool(False)
@@ -180,7 +179,11 @@ class ExperimentPanel(w.VBox):
         return self._start(self._run, experiment)
 
     def start_estimate(self) -> threading.Thread | None:
-        """Predict the run's cost in the background (see `Experiment.estimate`), shown above Run."""
+        """Predict the run's cost in the background (see `Experiment.estimate`), shown above Run.
+
+        Returns:
+            The background thread, or None when nothing was started.
+        """
         if self.busy or not self.variants.valid:
             return None
         try:
@@ -217,7 +220,14 @@ class ExperimentPanel(w.VBox):
         self.status.value = ""
 
     def wait(self, timeout: float | None = None) -> ExperimentResults | None:
-        """Block until the running experiment is done (for scripts and tests)."""
+        """Block until the running experiment is done (for scripts and tests).
+
+        Args:
+            timeout: Seconds to wait at most (None: as long as it takes).
+
+        Returns:
+            The last results, if any.
+        """
         if self._thread is not None:
             self._thread.join(timeout)
         return self.results
@@ -313,7 +323,7 @@ class ExperimentPanel(w.VBox):
         self._replace(self.table, frame[TABLE_COLUMNS])
         created = frame[frame["id"].notna()]
         self.calls.set_calls(
-            [(f"{row.variant} #{row.replicate} ({row.status})", row.id) for row in created.itertuples()]
+            [(f"{row.variant} #{row.replicate} ({row.status})", str(row.id)) for row in created.itertuples()]
         )
 
     def close(self) -> None:

@@ -95,6 +95,7 @@ def test_a_killed_run_leaves_no_lock_behind(reliable: Sandbox, tmp_path: Path) -
         timeout=60,
     )
     assert killed.returncode < 0
-    results = Experiment("across", AGENT, VARIANTS, 2, store=store).run(ConvoiClient(
-        api_key=reliable.api_key, base_url=reliable.url), progress=False)
+    results = Experiment("across", AGENT, VARIANTS, 2, store=store).run(
+        ConvoiClient(api_key=reliable.api_key, base_url=reliable.url), progress=False
+    )
     assert len(results.frame()) == 4

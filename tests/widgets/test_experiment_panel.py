@@ -11,8 +11,8 @@ import pytest
 
 from convoi_nb import ConvoiClient
 from convoi_nb.experiments import ExperimentResults
-from convoi_nb.stats.analysis import Analysis
 from convoi_nb.sandbox import Sandbox
+from convoi_nb.stats.analysis import Analysis
 from convoi_nb.widgets import ExperimentPanel
 
 from .conftest import FrontEnd, Opened
