@@ -19,14 +19,14 @@ from ..stats.columns import REPLICATE
 
 if TYPE_CHECKING:
     from .._client import AsyncConvoiClient
-    from .experiment import Experiment
+    from .design import Design
     from .store import ResultsStore
 
 log = get_logger("convoi_nb.experiments")
 Cell = tuple[str, int]  # (variant, replicate) of the design
 
 
-async def server_calls(experiment: Experiment, api: AsyncConvoiClient) -> dict[Cell, Call]:
+async def server_calls(experiment: Design, api: AsyncConvoiClient) -> dict[Cell, Call]:
     """The experiment's design cells on the server, each checked against what a run would send.
 
     Args:
@@ -77,7 +77,7 @@ async def server_calls(experiment: Experiment, api: AsyncConvoiClient) -> dict[C
     return found
 
 
-def adopt(experiment: Experiment, store: ResultsStore, calls: dict[Cell, Call]) -> set[Cell]:
+def adopt(experiment: Design, store: ResultsStore, calls: dict[Cell, Call]) -> set[Cell]:
     """Record the server's calls for cells the store has no call for.
 
     Args:

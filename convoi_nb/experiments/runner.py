@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .._client import AsyncConvoiClient, ConvoiClient
-    from .experiment import Experiment
+    from .design import Design
     from .variants import Variant
 
     AnyClient = ConvoiClient | AsyncConvoiClient
@@ -39,7 +39,7 @@ OBSERVE_INTERVAL = 2.0  # seconds between reads of the running calls during a ca
 
 
 def record_created(
-    store: ResultsStore, experiment: Experiment, variant: Variant, replicate: int, kind: str, call: Call, started: float
+    store: ResultsStore, experiment: Design, variant: Variant, replicate: int, kind: str, call: Call, started: float
 ) -> dict[str, Any]:
     """Record a call just created for a cell: the one way a create reaches the store.
 
@@ -71,7 +71,7 @@ def record_created(
     return record
 
 
-def create_cell(experiment: Experiment, client: ConvoiClient, variant: Variant, replicate: int, kind: str) -> Call:
+def create_cell(experiment: Design, client: ConvoiClient, variant: Variant, replicate: int, kind: str) -> Call:
     """Create (or read again, if recorded) the call of one cell, synchronously.
 
     Args:
@@ -107,7 +107,7 @@ class FixedRunner:
     """
 
     def __init__(
-        self, experiment: Experiment, client: AnyClient, *, replicates: int | None = None, kind: str = REPLICATE
+        self, experiment: Design, client: AnyClient, *, replicates: int | None = None, kind: str = REPLICATE
     ) -> None:
         self.experiment, self.client, self.kind = experiment, client, kind
         self.replicates = experiment.replicates if replicates is None else replicates
@@ -292,7 +292,7 @@ def _check_pilot(pilot: int) -> None:
         )
 
 
-def run_pilot(experiment: Experiment, client: AnyClient, pilot: int, wait_timeout: float) -> ExperimentResults:
+def run_pilot(experiment: Design, client: AnyClient, pilot: int, wait_timeout: float) -> ExperimentResults:
     """Run the first `pilot` replicates of each variant (kind "pilot") and wait for them to finish.
 
     Args:
@@ -312,7 +312,7 @@ def run_pilot(experiment: Experiment, client: AnyClient, pilot: int, wait_timeou
     return run_sync(runner.arun(progress=False)).wait(timeout=wait_timeout, progress=False)
 
 
-def estimate(experiment: Experiment, client: AnyClient, *, pilot: int, level: float, wait_timeout: float) -> Estimate:
+def estimate(experiment: Design, client: AnyClient, *, pilot: int, level: float, wait_timeout: float) -> Estimate:
     """What the rest of the experiment will cost (see `Experiment.estimate`), after a pilot if one is needed.
 
     Args:

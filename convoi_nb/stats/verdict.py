@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import ValidationError
 from .columns import METRICS
 from .comparison import Comparison
 from .primitives import NAN, difference, holm, replicates_to_separate
@@ -63,8 +64,15 @@ class Verdict:
 
         Returns:
             The finding.
+
+        Raises:
+            ValidationError: No finding about that metric.
         """
-        return next(f for f in self.findings if f.metric == metric)
+        for found in self.findings:
+            if found.metric == metric:
+                return found
+        known = ", ".join(f.metric for f in self.findings)
+        raise ValidationError.of_field("argument", "metric", f"must be one of {known}, got {metric!r}")
 
     def __str__(self) -> str:
         return "\n".join([f.text for f in self.findings] + self.comparisons)
