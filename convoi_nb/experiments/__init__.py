@@ -6,11 +6,11 @@ server, `budget` for the spend policy, `store` to record, `polling` to wait) →
 Knows nothing of widgets; widgets show what it produces.
 """
 
+from ..budget import BudgetReport
 from ..errors import ExperimentError
 from ..stats.analysis import Analysis
 from ..stats.estimate import Estimate
 from ..stats.verdict import Finding, Verdict
-from .budget import BudgetReport
 from .experiment import Experiment
 from .results import ExperimentResults
 from .store import ResultsStore

@@ -27,9 +27,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .._client import AsyncConvoiClient, ConvoiClient
+    from ..budget import Cap
     from ..models import Call
     from ..stats.estimate import Estimate
-    from .budget import Cap
 
     AnyClient = ConvoiClient | AsyncConvoiClient
 
@@ -239,7 +239,7 @@ class Experiment:
             progress: Show a progress bar.
             on_progress: Called with (done, total) after each create.
             max_cost: The spend cap over every run of the experiment: None is no cap, 0 a cap of zero (see
-                `convoi_nb.experiments.budget`); `results.budget` says whether it stopped the run.
+                `convoi_nb.budget`); `results.budget` says whether it stopped the run.
             confirm: Run uncapped even over the client's `confirm_runs_over` calls (the real service: 20).
 
         Returns:

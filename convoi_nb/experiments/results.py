@@ -11,11 +11,13 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..budget import BudgetReport
 from ..errors import ExperimentError, ValidationError
 from ..money import Money, total
 from ..stats.analysis import Analysis, AnalysisConfig
-from .budget import BudgetReport
-from .frame import criteria_of, results_frame
+from ..stats.columns import variant_names
+from ..stats.ratings import criteria_of
+from .frame import results_frame
 from .polling import CallPoller, Progress
 from .store import ResultsStore
 
@@ -169,7 +171,7 @@ class ExperimentResults:
         if self._analysis is not None and self._analysis[0] == key:
             return self._analysis[1]
         frame = self.frame()
-        if not len(frame["variant"].cat.categories):
+        if not variant_names(frame):
             raise ExperimentError(
                 f"experiment {self.name!r} has nothing recorded in {self._store.path} yet: run() it first"
             )

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from .._logging import get_logger
 from .._progress import progress_bar as tqdm
 from .._sync_bridge import run_sync
+from ..budget import Cap, SpendLedger, cap_in, check_cap, check_confirmed, needs_confirmation
 from ..errors import APIError, ExperimentError, IdempotencyConflictError, ValidationError
 from ..models import TERMINAL_STATUSES, Call
 from ..stats.columns import PILOT, REPLICATE, design_rows
 from ..stats.estimate import Estimate, estimate_remaining, finished_spend, per_call_cost
-from .budget import Cap, SpendLedger, cap_in, check_cap, check_confirmed, needs_confirmation
 from .polling import CallPoller, Progress
 from .reconcile import adopt, server_calls
 from .results import ExperimentResults

@@ -18,7 +18,6 @@ import json
 import os
 import sqlite3
 import stat
-import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._file_lock import exclusive
 from ..errors import ExperimentError
 from ..models import mask_token
 from ..stats.columns import DESIGN_KINDS, LISTENING, REPLICATE
@@ -444,18 +444,8 @@ class ResultsStore:
             return
         file = Path(self.path)
         digest = hashlib.sha256(experiment.encode()).hexdigest()[:16]
-        lock_path = file.parent / f".{file.name}.{digest}.lock"
-        with self._sqlite("lock a run"):
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        try:
-            if not _try_lock(fd):
-                raise busy
-            try:
-                yield
-            finally:
-                _unlock(fd)
-        finally:
-            os.close(fd)
+        with self._sqlite("lock a run"), exclusive(file.parent / f".{file.name}.{digest}.lock", busy):
+            yield
 
     def close(self) -> None:
         """Close the database connection."""
@@ -549,32 +539,3 @@ class ResultsStore:
         """
         rows = self._read("SELECT * FROM ratings WHERE experiment=? ORDER BY rater, step", (experiment,))
         return [{**dict(r), "scores": json.loads(r["scores"])} for r in rows]
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        # flock: held per open file, so two clients in one process exclude each other too; released on exit.
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)

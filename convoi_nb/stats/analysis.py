@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import ValidationError
 from ..money import Money, total
-from .columns import design_rows
+from .columns import design_rows, variant_names
 from .comparison import Comparison, compare_variants, comparison_frame
 from .estimate import finished_spend
 from .plan import plan_replicates
@@ -73,7 +73,7 @@ class Analysis:
     criteria: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        names = [str(name) for name in self.frame["variant"].cat.categories]
+        names = variant_names(self.frame)
         baseline = self.config.baseline if self.config.baseline is not None else (names[0] if names else "")
         if names and baseline not in names:
             raise ValidationError.of_field(

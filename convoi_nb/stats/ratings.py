@@ -8,17 +8,55 @@ expire: the others are recorded and counted (`ratings_excluded`), never averaged
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .columns import LISTENING
 from .primitives import NAN, difference, holm, mean_interval
 
 PREFIX = "rating."
 SCALE = (1.0, 5.0)
 UNUSABLE_STATUSES = ("failed", "expired")
+
+
+def criteria_of(sessions: Sequence[Mapping[str, Any]] | Sequence[Any]) -> list[str]:
+    """Every criterion any rater's session asked for, in the order first seen.
+
+    Args:
+        sessions: The sessions' records in the store.
+
+    Returns:
+        The criteria.
+    """
+    return list(dict.fromkeys(c for s in sessions for c in json.loads(s["criteria"])))
+
+
+def add_rating_columns(
+    frame: pd.DataFrame, ratings: Sequence[Mapping[str, Any]], criteria: Sequence[str]
+) -> pd.DataFrame:
+    """Add `rater`, `rating_outcome`, `rating.<criterion>` (1–5) and `rating_note` on the rated listening cells' rows.
+
+    Args:
+        frame: A results frame without rating columns.
+        ratings: The ratings recorded (each of a listening cell).
+        criteria: The criteria rated.
+
+    Returns:
+        The frame, with the columns added.
+    """
+    by_cell = {(r["variant"], r["replicate"]): r for r in ratings}
+    cells = zip(frame["variant"].astype(str), frame["kind"], frame["replicate"], strict=False)
+    found = [by_cell.get((variant, replicate)) if kind == LISTENING else None for variant, kind, replicate in cells]
+    frame["rater"] = pd.array([r["rater"] if r else None for r in found], dtype="string")
+    frame["rating_outcome"] = pd.array([r["outcome"] if r else None for r in found], dtype="string")
+    for criterion in criteria:
+        frame[PREFIX + criterion] = pd.array([r["scores"].get(criterion) if r else None for r in found], dtype="Int64")
+    frame["rating_note"] = pd.array([r["note"] if r else None for r in found], dtype="string")
+    return frame
 
 
 def _usable(frame: pd.DataFrame) -> pd.Series[bool]:

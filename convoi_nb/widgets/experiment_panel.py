@@ -2,7 +2,7 @@
 
 Each refresh of what the panel shows (the calls table, the spend, and at the end the tables, the verdict and the
 plot) reads the results frame once and makes one analysis of it (`ExperimentResults.analysis()`), which every part
-reads. The Budget field follows the library's spend policy (`convoi_nb.experiments.budget`): empty is no cap, 0 a
+reads. The Budget field follows the library's spend policy (`convoi_nb.budget`): empty is no cap, 0 a
 cap of zero, an amount a cap in the calls' currency.
 """
 
@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import traitlets
 
+from ..budget import cap_from_text, needs_confirmation, refusal
 from ..errors import ConvoiError
 from ..experiments import Analysis, Experiment, ExperimentResults
-from ..experiments.budget import cap_from_text, needs_confirmation, refusal
 from ..money import format_money
 from ..report.plots import plot_experiment
 from ..report.tables import comparison_table, summary_table

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from convoi_nb.budget import cap_from_text, check_cap
 from convoi_nb.errors import ConvoiError, ValidationError
 from convoi_nb.experiments import Experiment, ExperimentResults, Variant
-from convoi_nb.experiments.budget import cap_from_text, check_cap
 from convoi_nb.sandbox import Sandbox
 
 from .test_experiment import AGENT, VARIANTS, client_for, creates_sent, reliable  # noqa: F401 (a fixture)

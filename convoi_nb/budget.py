@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..errors import ExperimentError, MixedCurrencyError, ValidationError
-from ..models import TERMINAL_STATUSES
-from ..money import Amount, Money, format_money, to_decimal
+from .errors import ExperimentError, MixedCurrencyError, ValidationError
+from .models import TERMINAL_STATUSES
+from .money import Amount, Money, format_money, to_decimal
 
 Cap = Money | Amount
 
