@@ -12,8 +12,10 @@ Words, used the same way everywhere:
   call is created once committed plus projected plus the next call would pass the cap. Running calls are left
   to finish, so the final spend can pass the cap by what those calls go on to cost.
 - **confirm_runs_over** (the client's): a run that would create more calls than this prints its estimated cost
-  first and is refused unless it has a cap or `confirm=True`; `None` never asks. `connect()` sets 20 on the real
-  service.
+  first and is refused unless it has a cap or `confirm=True`; `None` never asks, `0` asks before any run that
+  creates a call. `connect()` sets 20 on the real service.
+
+It lives below both the client and the experiments (it imports neither), so each can call it.
 
 Runs of one experiment exclude each other across processes (the results store's run lock), so one ledger sees
 every call the experiment creates.

@@ -19,8 +19,8 @@ from functools import cached_property
 import pandas as pd
 
 from ..errors import ValidationError
-from ..money import Money, total
-from .columns import design_rows, variant_names
+from ..money import Money
+from .columns import billed, design_rows, variant_names
 from .comparison import Comparison, compare_variants, comparison_frame
 from .estimate import finished_spend
 from .plan import plan_replicates
@@ -153,12 +153,7 @@ class Analysis:
         Returns:
             The total, in the calls' one currency.
         """
-        created = self.frame[self.frame["id"].notna()]
-        currencies = sorted(set(created["cost_currency"].dropna()))
-        return total(
-            ((a, c) for a, c in zip(created["cost_amount"], created["cost_currency"], strict=False) if not pd.isna(a)),
-            currencies[0] if len(currencies) == 1 else None,
-        )
+        return billed(self.frame[self.frame["id"].notna()])
 
     def summary(self) -> pd.DataFrame:
         """The per-variant statistics as a frame (see `ExperimentResults.summary`).

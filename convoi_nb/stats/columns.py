@@ -8,10 +8,9 @@ columns.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import pandas as pd
 
-if TYPE_CHECKING:
-    import pandas as pd
+from ..money import Money, total
 
 # (label, column) of each metric compared, in the order tables show them
 METRICS = (("cost", "cost_amount"), ("duration", "duration_seconds"))
@@ -46,3 +45,23 @@ def variant_names(frame: pd.DataFrame) -> list[str]:
         The variant names.
     """
     return [str(name) for name in frame["variant"].cat.categories]
+
+
+def billed(rows: pd.DataFrame, of: pd.DataFrame | None = None) -> Money:
+    """What `rows` were billed, exactly, in the one currency of `of` (default: of `rows`).
+
+    Args:
+        rows: Rows of a results frame (those without an amount add nothing).
+        of: The rows whose one currency names the total (USD when they have none or several).
+
+    Returns:
+        The total.
+
+    Raises:
+        MixedCurrencyError: The rows are billed in two currencies.
+    """
+    currencies = sorted(set((rows if of is None else of)["cost_currency"].dropna()))
+    return total(
+        ((a, c) for a, c in zip(rows["cost_amount"], rows["cost_currency"], strict=False) if not pd.isna(a)),
+        currencies[0] if len(currencies) == 1 else None,
+    )

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..models import TERMINAL_STATUSES
 from ..money import Money, format_money, to_decimal, total
-from .columns import design_rows
+from .columns import billed, design_rows
 from .primitives import Prediction, check_probability, total_prediction_interval
 
 CENT = Decimal("0.0001")  # predictions are kept to 4 places, as the API bills
@@ -106,12 +106,7 @@ def finished_spend(frame: pd.DataFrame) -> Money:
         MixedCurrencyError: The calls are billed in two currencies.
     """
     created = frame[frame["id"].notna()]
-    finished = created[created["status"].isin(TERMINAL_STATUSES)]
-    currencies = sorted(set(created["cost_currency"].dropna()))
-    return total(
-        ((a, c) for a, c in zip(finished["cost_amount"], finished["cost_currency"], strict=False) if not pd.isna(a)),
-        currencies[0] if len(currencies) == 1 else None,
-    )
+    return billed(created[created["status"].isin(TERMINAL_STATUSES)], of=created)
 
 
 def estimate_remaining(

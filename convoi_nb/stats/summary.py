@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import total
-from .columns import METRICS
+from .columns import METRICS, billed
 from .primitives import NAN, TOO_FEW, Interval, bootstrap_interval, mean_interval
 
 LOST_ANSWERS = "spend_total may miss calls whose create answer was lost: run() again to find them on the server"
@@ -183,11 +183,7 @@ def summarize_variant(rows: pd.DataFrame, name: str, *, level: float, seed: int)
     """
     ended = rows[rows["status"] == "ended"]
     created = rows[rows["id"].notna()]
-    currencies = sorted(set(created["cost_currency"].dropna()))
-    spend = total(
-        ((a, c) for a, c in zip(created["cost_amount"], created["cost_currency"], strict=False) if not pd.isna(a)),
-        currencies[0] if len(currencies) == 1 else None,
-    )
+    spend = billed(created)
     minutes = ended["duration_seconds"].sum() / 60
     ended_cost = total((a, spend.currency) for a in ended["cost_amount"] if not pd.isna(a))
     return VariantSummary(
