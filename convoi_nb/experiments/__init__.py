@@ -1,8 +1,8 @@
 """Override variants × replicates, run concurrently and resumably, compared with honest statistics.
 
 The flow: `experiment` (the design: `Experiment`, with `variants`) → `runner` (running it: `reconcile` with the
-server, `budget` for the spend policy, `store` to record, `polling` to wait) → `results` (the frame, and one
-`convoi_nb.stats` analysis of it that every view reads; `convoi_nb.report` draws the tables and the plot).
+server, `convoi_nb.budget` for the spend policy, `store` to record, `polling` to wait) → `results` (the `frame`,
+and one `convoi_nb.stats` analysis of it that every view reads; `convoi_nb.report` draws the tables and the plot).
 Knows nothing of widgets; widgets show what it produces.
 """
 

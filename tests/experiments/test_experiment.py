@@ -394,8 +394,13 @@ def test_plan_runs_a_pilot_that_the_main_run_keeps(tmp_path: Path) -> None:
         # a larger difference to detect needs fewer calls
         assert (experiment.results(client).plan(detect=0.5)["replicates"] <= plan["replicates"]).all()
         sandbox.traffic.reset()
-        experiment.run(client, progress=False)
+        frame = experiment.run(client, progress=False).frame()
         assert len(creates_sent(sandbox)) == 2 * 3  # only replicates 3-5: the pilot's calls are kept
+        # The pilot's calls say so in the kind column (no sentinel numbers), and stay cells of the design.
+        assert frame.groupby("kind", observed=True)["replicate"].apply(sorted).to_dict() == {
+            "replicate": [3, 3, 4, 4, 5, 5],
+            "pilot": [0, 0, 1, 1, 2, 2],
+        }
 
 
 def test_results_before_any_run_and_bad_levels_are_explained(reliable: Sandbox, tmp_path: Path) -> None:
