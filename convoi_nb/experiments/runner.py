@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .._logging import get_logger
@@ -17,7 +18,8 @@ from .._progress import progress_bar as tqdm
 from .._sync_bridge import run_sync
 from ..budget import Cap, SpendLedger, cap_in, check_cap, check_confirmed, needs_confirmation
 from ..errors import APIError, ExperimentError, IdempotencyConflictError, ValidationError
-from ..models import TERMINAL_STATUSES, Call
+from ..models import TERMINAL_STATUSES, Call, WebCallRequest
+from ..money import Money
 from ..stats.columns import PILOT, REPLICATE, design_rows
 from ..stats.estimate import Estimate, estimate_remaining, finished_spend, per_call_cost
 from .polling import CallPoller, Progress
@@ -155,11 +157,11 @@ class FixedRunner:
     async def _arun(
         self,
         store: ResultsStore,
-        requests: dict[tuple[str, int], Any],
+        requests: dict[tuple[str, int], WebCallRequest],
         concurrency: int,
         progress: bool,
         on_progress: Progress,
-        cap: Any,
+        cap: Money | Decimal | None,
         confirm: bool,
     ) -> ExperimentResults:
         experiment, client = self.experiment, self.client
@@ -263,7 +265,7 @@ class FixedRunner:
         print(f"convoi_nb: experiment {experiment.name!r} on {self.client.base_url}: {line}")
         check_confirmed(creates, threshold, capped=capped, confirmed=confirmed)
 
-    async def _ledger(self, api: AsyncConvoiClient, store: ResultsStore, cap: Any) -> SpendLedger:
+    async def _ledger(self, api: AsyncConvoiClient, store: ResultsStore, cap: Money | Decimal) -> SpendLedger:
         """A ledger of what the experiment has spent so far (calls still running are read again first)."""
         name = self.experiment.name
         rows = [r for r in store.results(name) if r.call]
