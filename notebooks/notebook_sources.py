@@ -252,7 +252,7 @@ experiment's first replicates: the main run keeps them.""",
                         metadata={"notebook": "02_compare_override_variants"})
 plan = experiment.plan(client, pilot=3, detect=0.10)
 print(f"to detect a 10 % difference: up to {plan['replicates'].max():.0f} calls per variant")
-plan[["pilot_calls", "replicates_for_cost", "replicates_for_duration", "estimated_spend", "currency"]]""",
+plan[["pilot_calls", "replicates_for_cost", "replicates_for_duration", "estimated_cost", "currency"]]""",
     ),
     (
         "md",

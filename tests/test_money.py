@@ -39,7 +39,7 @@ def test_call_costs_parse_exactly_from_the_json_text() -> None:
 def test_summary_refuses_to_total_two_currencies(tmp_path: object) -> None:
     import pandas as pd
 
-    from convoi_nb.experiments.analysis import summarize_variants
+    from convoi_nb.stats.summary import summarize_variants
 
     frame = pd.DataFrame(
         {

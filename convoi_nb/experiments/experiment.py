@@ -1,25 +1,24 @@
-"""An experiment: one agent, several override variants, replicates of each, run concurrently and resumably."""
+"""An experiment's design: one agent, override variants, replicates of each, and where the results are kept.
+
+Running it is the runner's job (`runner`); what its calls say, the results' (`results`).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._base_client import build_web_call
-from .._client import AsyncConvoiClient, ConvoiClient
-from .._logging import get_logger
-from .._progress import progress_bar as tqdm
 from .._sync_bridge import run_sync
-from ..errors import APIError, ExperimentError, IdempotencyConflictError
-from ..models import TERMINAL_STATUSES, Call, WebCallRequest
-from .budget import Cap, SpendLedger
-from .estimate import Estimate, estimate_remaining, finished_spend, per_call_cost
+from ..errors import ExperimentError, ValidationError
+from ..models import WebCallRequest
+from ..stats.columns import KINDS, LISTENING, REPLICATE
+from . import runner
 from .polling import CallPoller, Progress
+from .reconcile import canonical
 from .results import ExperimentResults
 from .store import ResultsStore
 from .variants import Variant
@@ -27,20 +26,40 @@ from .variants import Variant
 if TYPE_CHECKING:
     import pandas as pd
 
-log = get_logger("convoi_nb.experiments")
+    from .._client import AsyncConvoiClient, ConvoiClient
+    from ..budget import Cap
+    from ..models import Call
+    from ..stats.estimate import Estimate
+
+    AnyClient = ConvoiClient | AsyncConvoiClient
+
 DEFAULT_STORE = "convoi_experiments.sqlite3"
 # Fixed namespace: the same (experiment, agent, variant, replicate) always maps to the same key.
 _KEY_NAMESPACE = uuid.UUID("7c4f3a52-9a51-4d43-8a8e-9f6f2b1c0e11")
-AnyClient = ConvoiClient | AsyncConvoiClient
-OBSERVE_INTERVAL = 2.0  # seconds between reads of the running calls during a capped run
+
+
+def _positive(name: str, value: Any, minimum: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValidationError.of_field("argument", name, f"must be an integer of at least {minimum}, got {value!r}")
 
 
 class Experiment:
     """`variants` × `replicates` web calls of `agent_id`, tagged and recorded in a results store.
 
-    Re-running within 24 h returns the same calls (deterministic idempotency keys); an interrupted run
-    resumes where it stopped. The store defaults to `convoi_experiments.sqlite3` in the working directory
-    (next to the notebook).
+    Re-running within 24 h returns the same calls (deterministic idempotency keys); an interrupted run resumes
+    where it stopped. The store defaults to `convoi_experiments.sqlite3` in the working directory (next to the
+    notebook); `":memory:"` keeps one in-memory store per Experiment object.
+
+    Args:
+        name: The experiment's name: its calls are tagged with it, and found again by it.
+        agent_id: The agent called.
+        variants: The override variants, with unique names.
+        replicates: Calls per variant.
+        metadata: Tags added to every call.
+        store: The results store's file (or ":memory:").
+
+    Raises:
+        ValidationError: An empty name, no variants, repeated variant names, or replicates below 1.
     """
 
     def __init__(
@@ -54,15 +73,16 @@ class Experiment:
         store: str | Path | None = None,
     ) -> None:
         if not name or not isinstance(name, str):
-            raise ExperimentError("an experiment needs a non-empty name")
+            raise ValidationError.of_field("experiment", "name", "must be a non-empty string")
         if not variants:
-            raise ExperimentError("an experiment needs at least one variant")
+            raise ValidationError.of_field("experiment", "variants", "needs at least one variant")
         names = [v.name for v in variants]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ExperimentError(f"variant names must be unique; repeated: {', '.join(duplicates)}")
-        if not isinstance(replicates, int) or replicates < 1:
-            raise ExperimentError(f"replicates must be a positive integer, got {replicates!r}")
+            raise ValidationError.of_field(
+                "experiment", "variants", f"variant names must be unique; repeated: {', '.join(duplicates)}"
+            )
+        _positive("replicates", replicates)
         self.name, self.agent_id, self.variants, self.replicates = name, agent_id, list(variants), replicates
         self.metadata = dict(metadata or {})
         self.store_path = Path(store) if store is not None else Path.cwd() / DEFAULT_STORE
@@ -74,14 +94,54 @@ class Experiment:
             f"{self.replicates} replicates, store={str(self.store_path)!r})"
         )
 
-    def idempotency_key(self, variant: Variant, replicate: int) -> str:
-        return str(uuid.uuid5(_KEY_NAMESPACE, f"{self.name}\x1f{self.agent_id}\x1f{variant.name}\x1f{replicate}"))
+    # -- the cells ----------------------------------------------------------------------------------------
 
-    def call_metadata(self, variant: Variant, replicate: int) -> dict[str, Any]:
-        """What each call carries: the experiment's and variant's metadata, then the tags that find it again
-        (`variant_fingerprint` lets a later run see, from the server alone, that a variant has changed).
+    def variant(self, name: str) -> Variant:
+        """The variant named `name`.
+
+        Args:
+            name: A variant's name.
+
+        Returns:
+            The variant.
+
+        Raises:
+            ExperimentError: The experiment has no such variant.
         """
-        return {
+        found = next((v for v in self.variants if v.name == name), None)
+        if found is None:
+            raise ExperimentError(f"experiment {self.name!r} has no variant {name!r}")
+        return found
+
+    def idempotency_key(self, variant: Variant, replicate: int, kind: str = REPLICATE) -> str:
+        """The cell's idempotency key: the same cell always sends the same key.
+
+        Args:
+            variant: The cell's variant.
+            replicate: The cell's number within its kind.
+            kind: "replicate" or "pilot" (the design's cells: the same keys) or "listening".
+
+        Returns:
+            The key.
+        """
+        cell = f"{self.name}\x1f{self.agent_id}\x1f{variant.name}\x1f{replicate}"
+        return str(uuid.uuid5(_KEY_NAMESPACE, cell if kind != LISTENING else f"{cell}\x1f{LISTENING}"))
+
+    def call_metadata(self, variant: Variant, replicate: int, kind: str = REPLICATE) -> dict[str, Any]:
+        """What each call carries: the experiment's and variant's metadata, then the tags that find it again.
+
+        `variant_fingerprint` lets a later run see, from the server alone, that a variant has changed; a
+        listening session's call also carries `kind`.
+
+        Args:
+            variant: The cell's variant.
+            replicate: The cell's number within its kind.
+            kind: The cell's kind.
+
+        Returns:
+            The call's metadata.
+        """
+        tags: dict[str, Any] = {
             **self.metadata,
             **variant.metadata,
             "experiment": self.name,
@@ -89,9 +149,38 @@ class Experiment:
             "replicate": replicate,
             "variant_fingerprint": variant.fingerprint,
         }
+        if kind == LISTENING:
+            tags["kind"] = LISTENING
+        return tags
+
+    def request(self, variant: Variant, replicate: int, kind: str = REPLICATE) -> WebCallRequest:
+        """The create request of one cell, validated.
+
+        Args:
+            variant: The cell's variant.
+            replicate: The cell's number within its kind.
+            kind: The cell's kind.
+
+        Returns:
+            The request.
+
+        Raises:
+            ValidationError: The overrides or metadata break the API's rules.
+        """
+        if kind not in KINDS:
+            raise ValidationError.of_field("argument", "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+        return build_web_call(
+            self.agent_id, agent_overrides=variant.overrides, metadata=self.call_metadata(variant, replicate, kind)
+        )
+
+    # -- the store ----------------------------------------------------------------------------------------
 
     def register(self, store: ResultsStore) -> None:
-        """Record the experiment and its variants in `store` (once; later calls change nothing)."""
+        """Record the experiment and its variants in `store` (once; later calls change nothing).
+
+        Args:
+            store: The results store.
+        """
         store.register(
             self.name,
             self.agent_id,
@@ -100,6 +189,7 @@ class Experiment:
         )
 
     def _open_store(self) -> ResultsStore:
+        """The results store, checked against this design (agent, metadata, variants)."""
         if str(self.store_path) == ":memory:":  # one in-memory store per experiment, or nothing would resume
             if self._memory_store is None:
                 self._memory_store = ResultsStore(":memory:")
@@ -112,7 +202,7 @@ class Experiment:
                 f"experiment {self.name!r} was run with agent {known['agent_id']}; "
                 "use a new experiment name for another agent"
             )
-        if known is not None and _json(json.loads(known["metadata"])) != _json(self.metadata):
+        if known is not None and canonical(json.loads(known["metadata"])) != canonical(self.metadata):
             raise ExperimentError(
                 f"experiment {self.name!r} was run with metadata {known['metadata']}, now "
                 f"{json.dumps(self.metadata)}: resuming would tag its calls two ways; keep the metadata or use "
@@ -127,6 +217,8 @@ class Experiment:
                 )
         return store
 
+    # -- running it (the runner does the work) -------------------------------------------------------------
+
     def run(
         self,
         client: AnyClient,
@@ -139,11 +231,24 @@ class Experiment:
     ) -> ExperimentResults:
         """Create every missing call concurrently; safe to call again (it resumes, never duplicates).
 
-        `max_cost` caps what the experiment spends (all its calls, over every run): no call is created once
-        the spend of its finished calls plus a projection of those running would pass it; running calls are
-        left to finish, and `results.budget` says whether the cap stopped the run. Runs over the client's
-        `confirm_runs_over` calls (the real service: 20) print their estimated cost first and need `max_cost`
-        or `confirm=True`.
+        Works inside a running event loop (a notebook's) too.
+
+        Args:
+            client: The client (sync or async) to create the calls with.
+            concurrency: Creates in flight at once.
+            progress: Show a progress bar.
+            on_progress: Called with (done, total) after each create.
+            max_cost: The spend cap over every run of the experiment: None is no cap, 0 a cap of zero (see
+                `convoi_nb.budget`); `results.budget` says whether it stopped the run.
+            confirm: Run uncapped even over the client's `confirm_runs_over` calls (the real service: 20).
+
+        Returns:
+            The results (calls may still be running: `results.wait()`).
+
+        Raises:
+            ExperimentError: The design conflicts with what the store or server holds, another run of this
+                experiment is under way, or a large run is neither capped nor confirmed.
+            ValidationError: A bad argument, or a variant the API would refuse (before anything is sent).
         """
         return run_sync(
             self.arun(
@@ -166,200 +271,57 @@ class Experiment:
         max_cost: Cap | None = None,
         confirm: bool = False,
     ) -> ExperimentResults:
-        """`run()` for async code (`await experiment.arun(client)`)."""
-        if not isinstance(concurrency, int) or concurrency < 1:
-            raise ExperimentError(f"concurrency must be a positive integer, got {concurrency!r}")
-        store = self._open_store()
-        # Build and validate every request once, before sending anything: a bad variant fails here, not halfway.
-        requests = {(v.name, r): self._request(v, r) for v in self.variants for r in range(self.replicates)}
-        conflicts: list[str] = []
-        failures: list[tuple[str, int, str]] = []  # (variant, replicate, error) of each failed create
-        total = len(self.variants) * self.replicates
-        # A pool of its own: an async pool belongs to the loop that first used it, and run() has its own loop.
-        async with client.to_async() as api:
-            # Check the server's calls before the store records anything, so a refused run leaves no trace.
-            on_server = await self._server_calls(api)
-            self.register(store)
-            self._adopt(store, on_server)
-            done = store.done(self.name)
-            # Replicate by replicate, so a run stopped by its budget leaves every variant with as many calls.
-            todo = [(v, r) for r in range(self.replicates) for v in self.variants if (v.name, r) not in done]
-            self._confirm_large_run(client, store, len(todo), max_cost is not None or confirm)
-            ledger = await self._ledger(api, store, max_cost) if max_cost is not None and todo else None
-            finished = len(done)  # a disabled tqdm does not count, so keep our own tally for on_progress
-            bar = tqdm(total=total, initial=finished, desc=f"{self.name}: creating", unit="call", disable=not progress)
-            gate = asyncio.Semaphore(concurrency)
+        """`run()` for async code (`await experiment.arun(client)`).
 
-            async def create(variant: Variant, replicate: int) -> None:
-                nonlocal finished
-                key = self.idempotency_key(variant, replicate)
-                async with gate:
-                    if ledger is not None and not ledger.admit(variant.name, (variant.name, replicate)):
-                        return
-                    started = time.perf_counter()
-                    try:
-                        call = await api.create_web_call(requests[variant.name, replicate], idempotency_key=key)
-                    except IdempotencyConflictError:
-                        conflicts.append(variant.name)
-                        store.record_error(self.name, variant.name, replicate, key, "idempotency conflict")
-                    except APIError as exc:
-                        failures.append((variant.name, replicate, str(exc)))
-                        store.record_error(self.name, variant.name, replicate, key, str(exc))
-                    else:
-                        info = call.request_info
-                        record = call.model_dump(mode="json")
-                        store.record_call(
-                            self.name,
-                            variant.name,
-                            replicate,
-                            key,
-                            record,
-                            info.request_id if info else None,
-                            info.attempts if info else 1,
-                            time.perf_counter() - started,
-                        )
-                        if ledger is not None:
-                            ledger.created((variant.name, replicate), record)
-                    if ledger is not None:
-                        ledger.release((variant.name, replicate))  # no-op once created
-                bar.update(1)
-                finished += 1
-                if on_progress is not None:
-                    on_progress(finished, total)
+        Args:
+            client: The client (sync or async) to create the calls with.
+            concurrency: Creates in flight at once.
+            progress: Show a progress bar.
+            on_progress: Called with (done, total) after each create.
+            max_cost: The spend cap (None: no cap; 0: a cap of zero).
+            confirm: Run uncapped even over the client's `confirm_runs_over`.
 
-            creates = asyncio.gather(*(create(v, r) for v, r in todo))
-            if ledger is not None:
-                await _while_observing(creates, api, store, self.name, ledger)
-            else:
-                await creates
-            if failures and not conflicts:
-                # A failed create may have been committed with its answer lost: find it now, so its cost is
-                # counted and the next run() does not need to send it again.
-                try:
-                    found = self._adopt(store, await self._server_calls(api))
-                except ExperimentError:
-                    found = set()  # the summary says spend may be missing them; run() again finds them
-                failures = [f for f in failures if f[:2] not in found]
-        bar.close()
-        if conflicts:
-            raise ExperimentError(
-                f"the server already holds calls for variants {sorted(set(conflicts))} of {self.name!r} with other "
-                "overrides (same idempotency keys, different bodies); rename those variants or the experiment"
-            )
-        if failures:
-            log.warning(
-                "%d of %d creates failed; run() again to retry them. First: %s#%d: %s",
-                len(failures),
-                len(todo),
-                *failures[0],
-            )
-        results = ExperimentResults(self.name, store, CallPoller(client, store, self.name))
-        if max_cost is not None:
-            remaining = total - len(store.done(self.name))
-            if ledger is None:  # nothing was left to create: the cap was not needed
-                spent = finished_spend(self._frame(store))
-                ledger = SpendLedger(max_cost, spent.currency, spent.amount, {})
-            results.budget = ledger.report(remaining)
-            if results.budget.stopped:
-                log.warning("%s", results.budget)
-        return results
-
-    def create_cell(self, client: ConvoiClient, variant_name: str, replicate: int) -> Call:
-        """The call of one cell, created with the cell's idempotency key (the recorded call, read again, if the
-        store has it): how a listening session makes its calls one at a time, resumably.
+        Returns:
+            The results.
         """
-        variant = next((v for v in self.variants if v.name == variant_name), None)
-        if variant is None:
-            raise ExperimentError(f"experiment {self.name!r} has no variant {variant_name!r}")
-        store = self._open_store()
-        self.register(store)
-        recorded = next(
-            (r for r in store.results(self.name) if (r.variant, r.replicate) == (variant_name, replicate) and r.call),
-            None,
+        return await runner.FixedRunner(self, client).arun(
+            concurrency=concurrency, progress=progress, on_progress=on_progress, max_cost=max_cost, confirm=confirm
         )
-        if recorded is not None:
-            return client.get_call(recorded.call["id"])
-        key = self.idempotency_key(variant, replicate)
-        started = time.perf_counter()
-        call = client.create_web_call(self._request(variant, replicate), idempotency_key=key)
-        info = call.request_info
-        store.record_call(
-            self.name,
-            variant_name,
-            replicate,
-            key,
-            call.model_dump(mode="json"),
-            info.request_id if info else None,
-            info.attempts if info else 1,
-            time.perf_counter() - started,
-        )
-        return call
+
+    def create_cell(self, client: ConvoiClient, variant_name: str, replicate: int, kind: str = REPLICATE) -> Call:
+        """The call of one cell, created with the cell's idempotency key (the recorded call, read again, if any).
+
+        How a listening session makes its calls one at a time, resumably.
+
+        Args:
+            client: A sync client.
+            variant_name: The cell's variant.
+            replicate: The cell's number within its kind.
+            kind: The cell's kind ("listening" for a listening session's call).
+
+        Returns:
+            The call.
+        """
+        return runner.create_cell(self, client, self.variant(variant_name), replicate, kind)
 
     def estimate(
         self, client: AnyClient, *, pilot: int = 2, level: float = 0.90, wait_timeout: float = 300.0
     ) -> Estimate:
-        """What the rest of this experiment will cost and how long its calls will talk, per variant and in
-        total, with a `level` prediction interval. Predicted from the finished calls in the store; a variant
-        with fewer than `pilot` of them first gets its first `pilot` replicates run and waited for (a later
-        `run()` keeps them).
+        """What the rest of this experiment will cost and how long its calls will talk, with a prediction interval.
+
+        Predicted from the finished calls in the store; a variant with fewer than `pilot` of them first gets its
+        first `pilot` replicates run and waited for (a later `run()` keeps them).
+
+        Args:
+            client: The client, for the pilot.
+            pilot: Finished calls per variant to predict from (at least 2: a spread needs two).
+            level: The prediction level.
+            wait_timeout: Seconds to wait for the pilot's calls.
+
+        Returns:
+            The estimate, per variant and in total.
         """
-        if not isinstance(pilot, int) or pilot < 2:
-            raise ExperimentError(f"pilot must be an integer of at least 2 (a spread needs two calls), got {pilot!r}")
-        frame = self._frame(self._open_store())
-        sweep = frame[frame["replicate"] >= 0]
-        finished = sweep[sweep["status"].isin(TERMINAL_STATUSES)].groupby("variant", observed=False).size()
-        if any(finished.get(v.name, 0) < min(pilot, self.replicates) for v in self.variants):
-            self._pilot(client, pilot, wait_timeout)
-            frame = self._frame(self._open_store())
-        return estimate_remaining(frame, [v.name for v in self.variants], self.replicates, level=level)
-
-    def _pilot(self, client: AnyClient, pilot: int, wait_timeout: float) -> ExperimentResults:
-        pilot_run = Experiment(
-            self.name,
-            self.agent_id,
-            self.variants,
-            min(pilot, self.replicates),
-            metadata=self.metadata,
-            store=self.store_path,
-        )
-        pilot_run._memory_store = self._open_store() if str(self.store_path) == ":memory:" else None
-        # Asked for by estimate()/plan() (a few calls per variant): not the large run confirm_runs_over guards.
-        return pilot_run.run(client, progress=False, confirm=True).wait(timeout=wait_timeout, progress=False)
-
-    def _frame(self, store: ResultsStore) -> pd.DataFrame:
-        return ExperimentResults(self.name, store).frame()
-
-    def _confirm_large_run(self, client: AnyClient, store: ResultsStore, creates: int, allowed: bool) -> None:
-        """Print, once and before any create, what a large run will cost; refuse it unless capped or confirmed."""
-        threshold = client.confirm_runs_over
-        if threshold is None or creates <= threshold:
-            return
-        frame = self._frame(store) if store.variants(self.name) else None
-        if frame is not None and len(frame):
-            line = str(estimate_remaining(frame, [v.name for v in self.variants], self.replicates))
-        else:
-            line = f"this run: {creates} calls to create; cost unknown (experiment.estimate(client) runs a pilot)"
-        print(f"convoi_nb: experiment {self.name!r} on {client.base_url}: {line}")
-        if not allowed:
-            raise ExperimentError(
-                f"this run would create {creates} calls (more than confirm_runs_over={threshold}) and nothing was "
-                "created: pass max_cost=… to cap its spend, or confirm=True to run it uncapped"
-            )
-
-    async def _ledger(self, api: AsyncConvoiClient, store: ResultsStore, max_cost: Cap) -> SpendLedger:
-        """A ledger of what the experiment has spent so far (calls still running are read again first)."""
-        rows = [r for r in store.results(self.name) if r.call]
-        running = {r.call["id"]: r.variant for r in rows if r.call["status"] not in TERMINAL_STATUSES}
-        fresh = await _read_calls(api, list(running)) if running else []
-        store.update_calls(self.name, fresh)
-        frame = self._frame(store)
-        names = [v.name for v in self.variants]
-        spent = finished_spend(frame)
-        ledger = SpendLedger(max_cost, spent.currency, spent.amount, per_call_cost(frame, names))
-        for call in fresh:
-            if call["status"] not in TERMINAL_STATUSES:
-                ledger.track(call, running[call["id"]])
-        return ledger
+        return runner.estimate(self, client, pilot=pilot, level=level, wait_timeout=wait_timeout)
 
     def plan(
         self,
@@ -371,119 +333,31 @@ class Experiment:
         level: float = 0.95,
         wait_timeout: float = 300.0,
     ) -> pd.DataFrame:
-        """Run `pilot` replicates per variant (the first replicates of this experiment: a later `run()` keeps
-        them), wait for them, and return `results.plan(...)`: calls per variant to detect a relative
-        difference `detect` in mean cost or duration with `power`, and what they would cost.
-        """
-        return self._pilot(client, pilot, wait_timeout).plan(detect=detect, power=power, level=level)
+        """Run `pilot` replicates per variant, wait for them, and return `results.plan(...)`.
 
-    def results(self, client: AnyClient) -> ExperimentResults:
-        """The results recorded so far, without creating anything."""
+        The pilot's calls are the experiment's first replicates: a later `run()` keeps them.
+
+        Args:
+            client: The client, for the pilot.
+            pilot: Replicates per variant in the pilot.
+            detect: The relative difference in mean cost or duration to detect.
+            power: The probability of detecting it.
+            level: The confidence level.
+            wait_timeout: Seconds to wait for the pilot's calls.
+
+        Returns:
+            Calls per variant needed, and what they would cost.
+        """
+        return runner.run_pilot(self, client, pilot, wait_timeout).plan(detect=detect, power=power, level=level)
+
+    def results(self, client: AnyClient | None) -> ExperimentResults:
+        """The results recorded so far, without creating anything.
+
+        Args:
+            client: The client `wait()` reads the calls with (None: results to read only).
+
+        Returns:
+            The results.
+        """
         store = self._open_store()
-        return ExperimentResults(self.name, store, CallPoller(client, store, self.name))
-
-    async def _server_calls(self, api: AsyncConvoiClient) -> dict[tuple[str, int], Call]:
-        """This experiment's calls on the server, by (variant, replicate), checked against what this run would
-        send; raises `ExperimentError` if one was made with other settings or metadata, or if the server cannot
-        be listed (then nothing is created: past the 24 h idempotency window only this check prevents
-        duplicates).
-        """
-        by_name = {v.name: v for v in self.variants}
-        try:
-            calls = [c async for c in api.list_calls(agent_id=self.agent_id, metadata={"experiment": self.name})]
-        except APIError as exc:
-            raise ExperimentError(
-                f"could not list the server's calls of {self.name!r} to check them before "
-                f"creating ({exc}); nothing was created: run() again"
-            ) from None
-        found: dict[tuple[str, int], Call] = {}
-        for call in calls:
-            tags = call.metadata
-            variant, replicate = by_name.get(tags.get("variant")), tags.get("replicate")
-            if variant is None or type(replicate) is not int:
-                continue  # a variant no longer in this experiment
-            expected = self.call_metadata(variant, replicate)
-            if "variant_fingerprint" not in tags:  # made by a version before fingerprints: the tags it has must match
-                expected.pop("variant_fingerprint")
-            changed = sorted(k for k in {*tags, *expected} if _json(tags.get(k)) != _json(expected.get(k)))
-            if changed:
-                what = (
-                    "overrides or metadata of variant " + repr(variant.name)
-                    if "variant_fingerprint" in changed
-                    else "metadata (" + ", ".join(changed) + ")"
-                )
-                raise ExperimentError(
-                    f"the server holds call {call.id} of experiment {self.name!r} made with other {what}; "
-                    "rename the changed variant or the experiment (nothing was created)"
-                )
-            if 0 <= replicate < self.replicates:  # below zero: a listening session's call, never a sweep cell
-                found.setdefault((variant.name, replicate), call)
-        return found
-
-    def _adopt(self, store: ResultsStore, calls: dict[tuple[str, int], Call]) -> set[tuple[str, int]]:
-        """Record the server's calls for cells the store has no call for; returns those cells."""
-        done = store.done(self.name)
-        adopted = {cell for cell in calls if cell not in done}
-        by_name = {v.name: v for v in self.variants}
-        for name, replicate in sorted(adopted):
-            store.record_call(
-                self.name,
-                name,
-                replicate,
-                self.idempotency_key(by_name[name], replicate),
-                calls[name, replicate].model_dump(mode="json"),
-                None,
-                0,
-                0.0,
-                outcome="recovered",
-            )
-        if adopted:
-            log.info("adopted %d calls of %r found on the server but not in the store", len(adopted), self.name)
-        return adopted
-
-    def _request(self, variant: Variant, replicate: int) -> WebCallRequest:
-        return build_web_call(
-            self.agent_id, agent_overrides=variant.overrides, metadata=self.call_metadata(variant, replicate)
-        )
-
-
-async def _read_calls(api: AsyncConvoiClient, ids: list[str]) -> list[dict[str, Any]]:
-    gate = asyncio.Semaphore(8)
-
-    async def read(call_id: str) -> dict[str, Any]:
-        async with gate:
-            return (await api.get_call(call_id)).model_dump(mode="json")
-
-    return list(await asyncio.gather(*(read(i) for i in ids)))
-
-
-async def _while_observing(
-    creates: asyncio.Future[Any],
-    api: AsyncConvoiClient,
-    store: ResultsStore,
-    name: str,
-    ledger: SpendLedger,
-    interval: float = OBSERVE_INTERVAL,
-) -> None:
-    """Await the creates while reading the running calls every `interval`, so that calls ending during a long
-    sweep commit their real cost to the ledger.
-    """
-    while True:
-        done, _ = await asyncio.wait({creates}, timeout=interval)
-        if done:
-            creates.result()
-            return
-        ids = ledger.in_flight_ids()
-        try:
-            calls = await _read_calls(api, ids) if ids else []
-        except APIError as exc:  # the projection stands until the next read
-            log.debug("could not read running calls of %r: %s", name, exc)
-            continue
-        store.update_calls(name, calls)
-        for call in calls:
-            ledger.observe(call)
-
-
-def _json(value: Any) -> str:
-    """Canonical JSON text: 1, 1.0 and true are three different tags."""
-    return json.dumps(value, sort_keys=True)
+        return ExperimentResults(self.name, store, CallPoller(client, store, self.name) if client is not None else None)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._progress import progress_bar as tqdm
 from .._sync_bridge import run_sync
-from ..errors import ExperimentError, NotFoundError
+from ..errors import ExperimentError, NotFoundError, ValidationError, WaitTimeoutError
 from ..models import TERMINAL_STATUSES
 from .store import ResultsStore
 
@@ -21,7 +21,13 @@ Progress = Callable[[int, int], None] | None  # (done, total), e.g. for a widget
 
 
 class CallPoller:
-    """Polls the calls one experiment recorded in `store`, through `client`."""
+    """Polls the calls one experiment recorded in `store`, through `client`.
+
+    Args:
+        client: The client the calls are read with.
+        store: The results store the new states are written to.
+        experiment: The experiment.
+    """
 
     def __init__(self, client: ConvoiClient | AsyncConvoiClient, store: ResultsStore, experiment: str) -> None:
         self._client, self._store, self._name = client, store, experiment
@@ -37,15 +43,29 @@ class CallPoller:
         concurrency: int,
         on_progress: Progress,
     ) -> None:
+        """Poll until every call has reached `until` (see `ExperimentResults.wait`).
+
+        Args:
+            until: "ended" or "in_progress".
+            timeout: Seconds before `WaitTimeoutError`.
+            progress: Show a progress bar.
+            poll_interval: Seconds before the first read again.
+            max_interval: The longest pause between reads.
+            concurrency: Calls read at once.
+            on_progress: Called with (finished, total) after each read.
+
+        Raises:
+            ValidationError: An unknown `until`.
+        """
         if until not in WAIT_TARGETS:
-            raise ValueError(f"until must be one of {sorted(WAIT_TARGETS)}, got {until!r}")
+            raise ValidationError.of_field("argument", "until", f"must be one of {sorted(WAIT_TARGETS)}, got {until!r}")
         run_sync(
             self._wait(WAIT_TARGETS[until], timeout, progress, poll_interval, max_interval, concurrency, on_progress)
         )
 
     async def _wait(
         self,
-        targets: frozenset,
+        targets: frozenset[str],
         timeout: float,
         progress: bool,
         interval: float,
@@ -83,7 +103,7 @@ class CallPoller:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     bar.close()
-                    raise TimeoutError(
+                    raise WaitTimeoutError(
                         f"{len(pending)} of {len(calls)} calls of {name!r} still running after "
                         f"{timeout:.0f} s; call wait() again to keep waiting"
                     )
@@ -94,7 +114,7 @@ class CallPoller:
                         asyncio.gather(*(fetch(i) for i in pending)), max(deadline - time.monotonic(), 0.001)
                     )
                 except asyncio.TimeoutError:
-                    continue  # the loop's deadline check raises our TimeoutError with the count
+                    continue  # the loop's deadline check raises WaitTimeoutError with the count
                 self._store.update_calls(name, fresh)
                 latest = {c["id"]: c for c in fresh}
                 calls = [latest.get(c["id"], c) for c in calls]

@@ -1,63 +1,87 @@
 """The results store: one SQLite file recording every create of an experiment as it happens.
 
-A crash loses nothing: each outcome is committed when it arrives, and `Experiment.run()` skips what is done.
-The file is private (0600) and holds no credential: LiveKit tokens are stored masked (they expire within the
-hour anyway; `client.get_call(id)` returns a current one). SQLite failures become `ExperimentError`s that
-name the file and what to do.
+A crash loses nothing: each outcome is committed when it arrives, and a run skips what is done. The file is
+created private (0600); an existing file readable by others is tightened (group and other bits removed, never a
+bit added), and a read-only file stays read-only: it opens for reading, and a write raises an `ExperimentError`
+that says so. It holds no credential: LiveKit tokens are stored masked (they expire within the hour anyway;
+`client.get_call(id)` returns a current one). SQLite failures become `ExperimentError`s that name the file and
+what to do. Runs of one experiment exclude each other through a lock file beside the store (`run_lock`).
+
+Each row of `results` is a cell: (variant, kind, replicate), where `kind` is "replicate" or "pilot" (the design's
+cells, numbered 0…N-1 together) or "listening" (a listening session's calls, numbered 0, 1, … apart).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
+import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._file_lock import exclusive
 from ..errors import ExperimentError
 from ..models import mask_token
+from ..stats.columns import DESIGN_KINDS, LISTENING, REPLICATE
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS experiments (
+FORMAT = 2  # PRAGMA user_version of a store this version writes; others are refused, not migrated (0.x)
+_SCHEMA = f"""
+CREATE TABLE experiments (
     name TEXT PRIMARY KEY, agent_id TEXT NOT NULL, metadata TEXT NOT NULL, created_at REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS variants (
+CREATE TABLE variants (
     experiment TEXT NOT NULL, name TEXT NOT NULL, fingerprint TEXT NOT NULL, overrides TEXT NOT NULL,
     metadata TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (experiment, name)
 );
-CREATE TABLE IF NOT EXISTS results (
-    experiment TEXT NOT NULL, variant TEXT NOT NULL, replicate INTEGER NOT NULL,
+CREATE TABLE results (
+    experiment TEXT NOT NULL, variant TEXT NOT NULL, kind TEXT NOT NULL, replicate INTEGER NOT NULL,
     idempotency_key TEXT NOT NULL, state TEXT NOT NULL, call_id TEXT, call TEXT, request_id TEXT,
     attempts INTEGER, latency_seconds REAL, error TEXT, updated_at REAL NOT NULL,
-    PRIMARY KEY (experiment, variant, replicate)
+    PRIMARY KEY (experiment, variant, kind, replicate)
 );
-CREATE TABLE IF NOT EXISTS attempts (
-    experiment TEXT NOT NULL, variant TEXT NOT NULL, replicate INTEGER NOT NULL,
-    at REAL NOT NULL, outcome TEXT NOT NULL, detail TEXT
-);
-CREATE TABLE IF NOT EXISTS sessions (
+CREATE TABLE sessions (
     experiment TEXT NOT NULL, rater TEXT NOT NULL, seed INTEGER NOT NULL, calls_per_variant INTEGER NOT NULL,
     criteria TEXT NOT NULL, first_replicate INTEGER NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (experiment, rater)
 );
-CREATE TABLE IF NOT EXISTS ratings (
+CREATE TABLE ratings (
     experiment TEXT NOT NULL, rater TEXT NOT NULL, step INTEGER NOT NULL, variant TEXT NOT NULL,
     replicate INTEGER NOT NULL, call_id TEXT, outcome TEXT NOT NULL, scores TEXT NOT NULL, note TEXT NOT NULL,
     at REAL NOT NULL, PRIMARY KEY (experiment, rater, step)
 );
+PRAGMA user_version = {FORMAT};
 """
+_DESIGN = "(" + ", ".join(f"'{k}'" for k in DESIGN_KINDS) + ")"
 
 
 @dataclass(frozen=True)
 class ResultRow:
+    """One cell's record.
+
+    Attributes:
+        variant: The cell's variant.
+        kind: "replicate", "pilot" or "listening".
+        replicate: The cell's number within its kind.
+        idempotency_key: The key its create sends.
+        state: "created" or "error".
+        call: The call as last read (JSON), or None.
+        request_id: The create's request id.
+        attempts: Attempts the create took.
+        latency_seconds: How long the create took.
+        error: Why the create failed (state "error").
+    """
+
     variant: str
+    kind: str
     replicate: int
     idempotency_key: str
-    state: str  # "created" | "error"
+    state: str
     call: dict[str, Any] | None
     request_id: str | None
     attempts: int | None
@@ -65,43 +89,81 @@ class ResultRow:
     error: str | None
 
 
-def _without_token(call: dict[str, Any]) -> str:
+def _without_token(call: Mapping[str, Any]) -> str:
     livekit = call.get("livekit") or {}
     if livekit.get("token"):
         call = {**call, "livekit": {**livekit, "token": mask_token(livekit["token"])}}
     return json.dumps(call)
 
 
+def _tighten(file: Path) -> None:
+    """Remove group and other permission bits; never add one (a read-only file stays read-only)."""
+    if file.is_symlink() or not file.exists():
+        return
+    mode = stat.S_IMODE(file.stat().st_mode)
+    if mode & 0o077:
+        file.chmod(mode & ~0o077)
+
+
 class ResultsStore:
+    """An experiment results store (SQLite).
+
+    Args:
+        path: The store's file, or ":memory:".
+
+    Raises:
+        ExperimentError: The file cannot be opened as a results store (named, with the way out).
+    """
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._lock = threading.Lock()
+        self._writes = 0
+        self._run_locks: dict[str, threading.Lock] = {}
+        self.read_only = False
         with self._sqlite("open"):
-            if self.path != ":memory:":
+            if self.path == ":memory:":
+                self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            else:
                 file = Path(self.path)
                 file.parent.mkdir(parents=True, exist_ok=True)
                 if not file.exists():  # created private; SQLite gives its -wal and -shm files the same mode
                     os.close(os.open(file, os.O_CREAT | os.O_WRONLY, 0o600))
-                for existing in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):  # a store from an older version
-                    if existing.exists() and existing.stat().st_mode & 0o077:
-                        existing.chmod(0o600)
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+                for existing in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):
+                    _tighten(existing)
+                # Read-only by its owner's choice (no owner write bit; root could write it anyway): read only.
+                self.read_only = file.is_file() and not file.stat().st_mode & stat.S_IWUSR
+                uri = f"{file.resolve().as_uri()}?mode=ro" if self.read_only else self.path
+                self._db = sqlite3.connect(
+                    uri, uri=self.read_only, check_same_thread=False, isolation_level=None, timeout=30
+                )
             self._db.row_factory = sqlite3.Row
+            self._prepare()
+
+    def _prepare(self) -> None:
+        tables = self._db.execute("SELECT COUNT(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+        if not tables:
+            self._check_writable("be set up")
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
-                # Survives a killed process (the case that matters in a notebook) without an fsync per call,
-                # which would stall the event loop that runs the creates.
-                self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
-            self._mask_stored_tokens()
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version != FORMAT:
+            raise ExperimentError(
+                f"results store {self.path} was written by another version of convoi_nb (format {version}; this "
+                f"version reads format {FORMAT}): pass another store= path, or open it with the version that wrote it"
+            )
+        if self.path != ":memory:" and not self.read_only:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # Survives a killed process (the case that matters in a notebook) without an fsync per call,
+            # which would stall the event loop that runs the creates.
+            self._db.execute("PRAGMA synchronous=NORMAL")
 
-    def _mask_stored_tokens(self) -> None:
-        """Older versions stored full LiveKit tokens: mask them once, in place."""
-        rows = self._db.execute('SELECT rowid, call FROM results WHERE call LIKE \'%"token": "eyJ%\'').fetchall()
-        if rows:
-            self._db.executemany(
-                "UPDATE results SET call=? WHERE rowid=?",
-                [(_without_token(json.loads(r["call"])), r["rowid"]) for r in rows],
+    def _check_writable(self, doing: str) -> None:
+        if self.read_only:
+            raise ExperimentError(
+                f"results store {self.path} is read-only (its file has no write permission) and could not {doing}: "
+                "make it writable (chmod u+w) to add to it, or pass another store= path"
             )
 
     @contextmanager
@@ -126,37 +188,86 @@ class ResultsStore:
                 advice = "pass store= a path to a file in a writable folder"
             raise ExperimentError(f"results store {self.path} could not {doing}: {text}; {advice}") from None
 
-    def experiment(self, name: str) -> sqlite3.Row | None:
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (refused on a read-only store)."""
+        self._check_writable("be written")
+        with self._lock, self._sqlite("be written"):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self._writes += 1
+
+    def _read(self, sql: str, parameters: Sequence[Any]) -> list[sqlite3.Row]:
         with self._lock, self._sqlite("be read"):
-            return self._db.execute("SELECT * FROM experiments WHERE name=?", (name,)).fetchone()
+            return self._db.execute(sql, parameters).fetchall()
+
+    def revision(self) -> tuple[int, int]:
+        """A value that changes whenever anything is written to the store, by this object or any other.
+
+        Returns:
+            (writes through this object, SQLite's data_version for other connections' commits).
+        """
+        with self._lock, self._sqlite("be read"):
+            (version,) = self._db.execute("PRAGMA data_version").fetchone()
+        return (self._writes, int(version))
+
+    # -- experiments and their cells ----------------------------------------------------------------------
+
+    def experiment(self, name: str) -> sqlite3.Row | None:
+        """The experiment's record.
+
+        Args:
+            name: The experiment.
+
+        Returns:
+            Its row (agent_id, metadata, created_at), or None.
+        """
+        rows = self._read("SELECT * FROM experiments WHERE name=?", (name,))
+        return rows[0] if rows else None
 
     def variants(self, experiment: str) -> list[sqlite3.Row]:
-        with self._lock, self._sqlite("be read"):
-            return self._db.execute(
-                "SELECT * FROM variants WHERE experiment=? ORDER BY position", (experiment,)
-            ).fetchall()
+        """The experiment's variants, in order.
+
+        Args:
+            experiment: The experiment.
+
+        Returns:
+            Their rows (name, fingerprint, overrides, metadata, position).
+        """
+        return self._read("SELECT * FROM variants WHERE experiment=? ORDER BY position", (experiment,))
 
     def register(
         self,
         name: str,
         agent_id: str,
-        metadata: dict[str, Any],
-        variants: list[tuple[str, str, dict[str, Any], dict[str, Any]]],
+        metadata: Mapping[str, Any],
+        variants: Sequence[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]],
     ) -> None:
-        """Record the experiment and its variants (name, fingerprint, overrides, metadata) once."""
-        with self._lock, self._sqlite("be written"):
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute(
+        """Record the experiment and its variants once (new variants are added after the known ones).
+
+        Args:
+            name: The experiment.
+            agent_id: Its agent.
+            metadata: Its metadata.
+            variants: (name, fingerprint, overrides, metadata) of each variant.
+        """
+        with self._write() as db:
+            db.execute(
                 "INSERT OR IGNORE INTO experiments VALUES (?, ?, ?, ?)",
                 (name, agent_id, json.dumps(metadata), time.time()),
             )
-            (offset,) = self._db.execute("SELECT COUNT(*) FROM variants WHERE experiment=?", (name,)).fetchone()
+            (offset,) = db.execute("SELECT COUNT(*) FROM variants WHERE experiment=?", (name,)).fetchone()
             for position, (variant, fingerprint, overrides, meta) in enumerate(variants, start=offset):
-                self._db.execute(
+                db.execute(
                     "INSERT OR IGNORE INTO variants VALUES (?, ?, ?, ?, ?, ?)",
                     (name, variant, fingerprint, json.dumps(overrides), json.dumps(meta), position),
                 )
-            self._db.execute("COMMIT")
 
     def record_call(
         self,
@@ -164,22 +275,33 @@ class ResultsStore:
         variant: str,
         replicate: int,
         key: str,
-        call: dict[str, Any],
+        call: Mapping[str, Any],
         request_id: str | None,
         attempts: int,
         latency: float,
         *,
-        outcome: str = "created",
+        kind: str = REPLICATE,
     ) -> None:
-        """`outcome` is "created" (this run's create) or "recovered" (found on the server)."""
-        now = time.time()
-        with self._lock, self._sqlite("be written"):
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute(
-                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, NULL, ?)",
+        """Record the call created for a cell (its token masked).
+
+        Args:
+            experiment: The experiment.
+            variant: The cell's variant.
+            replicate: The cell's number within its kind.
+            key: The idempotency key sent.
+            call: The call (JSON).
+            request_id: The create's request id.
+            attempts: Attempts the create took (0: found on the server).
+            latency: Seconds the create took.
+            kind: The cell's kind.
+        """
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, NULL, ?)",
                 (
                     experiment,
                     variant,
+                    kind,
                     replicate,
                     key,
                     call["id"],
@@ -187,58 +309,96 @@ class ResultsStore:
                     request_id,
                     attempts,
                     latency,
-                    now,
+                    time.time(),
                 ),
             )
-            self._db.execute(
-                "INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?)",
-                (experiment, variant, replicate, now, outcome, call["id"]),
-            )
-            self._db.execute("COMMIT")
 
-    def record_error(self, experiment: str, variant: str, replicate: int, key: str, error: str) -> None:
-        now = time.time()
-        with self._lock, self._sqlite("be written"):
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute(
-                "INSERT INTO results VALUES (?, ?, ?, ?, 'error', NULL, NULL, NULL, NULL, NULL, ?, ?) "
-                "ON CONFLICT (experiment, variant, replicate) DO UPDATE SET error=excluded.error, "
+    def record_error(
+        self, experiment: str, variant: str, replicate: int, key: str, error: str, *, kind: str = REPLICATE
+    ) -> None:
+        """Record a failed create (a cell with a call keeps its call).
+
+        Args:
+            experiment: The experiment.
+            variant: The cell's variant.
+            replicate: The cell's number within its kind.
+            key: The idempotency key sent.
+            error: What went wrong.
+            kind: The cell's kind.
+        """
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO results VALUES (?, ?, ?, ?, ?, 'error', NULL, NULL, NULL, NULL, NULL, ?, ?) "
+                "ON CONFLICT (experiment, variant, kind, replicate) DO UPDATE SET error=excluded.error, "
                 "updated_at=excluded.updated_at WHERE state='error'",
-                (experiment, variant, replicate, key, error, now),
+                (experiment, variant, kind, replicate, key, error, time.time()),
             )
-            self._db.execute(
-                "INSERT INTO attempts VALUES (?, ?, ?, ?, 'error', ?)", (experiment, variant, replicate, now, error)
-            )
-            self._db.execute("COMMIT")
 
-    def update_calls(self, experiment: str, calls: list[dict[str, Any]]) -> None:
-        """Store the latest state of calls read back from the API."""
+    def update_calls(self, experiment: str, calls: Sequence[Mapping[str, Any]]) -> None:
+        """Store the latest state of calls read back from the API.
+
+        Args:
+            experiment: The experiment.
+            calls: The calls (JSON).
+        """
         now = time.time()
-        with self._lock, self._sqlite("be written"):
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany(
+        with self._write() as db:
+            db.executemany(
                 "UPDATE results SET call=?, updated_at=? WHERE experiment=? AND call_id=?",
                 [(_without_token(c), now, experiment, c["id"]) for c in calls],
             )
-            self._db.execute("COMMIT")
 
     def done(self, experiment: str) -> set[tuple[str, int]]:
-        with self._lock, self._sqlite("be read"):
-            rows = self._db.execute(
-                "SELECT variant, replicate FROM results WHERE experiment=? AND state='created'", (experiment,)
-            ).fetchall()
+        """The design's cells that have a call.
+
+        Args:
+            experiment: The experiment.
+
+        Returns:
+            (variant, replicate) of each (pilot calls included; listening calls are not design cells).
+        """
+        rows = self._read(
+            f"SELECT variant, replicate FROM results WHERE experiment=? AND state='created' AND kind IN {_DESIGN}",
+            (experiment,),
+        )
         return {(r["variant"], r["replicate"]) for r in rows}
 
+    def call_of(self, experiment: str, variant: str, replicate: int, kind: str) -> dict[str, Any] | None:
+        """The call recorded for one cell.
+
+        Args:
+            experiment: The experiment.
+            variant: The cell's variant.
+            replicate: The cell's number within its kind.
+            kind: The cell's kind.
+
+        Returns:
+            The call as last read (JSON), or None.
+        """
+        rows = self._read(
+            "SELECT call FROM results WHERE experiment=? AND variant=? AND kind=? AND replicate=? AND call IS NOT NULL",
+            (experiment, variant, kind, replicate),
+        )
+        return json.loads(rows[0]["call"]) if rows else None
+
     def results(self, experiment: str) -> list[ResultRow]:
-        with self._lock, self._sqlite("be read"):
-            rows = self._db.execute(
-                "SELECT r.* FROM results r JOIN variants v ON v.experiment=r.experiment AND v.name=r.variant "
-                "WHERE r.experiment=? ORDER BY v.position, r.replicate",
-                (experiment,),
-            ).fetchall()
+        """Every cell's record: the design's in (variant, replicate) order, then the listening calls.
+
+        Args:
+            experiment: The experiment.
+
+        Returns:
+            The records.
+        """
+        rows = self._read(
+            "SELECT r.* FROM results r JOIN variants v ON v.experiment=r.experiment AND v.name=r.variant "
+            f"WHERE r.experiment=? ORDER BY v.position, r.kind = '{LISTENING}', r.replicate",
+            (experiment,),
+        )
         return [
             ResultRow(
                 r["variant"],
+                r["kind"],
                 r["replicate"],
                 r["idempotency_key"],
                 r["state"],
@@ -251,46 +411,91 @@ class ResultsStore:
             for r in rows
         ]
 
-    def attempt_count(self, experiment: str) -> int:
-        with self._lock, self._sqlite("be read"):
-            return int(
-                self._db.execute("SELECT COUNT(*) FROM attempts WHERE experiment=?", (experiment,)).fetchone()[0]
-            )
+    @contextmanager
+    def run_lock(self, experiment: str) -> Iterator[None]:
+        """Hold the experiment's run lock: one run of an experiment at a time, across processes and clients.
+
+        A file lock (released by the OS if the process dies) on a hidden file beside the store, one per
+        experiment; an in-memory store locks within the process.
+
+        Args:
+            experiment: The experiment.
+
+        Yields:
+            Nothing; the lock is held inside the `with` block.
+
+        Raises:
+            ExperimentError: Another run of the experiment holds it, or the store is read-only.
+        """
+        self._check_writable("record a run")
+        busy = ExperimentError(
+            f"experiment {experiment!r} is already running (another process, kernel or client is running it with "
+            f"results store {self.path}): runs of one experiment take turns, so that one spend cap sees every call; "
+            "wait for that run to end, then run() again"
+        )
+        if self.path == ":memory:":
+            lock = self._run_locks.setdefault(experiment, threading.Lock())
+            if not lock.acquire(blocking=False):
+                raise busy
+            try:
+                yield
+            finally:
+                lock.release()
+            return
+        file = Path(self.path)
+        digest = hashlib.sha256(experiment.encode()).hexdigest()[:16]
+        with self._sqlite("lock a run"), exclusive(file.parent / f".{file.name}.{digest}.lock", busy):
+            yield
 
     def close(self) -> None:
+        """Close the database connection."""
         with self._lock:
             self._db.close()
 
     # -- listening sessions (convoi_nb.sessions): who rates which cells, and the ratings -------------------
 
     def register_session(
-        self, experiment: str, rater: str, seed: int, calls_per_variant: int, criteria: list[str]
+        self, experiment: str, rater: str, seed: int, calls_per_variant: int, criteria: Sequence[str]
     ) -> sqlite3.Row:
-        """Record a rater's session once, reserving the next block of listening slots past every other rater's
-        (chosen inside the write transaction, so two kernels opening sessions at once get different blocks);
-        a later call returns the first record.
+        """Record a rater's session once, reserving the next block of listening cells past every other rater's.
+
+        The block is chosen inside the write transaction, so two kernels opening sessions at once get different
+        blocks; a later call returns the first record.
+
+        Args:
+            experiment: The experiment.
+            rater: The rater.
+            seed: The session's order seed.
+            calls_per_variant: Calls per variant the rater hears.
+            criteria: The criteria rated.
+
+        Returns:
+            The session's record (`first_replicate` is the first listening cell of its block).
         """
-        with self._lock, self._sqlite("be written"):
-            self._db.execute("BEGIN IMMEDIATE")
-            (first,) = self._db.execute(
-                "SELECT COALESCE(MAX(first_replicate + calls_per_variant), 1) FROM sessions WHERE experiment=?",
+        with self._write() as db:
+            (first,) = db.execute(
+                "SELECT COALESCE(MAX(first_replicate + calls_per_variant), 0) FROM sessions WHERE experiment=?",
                 (experiment,),
             ).fetchone()
-            self._db.execute(
+            db.execute(
                 "INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (experiment, rater, seed, calls_per_variant, json.dumps(criteria), first, time.time()),
+                (experiment, rater, seed, calls_per_variant, json.dumps(list(criteria)), first, time.time()),
             )
-            row = self._db.execute(
+            row: sqlite3.Row = db.execute(
                 "SELECT * FROM sessions WHERE experiment=? AND rater=?", (experiment, rater)
             ).fetchone()
-            self._db.execute("COMMIT")
         return row
 
     def sessions(self, experiment: str) -> list[sqlite3.Row]:
-        with self._lock, self._sqlite("be read"):
-            return self._db.execute(
-                "SELECT * FROM sessions WHERE experiment=? ORDER BY created_at, rater", (experiment,)
-            ).fetchall()
+        """The experiment's listening sessions.
+
+        Args:
+            experiment: The experiment.
+
+        Returns:
+            Their records, oldest first.
+        """
+        return self._read("SELECT * FROM sessions WHERE experiment=? ORDER BY created_at, rater", (experiment,))
 
     def record_rating(
         self,
@@ -301,18 +506,36 @@ class ResultsStore:
         replicate: int,
         call_id: str | None,
         outcome: str,
-        scores: dict[str, int],
+        scores: Mapping[str, int],
         note: str,
     ) -> None:
-        with self._lock, self._sqlite("be written"):
-            self._db.execute(
+        """Record one step of a listening session.
+
+        Args:
+            experiment: The experiment.
+            rater: The rater.
+            step: The step's index.
+            variant: The listening cell's variant.
+            replicate: The listening cell's number.
+            call_id: Its call.
+            outcome: "rated", "skipped" or "broken".
+            scores: Criterion → 1–5 (empty unless rated).
+            note: The rater's note.
+        """
+        with self._write() as db:
+            db.execute(
                 "INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (experiment, rater, step, variant, replicate, call_id, outcome, json.dumps(scores), note, time.time()),
             )
 
     def ratings(self, experiment: str) -> list[dict[str, Any]]:
-        with self._lock, self._sqlite("be read"):
-            rows = self._db.execute(
-                "SELECT * FROM ratings WHERE experiment=? ORDER BY rater, step", (experiment,)
-            ).fetchall()
+        """The experiment's ratings.
+
+        Args:
+            experiment: The experiment.
+
+        Returns:
+            One dict per step rated, by rater and step (`scores` decoded).
+        """
+        rows = self._read("SELECT * FROM ratings WHERE experiment=? ORDER BY rater, step", (experiment,))
         return [{**dict(r), "scores": json.loads(r["scores"])} for r in rows]

@@ -28,7 +28,13 @@ def _validated(overrides: OverridesLike, where: str) -> AgentOverrides:
 
 
 def set_path(target: dict[str, Any], path: str, value: Any) -> None:
-    """`set_path(d, "llm.model", "gpt-4o")` → `d["llm"]["model"] = "gpt-4o"`."""
+    """Set a value at a dotted path: `set_path(d, "llm.model", "gpt-4o")` → `d["llm"]["model"] = "gpt-4o"`.
+
+    Args:
+        target: The nested dict to change.
+        path: The dotted path.
+        value: The value to set.
+    """
     *parents, leaf = path.split(".")
     for part in parents:
         target = target.setdefault(part, {})
@@ -36,7 +42,15 @@ def set_path(target: dict[str, Any], path: str, value: Any) -> None:
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """`{"llm": {"model": "x"}}` → `{"llm.model": "x"}` (lists stay values)."""
+    """Flatten nested settings to dotted paths: `{"llm": {"model": "x"}}` → `{"llm.model": "x"}`.
+
+    Args:
+        data: The nested settings.
+        prefix: Put before every path.
+
+    Returns:
+        Dotted path → value (lists stay values).
+    """
     out: dict[str, Any] = {}
     for key, value in data.items():
         path = f"{prefix}{key}"
@@ -49,7 +63,16 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Variant:
-    """One arm of an experiment: a name, the overrides it sends, and metadata it adds to each call."""
+    """One arm of an experiment: a name, the overrides it sends, and metadata it adds to each call.
+
+    Args:
+        name: The variant's name (unique within an experiment).
+        overrides: The `agent_overrides` it sends (a dict or `AgentOverrides`).
+        metadata: Tags it adds to each call.
+
+    Raises:
+        ValidationError: An empty name, or overrides or metadata the API would refuse.
+    """
 
     name: str
     overrides: AgentOverrides = field(default_factory=AgentOverrides)
@@ -78,7 +101,7 @@ class Variant:
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     @classmethod
-    def grid(
+    def grid(  # noqa: D417 (the repo's pydoclint config forbids documenting **kwargs)
         cls,
         base: OverridesLike = None,
         axes: Mapping[str, Iterable[Any]] | None = None,
@@ -89,14 +112,26 @@ class Variant:
         Axes are dotted paths into the overrides: `Variant.grid(base, {"llm.model": ["gpt-4o-mini", "gpt-4o"],
         "tts.speed": [1.0, 1.2]})` makes four variants named like `model=gpt-4o, speed=1.2`. Keyword axes
         may use `__` for the dot (`llm__model=[...]`).
+
+        Args:
+            base: The overrides every variant starts from.
+            axes: Dotted path → the values it takes (more axes may be passed as keywords).
+
+        Returns:
+            One variant per combination.
+
+        Raises:
+            ValidationError: No axis, or an axis without values.
         """
         all_axes = {**(axes or {}), **{k.replace("__", "."): v for k, v in more_axes.items()}}
         if not all_axes:
-            raise ValueError("Variant.grid needs at least one axis, e.g. {'llm.model': ['gpt-4o-mini', 'gpt-4o']}")
+            raise ValidationError.of_field(
+                "Variant.grid", "axes", "needs at least one axis, e.g. {'llm.model': ['gpt-4o-mini', 'gpt-4o']}"
+            )
         values = {path: list(options) for path, options in all_axes.items()}
         for path, options in values.items():
             if not options:
-                raise ValueError(f"axis {path!r} has no values")
+                raise ValidationError.of_field("Variant.grid", path, "the axis has no values")
         labels = _labels(list(values))
         start = _validated(base, "grid base").to_body()
         variants = []

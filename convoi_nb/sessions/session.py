@@ -1,8 +1,8 @@
 """`ListeningSession`: one rater's blinded pass over an experiment's variants, resumable step by step.
 
-Each rater gets calls of their own: the session reserves a block of *listening* replicates of the experiment, numbered
-below zero (-1, -2, …) so that no `run()` (replicates 0…N-1, however large N grows) ever creates or adopts them, and
-the cost statistics of the sweep leave them out (a listener changes what a call costs). Each is still a cell of the
+Each rater gets calls of their own: the session reserves a block of the experiment's *listening* cells (kind
+"listening", numbered 0, 1, … apart from the design's replicates), so that no `run()` ever creates or adopts them, and
+the cost statistics of the design leave them out (a listener changes what a call costs). Each is still a cell of the
 experiment (its idempotency key, its store), so a crashed kernel resumes at the first step without a rating,
 creating nothing twice.
 """
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ExperimentError
 from ..models import Call
+from ..stats.columns import LISTENING
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,7 +83,7 @@ class ListeningSession:
             )
         self.seed, self.calls_per_variant, self.criteria = seed, calls_per_variant, names
         first = row["first_replicate"]
-        plan = [(v.name, -(first + slot)) for v in experiment.variants for slot in range(calls_per_variant)]
+        plan = [(v.name, first + slot) for v in experiment.variants for slot in range(calls_per_variant)]
         random.Random(_order_seed(seed, self.rater)).shuffle(plan)
         self._plan = plan  # private: the blinded order's answer key
         self._client: ConvoiClient | None = None  # the one start() used: ratings record the call's last state
@@ -127,22 +128,15 @@ class ListeningSession:
         """The current step's call, created now (or the one already created for it, read again)."""
         _, variant, replicate = self._current()
         self._client = client
-        return self.experiment.create_cell(client, variant, replicate)
+        return self.experiment.create_cell(client, variant, replicate, LISTENING)
 
     def current_call_id(self) -> str | None:
         _, variant, replicate = self._current()
         return self._call_id(variant, replicate)
 
     def _call_id(self, variant: str, replicate: int) -> str | None:
-        row = next(
-            (
-                r
-                for r in self._store.results(self.experiment.name)
-                if (r.variant, r.replicate) == (variant, replicate) and r.call
-            ),
-            None,
-        )
-        return row.call["id"] if row is not None else None
+        call = self._store.call_of(self.experiment.name, variant, replicate, LISTENING)
+        return call["id"] if call is not None else None
 
     def rate(self, scores: Mapping[str, int], note: str = "") -> None:
         """Rate the current call 1–5 on every criterion, and move on."""

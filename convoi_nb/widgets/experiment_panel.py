@@ -1,7 +1,14 @@
-"""`ExperimentPanel`: define variants, run them with replicates, watch progress, read the comparison."""
+"""`ExperimentPanel`: define variants, run them with replicates, watch progress, read the comparison.
+
+Each refresh of what the panel shows (the calls table, the spend, and at the end the tables, the verdict and the
+plot) reads the results frame once and makes one analysis of it (`ExperimentResults.analysis()`), which every part
+reads. The Budget field follows the library's spend policy (`convoi_nb.budget`): empty is no cap, 0 a
+cap of zero, an amount a cap in the calls' currency.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 import time
@@ -14,9 +21,12 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import traitlets
 
+from ..budget import cap_from_text, needs_confirmation, refusal
 from ..errors import ConvoiError
-from ..experiments import Experiment, ExperimentResults
+from ..experiments import Analysis, Experiment, ExperimentResults
 from ..money import format_money
+from ..report.plots import plot_experiment
+from ..report.tables import comparison_table, summary_table
 from ._fields import agent_dropdown, error_html
 from .call_picker import CallPicker
 from .variant_builder import VariantBuilder
@@ -28,7 +38,13 @@ TABLE_COLUMNS = ["variant", "replicate", "status", "duration_seconds", "cost_amo
 
 
 class ExperimentPanel(w.VBox):
-    """Run and Resume work in a background thread; `.results` holds the last `ExperimentResults`."""
+    """Run and Resume work in a background thread; `.results` holds the last `ExperimentResults`.
+
+    Args:
+        client: The client the experiment runs with.
+        store: The results store's file (default: the experiments' default, next to the notebook).
+        wait_timeout: Seconds to wait for a run's calls to end (other keyword arguments go to `ipywidgets.VBox`).
+    """
 
     busy = traitlets.Bool(False)
 
@@ -58,14 +74,13 @@ class ExperimentPanel(w.VBox):
             icon="redo",
             tooltip="continue an experiment of this name: only missing calls are created",
         )
-        self.budget = w.BoundedFloatText(
-            value=0.0,
-            min=0.0,
-            max=1e6,
-            step=0.5,
+        self.budget = w.Text(
+            value="",
+            placeholder="no cap",
             description="Budget",
             style=fits,
-            tooltip="max_cost: the most this experiment may spend (0: no cap)",
+            layout=w.Layout(width="16em"),
+            tooltip="max_cost: the most this experiment's calls may be billed (empty: no cap; 0: a cap of zero)",
         )
         self.estimate_button = w.Button(
             description="Estimate cost",
@@ -116,6 +131,11 @@ class ExperimentPanel(w.VBox):
         self._refresh_buttons()
 
     def experiment(self) -> Experiment:
+        """The experiment the panel's fields describe.
+
+        Returns:
+            The experiment.
+        """
         return Experiment(
             self.name.value.strip(),
             self.agent.value,
@@ -129,10 +149,19 @@ class ExperimentPanel(w.VBox):
         self.run_button.disabled = self.resume_button.disabled = self.estimate_button.disabled = blocked
 
     def start(self, *, resume: bool) -> threading.Thread | None:
+        """Run the experiment in the background (what Run and Resume do).
+
+        Args:
+            resume: Continue an experiment of this name (else a name with calls already is refused).
+
+        Returns:
+            The background thread, or None when nothing was started (the status line says why).
+        """
         if self.busy or not self.variants.valid:
             return None
         try:
             experiment = self.experiment()
+            max_cost = self._max_cost()
             known = experiment.results(self._client).frame()
         except ConvoiError as exc:
             self.status.value = error_html(str(exc))
@@ -144,16 +173,17 @@ class ExperimentPanel(w.VBox):
             return None
         creates = len(experiment.variants) * experiment.replicates - len(known)
         threshold = self._client.confirm_runs_over
-        if threshold is not None and creates > threshold and self._max_cost() is None:
-            self.status.value = error_html(
-                f"this run would create {creates} calls (more than {threshold}): set a "
-                "Budget first; Estimate cost shows what the run will cost"
-            )
+        if threshold is not None and needs_confirmation(creates, threshold) and max_cost is None:
+            self.status.value = error_html(refusal(creates, threshold, panel=True))
             return None
         return self._start(self._run, experiment)
 
     def start_estimate(self) -> threading.Thread | None:
-        """Predict the run's cost in the background (see `Experiment.estimate`), shown above Run."""
+        """Predict the run's cost in the background (see `Experiment.estimate`), shown above Run.
+
+        Returns:
+            The background thread, or None when nothing was started.
+        """
         if self.busy or not self.variants.valid:
             return None
         try:
@@ -174,10 +204,11 @@ class ExperimentPanel(w.VBox):
     def _guarded(self, target: Any, experiment: Experiment) -> None:
         try:
             target(experiment)
-        except (ConvoiError, TimeoutError) as exc:
+        except ConvoiError as exc:  # WaitTimeoutError included
             self.status.value = error_html(str(exc))
             if self.results is not None:
-                self._show_table()
+                with contextlib.suppress(ConvoiError):  # show what was recorded, if anything was
+                    self.refresh()
         finally:
             self.busy = False
 
@@ -189,7 +220,14 @@ class ExperimentPanel(w.VBox):
         self.status.value = ""
 
     def wait(self, timeout: float | None = None) -> ExperimentResults | None:
-        """Block until the running experiment is done (for scripts and tests)."""
+        """Block until the running experiment is done (for scripts and tests).
+
+        Args:
+            timeout: Seconds to wait at most (None: as long as it takes).
+
+        Returns:
+            The last results, if any.
+        """
         if self._thread is not None:
             self._thread.join(timeout)
         return self.results
@@ -203,13 +241,13 @@ class ExperimentPanel(w.VBox):
             self.progress.description = label
             self.status.value = escape(say.format(done=done, total=total))
             if self.results is not None and label == "waiting":
-                self._show_table()
-                self._show_spend()
+                self.refresh()
 
         return update
 
     def _max_cost(self) -> Decimal | None:
-        return Decimal(repr(self.budget.value)) if self.budget.value > 0 else None
+        """The Budget field read by the spend policy's rule (empty: no cap; 0: a cap of zero)."""
+        return cap_from_text(self.budget.value)
 
     def _run(self, experiment: Experiment) -> None:
         started = time.monotonic()
@@ -224,22 +262,19 @@ class ExperimentPanel(w.VBox):
             on_progress=self._progress("creating", "creating calls: {done}/{total}"),
             max_cost=max_cost,
         )
-        self._show_table()
-        self._show_spend()
+        self.refresh()
         self.results.wait(
             timeout=self._wait_timeout,
             progress=False,
             on_progress=self._progress("waiting", "waiting for calls to end: {done}/{total} finished"),
         )
-        self._show_table()
-        self._show_spend()
-        self._show_summary()
+        analysis = self.refresh(final=True)
         self.progress.description = "done"
-        self.status.value = escape(self._outcome(experiment, time.monotonic() - started))
+        self.status.value = escape(self._outcome(experiment, analysis, time.monotonic() - started))
 
-    def _outcome(self, experiment: Experiment, elapsed: float) -> str:
+    def _outcome(self, experiment: Experiment, analysis: Analysis, elapsed: float) -> str:
         assert self.results is not None
-        frame = self.results.frame()
+        frame = analysis.frame
         failed = int(frame["create_error"].notna().sum())
         created = int(frame["id"].notna().sum())
         parts = [f"done in {elapsed:.0f} s: {created} calls of {experiment.name}"]
@@ -250,9 +285,26 @@ class ExperimentPanel(w.VBox):
             parts.append(str(budget))
         return "; ".join(parts)
 
-    def _show_spend(self) -> None:
+    def refresh(self, *, final: bool = False) -> Analysis:
+        """Show the results as they stand: one read of the frame, one analysis, read by every part shown.
+
+        Args:
+            final: Also show the summary and comparison tables, the verdict and the plot (once the calls ended).
+
+        Returns:
+            The analysis shown.
+        """
         assert self.results is not None
-        spent = self.results.spend()
+        analysis = self.results.analysis()
+        self._show_table(analysis)
+        self._show_spend(analysis)
+        if final:
+            self._show_summary(analysis)
+        return analysis
+
+    def _show_spend(self, analysis: Analysis) -> None:
+        assert self.results is not None
+        spent = analysis.spend
         text = f"spent {format_money(spent.amount, spent.currency)}"
         if self.results.budget is not None:
             text += f" of a {format_money(self.results.budget.cap.amount, spent.currency)} budget"
@@ -266,26 +318,27 @@ class ExperimentPanel(w.VBox):
         for obj in objects:
             output.append_display_data(obj)
 
-    def _show_table(self) -> None:
-        assert self.results is not None
-        frame = self.results.frame()
+    def _show_table(self, analysis: Analysis) -> None:
+        frame = analysis.frame
         self._replace(self.table, frame[TABLE_COLUMNS])
         created = frame[frame["id"].notna()]
         self.calls.set_calls(
-            [(f"{row.variant} #{row.replicate} ({row.status})", row.id) for row in created.itertuples()]
+            [(f"{row.variant} #{row.replicate} ({row.status})", str(row.id)) for row in created.itertuples()]
         )
 
     def close(self) -> None:
+        """Close the panel and its call picker."""
         self.calls.close()
         super().close()
 
-    def _show_summary(self) -> None:
+    def _show_summary(self, analysis: Analysis) -> None:
         assert self.results is not None
-        tables: list[Any] = [self.results.summary_table()]
-        if len(self.results.variant_names) > 1:
-            tables += [self.results.compare_table(), self.results.verdict()]
+        tables: list[Any] = [summary_table(analysis)]
+        if len(analysis.variants) > 1:
+            tables += [comparison_table(analysis), analysis.verdict]
         self._replace(self.summary, *tables)
         buffer = io.BytesIO()
-        self.results.plot().savefig(buffer, format="png", dpi=80)  # a PNG renders in any front end, from any thread
+        # A PNG renders in any front end, from any thread.
+        plot_experiment(analysis, self.results.name).savefig(buffer, format="png", dpi=80)
         self.plot.value = buffer.getvalue()
         self.plot.layout.display = None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from convoi_nb.errors import ValidationError
 from convoi_nb.experiments import Experiment, ExperimentError
 from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings
 
@@ -58,13 +59,13 @@ def test_calls_in_flight_are_predicted_with_the_cells_to_create(tmp_path: Path) 
 def test_nothing_left_and_a_bad_pilot(reliable: Sandbox, tmp_path: Path) -> None:
     client = client_for(reliable)
     experiment = Experiment("all", AGENT, VARIANTS[:1], 2, store=tmp_path / "r.sqlite3")
-    with pytest.raises(ExperimentError, match="pilot must be an integer of at least 2"):
+    with pytest.raises(ValidationError, match="pilot: must be an integer of at least 2"):
         experiment.estimate(client, pilot=1)
     experiment.run(client, progress=False).wait(timeout=30, progress=False)
     estimate = experiment.estimate(client)
     assert estimate.cost.estimate == 0 and estimate.to_create == 0
     assert str(estimate).startswith("this run: nothing left to run")
-    with pytest.raises(ValueError, match="level"):
+    with pytest.raises(ValidationError, match="level"):
         experiment.estimate(client, level=90)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,12 @@ from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
 
 AGENT = DEFAULT_ACCOUNT.agents[0].id
 JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")
+
+
+@pytest.fixture()
+def reliable_sandbox() -> Iterator[Sandbox]:
+    with Sandbox(SandboxSettings(expire_rate=0, fail_rate=0)) as sandbox:
+        yield sandbox
 
 
 def test_store_files_are_private_and_hold_no_token(tmp_path: Path) -> None:
@@ -63,26 +70,43 @@ def test_a_full_disk_is_explained_and_the_next_write_still_works(tmp_path: Path)
             store.record_error("full", "a", replicate, f"key-{replicate}", "x" * 2000)
     store._db.execute("PRAGMA max_page_count=1073741823")
     store.record_error("full", "a", 9999, "key-last", "fits again")  # no transaction was left open
-    assert store.attempt_count("full") >= 1
+    assert [r.replicate for r in store.results("full")][-1] == 9999
 
 
-def test_a_store_from_an_older_version_is_made_private_and_token_free(tmp_path: Path) -> None:
-    import json
+def test_a_store_of_another_format_is_refused_not_migrated(tmp_path: Path) -> None:
     import sqlite3
 
     path = tmp_path / "old.sqlite3"
-    ResultsStore(path).close()
-    path.chmod(0o644)
-    from ..models.test_responses import TOKEN as token  # minted at run time
+    with sqlite3.connect(path) as db:  # what a 0.x version before the `kind` column wrote
+        db.execute("CREATE TABLE results (experiment TEXT, variant TEXT, replicate INTEGER)")
+    with pytest.raises(ExperimentError, match=re.escape(str(path)) + r".*another version.*format 0.*store="):
+        ResultsStore(path)
 
-    with sqlite3.connect(path) as db:  # what an older version wrote: the full token
-        db.execute(
-            "INSERT INTO results VALUES ('x', 'a', 0, 'k', 'created', 'call_1', ?, NULL, 1, 0.1, NULL, 0)",
-            (json.dumps({"id": "call_1", "livekit": {"token": token}}),),
-        )
-    store = ResultsStore(path)
-    store.close()
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    with sqlite3.connect(path) as db:
-        (stored,) = db.execute("SELECT call FROM results").fetchone()
-    assert token not in stored and json.loads(stored)["livekit"]["token"].endswith("(masked)")
+
+def test_a_store_readable_by_others_is_tightened_by_removing_bits_only(tmp_path: Path) -> None:
+    path = tmp_path / "r.sqlite3"
+    ResultsStore(path).close()
+    path.chmod(0o664)
+    ResultsStore(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # group and other bits removed
+    path.chmod(0o444)  # the user made it read-only
+    ResultsStore(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o400  # still read-only: no write bit was added
+
+
+def test_a_read_only_store_reads_and_refuses_writes_clearly(reliable_sandbox: Sandbox, tmp_path: Path) -> None:
+    path = tmp_path / "r.sqlite3"
+    client = ConvoiClient(api_key=reliable_sandbox.api_key, base_url=reliable_sandbox.url)
+    experiment = Experiment("archived", AGENT, [Variant("a")], 2, store=path)
+    experiment.run(client, progress=False).wait(timeout=30, progress=False)
+    before = path.read_bytes()
+    path.chmod(0o444)
+    results = Experiment("archived", AGENT, [Variant("a")], 2, store=path).results(client)
+    assert results.summary().loc["a", "ended"] == 2  # an archived store still reads
+    more = Experiment("archived", AGENT, [Variant("a")], 3, store=path)
+    with pytest.raises(ExperimentError, match=re.escape(str(path)) + r" is read-only.*chmod u\+w"):
+        more.run(client, progress=False)
+    with pytest.raises(ExperimentError, match="is read-only"):
+        ResultsStore(path).update_calls("archived", [])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o400 and path.read_bytes() == before  # tightened, never written
+    assert len(client.calls_frame(metadata={"experiment": "archived"})) == 2  # nothing was created

@@ -64,8 +64,8 @@ def test_the_order_is_a_permutation_fixed_by_the_seed_and_the_rater(tmp_path: Pa
     bo = ListeningSession(experiment, "bo", 2, seed=3, criteria=CRITERIA)
     assert order_of(ana) == order_of(again)  # reopened: the same order
     assert sorted(v for v, _ in order_of(ana)) == sorted(NAMES * 2)  # each variant twice
-    # Calls of their own, numbered below zero: no run() of the experiment (replicates 0…N-1) ever makes them.
-    assert {r for _, r in order_of(ana)} == {-1, -2} and {r for _, r in order_of(bo)} == {-3, -4}
+    # Listening cells of their own, a block per rater: no run() of the experiment ever makes them.
+    assert {r for _, r in order_of(ana)} == {0, 1} and {r for _, r in order_of(bo)} == {2, 3}
     assert [v for v, _ in order_of(bo)] != [v for v, _ in order_of(ana)]  # each rater their own order
     with pytest.raises(ExperimentError, match="already has a session .* seed 3"):
         ListeningSession(experiment, "ana", 2, seed=4, criteria=CRITERIA)
@@ -207,7 +207,7 @@ def test_a_bigger_run_later_never_takes_a_listener_s_calls(calm: Sandbox, tmp_pa
     assert len(creates_sent(calm)) == 1 and not call.is_terminal  # a fresh call for the listener, joinable
     Experiment("grow", AGENT, VARIANTS, 8, store=store).run(client, progress=False)  # and a later run leaves it be
     frame = Experiment("grow", AGENT, VARIANTS, 8, store=store).results(client).frame()
-    assert (frame["id"] == call.id).sum() == 1 and int(frame.loc[frame["id"] == call.id, "replicate"].iloc[0]) < 0
+    assert (frame["id"] == call.id).sum() == 1 and frame.loc[frame["id"] == call.id, "kind"].iloc[0] == "listening"
 
 
 def test_summary_and_verdict_weigh_ratings_against_cost(calm: Sandbox, tmp_path: Path) -> None:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from convoi_nb import ConvoiClient
+from convoi_nb.experiments import ExperimentResults
 from convoi_nb.sandbox import Sandbox
+from convoi_nb.stats.analysis import Analysis
 from convoi_nb.widgets import ExperimentPanel
 
 from .conftest import FrontEnd, Opened
@@ -77,7 +83,7 @@ def test_estimate_then_a_budget_stops_the_run(
     panel.wait(timeout=60)
     assert "10 calls to create" in panel.estimate_line.value and calm_sandbox.service.store.count() == 2
     spent = panel.experiment().results(calm_client).spend().amount
-    panel.budget.value = float(spent) + 0.3  # room for about one more call
+    panel.budget.value = str(spent + Decimal("0.3"))  # room for about one more call
     panel.run_button.click()  # Run keeps the pilot that Estimate ran
     results = panel.wait(timeout=60)
     assert results is not None and results.budget is not None and results.budget.stopped
@@ -96,3 +102,62 @@ def test_a_large_run_on_the_real_service_needs_a_budget(tmp_path: Path, opened: 
         assert calm_sandbox.service.store.count() == 0
     finally:
         client.close()
+
+
+def test_a_budget_of_zero_is_a_cap_of_zero_and_an_empty_one_no_cap(
+    tmp_path: Path, opened: Opened, calm_sandbox: Sandbox
+) -> None:
+    """The panel means what the library means: empty is no cap, 0 a cap of zero (it used to mean no cap)."""
+    client = ConvoiClient(api_key=calm_sandbox.api_key, base_url=calm_sandbox.url, confirm_runs_over=1)
+    try:
+        panel = opened.widget(ExperimentPanel, client, store=tmp_path / "panel.sqlite3")
+        panel.replicates.value = 2
+        panel.budget.value = "lots"
+        assert panel.start(resume=False) is None and "max_cost" in panel.status.value
+        panel.budget.value = ""  # no cap: over confirm_runs_over, so refused before anything is created
+        assert panel.start(resume=False) is None and "set a Budget" in panel.status.value
+        panel.budget.value = "0"  # a cap of zero: the run may start, and creates nothing
+        panel.estimate_line.value = "estimated"  # skip the pilot: the cap alone is under test
+        thread = panel.start(resume=False)
+        assert thread is not None
+        panel.wait(timeout=60)
+        assert "max_cost needs a cost per call" in panel.status.value  # refused by the ledger, nothing created
+        assert calm_sandbox.service.store.count() == 0
+    finally:
+        client.close()
+
+
+def test_one_refresh_reads_the_frame_once_and_analyses_once(
+    tmp_path: Path, opened: Opened, calm_client: ConvoiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    panel = opened.widget(ExperimentPanel, calm_client, store=tmp_path / "panel.sqlite3")
+    panel.name.value = "panel-count"
+    panel.variants.add("gpt-4o")
+    panel.variants.entries[1].form.rows["llm.model"].control.value = "gpt-4o"
+    panel.replicates.value = 3
+    panel.run_button.click()
+    panel.wait(timeout=60)
+    counts = {"frame": 0, "analysis": 0}
+    real_frame, real_init = ExperimentResults.frame, Analysis.__init__
+
+    def frame(self: ExperimentResults, **kwargs: Any) -> Any:
+        counts["frame"] += 1
+        return real_frame(self, **kwargs)
+
+    def init(self: Analysis, *args: Any, **kwargs: Any) -> None:
+        counts["analysis"] += 1
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(ExperimentResults, "frame", frame)
+    monkeypatch.setattr(Analysis, "__init__", init)
+    panel.results._analysis = None  # as after a change of the data
+    analysis = panel.refresh(final=True)  # the table, the spend, the summary, comparison, verdict and plot
+    assert counts == {"frame": 1, "analysis": 1}
+    summary_html, comparison_html, verdict = (
+        o["data"].get("text/html") or o["data"]["text/plain"] for o in panel.summary.outputs
+    )
+    assert verdict == str(analysis.verdict)  # the words and the tables from one computation
+    cost = analysis.comparisons["gpt-4o"]["cost"]
+    assert f"{cost.delta_pct_ci.low:+.0f}%" in comparison_html.replace("−", "-")
+    panel.refresh(final=True)  # nothing changed: the same analysis, no new read
+    assert counts == {"frame": 1, "analysis": 1}

@@ -1,4 +1,4 @@
-"""The statistics an experiment reports, from well-kept libraries (scipy, statsmodels), in one place.
+"""The statistical building blocks an experiment's analysis uses, from well-kept libraries (scipy, statsmodels).
 
 - mean: Student-t interval (scipy `ttest_1samp(...).confidence_interval`);
 - difference of two means: Welch's t-test, its p-value and interval (scipy `ttest_ind(equal_var=False)`);
@@ -19,36 +19,67 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
 from statsmodels.stats.power import TTestIndPower
 
+from ..errors import ValidationError
+
 NAN = float("nan")
 TOO_FEW = "fewer than 2 ended calls"
 
 
+Values = Sequence[float] | np.ndarray
+
+
 @dataclass(frozen=True)
 class Interval:
+    """A two-sided interval; NaN ends when there is too little data.
+
+    Attributes:
+        low: The lower end.
+        high: The upper end.
+    """
+
     low: float
     high: float
 
 
 @dataclass(frozen=True)
 class Difference:
-    delta: float  # mean(a) - mean(b)
+    """Welch's comparison of two means.
+
+    Attributes:
+        delta: mean(a) − mean(b).
+        low: The lower end of the interval of `delta`.
+        high: The upper end of the interval of `delta`.
+        p_value: The two-sided p-value of "no difference".
+    """
+
+    delta: float
     low: float
     high: float
     p_value: float
 
 
-def _clean(values: Sequence[float]) -> np.ndarray:
+def _clean(values: Values) -> np.ndarray:
     data = np.asarray(values, dtype=float)
-    return data[~np.isnan(data)]
+    kept: np.ndarray = data[~np.isnan(data)]
+    return kept
 
 
-def mean_interval(values: Sequence[float], level: float = 0.95) -> Interval:
-    """Student-t interval of the mean."""
+def mean_interval(values: Values, level: float = 0.95) -> Interval:
+    """Student-t interval of the mean.
+
+    Args:
+        values: The sample (NaN values are left out).
+        level: The confidence level, e.g. 0.95.
+
+    Returns:
+        The interval; NaN ends with fewer than 2 values or no spread.
+    """
     data = _clean(values)
     if len(data) < 2:
         return Interval(NAN, NAN)
@@ -58,8 +89,17 @@ def mean_interval(values: Sequence[float], level: float = 0.95) -> Interval:
     return Interval(float(ci.low), float(ci.high))
 
 
-def difference(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> Difference:
-    """Welch's t-test of mean(a) − mean(b): the difference, its interval and the two-sided p-value."""
+def difference(a: Values, b: Values, level: float = 0.95) -> Difference:
+    """Welch's t-test of mean(a) − mean(b): the difference, its interval and the two-sided p-value.
+
+    Args:
+        a: The first sample.
+        b: The second sample.
+        level: The confidence level of the interval.
+
+    Returns:
+        The difference; NaN fields with fewer than 2 values in either sample.
+    """
     x, y = _clean(a), _clean(b)
     if len(x) < 2 or len(y) < 2:
         return Difference(NAN, NAN, NAN, NAN)
@@ -76,14 +116,23 @@ def difference(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> D
 
 
 def bootstrap_interval(
-    samples: Sequence[Sequence[float]],
-    statistic: Callable[..., float],
+    samples: Sequence[Values],
+    statistic: Callable[..., Any],
     level: float = 0.95,
     seed: int = 0,
     n_resamples: int = 2000,
 ) -> Interval:
-    """BCa bootstrap interval of `statistic(*samples, axis=-1)` (vectorised; each sample resampled on its
-    own), seeded.
+    """BCa bootstrap interval of `statistic(*samples, axis=-1)`, each sample resampled on its own, seeded.
+
+    Args:
+        samples: The samples `statistic` takes.
+        statistic: A vectorised statistic (it takes `axis=`).
+        level: The confidence level.
+        seed: The seed of the resampling.
+        n_resamples: How many resamples.
+
+    Returns:
+        The interval; NaN ends with fewer than 2 values in a sample or a degenerate bootstrap.
     """
     data = tuple(_clean(s) for s in samples)
     if any(len(d) < 2 for d in data):
@@ -105,10 +154,17 @@ def bootstrap_interval(
     return Interval(float(ci.low), float(ci.high))
 
 
-def holm(p_values: Sequence[float]) -> list[float]:
-    """Holm-adjusted p-values (NaN stays NaN): statsmodels' `multipletests(method="holm")` step-down, written
-    out because that function runs a full `gc.collect()` on every call (0.1 s in a notebook's heap); a test
-    checks the two agree.
+def holm(p_values: Values) -> list[float]:
+    """Holm-adjusted p-values (NaN stays NaN).
+
+    statsmodels' `multipletests(method="holm")` step-down, written out because that function runs a full
+    `gc.collect()` on every call (0.1 s in a notebook's heap); a test checks the two agree.
+
+    Args:
+        p_values: The raw p-values of the comparisons made together.
+
+    Returns:
+        The adjusted p-values, in the same order.
     """
     values = np.asarray(p_values, dtype=float)
     adjusted = np.full(len(values), NAN)
@@ -117,14 +173,24 @@ def holm(p_values: Sequence[float]) -> list[float]:
         order = present[np.argsort(values[present], kind="stable")]
         steps = values[order] * np.arange(len(order), 0, -1)
         adjusted[order] = np.minimum(np.maximum.accumulate(steps), 1.0)
-    return adjusted.tolist()
+    return [float(p) for p in adjusted]
 
 
 def replicates_to_separate(
     mean_a: float, sd_a: float, mean_b: float, sd_b: float, *, alpha: float = 0.05, power: float = 0.8
 ) -> float:
-    """Calls per variant for a two-sided t-test at `alpha` to tell these means apart with `power`
-    (the spread as observed); inf when the means are equal, NaN without a spread.
+    """Calls per variant for a two-sided t-test at `alpha` to tell these means apart with `power`.
+
+    Args:
+        mean_a: The first mean.
+        sd_a: The first standard deviation (as observed).
+        mean_b: The second mean.
+        sd_b: The second standard deviation.
+        alpha: The test's significance level.
+        power: The probability of telling the means apart.
+
+    Returns:
+        Calls per variant (at least 2); inf when the means are equal, NaN without a spread.
     """
     spread = math.sqrt((sd_a**2 + sd_b**2) / 2)
     if not all(math.isfinite(v) for v in (mean_a, mean_b, spread)) or spread == 0:
@@ -142,16 +208,32 @@ def replicates_to_separate(
 
 @dataclass(frozen=True)
 class Prediction:
+    """A predicted total with its prediction interval.
+
+    Attributes:
+        estimate: The point prediction.
+        low: The lower end (never below 0).
+        high: The upper end.
+    """
+
     estimate: float
     low: float
     high: float
 
 
-def total_prediction_interval(groups: Sequence[tuple[Sequence[float], int]], level: float = 0.90) -> Prediction:
-    """The sum of `m` future values from each group, predicted from the group's past values (independent, alike
-    within a group): Σ m·x̄ ± t·√Σ s²(m + m²/n). The m·s² term is the new values' own spread, m²·s²/n the
-    uncertainty of x̄; t has Welch–Satterthwaite degrees of freedom. Groups with m = 0 add nothing; a group
-    with m > 0 and fewer than 2 past values makes the prediction NaN. The low end is never below 0.
+def total_prediction_interval(groups: Sequence[tuple[Values, int]], level: float = 0.90) -> Prediction:
+    """The sum of `m` future values from each group, predicted from the group's past values.
+
+    Values are independent and alike within a group: Σ m·x̄ ± t·√Σ s²(m + m²/n). The m·s² term is the new
+    values' own spread, m²·s²/n the uncertainty of x̄; t has Welch–Satterthwaite degrees of freedom. Groups with
+    m = 0 add nothing; a group with m > 0 and fewer than 2 past values makes the prediction NaN.
+
+    Args:
+        groups: (past values, how many future values) per group.
+        level: The prediction level.
+
+    Returns:
+        The prediction; the low end is never below 0.
     """
     estimate = variance = dof_denominator = 0.0
     for values, m in groups:
@@ -171,6 +253,16 @@ def total_prediction_interval(groups: Sequence[tuple[Sequence[float], int]], lev
 
 
 def check_probability(name: str, value: float) -> None:
-    """`level` and `power` are probabilities strictly between 0 and 1."""
+    """Check that `value` (a level, a power, a relative difference) is a number strictly between 0 and 1.
+
+    Args:
+        name: The parameter's name, for the message.
+        value: What the caller passed.
+
+    Raises:
+        ValidationError: It is not a number strictly between 0 and 1.
+    """
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a number strictly between 0 and 1 (0.95 for 95 %), got {value!r}")
+        raise ValidationError.of_field(
+            "argument", name, f"must be a number strictly between 0 and 1 (0.95 for 95 %), got {value!r}"
+        )

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from convoi_nb.experiments.stats import (
+from convoi_nb.stats.primitives import (
     bootstrap_interval,
     difference,
     holm,

@@ -1,4 +1,5 @@
-"""Spend caps: the ledger's rule on its own, then capped runs against the sandbox over real HTTP."""
+"""Capped runs against the sandbox over real HTTP: the cap holds, a resumed run continues, large runs need a cap
+or a confirmation."""
 
 from __future__ import annotations
 
@@ -8,75 +9,15 @@ from typing import Any
 
 import pytest
 
-from convoi_nb import ConvoiClient, MixedCurrencyError
+from convoi_nb import ConvoiClient
+from convoi_nb.budget import SpendLedger
 from convoi_nb.experiments import Experiment, ExperimentError
-from convoi_nb.experiments.budget import SpendLedger
 from convoi_nb.money import Money, to_decimal
 from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings
 
 from .test_experiment import AGENT, VARIANTS, client_for, creates_sent
 
 TENTH = Decimal("0.1")
-
-
-def call(call_id: str, status: str, amount: str) -> dict[str, Any]:
-    return {"id": call_id, "status": status, "cost": {"amount": amount, "currency": "USD"}}
-
-
-def test_the_ledger_admits_calls_until_the_projection_would_pass_the_cap() -> None:
-    ledger = SpendLedger(Decimal("1.00"), "USD", Decimal("0.50"), {"a": TENTH, "b": None})
-    assert ledger.admit("a", ("a", 0)) and ledger.admit("b", ("b", 0))  # b projected at the pooled 0.10
-    assert ledger.projected == Decimal("0.70")
-    ledger.created(("a", 0), call("call_a0", "initiated", "0"))
-    assert ledger.admit("a", ("a", 1)) and ledger.admit("a", ("a", 2)) and ledger.projected == Decimal("0.90")
-    assert ledger.admit("a", ("a", 3))  # exactly at the cap is allowed
-    assert not ledger.admit("a", ("a", 4)) and ledger.stopped
-    ledger.observe(call("call_a0", "ended", "0.3"))  # a call ending frees nothing once stopped: the stop is final
-    assert not ledger.admit("a", ("a", 5))
-    ledger.created(("b", 0), call("call_b0", "in_progress", "0.25"))  # was being created when it stopped
-    ledger.release(("a", 1))  # a create that failed: no call
-    report = ledger.report(cells_remaining=7)
-    assert report.stopped and report.cells_remaining == 7
-    assert report.committed_at_stop == Money(Decimal("0.50"), "USD")
-    assert set(report.in_flight_at_stop) == {"call_a0", "call_b0"}
-    assert "stopped by budget $1.00" in str(report) and "7 cells not created" in str(report)
-
-
-def test_finished_calls_commit_their_billed_cost_and_running_ones_project_at_least_their_cost() -> None:
-    ledger = SpendLedger(5, "USD", Decimal(0), {"a": TENTH})
-    assert ledger.admit("a", "cell")
-    ledger.created("cell", call("call_1", "in_progress", "0.40"))
-    assert ledger.projected == Decimal("0.40")  # it already cost more than the mean
-    ledger.observe(call("call_1", "ended", "0.45"))
-    assert ledger.committed == Decimal("0.45") and ledger.projected == Decimal("0.45")
-    ledger.observe(call("call_1", "ended", "0.45"))  # read twice, counted once
-    assert ledger.committed == Decimal("0.45") and ledger.in_flight_ids() == []
-    assert ledger.admit("a", "euro")
-    with pytest.raises(MixedCurrencyError, match="EUR.*USD"):
-        ledger.created("euro", {"id": "call_2", "status": "initiated", "cost": {"amount": "0", "currency": "EUR"}})
-
-
-@pytest.mark.parametrize(
-    ("cap", "rule"),
-    [
-        (-1, "0 or more"),
-        ("lots", "an amount"),
-        (float("nan"), "finite"),
-        (True, "an amount"),
-        (None, "an amount"),
-        ([5], "an amount"),
-    ],
-)
-def test_a_bad_cap_is_named(cap: Any, rule: str) -> None:
-    with pytest.raises(ExperimentError, match=rule):
-        SpendLedger(cap, "USD", Decimal(0), {"a": TENTH})
-
-
-def test_a_cap_in_another_currency_or_without_a_basis_is_refused() -> None:
-    with pytest.raises(MixedCurrencyError, match="EUR.*USD"):
-        SpendLedger(Money(Decimal(5), "EUR"), "USD", Decimal(0), {"a": TENTH})
-    with pytest.raises(ExperimentError, match=r"estimate\(client\) first"):
-        SpendLedger(5, "USD", Decimal(0), {"a": None})
 
 
 def spend_of(frame: Any, ids: Any = None) -> Decimal:
@@ -177,7 +118,7 @@ def test_a_bad_threshold_is_refused(value: Any) -> None:
 def test_calls_ending_during_a_capped_sweep_commit_their_billed_cost(tmp_path: Path) -> None:
     import asyncio
 
-    from convoi_nb.experiments.experiment import _while_observing
+    from convoi_nb.experiments.runner import observe_while
     from convoi_nb.experiments.store import ResultsStore
 
     clock = ManualClock()
@@ -185,14 +126,14 @@ def test_calls_ending_during_a_capped_sweep_commit_their_billed_cost(tmp_path: P
         client = client_for(sandbox)
         results = Experiment("live", AGENT, VARIANTS[:1], 3, store=tmp_path / "r.sqlite3").run(client, progress=False)
         rows = [r.call for r in ResultsStore(tmp_path / "r.sqlite3").results("live")]
-        ledger = SpendLedger(10, "USD", Decimal(0), {"baseline": TENTH})
+        ledger = SpendLedger(Money(Decimal(10), "USD"), Decimal(0), {"baseline": TENTH})
         for row in rows:
             ledger.track(row, "baseline")
         clock.advance(3600)  # they end while the (stand-in) creates are still running
 
         async def observe() -> None:
             async with client.to_async() as api:
-                await _while_observing(
+                await observe_while(
                     asyncio.ensure_future(asyncio.sleep(0.3)),
                     api,
                     ResultsStore(tmp_path / "r.sqlite3"),

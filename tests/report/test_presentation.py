@@ -12,10 +12,10 @@ import pytest
 
 from convoi_nb import ConvoiClient
 from convoi_nb.experiments import Experiment, ExperimentResults, Variant
-from convoi_nb.experiments import formatting as fmt
+from convoi_nb.report import formatting as fmt
 from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings
 
-from .test_experiment import AGENT
+from ..experiments.test_experiment import AGENT
 
 LONG = "gpt-4o with a very long descriptive variant name that has to wrap somewhere"
 VARIANTS = [

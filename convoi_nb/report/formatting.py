@@ -1,5 +1,7 @@
-"""How a reader sees an experiment's numbers: money with its currency, call lengths in seconds or minutes,
-changes in percent, each estimate with its interval in one piece of text. Pure text functions.
+"""How a reader sees an experiment's numbers, as text.
+
+Money with its currency, call lengths in seconds or minutes, changes in percent, each estimate with its interval
+in one piece of text. Pure text functions.
 """
 
 from __future__ import annotations
@@ -18,19 +20,46 @@ def _finite(*values: float) -> bool:
 
 
 def money_places(value: float) -> int:
-    """Enough decimals for three significant digits of a per-call amount, never more than 4."""
+    """Enough decimals for three significant digits of a per-call amount, never more than 4.
+
+    Args:
+        value: The amount.
+
+    Returns:
+        Decimal places.
+    """
     size = abs(value)
     return 2 if size >= 1 else 3 if size >= 0.01 else 4
 
 
 def money(value: float, currency: str, places: int | None = None) -> str:
+    """An amount with its currency: `$0.198`, `0.0012 CHF`.
+
+    Args:
+        value: The amount.
+        currency: Its currency.
+        places: Decimal places (default: three significant digits).
+
+    Returns:
+        The text ("–" when not finite).
+    """
     if not _finite(value):
         return NA
     return format_money(value, currency, money_places(value) if places is None else places)
 
 
 def money_with_interval(value: float, low: float, high: float, currency: str) -> str:
-    """`$0.198 [0.181, 0.215]`: the interval in the estimate's unit and decimals."""
+    """`$0.198 [0.181, 0.215]`: the interval in the estimate's unit and decimals.
+
+    Args:
+        value: The estimate.
+        low: The interval's lower end.
+        high: Its upper end.
+        currency: The currency.
+
+    Returns:
+        The text.
+    """
     if not _finite(value):
         return NA
     places = money_places(value)
@@ -40,14 +69,30 @@ def money_with_interval(value: float, low: float, high: float, currency: str) ->
 
 
 def seconds(value: float) -> str:
-    """`42 s`, `147 s`, or `12.3 min` from ten minutes on."""
+    """`42 s`, `147 s`, or `12.3 min` from ten minutes on.
+
+    Args:
+        value: Seconds.
+
+    Returns:
+        The text.
+    """
     if not _finite(value):
         return NA
     return f"{value:.0f} s" if abs(value) < 600 else f"{value / 60:.1f} min"
 
 
 def seconds_with_interval(value: float, low: float, high: float) -> str:
-    """`147 s [130, 164]`, or `12.3 min [11.0, 13.6]`: one unit for the estimate and its interval."""
+    """`147 s [130, 164]`, or `12.3 min [11.0, 13.6]`: one unit for the estimate and its interval.
+
+    Args:
+        value: The estimate, in seconds.
+        low: The interval's lower end.
+        high: Its upper end.
+
+    Returns:
+        The text.
+    """
     if not _finite(value):
         return NA
     if not _finite(low, high):
@@ -63,7 +108,16 @@ def _percent(value: float) -> str:
 
 
 def percent_with_interval(value: float, low: float, high: float) -> str:
-    """`+12% [+5%, +19%]`: a relative change and its interval."""
+    """`+12% [+5%, +19%]`: a relative change and its interval (never "-0%").
+
+    Args:
+        value: The change, in percent.
+        low: The interval's lower end.
+        high: Its upper end.
+
+    Returns:
+        The text.
+    """
     if not _finite(value):
         return NA
     if not _finite(low, high):
@@ -72,13 +126,30 @@ def percent_with_interval(value: float, low: float, high: float) -> str:
 
 
 def rating_with_interval(value: float, low: float, high: float) -> str:
-    """`4.2 [3.6, 4.8]` on the 1–5 scale."""
+    """`4.2 [3.6, 4.8]` on the 1–5 scale.
+
+    Args:
+        value: The mean rating.
+        low: The interval's lower end.
+        high: Its upper end.
+
+    Returns:
+        The text.
+    """
     if not _finite(value):
         return NA
     return f"{value:.1f} [{low:.1f}, {high:.1f}]" if _finite(low, high) else f"{value:.1f}"
 
 
 def p_value(value: float) -> str:
+    """`p = 0.031` or `p < 0.001`, kept on one line.
+
+    Args:
+        value: The p-value.
+
+    Returns:
+        The text.
+    """
     if not _finite(value):
         return NA
     text = "p < 0.001" if value < 0.001 else f"p = {value:.3f}" if value < 0.1 else f"p = {value:.2f}"

@@ -18,34 +18,55 @@ import pandas as pd
 
 from ..models import TERMINAL_STATUSES
 from ..money import Money, format_money, to_decimal, total
-from .stats import Prediction, check_probability, total_prediction_interval
+from .columns import billed, design_rows
+from .primitives import Prediction, check_probability, total_prediction_interval
 
 CENT = Decimal("0.0001")  # predictions are kept to 4 places, as the API bills
 NEEDS_DATA = "fewer than 2 finished calls to predict from: estimate(client) runs a pilot"
 
 
 def as_money(value: float) -> Decimal:
+    """A predicted amount kept to 4 places, as the API bills.
+
+    Args:
+        value: The amount.
+
+    Returns:
+        The Decimal (NaN when `value` is not finite).
+    """
     return to_decimal(value).quantize(CENT) if math.isfinite(value) else Decimal("NaN")
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """Predicted cost and call time of what is left of an experiment (`table`: one row per variant)."""
+    """Predicted cost and call time of what is left of an experiment.
+
+    Attributes:
+        table: One row per variant.
+        level: The prediction level.
+        spent: What the finished calls so far were billed, exact.
+        to_create: Cells without a call.
+        in_flight: Calls still running.
+        cost: The predicted cost of the calls to create and in flight, in `spent.currency`.
+        call_seconds: Their predicted call time.
+    """
 
     table: pd.DataFrame
     level: float
-    spent: Money  # billed by the finished calls so far, exact
+    spent: Money
     to_create: int
     in_flight: int
-    cost: Prediction  # of the calls to create and in flight, in `spent.currency`
+    cost: Prediction
     call_seconds: Prediction
 
     @property
     def currency(self) -> str:
+        """The calls' currency."""
         return self.spent.currency
 
     @property
     def known(self) -> bool:
+        """Whether there were enough finished calls to predict from."""
         return math.isfinite(self.cost.estimate)
 
     def __str__(self) -> str:
@@ -55,7 +76,10 @@ class Estimate:
             return f"this run: nothing left to run{spent}"
         if not self.known:
             return f"this run: {calls}; cost unknown ({NEEDS_DATA}){spent}"
-        money = lambda value: format_money(value, self.currency)  # noqa: E731
+
+        def money(value: float) -> str:
+            return format_money(value, self.currency)
+
         return (
             f"this run: ~{money(self.cost.estimate)}, {self.level:.0%} between {money(self.cost.low)} and "
             f"{money(self.cost.high)} ({calls}; about {self.call_seconds.estimate / 60:,.0f} call minutes)"
@@ -70,26 +94,39 @@ class Estimate:
 
 
 def finished_spend(frame: pd.DataFrame) -> Money:
-    """What the finished calls (ended, failed, expired) of a results frame were billed, exactly, in the calls'
-    one currency (USD when there are none; two currencies raise `MixedCurrencyError`).
+    """What the finished calls (ended, failed, expired) of a results frame were billed, exactly.
+
+    Args:
+        frame: A results frame.
+
+    Returns:
+        The total in the calls' one currency (USD when there are none).
+
+    Raises:
+        MixedCurrencyError: The calls are billed in two currencies.
     """
     created = frame[frame["id"].notna()]
-    finished = created[created["status"].isin(TERMINAL_STATUSES)]
-    currencies = sorted(set(created["cost_currency"].dropna()))
-    return total(
-        ((a, c) for a, c in zip(finished["cost_amount"], finished["cost_currency"], strict=False) if not pd.isna(a)),
-        currencies[0] if len(currencies) == 1 else None,
-    )
+    return billed(created[created["status"].isin(TERMINAL_STATUSES)], of=created)
 
 
 def estimate_remaining(
     frame: pd.DataFrame, variants: Sequence[str], replicates: int, *, level: float = 0.90
 ) -> Estimate:
-    """Per variant and in total: the cells of `variants` × `replicates` not created yet plus the calls still
-    running, predicted from the variant's finished calls (see `Experiment.estimate`).
+    """Predict the cells of `variants` × `replicates` not created yet plus the calls still running.
+
+    Per variant and in total, from the variant's finished calls (see `Experiment.estimate`).
+
+    Args:
+        frame: A results frame.
+        variants: The variants, in order.
+        replicates: Replicates per variant in the design.
+        level: The prediction level.
+
+    Returns:
+        The estimate.
     """
     check_probability("level", level)
-    created = frame[frame["id"].notna()]
+    created = design_rows(frame[frame["id"].notna()])
     spent = finished_spend(frame)
     rows, cost_groups, seconds_groups = [], [], []
     for variant in variants:
@@ -133,9 +170,18 @@ def estimate_remaining(
 
 
 def per_call_cost(frame: pd.DataFrame, variants: Sequence[str]) -> dict[str, Decimal | None]:
-    """Each variant's mean billed cost per finished call (None without one), the projection a budget uses."""
-    # Sweep cells only: a listening session's calls (replicates below zero) last as long as the listener talks.
-    finished = frame[frame["id"].notna() & frame["status"].isin(TERMINAL_STATUSES) & (frame["replicate"] >= 0)]
+    """Each variant's mean billed cost per finished call: the projection a spend cap uses.
+
+    Args:
+        frame: A results frame.
+        variants: The variants.
+
+    Returns:
+        Variant → mean cost per finished design call (None without one).
+    """
+    # Design cells only: a listening session's calls last as long as the listener talks.
+    design = design_rows(frame)
+    finished = design[design["id"].notna() & design["status"].isin(TERMINAL_STATUSES)]
     out: dict[str, Decimal | None] = {}
     for variant in variants:
         amounts = [to_decimal(a) for a in finished.loc[finished["variant"] == variant, "cost_amount"] if not pd.isna(a)]

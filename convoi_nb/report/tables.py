@@ -1,14 +1,16 @@
-"""The summary and the comparison as a reader takes them in: one formatted cell per estimate with its interval,
-units and currency from the data, counts of what failed or is still running, significance after adjustment
-marked, narrow enough for a notebook's output area (long variant names wrap).
+"""The summary and the comparison as a reader takes them in.
+
+One formatted cell per estimate with its interval, units and currency from the data, counts of what failed or is
+still running, significance after adjustment marked, narrow enough for a notebook's output area (long variant
+names wrap).
 
 `summary()` and `compare()` stay plain numeric frames for code; these return pandas `Styler`s (they render in
-JupyterLab, Notebook, VS Code and Voilà) built from them.
+JupyterLab, Notebook, VS Code and Voilà) built from the same analysis.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -16,10 +18,13 @@ from . import formatting as fmt
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
+    from pandas.io.formats.style_render import CSSDict
+
+    from ..stats.analysis import Analysis
 
 # Wrapping, not scrolling: a variant name or an interval breaks onto a second line before the table outgrows
 # JupyterLab's output area.
-TABLE_STYLES = [
+TABLE_STYLES: list[CSSDict] = [
     {"selector": "", "props": [("max-width", "100%"), ("border-collapse", "collapse"), ("font-size", "12px")]},
     {
         "selector": "th, td",
@@ -48,7 +53,7 @@ def _styled(table: pd.DataFrame, caption: str) -> Styler:
     return table.style.set_table_styles(TABLE_STYLES).set_caption(caption)
 
 
-def _outcomes(row: pd.Series) -> str:
+def _outcomes(row: pd.Series[Any]) -> str:
     parts = [
         f"{row[k]} {label}"
         for k, label in (("failed", "failed"), ("expired", "expired"), ("create_errors", "create errors"))
@@ -58,13 +63,29 @@ def _outcomes(row: pd.Series) -> str:
 
 
 def criteria_in(summary: pd.DataFrame) -> list[str]:
+    """The rating criteria a summary has columns for.
+
+    Args:
+        summary: A `summary()` frame.
+
+    Returns:
+        The criteria, in column order.
+    """
     return [
         c[len("rating.") : -len("_mean")] for c in summary.columns if c.startswith("rating.") and c.endswith("_mean")
     ]
 
 
-def summary_table(summary: pd.DataFrame, level: float = 0.95) -> Styler:
-    """One row per variant: calls, what went wrong, means with intervals, cost per minute, exact spend."""
+def summary_table(analysis: Analysis) -> Styler:
+    """One row per variant: calls, what went wrong, means with intervals, cost per minute, exact spend.
+
+    Args:
+        analysis: The analysis whose summary is shown.
+
+    Returns:
+        The table, as a pandas `Styler` (`.data` holds the text of each cell).
+    """
+    summary, level = analysis.summary(), analysis.config.level
     rows = {}
     for variant, row in summary.iterrows():
         currency = row["currency"]
@@ -94,18 +115,28 @@ def summary_table(summary: pd.DataFrame, level: float = 0.95) -> Styler:
     return _styled(pd.DataFrame.from_dict(rows, orient="index"), caption)
 
 
-def _significance(row: pd.Series, label: str) -> str:
+def _significance(row: pd.Series[Any], label: str) -> str:
     mark = "significant" if row[f"{label}_significant"] else "not separated"
     return f"{mark} ({fmt.p_value(row[f'{label}_p_adjusted'])})"
 
 
-def comparison_table(comparison: pd.DataFrame, summary: pd.DataFrame, level: float = 0.95) -> Styler:
-    """One row per variant against the baseline: relative change of mean cost and of mean call length with
-    their intervals, the change per call in money, and whether it holds after Holm's adjustment.
+def comparison_table(analysis: Analysis) -> Styler:
+    """One row per variant against the baseline, from the analysis' comparisons.
+
+    The relative change of mean cost and of mean call length with their intervals, the change per call in money,
+    and whether it holds after Holm's adjustment.
+
+    Args:
+        analysis: The analysis whose comparisons are shown.
+
+    Returns:
+        The table, as a pandas `Styler`.
     """
+    comparison, level = analysis.compare(), analysis.config.level
+    currencies = {name: s.currency for name, s in analysis.statistics.items()}
     rows = {}
     for variant, row in comparison.iterrows():
-        currency = summary.loc[variant, "currency"]
+        currency = currencies[str(variant)]
         rows[variant] = {
             "cost per call vs baseline": fmt.percent_with_interval(
                 row["cost_delta_pct"], row["cost_delta_pct_ci_low"], row["cost_delta_pct_ci_high"]
@@ -129,6 +160,12 @@ def comparison_table(comparison: pd.DataFrame, summary: pd.DataFrame, level: flo
             "cost, after Holm": comparison["cost_significant"],
             "length, after Holm": comparison["duration_significant"],
         }
-        for column, flags in bold.items():
-            styler = styler.map(lambda _v: "font-weight: bold", subset=(flags[flags].index.tolist(), column))
+
+        def significant_in_bold(cells: pd.DataFrame) -> pd.DataFrame:
+            css = pd.DataFrame("", index=cells.index, columns=cells.columns)
+            for column, flags in bold.items():
+                css.loc[flags[flags].index, column] = "font-weight: bold"
+            return css
+
+        styler = styler.apply(significant_in_bold, axis=None)
     return styler

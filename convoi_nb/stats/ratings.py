@@ -1,5 +1,6 @@
-"""Listeners' ratings next to cost: rating columns of the results frame, per-criterion means with intervals, and
-comparisons that weigh quality against cost without naming a winner the data do not separate.
+"""Listeners' ratings next to cost: per-criterion means with intervals, and quality weighed against cost.
+
+The comparisons never name a winner the data do not separate.
 
 A rating counts only when the rater rated the call (not skipped, not "broken") and the call did not fail or
 expire: the others are recorded and counted (`ratings_excluded`), never averaged in.
@@ -8,29 +9,48 @@ expire: the others are recorded and counted (`ratings_excluded`), never averaged
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .stats import NAN, difference, holm, mean_interval
+from .columns import LISTENING
+from .primitives import NAN, difference, holm, mean_interval
 
 PREFIX = "rating."
 SCALE = (1.0, 5.0)
 UNUSABLE_STATUSES = ("failed", "expired")
 
 
-def criteria_of(sessions: Sequence[Any]) -> list[str]:
-    """Every criterion any rater's session asked for, in the order first seen."""
+def criteria_of(sessions: Sequence[Mapping[str, Any]] | Sequence[Any]) -> list[str]:
+    """Every criterion any rater's session asked for, in the order first seen.
+
+    Args:
+        sessions: The sessions' records in the store.
+
+    Returns:
+        The criteria.
+    """
     return list(dict.fromkeys(c for s in sessions for c in json.loads(s["criteria"])))
 
 
-def add_rating_columns(frame: pd.DataFrame, ratings: list[dict[str, Any]], criteria: Sequence[str]) -> pd.DataFrame:
-    """`rater`, `rating_outcome`, `rating.<criterion>` (1–5) and `rating_note` on the rated cells' rows."""
+def add_rating_columns(
+    frame: pd.DataFrame, ratings: Sequence[Mapping[str, Any]], criteria: Sequence[str]
+) -> pd.DataFrame:
+    """Add `rater`, `rating_outcome`, `rating.<criterion>` (1–5) and `rating_note` on the rated listening cells' rows.
+
+    Args:
+        frame: A results frame without rating columns.
+        ratings: The ratings recorded (each of a listening cell).
+        criteria: The criteria rated.
+
+    Returns:
+        The frame, with the columns added.
+    """
     by_cell = {(r["variant"], r["replicate"]): r for r in ratings}
-    cells = list(zip(frame["variant"].astype(str), frame["replicate"], strict=False))
-    found = [by_cell.get(cell) for cell in cells]
+    cells = zip(frame["variant"].astype(str), frame["kind"], frame["replicate"], strict=False)
+    found = [by_cell.get((variant, replicate)) if kind == LISTENING else None for variant, kind, replicate in cells]
     frame["rater"] = pd.array([r["rater"] if r else None for r in found], dtype="string")
     frame["rating_outcome"] = pd.array([r["outcome"] if r else None for r in found], dtype="string")
     for criterion in criteria:
@@ -39,15 +59,25 @@ def add_rating_columns(frame: pd.DataFrame, ratings: list[dict[str, Any]], crite
     return frame
 
 
-def _usable(frame: pd.DataFrame) -> pd.Series:
+def _usable(frame: pd.DataFrame) -> pd.Series[bool]:
     return (frame["rating_outcome"] == "rated").fillna(False) & ~frame["status"].isin(UNUSABLE_STATUSES)
 
 
 def summarize_ratings(
     frame: pd.DataFrame, variants: Sequence[str], criteria: Sequence[str], *, level: float, rater: str | None = None
 ) -> pd.DataFrame:
-    """Per variant: each criterion's mean rating with its Student-t interval and count, and the ratings left
-    out (`ratings_excluded`: a failed or expired call, or marked broken) or skipped.
+    """Per variant: each criterion's mean rating with its Student-t interval and count, and the ratings left out.
+
+    Args:
+        frame: A results frame with rating columns.
+        variants: The variants, in order.
+        criteria: The rating criteria.
+        level: The confidence level of the intervals.
+        rater: One rater's ratings only, or None for all raters pooled.
+
+    Returns:
+        One row per variant: `rating.<criterion>_mean`, `_ci_low`, `_ci_high`, `_n`, then `ratings_excluded` (a
+        failed or expired call, or marked broken) and `ratings_skipped`.
     """
     rows = frame if rater is None else frame[frame["rater"] == rater]
     rated = rows[rows["rating_outcome"].notna()]
@@ -84,14 +114,27 @@ def quality_against_cost(
     variants: Sequence[str],
     baseline: str,
     criteria: Sequence[str],
-    cost_delta: dict[str, float],
+    cost_delta: Mapping[str, float],
     currency: str,
     *,
     level: float,
 ) -> list[str]:
-    """One line per variant and criterion: the difference in mean rating against the baseline (Welch, Holm over
-    the variants compared), next to the difference in cost per call. "Higher"/"lower" only when it holds after
-    the adjustment; otherwise "no difference these ratings can tell apart".
+    """One line per variant and criterion: the difference in mean rating against the baseline, next to cost.
+
+    Welch's test, Holm-adjusted over the variants compared. "Higher"/"lower" only when it holds after the
+    adjustment; otherwise "no difference these ratings can tell apart".
+
+    Args:
+        frame: A results frame with rating columns.
+        variants: The variants, in order.
+        baseline: The variant the others are compared with.
+        criteria: The rating criteria.
+        cost_delta: Variant → its difference in mean cost per call against the baseline.
+        currency: The currency of that difference.
+        level: The confidence level.
+
+    Returns:
+        The sentences.
     """
     usable = frame[_usable(frame)] if "rating_outcome" in frame else frame.iloc[0:0]
     others = [v for v in variants if v != baseline]

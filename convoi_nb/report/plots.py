@@ -1,5 +1,7 @@
-"""The experiment's figure: a forest plot of each variant's change against the baseline (the answer to "is B
-cheaper than A, and by how much"), then the spread of cost and call length per variant.
+"""The experiment's figure: each variant's change against the baseline, then the spread of its calls.
+
+A forest plot answers "is B cheaper than A, and by how much"; below it, the cost and call length of every ended
+call per variant.
 
 matplotlib only (a PNG renders everywhere, Voilà included). Variant names go on the y axis, wrapped, so tick
 labels never collide however many variants there are; there is no legend to cover data: the verdict's winner is
@@ -18,6 +20,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from ..stats.analysis import Analysis
 
 PLAIN, WINNER, BASELINE = "#1f77b4", "#2ca02c", "#7f7f7f"
 LABEL_WIDTH = 24  # characters per line of a variant's name on the axis
@@ -67,18 +71,21 @@ def _spread(
     axis.set_xlabel(xlabel)
 
 
-def plot_experiment(
-    frame: pd.DataFrame,
-    variants: Sequence[str],
-    comparison: pd.DataFrame,
-    baseline: str,
-    winner: str | None,
-    title: str,
-    level: float = 0.95,
-) -> Figure:
-    """Forest plots (cost, call length) of `comparison` on top, strip plots of the ended calls below."""
+def plot_experiment(analysis: Analysis, title: str) -> Figure:
+    """Forest plots (cost, call length) of the analysis' comparisons on top, strip plots of the ended calls below.
+
+    Args:
+        analysis: The analysis drawn: its comparisons, its verdict's cheapest variant, its design cells.
+        title: The experiment's name, for the figure's title.
+
+    Returns:
+        The figure (closed in pyplot: display it, or save it).
+    """
     import matplotlib.pyplot as plt
 
+    frame, variants, baseline = analysis.design, analysis.variants, analysis.baseline
+    comparison, level = analysis.compare(), analysis.config.level
+    winner = analysis.verdict.finding("cost").winner
     ended = frame[frame["status"] == "ended"]
     currency = ended["cost_currency"].dropna().iloc[0] if ended["cost_currency"].notna().any() else ""
     others = max(len(comparison), 1)
