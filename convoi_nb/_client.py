@@ -21,6 +21,7 @@ from ._base_client import ClientCore, OverridesLike
 from ._config import ClientConfig, KeyLike, as_secret
 from ._retry import RetryPolicy
 from ._transport import AsyncTransport, RawResponse, RequestSpec, SyncTransport
+from .budget import check_threshold
 from .errors import ConfigurationError, ValidationError
 from .models import Agent, Call, ListCallsParams, WebCallRequest
 
@@ -46,9 +47,10 @@ def _review_export() -> ModuleType:
 
 
 class _ClientBase:
-    """Configuration, repr and the read-only settings both faces share."""
+    """Configuration, repr, the read-only settings and the twins both faces share."""
 
     _core: ClientCore
+    _transport: SyncTransport | AsyncTransport
 
     def _configure(
         self,
@@ -71,15 +73,9 @@ class _ClientBase:
         )
         self._core = ClientCore(config)
         self._allow_insecure = allow_insecure
-        if confirm_runs_over is not None and (
-            isinstance(confirm_runs_over, bool) or not isinstance(confirm_runs_over, int) or confirm_runs_over < 0
-        ):
-            raise ConfigurationError(
-                f"confirm_runs_over must be a number of calls (0 or more) or None, got {confirm_runs_over!r}"
-            )
         # Experiment runs creating more calls than this print their estimated cost and need max_cost or
-        # confirm=True; connect() sets it on the real service (None: never asked).
-        self.confirm_runs_over = confirm_runs_over
+        # confirm=True; connect() sets it on the real service (None: never asked). The rule is budget's.
+        self.confirm_runs_over = check_threshold(confirm_runs_over)
 
     @property
     def base_url(self) -> str:
@@ -113,6 +109,47 @@ class _ClientBase:
             "allow_insecure": self._allow_insecure,
         }
 
+    def to_async(self, *, http_client: httpx.AsyncClient | None = None) -> AsyncConvoiClient:
+        """A new `AsyncConvoiClient` with this configuration, from either face.
+
+        Code that runs its own event loop, as experiments do, needs an async client whose pool belongs to that loop.
+
+        Args:
+            http_client: the `httpx.AsyncClient` to send through. Required when this client uses your own HTTP
+                client (a sync client cannot serve async requests, an async one belongs to the loop that first
+                used it, and your proxies or certificates must not be dropped silently); otherwise None gives the
+                new client a connection pool of its own.
+
+        Returns:
+            The async client; close it with `await client.aclose()`.
+
+        Raises:
+            ConfigurationError: this client uses your own HTTP client and no `http_client` was given.
+        """
+        user_client = self._transport.user_client
+        if http_client is None and user_client is not None:
+            raise _no_twin_for(user_client, "AsyncConvoiClient", "to_async(http_client=httpx.AsyncClient(...))")
+        return AsyncConvoiClient(http_client=http_client, **self._twin_options())
+
+    def to_sync(self, *, http_client: httpx.Client | None = None) -> ConvoiClient:
+        """A new `ConvoiClient` with this configuration, from either face.
+
+        Args:
+            http_client: the `httpx.Client` to send through. Required when this client uses your own HTTP client
+                (an async one cannot serve sync requests, and your proxies or certificates must not be dropped
+                silently); otherwise None gives the new client a connection pool of its own.
+
+        Returns:
+            The sync client; close it with `client.close()`.
+
+        Raises:
+            ConfigurationError: this client uses your own HTTP client and no `http_client` was given.
+        """
+        user_client = self._transport.user_client
+        if http_client is None and user_client is not None:
+            raise _no_twin_for(user_client, "ConvoiClient", "to_sync(http_client=httpx.Client(...))")
+        return ConvoiClient(http_client=http_client, **self._twin_options())
+
 
 def _no_twin_for(user_client: object, twin: str, wanted: str) -> ConfigurationError:
     return ConfigurationError(
@@ -140,6 +177,8 @@ class ConvoiClient(_ClientBase):
         allow_insecure: accept a plain `http://` URL to another host (the key then travels unencrypted).
         http_client: your own `httpx.Client` (proxies, certificates, event hooks); never closed by this client.
     """
+
+    _transport: SyncTransport
 
     def __init__(
         self,
@@ -303,25 +342,6 @@ class ConvoiClient(_ClientBase):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def to_async(self, *, http_client: httpx.AsyncClient | None = None) -> AsyncConvoiClient:
-        """An `AsyncConvoiClient` with this configuration.
-
-        Args:
-            http_client: the `httpx.AsyncClient` to send through. Required when this client uses your own
-                `httpx.Client` (a sync client cannot serve async requests, and your proxies or certificates must
-                not be dropped silently); otherwise None gives the twin a connection pool of its own.
-
-        Returns:
-            The async client; close it with `await client.aclose()`.
-
-        Raises:
-            ConfigurationError: this client uses your own `httpx.Client` and no `http_client` was given.
-        """
-        user_client = self._transport.user_client
-        if http_client is None and user_client is not None:
-            raise _no_twin_for(user_client, "AsyncConvoiClient", "to_async(http_client=httpx.AsyncClient(...))")
-        return AsyncConvoiClient(http_client=http_client, **self._twin_options())
-
 
 class AsyncConvoiClient(_ClientBase):
     """Asynchronous client with the same surface; `list_calls` is an async iterator.
@@ -343,6 +363,8 @@ class AsyncConvoiClient(_ClientBase):
         allow_insecure: accept a plain `http://` URL to another host (the key then travels unencrypted).
         http_client: your own `httpx.AsyncClient`; never closed by this client.
     """
+
+    _transport: AsyncTransport
 
     def __init__(
         self,
@@ -506,22 +528,3 @@ class AsyncConvoiClient(_ClientBase):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-    def to_sync(self, *, http_client: httpx.Client | None = None) -> ConvoiClient:
-        """A `ConvoiClient` with this configuration.
-
-        Args:
-            http_client: the `httpx.Client` to send through. Required when this client uses your own
-                `httpx.AsyncClient` (it cannot serve sync requests, and your proxies or certificates must not be
-                dropped silently); otherwise None gives the twin a connection pool of its own.
-
-        Returns:
-            The sync client; close it with `client.close()`.
-
-        Raises:
-            ConfigurationError: this client uses your own `httpx.AsyncClient` and no `http_client` was given.
-        """
-        user_client = self._transport.user_client
-        if http_client is None and user_client is not None:
-            raise _no_twin_for(user_client, "ConvoiClient", "to_sync(http_client=httpx.Client(...))")
-        return ConvoiClient(http_client=http_client, **self._twin_options())

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .errors import ExperimentError, MixedCurrencyError, ValidationError
+from .errors import ConfigurationError, ExperimentError, MixedCurrencyError, ValidationError
 from .models import TERMINAL_STATUSES
 from .money import Amount, Money, format_money, to_decimal
 
@@ -102,6 +102,25 @@ def cap_in(cap: Money | Decimal, currency: str) -> Money:
             raise MixedCurrencyError(f"max_cost is in {cap.currency}, this experiment's calls are billed in {currency}")
         return cap
     return Money(cap, currency)
+
+
+def check_threshold(threshold: object) -> int | None:
+    """Validate a `confirm_runs_over` setting: a number of calls (0 or more) or None.
+
+    Args:
+        threshold: The value given.
+
+    Returns:
+        The threshold.
+
+    Raises:
+        ConfigurationError: It is not None, nor an integer of 0 or more (a bool is not a number of calls).
+    """
+    if threshold is None:
+        return None
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
+        raise ConfigurationError(f"confirm_runs_over must be a number of calls (0 or more) or None, got {threshold!r}")
+    return threshold
 
 
 def needs_confirmation(creates: int, threshold: int | None) -> bool:

@@ -19,8 +19,8 @@ from .models.test_responses import EXAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("duckdb", "pyarrow", "matplotlib", "scipy", "statsmodels")
-# The one pair of names that differ by design: closing, and making the other face.
-COUNTERPARTS = {"close": "aclose", "to_async": "to_sync"}
+# The one pair of names that differ by design: closing (either face makes a client of either kind).
+COUNTERPARTS = {"close": "aclose"}
 
 
 def public_names(cls: type) -> set[str]:

@@ -108,3 +108,15 @@ def test_the_async_pool_authenticates_through_an_environment_proxy_too(monkeypat
     for found in asyncio.run(middlewares()):
         assert [type(m).__name__ for m in found] == ["_AiohttpBearer"]
         assert "secret" not in repr(found)
+
+
+def test_an_async_client_makes_a_new_async_client_with_a_pool_of_its_own(sandbox: Any, agent_id: str) -> None:
+    """Code with its own event loop (an experiment's run) needs an async pool of its own, from either face."""
+
+    async def main() -> None:
+        async with AsyncConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url) as client:
+            async with client.to_async() as twin:
+                assert twin is not client and twin._transport is not client._transport
+                assert (await twin.create_web_call(agent_id)).agent_id == agent_id
+
+    asyncio.run(main())

@@ -304,7 +304,7 @@ class ExperimentResults:
 
         return plot_experiment(self.analysis(baseline, level=level, seed=seed), self.name)
 
-    def to_csv(self, path: str | Path, **kwargs: Any) -> Path:  # noqa: D417 (pydoclint forbids documenting **kwargs)
+    def to_csv(self, path: str | Path, **kwargs: Any) -> Path:
         """Write `frame()` to a CSV file.
 
         Args:
@@ -316,7 +316,7 @@ class ExperimentResults:
         self.frame().to_csv(path, index=False, **kwargs)
         return Path(path)
 
-    def to_parquet(self, path: str | Path, **kwargs: Any) -> Path:  # noqa: D417 (pydoclint forbids documenting **kwargs)
+    def to_parquet(self, path: str | Path, **kwargs: Any) -> Path:
         """Write `frame()` to a Parquet file.
 
         Args:

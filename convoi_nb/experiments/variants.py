@@ -101,7 +101,7 @@ class Variant:
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     @classmethod
-    def grid(  # noqa: D417 (the repo's pydoclint config forbids documenting **kwargs)
+    def grid(
         cls,
         base: OverridesLike = None,
         axes: Mapping[str, Iterable[Any]] | None = None,

@@ -317,4 +317,3 @@ async def aexport_calls(client: AsyncConvoiClient, path: PathLike, **filters: Un
         async for call in client.list_calls(**export.listing_filters()):
             export.add(call)
         return export.finish()
-

@@ -139,7 +139,7 @@ class Review:
 
     # -- SQL ---------------------------------------------------------------------------------------------
 
-    def sql(self, name: str, *, dialect: str = "standard", **params: Any) -> str:  # noqa: D417  (pydoclint: star arguments are described in the text)
+    def sql(self, name: str, *, dialect: str = "standard", **params: Any) -> str:
         """The SQL text of a review query over a table `calls`.
 
         The keyword arguments are the query's parameters, as its method takes them (`by`, `n`, `experiment`,
