@@ -34,10 +34,18 @@ def set_path(target: dict[str, Any], path: str, value: Any) -> None:
         target: The nested dict to change.
         path: The dotted path.
         value: The value to set.
+
+    Raises:
+        ValidationError: A part of the path before its last already holds a value that is not a section (the
+            path would go through a setting, as `llm.model.name` does when `llm.model` is set).
     """
     *parents, leaf = path.split(".")
-    for part in parents:
-        target = target.setdefault(part, {})
+    for depth, part in enumerate(parents):
+        child = target.setdefault(part, {})
+        if not isinstance(child, dict):
+            through = ".".join(parents[: depth + 1])
+            raise ValidationError.of_field("grid axis", path, f"{through} is a setting ({child!r}), not a section")
+        target = child
     target[leaf] = value
 
 
