@@ -56,7 +56,7 @@ def test_the_token_reaches_the_browser_only_when_join_is_pressed(
     assert message["token"] not in front_end.state() and token not in front_end.state()  # never synced state
     card.join.state = "connected"  # as the front end reports it
     card.close()
-    assert sent[-1] == {"type": "leave"}  # closing the card leaves the room
+    assert sent[-1] == {"type": "leave", "closing": True}  # closing the card leaves the room, syncing nothing back
 
 
 def test_an_ended_call_cannot_be_joined(opened: Opened, calm_client: ConvoiClient, sent: list[dict[str, Any]]) -> None:
