@@ -14,6 +14,7 @@ from .._base_client import build_web_call
 from ..errors import APIStatusError, ConvoiError, ValidationError
 from ..frames import calls_to_frame
 from ..models import Call, WebCallRequest
+from ._closing import close_children
 from ._fields import agent_dropdown, error_html
 from .call_card import CallCard
 from .metadata_editor import MetadataEditor
@@ -190,6 +191,8 @@ class CallLauncher(w.VBox):
             self.table.value = calls_to_frame(self.calls)[TABLE_COLUMNS].to_html(index=False, border=0)
 
     def close(self) -> None:
+        """Stop the card, wait for a create in progress, and close every widget of the launcher."""
         self.card.close()
         self._executor.shutdown(wait=True)
+        close_children(self)
         super().close()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from ..errors import ConvoiError
+from ._closing import close_children
 from ._fields import error_html
 from .call_card import CallCard
 
@@ -62,5 +63,7 @@ class CallPicker(w.VBox):
         self.children = (self.dropdown, self.message)
 
     def close(self) -> None:
+        """Close the open card (leaving its room) and every widget of the picker."""
         self._close_card()
+        close_children(self)
         super().close()

@@ -9,6 +9,7 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
+from ._closing import close_children
 from ._fields import error_html
 
 
@@ -58,6 +59,11 @@ class MetadataEditor(w.VBox):
         entry[2].close()
         self.rows_box.children = [r for _, _, r in self._rows]
         self._recompute()
+
+    def close(self) -> None:
+        """Close the editor and every widget of it."""
+        close_children(self)
+        super().close()
 
     def _recompute(self) -> None:
         value: dict[str, Any] = {}

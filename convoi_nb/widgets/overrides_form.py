@@ -21,6 +21,7 @@ from ..models import (
     AgentOverrides,
     field_errors,
 )
+from ._closing import close_children
 from ._fields import JSONObjectRow, NumberRow, Row, TagsRow, TextRow, error_html
 
 Defaults = Agent | Mapping[str, Any] | None
@@ -170,6 +171,11 @@ class OverridesForm(w.VBox):
             self.preview.value = f"<pre style='margin:0'>{escape(shown)}</pre>"
         else:
             self.preview.value = error_html("fix the fields marked in red: " + self.error_text())
+
+    def close(self) -> None:
+        """Close the form and every widget of it."""
+        close_children(self)
+        super().close()
 
     def error_text(self) -> str:
         """Every error on one line, each field named as the form labels it (`tts: other: speed: …`)."""

@@ -10,6 +10,7 @@ import traitlets
 
 from ..errors import ValidationError
 from ..experiments import Variant
+from ._closing import close_children
 from ._fields import error_html
 from .overrides_form import Defaults, OverridesForm
 
@@ -131,6 +132,11 @@ class VariantBuilder(w.VBox):
         self.grid_error.value = f"{len(variants)} variants generated"
         self.mode.selected_index = 0
         return variants
+
+    def close(self) -> None:
+        """Close the builder and every widget of it (each variant's form included)."""
+        close_children(self)
+        super().close()
 
     def _fresh_name(self, stem: str) -> str:
         taken = {e.name.value for e in self.entries}
