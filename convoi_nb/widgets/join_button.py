@@ -33,14 +33,6 @@ UNAVAILABLE = (
     "Join needs a live notebook front end that runs anywidget (JupyterLab 4, Notebook 7, VS Code, "
     "Voilà); this one shows the call without it"
 )
-CSS = """
-.convoi-join-controls { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
-.convoi-join-level { display: inline-block; width: 80px; height: 8px; background: #e5e7eb; border-radius: 4px; }
-.convoi-join-level-bar { display: block; height: 100%; width: 0; background: #16a34a; border-radius: 4px; }
-.convoi-join-state[data-state="connected"] { color: #15803d; }
-.convoi-join-state[data-state="disconnected"] { color: #b91c1c; }
-.convoi-join-note, .convoi-join-participants { font-size: 12px; color: #555; }
-"""
 
 Connection = Callable[[], LiveKitConnection]
 
@@ -69,7 +61,6 @@ class JoinButton(RuntimeWidget):
     """
 
     _front_end = traitlets.Unicode("join").tag(sync=True)
-    _css = CSS
     state = traitlets.Unicode("idle").tag(sync=True)  # idle | requesting | connecting | connected | reconnecting | …
     error = traitlets.Unicode("").tag(sync=True)
     participants = traitlets.List(traitlets.Unicode()).tag(sync=True)

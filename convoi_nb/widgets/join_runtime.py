@@ -17,6 +17,16 @@ import traitlets
 
 BUNDLE = Path(__file__).parent / "join_frontend" / "dist" / "join.js"
 
+# The front end's style, loaded once with the runtime.
+CSS = """
+.convoi-join-controls { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
+.convoi-join-level { display: inline-block; width: 80px; height: 8px; background: #e5e7eb; border-radius: 4px; }
+.convoi-join-level-bar { display: block; height: 100%; width: 0; background: #16a34a; border-radius: 4px; }
+.convoi-join-state[data-state="connected"] { color: #15803d; }
+.convoi-join-state[data-state="disconnected"] { color: #b91c1c; }
+.convoi-join-note, .convoi-join-participants { font-size: 12px; color: #555; }
+"""
+
 # The whole front end of each widget: render with the runtime's exports (`join` or `secret`).
 LOADER = """export default {
   async render({ model, el, host }) {
@@ -35,6 +45,7 @@ class JoinRuntime(anywidget.AnyWidget):
     """The Join front end's bundle, once per kernel; never displayed. Use `shared_runtime()` to get it."""
 
     _esm = BUNDLE
+    _css = CSS
     shared = True  # used by every Join button and secret field: closing one of them leaves it open
 
 

@@ -158,9 +158,9 @@ def test_the_wheel_ships_the_bundle_and_an_install_from_it_loads_it(tmp_path: Pa
         capture_output=True,
     )
     check = (
-        "import convoi_nb, sys; from convoi_nb.widgets.join_button import JoinButton, BUNDLE; "
+        "import convoi_nb, sys; from convoi_nb.widgets.join_button import JoinButton; "
         "assert convoi_nb.__file__.startswith(sys.argv[1]), convoi_nb.__file__; "
-        "b = JoinButton(lambda: None); print(len(b._esm), 'convoi-join-button' in b._esm)"
+        "b = JoinButton(lambda: None); r = b._runtime; print(len(r._esm), 'convoi-join-button' in r._esm)"
     )
     shown = subprocess.run(
         [sys.executable, "-c", check, str(target)],
