@@ -96,10 +96,6 @@ class CallLauncher(w.VBox):
             metadata=dict(self.metadata.value) or None,
         )
 
-    def request_fields(self) -> dict[str, Any]:
-        """The JSON body the button would send."""
-        return self.request().to_body()
-
     def problems(self) -> str:
         """Why the call cannot be created as filled in ("" when it can)."""
         if self.overrides.errors:  # not `.valid`: the form sets it after `.errors`, which this follows
