@@ -7,7 +7,7 @@ a comm the kernel keeps.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import ipywidgets as w
@@ -24,7 +24,7 @@ def _widgets_in(value: Any) -> Iterator[w.Widget]:
             yield from _widgets_in(item)
 
 
-def owned_widgets(root: w.Widget, *also: w.Widget) -> list[w.Widget]:
+def owned_widgets(root: w.Widget, also: Iterable[w.Widget] = ()) -> list[w.Widget]:
     """The widgets `root` is made of, parents before their children.
 
     Those its synced traits reach (children, layout, style, …), from `root` and from `also` (widgets it made but
@@ -33,7 +33,7 @@ def owned_widgets(root: w.Widget, *also: w.Widget) -> list[w.Widget]:
 
     Args:
         root: The composite widget (not itself in the list).
-        *also: Widgets `root` made without showing them.
+        also: Widgets `root` made without showing them.
 
     Returns:
         The widgets, each once.
@@ -55,14 +55,14 @@ def owned_widgets(root: w.Widget, *also: w.Widget) -> list[w.Widget]:
     return found
 
 
-def close_children(root: w.Widget, *also: w.Widget) -> None:
+def close_children(root: w.Widget, also: Iterable[w.Widget] = ()) -> None:
     """Close every widget `root` is made of (see `owned_widgets`), each through its own `close()`.
 
     Parents close first, so a card stops its poller before its labels close.
 
     Args:
         root: The composite widget; its own `close()` calls this, then closes itself.
-        *also: Widgets `root` made without showing them.
+        also: Widgets `root` made without showing them.
     """
-    for widget in owned_widgets(root, *also):
+    for widget in owned_widgets(root, also):
         widget.close()

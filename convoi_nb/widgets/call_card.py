@@ -38,7 +38,6 @@ class CallCard(w.VBox):
         poll_interval: Seconds between reads of the call while it runs.
         blind: A listening session's card: status, duration and Join only, nothing that tells which call (or
             variant) it is: no id, cost, agent, room, code or token, and errors by their kind only.
-        **kwargs: Passed to `ipywidgets.VBox`.
     """
 
     status = traitlets.Unicode("")
@@ -123,7 +122,7 @@ class CallCard(w.VBox):
     def close(self) -> None:
         """Stop following the call, leave its room if the browser is in it, and close every widget of the card."""
         self.stop()
-        close_children(self, *self._tools)
+        close_children(self, self._tools)
         super().close()
 
     def _livekit(self) -> LiveKitConnection:

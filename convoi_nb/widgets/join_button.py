@@ -57,7 +57,6 @@ class JoinButton(RuntimeWidget):
             user presses Join, so the token sent is current and is never held by the widget.
         describe_error: Turns a failure to read the connection into the text the user sees (a blind card shows
             the kind of error only); by default the error's own message.
-        **kwargs: Passed to `anywidget.AnyWidget`.
     """
 
     _front_end = traitlets.Unicode("join").tag(sync=True)

@@ -67,11 +67,7 @@ def shared_runtime() -> JoinRuntime:
 
 
 class RuntimeWidget(anywidget.AnyWidget):
-    """A widget whose front end is one of the runtime's exports (named by `_front_end`).
-
-    Args:
-        **kwargs: Passed to `anywidget.AnyWidget`.
-    """
+    """A widget whose front end is one of the runtime's exports (named by `_front_end`)."""
 
     _esm = LOADER
     _runtime = anywidget.WidgetTrait().tag(sync=True)

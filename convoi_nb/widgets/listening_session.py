@@ -33,7 +33,6 @@ class ListeningSessionPanel(w.VBox):
     Args:
         client: The client that creates and follows the session's calls.
         session: The rater's listening session.
-        **kwargs: Passed to `ipywidgets.VBox`.
     """
 
     def __init__(self, client: ConvoiClient, session: ListeningSession, **kwargs: Any) -> None:

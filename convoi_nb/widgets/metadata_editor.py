@@ -14,7 +14,14 @@ from ._fields import error_html
 
 
 def parse_scalar(text: str) -> Any:
-    """`42` → 42, `true` → True, `null` → None, `"42"` → "42", anything else stays text."""
+    """`42` → 42, `true` → True, `null` → None, `"42"` → "42", anything else stays text.
+
+    Args:
+        text: What was typed.
+
+    Returns:
+        The JSON scalar it spells, or the text itself.
+    """
     try:
         value = json.loads(text)
     except ValueError:
@@ -23,6 +30,12 @@ def parse_scalar(text: str) -> Any:
 
 
 class MetadataEditor(w.VBox):
+    """Key/value rows for a call's metadata: `.value` is the dict, `.valid` is False while a row is wrong.
+
+    Args:
+        value: The rows to start with.
+    """
+
     value = traitlets.Dict()
     valid = traitlets.Bool(True)
 
@@ -38,6 +51,12 @@ class MetadataEditor(w.VBox):
         self._recompute()
 
     def add_row(self, key: str = "", value: Any = "") -> None:
+        """Add a row.
+
+        Args:
+            key: The metadata key.
+            value: Its value (text, or a JSON scalar).
+        """
         key_text = w.Text(value=key, placeholder="key", layout=w.Layout(width="12em"))
         value_text = w.Text(
             value=value if isinstance(value, str) else json.dumps(value),

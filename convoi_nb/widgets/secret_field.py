@@ -14,9 +14,6 @@ class SecretField(RuntimeWidget):
 
     A notebook saves its widgets' synced state (the token would be written to disk with it); custom messages are
     not saved. After a page reload the front end asks again, and gets the text only while it is shown.
-
-    Args:
-        **kwargs: Passed to `anywidget.AnyWidget` (e.g. `layout`).
     """
 
     _front_end = traitlets.Unicode("secret").tag(sync=True)

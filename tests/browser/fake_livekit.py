@@ -77,7 +77,7 @@ class FakeLiveKit:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # started, so it has sockets
 
     async def _not_here(self, request: web.Request) -> web.Response:
         self.seen.paths.append(request.path)

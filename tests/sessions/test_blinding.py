@@ -17,7 +17,6 @@ from livekit.api import TokenVerifier
 from convoi_nb import ConvoiClient
 from convoi_nb.errors import NotFoundError
 from convoi_nb.experiments import Experiment, ResultsStore, Variant
-from convoi_nb.sandbox import Sandbox, SandboxSettings
 from convoi_nb.sandbox.livekit import LiveKitSettings
 from convoi_nb.sessions import ListeningSession
 from convoi_nb.widgets.listening_session import ListeningSessionPanel

@@ -75,9 +75,7 @@ def test_nothing_the_rater_knows_predicts_the_order(tmp_path: Path) -> None:
     Before, the order was shuffled from `seed` and the rater's name, so both were the same, and so was the order a
     rater could compute from them."""
     orders = [
-        order_of(
-            ListeningSession(Experiment("same", AGENT, VARIANTS, 1, store=tmp_path / f"{n}.sqlite3"), "ana", 8)
-        )
+        order_of(ListeningSession(Experiment("same", AGENT, VARIANTS, 1, store=tmp_path / f"{n}.sqlite3"), "ana", 8))
         for n in range(2)
     ]
     assert sorted(orders[0]) == sorted(orders[1]) and orders[0] != orders[1]
@@ -158,9 +156,7 @@ def test_a_killed_kernel_resumes_at_step_4_without_new_calls_for_steps_1_to_3(ca
     assert len(creates_sent(calm)) == 4
     calm.traffic.reset()
     client = client_of(calm)
-    session = ListeningSession(
-        Experiment("crash", AGENT, VARIANTS, 1, store=store), "ana", 2, criteria=CRITERIA
-    )
+    session = ListeningSession(Experiment("crash", AGENT, VARIANTS, 1, store=store), "ana", 2, criteria=CRITERIA)
     assert session.step is not None and session.step.index == 3 and session.progress == "Call 4 of 6"
     fourth = session.start(client)  # the call made before the crash, read again
     assert creates_sent(calm) == []
@@ -202,7 +198,7 @@ def rate_all(session: ListeningSession, client: ConvoiClient, scores: Any) -> No
     while not session.done:
         call = session.start(client)
         wait_ended(client, call.id)
-        given = scores(session._plan[session.step.index][0])  # type: ignore[union-attr]
+        given = scores(session._plan[session.step.index][0])  # type: ignore[union-attr]  # a step remains while not done
         if given == "broken":
             session.broken("no audio")
         elif given == "skip":

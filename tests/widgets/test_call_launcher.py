@@ -175,7 +175,6 @@ def test_secrets_never_reach_the_front_end_unless_revealed(
     assert "$CONVOI_API_KEY" in launcher.card.code.value and "create_web_call(" in launcher.card.code.value
 
 
-
 def test_a_revealed_token_is_shown_but_never_saved(
     opened: Opened, front_end: FrontEnd, client: ConvoiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
