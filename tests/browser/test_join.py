@@ -19,7 +19,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _failed, _require_chromium
 from .fake_livekit import API_KEY, API_SECRET, FakeLiveKit
-from .test_jupyterlab import MODEL_NOT_FOUND, open_notebook, run_all_cells, start_kernel
+from .test_jupyterlab import run_notebook
 
 NAME = "join.ipynb"
 MEDIA_ARGS = [
@@ -93,13 +93,8 @@ def open_card(page: Any, server: str, notebook_dir: Path, tmp_path: Path, source
         ),
         notebook_dir / NAME,
     )
-    kernel_id = start_kernel(server, NAME, tmp_path / "runtime")
-    open_notebook(page, server, NAME, kernel_id)
-    run_all_cells(page)
     join = page.locator(".convoi-join-button")
-    join.or_(page.get_by_text(MODEL_NOT_FOUND)).first.wait_for(state="attached", timeout=120_000)
-    assert join.count(), f"the page shows {MODEL_NOT_FOUND!r} instead of the card"
-    return join, kernel_id
+    return join, run_notebook(page, server, NAME, tmp_path / "runtime", join, "the card")
 
 
 @pytest.mark.timeout(300)

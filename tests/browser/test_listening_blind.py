@@ -17,7 +17,7 @@ from convoi_nb.experiments import ResultsStore
 from ..sessions.test_blinding import EXPERIMENT, NAMES, secrets_in
 from .fake_livekit import API_KEY, API_SECRET, FakeLiveKit
 from .test_join import media_page, run_in_kernel  # noqa: F401 (fixture)
-from .test_jupyterlab import MODEL_NOT_FOUND, open_notebook, run_all_cells, start_kernel
+from .test_jupyterlab import run_notebook
 
 NAME = "rating.ipynb"
 # The session is set up in a module beside the notebook, as a study's organiser would: the cell the rater sees
@@ -66,12 +66,8 @@ def test_the_curious_rater_finds_nothing_in_the_browser(
     (manager / "plugin.jupyterlab-settings").write_text(json.dumps({"saveState": True}))  # save the widget state
     with FakeLiveKit() as livekit:
         write_notebook(notebook_dir, livekit.url)
-        kernel_id = start_kernel(jupyterlab, NAME, tmp_path / "runtime")
-        open_notebook(page, jupyterlab, NAME, kernel_id)
-        run_all_cells(page)
         start = page.locator(".widget-button", has_text="Start call 1")
-        start.or_(page.get_by_text(MODEL_NOT_FOUND)).first.wait_for(state="attached", timeout=120_000)
-        assert start.count(), f"the page shows {MODEL_NOT_FOUND!r} instead of the panel"
+        kernel_id = run_notebook(page, jupyterlab, NAME, tmp_path / "runtime", start, "the panel")
         start.click()
         join = page.locator(".convoi-join-button")
         join.wait_for(timeout=60_000)
