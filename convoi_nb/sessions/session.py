@@ -1,18 +1,19 @@
 """`ListeningSession`: one rater's blinded pass over an experiment's variants, resumable step by step.
 
-The order is shuffled from a secret random seed (`secrets`), drawn when the rater's session is first opened and kept
-with the session in the experiment's store, so `reveal()` and a reopened session see the same order, and nothing the
-rater sees or knows (the experiment's design, their own name) predicts it.
-
 Each rater gets calls of their own: the session reserves a block of *listening* replicates of the experiment, numbered
 below zero (-1, -2, …) so that no `run()` (replicates 0…N-1, however large N grows) ever creates or adopts them, and
 the cost statistics of the sweep leave them out (a listener changes what a call costs). Each is still a cell of the
 experiment (its idempotency key, its store), so a crashed kernel resumes at the first step without a rating,
 creating nothing twice.
+
+The order is shuffled from a secret random seed (`secrets`), drawn when the rater's session is first opened and kept
+with the session in the experiment's store, so `reveal()` and a reopened session see the same order, and nothing the
+rater sees or knows (the experiment's design, their own name) predicts it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import secrets
@@ -49,6 +50,11 @@ class Step:
     def label(self) -> str:
         """The step as the rater sees it, e.g. "Call 3 of 12"."""
         return f"Call {self.index + 1} of {self.total}"
+
+
+def _order_seed(seed: int, rater: str) -> int:
+    """The shuffle's seed: the session's secret, with the rater's name mixed in (the same on every machine and run)."""
+    return int.from_bytes(hashlib.sha256(f"{seed}\x1f{rater}".encode()).digest()[:8], "big")
 
 
 class ListeningSession:
@@ -97,10 +103,10 @@ class ListeningSession:
                 f"{row['calls_per_variant']} calls per variant and criteria {row['criteria']}: reopen it with those, "
                 "or use another rater name"
             )
-        self.calls_per_variant, self.criteria = calls_per_variant, names
+        seed, self.calls_per_variant, self.criteria = row["seed"], calls_per_variant, names
         first = row["first_replicate"]
         plan = [(v.name, -(first + slot)) for v in experiment.variants for slot in range(calls_per_variant)]
-        random.Random(row["seed"]).shuffle(plan)  # the secret seed: never shown, never derived from the design
+        random.Random(_order_seed(seed, self.rater)).shuffle(plan)
         self._plan = plan  # private: the blinded order's answer key
         self._client: ConvoiClient | None = None  # the one start() used: ratings record the call's last state
 
@@ -157,10 +163,15 @@ class ListeningSession:
         return self.experiment.create_cell(client, variant, replicate)
 
     def _call_id(self, variant: str, replicate: int) -> str | None:
-        for row in self._store.results(self.experiment.name):
-            if (row.variant, row.replicate) == (variant, replicate) and row.call:
-                return str(row.call["id"])
-        return None
+        row = next(
+            (
+                r
+                for r in self._store.results(self.experiment.name)
+                if (r.variant, r.replicate) == (variant, replicate) and r.call
+            ),
+            None,
+        )
+        return row.call["id"] if row is not None else None
 
     def rate(self, scores: Mapping[str, int], note: str = "") -> None:
         """Rate the current call 1–5 on every criterion, and move on.
