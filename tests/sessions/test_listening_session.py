@@ -5,6 +5,7 @@ summary() and verdict()."""
 from __future__ import annotations
 
 import itertools
+import secrets
 import signal
 import subprocess
 import sys
@@ -57,7 +58,9 @@ def order_of(session: ListeningSession) -> list[tuple[str, int]]:
     return list(session._plan)
 
 
-def test_the_order_is_a_permutation_kept_with_the_session(tmp_path: Path) -> None:
+def test_the_order_is_a_permutation_kept_with_the_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn = iter([11, 12])  # the secrets drawn for ana's and bo's sessions, fixed so that their orders are known
+    monkeypatch.setattr(secrets, "randbits", lambda _bits: next(drawn, 13))
     experiment = Experiment("order", AGENT, VARIANTS, 2, store=tmp_path / "r.sqlite3")
     ana = ListeningSession(experiment, "ana", 2, criteria=CRITERIA)
     again = ListeningSession(Experiment("order", AGENT, VARIANTS, 2, store=tmp_path / "r.sqlite3"), "ana", 2)
@@ -66,6 +69,7 @@ def test_the_order_is_a_permutation_kept_with_the_session(tmp_path: Path) -> Non
     assert sorted(v for v, _ in order_of(ana)) == sorted(NAMES * 2)  # each variant twice
     # Calls of their own, numbered below zero: no run() of the experiment (replicates 0…N-1) ever makes them.
     assert {r for _, r in order_of(ana)} == {-1, -2} and {r for _, r in order_of(bo)} == {-3, -4}
+    assert [v for v, _ in order_of(bo)] != [v for v, _ in order_of(ana)]  # each rater their own order
     with pytest.raises(ExperimentError, match="already has a session .* 2 calls per variant"):
         ListeningSession(experiment, "ana", 3, criteria=CRITERIA)
 
