@@ -457,7 +457,7 @@ LISTENING = [
         """# Listen to the variants, blind
 
 Cost and call length say what a variant costs; whether it is *better* you decide by listening. A listening session
-plays each variant's calls in a seeded random order, labelled only "Call 3 of 6", asks for a 1–5 rating on the
+plays each variant's calls in a secret random order, labelled only "Call 3 of 6", asks for a 1–5 rating on the
 criteria you name (and a note), and reveals which call was which only after the last rating. Ratings are stored
 with the experiment's results, so they sit next to cost in `summary()` and `verdict()`.
 
@@ -491,12 +491,13 @@ sandbox = client.base_url.startswith("http://127.0.0.1")""",
         "md",
         """## Your session
 Press **Start call**, join it, listen, and rate it when it ends (or when you leave). Each rater gets calls of their
-own and an order of their own; a session survives a kernel restart (it resumes at the first unrated call).""",
+own and an order of their own, drawn from a secret kept with the session (nothing you know predicts it); a session
+survives a kernel restart (it resumes at the first unrated call, in the same order).""",
     ),
     (
         "code",
         """criteria = ["helpful", "natural voice"]
-mine = ListeningSession(experiment, rater="you", calls_per_variant=2, seed=1, criteria=criteria)
+mine = ListeningSession(experiment, rater="you", calls_per_variant=2, criteria=criteria)
 ListeningSessionPanel(client, mine)""",
     ),
     (
@@ -508,7 +509,7 @@ with the panel above, in code.""",
     (
         "code",
         """# On the real service calls end only when someone talks to the agent (or they expire): script on the sandbox only.
-scripted = ListeningSession(experiment, rater="scripted", calls_per_variant=2, seed=2, criteria=criteria)
+scripted = ListeningSession(experiment, rater="scripted", calls_per_variant=2, criteria=criteria)
 taste = {"baseline": (3, 3), "gpt-4o": (4, 3), "warm voice": (3, 4)}  # the script's ear, give or take one
 ear = random.Random(2)
 while sandbox and not scripted.done:

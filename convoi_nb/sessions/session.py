@@ -5,6 +5,10 @@ Each rater gets calls of their own: the session reserves a block of the experime
 the cost statistics of the design leave them out (a listener changes what a call costs). Each is still a cell of the
 experiment (its idempotency key, its store), so a crashed kernel resumes at the first step without a rating,
 creating nothing twice.
+
+The order is shuffled from a secret random seed (`secrets`), drawn when the rater's session is first opened and kept
+with the session in the experiment's store, so `reveal()` and a reopened session see the same order, and nothing the
+rater sees or knows (the experiment's design, their own name) predicts it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,32 +32,48 @@ if TYPE_CHECKING:
     from ..experiments import Experiment
 
 SCALE = range(1, 6)  # ratings are 1–5
-OUTCOMES = ("rated", "skipped", "broken")
+SEED_BITS = 63  # a secret seed SQLite keeps as a (signed 64-bit) INTEGER
 
 
 @dataclass(frozen=True)
 class Step:
-    """One blinded step: what the rater may see of it (never the variant, until the session is over)."""
+    """One blinded step: what the rater may see of it (never the variant, until the session is over).
 
-    index: int  # 0-based
+    Attributes:
+        index: The step's position, from 0.
+        total: How many steps the session has.
+    """
+
+    index: int
     total: int
 
     @property
     def label(self) -> str:
+        """The step as the rater sees it, e.g. "Call 3 of 12"."""
         return f"Call {self.index + 1} of {self.total}"
 
 
 def _order_seed(seed: int, rater: str) -> int:
-    """Each rater their own order, the same on every machine and run (Python's hash() is salted per process)."""
+    """The shuffle's seed: the session's secret, with the rater's name mixed in (the same on every machine and run)."""
     return int.from_bytes(hashlib.sha256(f"{seed}\x1f{rater}".encode()).digest()[:8], "big")
 
 
 class ListeningSession:
-    """`calls_per_variant` calls of each variant of `experiment`, for `rater`, in a seeded random order.
+    """`calls_per_variant` calls of each variant of `experiment`, for `rater`, in a secret random order.
 
-    >>> session = ListeningSession(experiment, rater="ana", calls_per_variant=2, seed=7, criteria=["helpful"])
+    >>> session = ListeningSession(experiment, rater="ana", calls_per_variant=2, criteria=["helpful"])
     >>> call = session.start(client)      # "Call 1 of 6": join it, listen, then
     >>> session.rate({"helpful": 4}, note="clear answers")   # or session.skip() / session.broken()
+
+    Args:
+        experiment: The experiment whose variants are rated; the session and its ratings live in its store.
+        rater: The rater's name; reopening a session with the same name resumes it.
+        calls_per_variant: How many calls of each variant the rater hears.
+        criteria: The names of what the rater scores 1–5 (e.g. "helpful").
+
+    Raises:
+        ExperimentError: A rater name, count or criteria that is not valid, or a session of this rater already
+            recorded with another count or other criteria.
     """
 
     def __init__(
@@ -61,7 +82,6 @@ class ListeningSession:
         rater: str,
         calls_per_variant: int = 2,
         *,
-        seed: int = 0,
         criteria: Sequence[str] = ("helpful", "natural voice"),
     ) -> None:
         if not isinstance(rater, str) or not rater.strip():
@@ -74,14 +94,17 @@ class ListeningSession:
         self.experiment, self.rater = experiment, rater.strip()
         self._store = experiment._open_store()
         experiment.register(self._store)
-        row = self._store.register_session(experiment.name, self.rater, seed, calls_per_variant, names)
-        if (row["seed"], row["calls_per_variant"], row["criteria"]) != (seed, calls_per_variant, _json_list(names)):
+        # A fresh secret for a new session; a session already recorded keeps its own (the store returns the first).
+        row = self._store.register_session(
+            experiment.name, self.rater, secrets.randbits(SEED_BITS), calls_per_variant, names
+        )
+        if (row["calls_per_variant"], row["criteria"]) != (calls_per_variant, _json_list(names)):
             raise ExperimentError(
-                f"{self.rater!r} already has a session of {experiment.name!r} with seed {row['seed']}, "
+                f"{self.rater!r} already has a session of {experiment.name!r} with "
                 f"{row['calls_per_variant']} calls per variant and criteria {row['criteria']}: reopen it with those, "
                 "or use another rater name"
             )
-        self.seed, self.calls_per_variant, self.criteria = seed, calls_per_variant, names
+        seed, self.calls_per_variant, self.criteria = row["seed"], calls_per_variant, names
         first = row["first_replicate"]
         plan = [(v.name, first + slot) for v in experiment.variants for slot in range(calls_per_variant)]
         random.Random(_order_seed(seed, self.rater)).shuffle(plan)
@@ -95,6 +118,7 @@ class ListeningSession:
 
     @property
     def total(self) -> int:
+        """How many calls the rater hears in all."""
         return len(self._plan)
 
     def _mine(self) -> list[dict[str, Any]]:
@@ -108,10 +132,12 @@ class ListeningSession:
 
     @property
     def done(self) -> bool:
+        """Whether every step has its rating (then `reveal()` may show which call was which)."""
         return self.step is None
 
     @property
     def progress(self) -> str:
+        """The current step's label ("Call 3 of 12"), or "done: 12 calls"."""
         step = self.step
         return f"done: {self.total} calls" if step is None else f"{step.label}"
 
@@ -125,21 +151,32 @@ class ListeningSession:
     # -- doing it ---------------------------------------------------------------------------------------
 
     def start(self, client: ConvoiClient) -> Call:
-        """The current step's call, created now (or the one already created for it, read again)."""
+        """The current step's call, created now (or the one already created for it, read again).
+
+        Args:
+            client: The client that creates (or reads) the call; ratings read the call's last state with it.
+
+        Returns:
+            The call to join and listen to.
+        """
         _, variant, replicate = self._current()
         self._client = client
         return self.experiment.create_cell(client, variant, replicate, LISTENING)
-
-    def current_call_id(self) -> str | None:
-        _, variant, replicate = self._current()
-        return self._call_id(variant, replicate)
 
     def _call_id(self, variant: str, replicate: int) -> str | None:
         call = self._store.call_of(self.experiment.name, variant, replicate, LISTENING)
         return call["id"] if call is not None else None
 
     def rate(self, scores: Mapping[str, int], note: str = "") -> None:
-        """Rate the current call 1–5 on every criterion, and move on."""
+        """Rate the current call 1–5 on every criterion, and move on.
+
+        Args:
+            scores: One whole number from 1 to 5 for each of the session's criteria.
+            note: What stood out (optional).
+
+        Raises:
+            ExperimentError: A criterion missing or unknown, or a score that is not a whole number from 1 to 5.
+        """
         unknown = sorted(set(scores) - set(self.criteria))
         missing = [c for c in self.criteria if c not in scores]
         if unknown or missing:
@@ -155,11 +192,19 @@ class ListeningSession:
         self._record("rated", dict(scores), note)
 
     def skip(self, note: str = "") -> None:
-        """Move on without a rating (recorded as skipped)."""
+        """Move on without a rating (recorded as skipped).
+
+        Args:
+            note: Why (optional).
+        """
         self._record("skipped", {}, note)
 
     def broken(self, note: str = "") -> None:
-        """The call was broken (no audio, cut off…): recorded as such, never averaged in."""
+        """The call was broken (no audio, cut off…): recorded as such, never averaged in.
+
+        Args:
+            note: What was wrong (optional).
+        """
         self._record("broken", {}, note)
 
     def _record(self, outcome: str, scores: dict[str, int], note: str) -> None:
@@ -177,13 +222,18 @@ class ListeningSession:
     # -- after the last rating ----------------------------------------------------------------------------
 
     def reveal(self) -> pd.DataFrame:
-        """Which call was which: one row per step with its variant, call and rating. Only once the session is
-        over: before that it would unblind the rater.
+        """Which call was which: one row per step with its variant, call and rating.
+
+        Returns:
+            One row per step ("Call 1 of 6", …) with its variant, call id, outcome, scores and note.
+
+        Raises:
+            ExperimentError: The session is not over: before the last rating this would unblind the rater.
         """
         import pandas as pd
 
         if not self.done:
-            raise ExperimentError(f"{self.progress} of {self.total}: the variants are revealed after the last rating")
+            raise ExperimentError(f"{self.progress}: the variants are revealed after the last rating")
         rows = []
         for rating in self._mine():
             rows.append(

@@ -17,18 +17,39 @@ INPUT_WIDTH = "32em"
 
 
 def error_html(message: str) -> str:
+    """An error line in red.
+
+    Args:
+        message: The error ("" for none).
+
+    Returns:
+        The HTML (escaped), or "" when there is no error.
+    """
     return f"<span style='color:#b91c1c'>{escape(message)}</span>" if message else ""
 
 
 def agent_dropdown(agents: Iterable[Agent]) -> w.Dropdown:
-    """The account's agents by name and id, as the launcher and the experiment panel offer them."""
+    """The account's agents by name and id, as the launcher and the experiment panel offer them.
+
+    Args:
+        agents: The agents to offer.
+
+    Returns:
+        A dropdown whose values are the agents' ids.
+    """
     return w.Dropdown(
         options=[(f"{a.name} ({a.id})", a.id) for a in agents], description="Agent", layout=w.Layout(width="40em")
     )
 
 
 class Row:
-    """One field: `.get()` is the value to send, or None to inherit the agent's default."""
+    """One field: `.get()` is the value to send, or None to inherit the agent's default.
+
+    Args:
+        label: The field's label, which its errors also use.
+        control: The input.
+        tooltip: What the label's tooltip says.
+    """
 
     def __init__(self, label: str, control: w.Widget, tooltip: str = "") -> None:
         self.control = control
@@ -45,26 +66,56 @@ class Row:
         self.box = w.HBox([self.label, control, self.reset_button, self.error])
 
     def get(self) -> Any:
+        """The entry as it would be sent.
+
+        Returns:
+            The value to send, or None to inherit the agent's default.
+        """
         raise NotImplementedError
 
     def set(self, value: Any) -> None:
+        """Fill the field.
+
+        Args:
+            value: The value to show, or None to inherit.
+        """
         raise NotImplementedError
 
     def clear(self) -> None:
+        """Empty the field: it inherits the agent's default."""
         self.set(None)
 
     def set_default(self, default: Any) -> None:
-        """Show what inheriting means for this field."""
+        """Show what inheriting means for this field.
+
+        Args:
+            default: The agent's own setting.
+        """
 
     def observe(self, callback: Callable[[Any], None]) -> None:
+        """Call `callback` whenever the entry changes.
+
+        Args:
+            callback: Called with the change.
+        """
         self.control.observe(callback, names="value")
 
     def show_error(self, message: str) -> None:
+        """Show why the entry is refused ("" to clear).
+
+        Args:
+            message: The error.
+        """
         self.error.value = error_html(message)
 
 
 class TextRow(Row):
-    """Text, text area or combobox; empty means inherit."""
+    """Text, text area or combobox; empty means inherit.
+
+    Args:
+        label: The field's label.
+        control: The text input.
+    """
 
     def __init__(self, label: str, control: w.Widget) -> None:
         super().__init__(label, control)
@@ -81,6 +132,10 @@ class TextRow(Row):
 
 class NumberRow(Row):
     """A slider with an editable number beside it, sent only when its box is ticked.
+
+    Args:
+        label: The field's label.
+        slider: The slider (its range bounds what the slider shows, not what may be typed).
 
     The number box is a plain text box, not the slider's own readout: that readout silently clamps a typed
     `2.5` to the slider's end and drops `abc`. Here a typed value is kept as typed, so an out-of-range number
@@ -158,6 +213,13 @@ class NumberRow(Row):
 
 
 class TagsRow(Row):
+    """A list of tags (knowledge base ids); none means inherit.
+
+    Args:
+        label: The field's label.
+        control: The tags input.
+    """
+
     def __init__(self, label: str, control: w.TagsInput) -> None:
         control.layout.width = INPUT_WIDTH  # its default is the width of one tag
         super().__init__(label, control)
@@ -170,7 +232,12 @@ class TagsRow(Row):
 
 
 class JSONObjectRow(Row):
-    """Free JSON object for settings without a dedicated input; `{}` or empty means none."""
+    """Free JSON object for settings without a dedicated input; `{}` or empty means none.
+
+    Args:
+        label: The field's label.
+        placeholder: An example shown in the empty box.
+    """
 
     def __init__(self, label: str, placeholder: str) -> None:
         super().__init__(label, w.Textarea(placeholder=placeholder, rows=2, layout=w.Layout(width=INPUT_WIDTH)))
@@ -182,7 +249,7 @@ class JSONObjectRow(Row):
             return {}
         try:
             value = json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             self.parse_error = f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
             return {}
         if not isinstance(value, dict):

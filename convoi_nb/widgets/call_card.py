@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import traitlets
 
-from .._display import call_rows, rows_table_html, status_badge_html
+from .._display import STATUS_COLOURS, call_rows, rows_table_html, status_badge_html
 from ..errors import ConvoiError
 from ..models import Call, LiveKitConnection
 from ..snippets import curl_snippet, python_snippet
+from ._blind import blind_error
+from ._closing import close_children
 from .join_button import JoinButton, available_for
+from .secret_field import SecretField
 
 if TYPE_CHECKING:
     from .._client import ConvoiClient
@@ -25,8 +28,16 @@ BLIND_ROWS = ("Duration",)
 class CallCard(w.VBox):
     """Shows one call and refreshes it in a background thread until it ends or the card is closed.
 
-    The LiveKit token is masked; *Reveal token* shows it (to copy it) until toggled off. *Join* (a `JoinButton`)
-    joins the call's room from this browser tab.
+    The LiveKit token is masked; *Reveal token* shows it (to copy it) until toggled off, without putting it in the
+    widget state a notebook saves. *Join* (a `JoinButton`) joins the call's room from this browser tab.
+
+    Args:
+        client: The client that reads the call as it changes.
+        call: The call to show (or none yet: `show()` it later).
+        request: The create request's body, for *Show code*.
+        poll_interval: Seconds between reads of the call while it runs.
+        blind: A listening session's card: status, duration and Join only, nothing that tells which call (or
+            variant) it is: no id, cost, agent, room, code or token, and errors by their kind only.
     """
 
     status = traitlets.Unicode("")
@@ -43,16 +54,14 @@ class CallCard(w.VBox):
         blind: bool = False,
         **kwargs: Any,
     ) -> None:
-        # blind: only status and duration, Join, nothing that could tell which variant made the call (a listening
-        # session's card: no cost, agent, code or token)
         self._client, self._poll_interval, self._blind = client, poll_interval, blind
         self.call: Call | None = None
         self.request: dict[str, Any] = dict(request or {})
         self.header, self.details, self.message = w.HTML(), w.HTML(), w.HTML()
         self.reveal = w.ToggleButton(description="Reveal token", icon="eye", tooltip="show the full token to copy it")
-        self.token_field = w.Text(disabled=True, layout=w.Layout(width="40em", display="none"))
+        self.token_field = SecretField(layout=w.Layout(width="40em", display="none"))
         self.show_code = w.ToggleButton(description="Show code", icon="code")
-        self.join = JoinButton(self._livekit)
+        self.join = JoinButton(self._livekit, describe_error=blind_error if blind else str)
         self.code = w.HTML(layout=w.Layout(display="none"))
         self.reveal.observe(lambda _: self._render_token(), names="value")
         self.show_code.observe(lambda _: self._render_code(), names="value")
@@ -60,13 +69,19 @@ class CallCard(w.VBox):
         self._poller: threading.Thread | None = None
         self._lock = threading.Lock()
         self._join_row = w.HBox([self.join, self.join.note])
-        tools = [] if blind else [w.HBox([self.reveal, self.show_code]), self.token_field, self.code]
-        super().__init__([self.header, self._join_row, self.details, *tools, self.message], **kwargs)
+        self._tools = [w.HBox([self.reveal, self.show_code]), self.token_field, self.code]
+        shown = [] if blind else self._tools
+        super().__init__([self.header, self._join_row, self.details, *shown, self.message], **kwargs)
         if call is not None:
             self.show(call, request=request)
 
     def show(self, call: Call, *, request: Mapping[str, Any] | None = None) -> None:
-        """Display `call` and keep it fresh until it ends."""
+        """Display `call` and keep it fresh until it ends.
+
+        Args:
+            call: The call to show.
+            request: The body that created it, for *Show code* (default: the one given before).
+        """
         self.stop()
         self.request = dict(request or self.request)
         self.reveal.value = False
@@ -81,24 +96,33 @@ class CallCard(w.VBox):
 
     @property
     def polling(self) -> bool:
+        """Whether the card is still following its call."""
         return self._poller is not None and self._poller.is_alive()
 
     def wait(self, timeout: float = 30.0) -> Call | None:
-        """Block until the poller stops (the call ended); returns the last state seen."""
+        """Block until the poller stops (the call ended).
+
+        Args:
+            timeout: The longest wait, in seconds.
+
+        Returns:
+            The last state of the call seen.
+        """
         if self._poller is not None:
             self._poller.join(timeout)
         return self.call
 
     def stop(self) -> None:
+        """Stop following the call."""
         self._stop.set()
         if self._poller is not None and self._poller is not threading.current_thread():
             self._poller.join(timeout=5)
         self._poller = None
 
     def close(self) -> None:
+        """Stop following the call, leave its room if the browser is in it, and close every widget of the card."""
         self.stop()
-        self.join.close()  # leaves the room if the browser is in it
-        self._join_row.close()
+        close_children(self, self._tools)
         super().close()
 
     def _livekit(self) -> LiveKitConnection:
@@ -113,7 +137,8 @@ class CallCard(w.VBox):
             try:
                 call = self._client.get_call(call_id)
             except ConvoiError as exc:
-                self.message.value = f"<span style='color:#b91c1c'>refresh failed: {escape(str(exc))}</span>"
+                said = blind_error(exc) if self._blind else str(exc)
+                self.message.value = f"<span style='color:#b91c1c'>refresh failed: {escape(said)}</span>"
                 interval = min(interval * 2, 5.0)
                 continue
             if stop.is_set():
@@ -130,16 +155,18 @@ class CallCard(w.VBox):
                 call.duration_seconds,
                 float(call.cost.amount),
             )
-            self.header.value = status_badge_html(call)
+            self.header.value = _status_html(call) if self._blind else status_badge_html(call)
             self.join.set_available(*available_for(call.status))
             rows = call_rows(call)
             self.details.value = rows_table_html([r for r in rows if r[0] in BLIND_ROWS] if self._blind else rows)
             self._render_token()
 
     def _render_token(self) -> None:
-        revealed = bool(self.reveal.value and self.call is not None)
-        # The full token enters the widget state only while the user asks to see it.
-        self.token_field.value = self.call.livekit.token if revealed and self.call else ""
+        revealed = bool(self.reveal.value and self.call is not None and not self._blind)
+        if revealed and self.call is not None:  # sent to the browser in a message: never in the saved state
+            self.token_field.show(self.call.livekit.token)
+        else:
+            self.token_field.hide()
         self.token_field.layout.display = None if revealed else "none"
         self.reveal.description = "Hide token" if revealed else "Reveal token"
 
@@ -153,3 +180,12 @@ class CallCard(w.VBox):
             )
         else:
             self.code.value = ""
+
+
+def _status_html(call: Call) -> str:
+    """The status badge of a blind card: the status only (the usual badge leads with the call's id)."""
+    colour = STATUS_COLOURS.get(call.status, STATUS_COLOURS["initiated"])
+    return (
+        f"<span class='convoi-status' style='color:#fff;background:{colour};border-radius:4px;padding:0 6px'>"
+        f"{escape(call.status)}</span>"
+    )

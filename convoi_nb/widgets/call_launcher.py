@@ -14,6 +14,7 @@ from .._base_client import build_web_call
 from ..errors import APIStatusError, ConvoiError, ValidationError
 from ..frames import calls_to_frame
 from ..models import Call, WebCallRequest
+from ._closing import close_children
 from ._fields import agent_dropdown, error_html
 from .call_card import CallCard
 from .metadata_editor import MetadataEditor
@@ -32,10 +33,13 @@ class CallLauncher(w.VBox):
 
     Created calls collect in `.calls` (kept current while the card follows them), in `.table` (a live table that
     updates by itself, for Voilà where cells cannot be re-run) and in `.frame()` (fetched afresh by default).
+
+    Args:
+        client: The client that lists the agents and creates the calls.
     """
 
     busy = traitlets.Bool(False)
-    calls = traitlets.List()
+    calls: traitlets.List[Call] = traitlets.List()
 
     def __init__(self, client: ConvoiClient, **kwargs: Any) -> None:
         self._client = client
@@ -66,7 +70,7 @@ class CallLauncher(w.VBox):
             (self, "busy"),
         ):
             source.observe(lambda _change: self._refresh_button(), names=name)
-        self.last: Future | None = None
+        self.last: Future[Call | None] | None = None
         super().__init__(
             [
                 self.agent,
@@ -86,7 +90,14 @@ class CallLauncher(w.VBox):
         self._refresh_button()
 
     def request(self) -> WebCallRequest:
-        """The create request as filled in, validated once (`ValidationError` names what is wrong)."""
+        """The create request as filled in, validated once.
+
+        Returns:
+            The request the button would send.
+
+        Raises:
+            ValidationError: Names what is wrong.
+        """
         overrides = self.overrides.value  # an AgentOverrides the form already validated: taken as is
         return build_web_call(
             self.agent.value,
@@ -95,12 +106,12 @@ class CallLauncher(w.VBox):
             metadata=dict(self.metadata.value) or None,
         )
 
-    def request_fields(self) -> dict[str, Any]:
-        """The JSON body the button would send."""
-        return self.request().to_body()
-
     def problems(self) -> str:
-        """Why the call cannot be created as filled in ("" when it can)."""
+        """Why the call cannot be created as filled in.
+
+        Returns:
+            The problems on one line, each field named as the form labels it ("" when the call can be created).
+        """
         if self.overrides.errors:  # not `.valid`: the form sets it after `.errors`, which this follows
             return "overrides: " + self.overrides.error_text()
         if not self.metadata.valid:
@@ -119,7 +130,7 @@ class CallLauncher(w.VBox):
             "participant_name": self.participant_name.description,
             "metadata": "Metadata",
         }
-        return labels.get(field, field) + dot + rest
+        return f"{labels.get(field, field)}{dot}{rest}"
 
     def _refresh_button(self) -> None:
         problems = self.problems()
@@ -127,10 +138,14 @@ class CallLauncher(w.VBox):
         self.create_button.tooltip = problems or ("creating…" if self.busy else "create the call")
         self.problems_html.value = error_html(problems)
 
-    def create(self) -> Future:
-        """Create the call in the background (the button does this); the Future gives the `Call`."""
+    def create(self) -> Future[Call | None]:
+        """Create the call in the background (the button does this).
+
+        Returns:
+            A future of the `Call` (None if the API refused it; the launcher says why).
+        """
         if self.busy or self.problems():
-            future: Future = Future()
+            future: Future[Call | None] = Future()
             future.set_exception(ConvoiError(self.problems() or "a call is already being created"))
             return future
         request = self.request()
@@ -159,7 +174,14 @@ class CallLauncher(w.VBox):
         return call
 
     def frame(self, *, refresh: bool = True) -> pd.DataFrame:
-        """The created calls as a DataFrame, each fetched afresh; `refresh=False` gives the last state seen."""
+        """The created calls as a DataFrame.
+
+        Args:
+            refresh: Fetch each unfinished call afresh (False: the last state seen).
+
+        Returns:
+            One row per call created here.
+        """
         if refresh:
             self._keep({c.id: self._client.get_call(c.id) for c in self.calls if not c.is_terminal})
         return calls_to_frame(self.calls)
@@ -190,6 +212,8 @@ class CallLauncher(w.VBox):
             self.table.value = calls_to_frame(self.calls)[TABLE_COLUMNS].to_html(index=False, border=0)
 
     def close(self) -> None:
+        """Stop the card, wait for a create in progress, and close every widget of the launcher."""
         self.card.close()
         self._executor.shutdown(wait=True)
+        close_children(self)
         super().close()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from ..errors import ConvoiError
+from ._closing import close_children
 from ._fields import error_html
 from .call_card import CallCard
 
@@ -18,7 +19,11 @@ NONE = "choose a call…"
 
 
 class CallPicker(w.VBox):
-    """A dropdown of (label, call id) choices; picking one opens its card, read fresh from the API."""
+    """A dropdown of (label, call id) choices; picking one opens its card, read fresh from the API.
+
+    Args:
+        client: The client that reads the chosen call.
+    """
 
     def __init__(self, client: ConvoiClient, **kwargs: Any) -> None:
         self._client = client
@@ -35,7 +40,11 @@ class CallPicker(w.VBox):
         super().__init__([self.dropdown, self.message], **kwargs)
 
     def set_calls(self, choices: Sequence[tuple[str, str]]) -> None:
-        """Replace the choices, keeping the open card if its call is still among them."""
+        """Replace the choices, keeping the open card if its call is still among them.
+
+        Args:
+            choices: (label, call id) pairs.
+        """
         current = self.dropdown.value
         options = [(NONE, ""), *choices]
         with self.dropdown.hold_trait_notifications():
@@ -43,6 +52,11 @@ class CallPicker(w.VBox):
             self.dropdown.value = current if current in {value for _, value in options} else ""
 
     def show_call(self, call_id: str) -> None:
+        """Open the card of a call (closing the one open), or none.
+
+        Args:
+            call_id: The call to show ("" for none).
+        """
         self._close_card()
         self.message.value = ""
         if not call_id:
@@ -53,14 +67,19 @@ class CallPicker(w.VBox):
             self.message.value = error_html(str(exc))
             return
         self.card = CallCard(self._client, call)
-        self.children = (self.dropdown, self.message, self.card)
+        self._show(self.card)
 
     def _close_card(self) -> None:
         if self.card is not None:
             self.card.close()
             self.card = None
-        self.children = (self.dropdown, self.message)
+        self._show()
+
+    def _show(self, *card: CallCard) -> None:
+        self.children = (self.dropdown, self.message, *card)
 
     def close(self) -> None:
+        """Close the open card (leaving its room) and every widget of the picker."""
         self._close_card()
+        close_children(self)
         super().close()

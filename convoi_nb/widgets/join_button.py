@@ -1,26 +1,28 @@
 """`JoinButton`: join a call's LiveKit room from the notebook's own browser tab, to hear the agent and talk to it.
 
 The front end (`join_frontend/src/join.js`) bundles livekit-client at build time into `join_frontend/dist/join.js`,
-shipped in the package: nothing is fetched at run time. The LiveKit token is sent to the browser in a custom
-message only when the user presses Join, so it is never part of the widget's synced (or saved) state.
+shipped in the package: nothing is fetched at run time. A notebook holds that bundle once, in the shared runtime
+widget (`join_runtime`); each button carries a few lines that render with it. The LiveKit token is sent to the
+browser in a custom message only when the user presses Join, so it is never part of the widget's synced (or saved)
+state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import anywidget
 import ipywidgets as w
 import traitlets
 
 from ..errors import ConvoiError
 from ..models import LiveKitConnection
+from .join_runtime import BUNDLE, RuntimeWidget
 
-BUNDLE = Path(__file__).parent / "join_frontend" / "dist" / "join.js"
+__all__ = ["BUNDLE", "SANDBOX_HINT", "UNAVAILABLE", "JoinButton", "available_for", "connection_hint"]
+
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 SANDBOX_HINT = (
     "the embedded sandbox has no LiveKit server behind its default URL; to join for real, start one "
@@ -31,32 +33,33 @@ UNAVAILABLE = (
     "Join needs a live notebook front end that runs anywidget (JupyterLab 4, Notebook 7, VS Code, "
     "Voilà); this one shows the call without it"
 )
-CSS = """
-.convoi-join-controls { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
-.convoi-join-level { display: inline-block; width: 80px; height: 8px; background: #e5e7eb; border-radius: 4px; }
-.convoi-join-level-bar { display: block; height: 100%; width: 0; background: #16a34a; border-radius: 4px; }
-.convoi-join-state[data-state="connected"] { color: #15803d; }
-.convoi-join-state[data-state="disconnected"] { color: #b91c1c; }
-.convoi-join-note, .convoi-join-participants { font-size: 12px; color: #555; }
-"""
 
 Connection = Callable[[], LiveKitConnection]
 
 
 def connection_hint(url: str) -> str:
-    """What to tell a user whose browser finds no LiveKit server at `url`."""
+    """What to tell a user whose browser finds no LiveKit server at `url`.
+
+    Args:
+        url: The LiveKit server's URL.
+
+    Returns:
+        The sandbox hint for a loopback URL (where the sandbox's default points), else "".
+    """
     return SANDBOX_HINT if (urlsplit(url).hostname or "") in LOOPBACK else ""
 
 
-class JoinButton(anywidget.AnyWidget):
+class JoinButton(RuntimeWidget):
     """Join / Leave / Mute for one call, with its connection state, participants and microphone level.
 
-    `connection()` returns the call's current `LiveKitConnection` (URL, token, identity); it is called when the
-    user presses Join, so the token sent is current and is never held by the widget.
+    Args:
+        connection: Returns the call's current `LiveKitConnection` (URL, token, identity); it is called when the
+            user presses Join, so the token sent is current and is never held by the widget.
+        describe_error: Turns a failure to read the connection into the text the user sees (a blind card shows
+            the kind of error only); by default the error's own message.
     """
 
-    _esm = BUNDLE
-    _css = CSS
+    _front_end = traitlets.Unicode("join").tag(sync=True)
     state = traitlets.Unicode("idle").tag(sync=True)  # idle | requesting | connecting | connected | reconnecting | …
     error = traitlets.Unicode("").tag(sync=True)
     participants = traitlets.List(traitlets.Unicode()).tag(sync=True)
@@ -64,15 +67,23 @@ class JoinButton(anywidget.AnyWidget):
     available = traitlets.Bool(True).tag(sync=True)
     unavailable_reason = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, connection: Connection, **kwargs: Any) -> None:
+    def __init__(
+        self, connection: Connection, *, describe_error: Callable[[ConvoiError], str] = str, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        self._connection = connection
+        self._connection, self._describe_error = connection, describe_error
         # Shown beside the button until its front end reports that it rendered: where anywidget cannot run, the
         # button never appears and this says why.
         self.note = w.HTML(f"<small style='color:#555'>{escape(UNAVAILABLE)}</small>")
         self.on_msg(self._on_message)
 
     def set_available(self, available: bool, reason: str = "") -> None:
+        """Allow or refuse Join (a call that has ended cannot be joined).
+
+        Args:
+            available: Whether Join may be pressed.
+            reason: Why not, shown beside the button when it may not.
+        """
         self.available, self.unavailable_reason = available, "" if available else reason
 
     def leave(self) -> None:
@@ -80,8 +91,10 @@ class JoinButton(anywidget.AnyWidget):
         self.send({"type": "leave"})
 
     def close(self) -> None:
+        """Leave the room if the browser is in it, and close the button and its note."""
         if self.comm is not None and self.state not in ("idle", "disconnected"):
-            self.leave()
+            # The comm closes right after this: the front end leaves without writing to the model again.
+            self.send({"type": "leave", "closing": True})
         self.note.close()
         super().close()
 
@@ -97,7 +110,9 @@ class JoinButton(anywidget.AnyWidget):
         try:
             livekit = self._connection()
         except ConvoiError as exc:
-            self.send({"type": "error", "message": f"could not read the call's LiveKit details: {exc}"})
+            self.send(
+                {"type": "error", "message": f"could not read the call's LiveKit details: {self._describe_error(exc)}"}
+            )
             return
         self.send({"type": "connect", "url": livekit.url, "token": livekit.token, "hint": connection_hint(livekit.url)})
 
@@ -106,7 +121,14 @@ class JoinButton(anywidget.AnyWidget):
 
 
 def available_for(status: str) -> tuple[bool, str]:
-    """Whether a call in `status` can still be joined, and why not."""
+    """Whether a call in `status` can still be joined, and why not.
+
+    Args:
+        status: The call's status.
+
+    Returns:
+        (available, reason): the reason is "" when the call can be joined.
+    """
     if status in ("ended", "failed", "expired"):
         return False, f"the call has {status}: there is nothing left to join"
     return True, ""

@@ -1,5 +1,6 @@
-"""`ListeningSessionPanel`: a rater's blinded pass: "Call 3 of 12", a card with Join, then 1–5 ratings and a note;
-the variants are revealed after the last rating.
+"""`ListeningSessionPanel`: a rater's blinded pass, one call at a time.
+
+"Call 3 of 12", a card with Join, then 1–5 ratings and a note; the variants are revealed after the last rating.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from .._logging import get_logger
 from ..errors import ConvoiError
 from ..models import TERMINAL_STATUSES
+from ._blind import blind_error
+from ._closing import close_children
 from ._fields import error_html
 from .call_card import CallCard
 
@@ -19,13 +21,19 @@ if TYPE_CHECKING:
     from .._client import ConvoiClient
     from ..sessions import ListeningSession
 
-log = get_logger("convoi_nb.widgets")
 SCORES = ["1", "2", "3", "4", "5"]
 LEFT = ("disconnected",)  # the rater left the room (or never could join): time to rate
 
 
 class ListeningSessionPanel(w.VBox):
-    """Drives `session` one step at a time. Nothing it shows names a variant before the last rating."""
+    """Drives `session` one step at a time. Nothing it shows names a variant before the last rating.
+
+    Nor anything that leads to one: the card shows no call id, room or cost, and errors show their kind only.
+
+    Args:
+        client: The client that creates and follows the session's calls.
+        session: The rater's listening session.
+    """
 
     def __init__(self, client: ConvoiClient, session: ListeningSession, **kwargs: Any) -> None:
         self._client, self.session = client, session
@@ -74,7 +82,7 @@ class ListeningSessionPanel(w.VBox):
         try:
             call = self.session.start(self._client)
         except ConvoiError as exc:
-            self.message.value = error_html(_blind_error(exc))
+            self.message.value = error_html(blind_error(exc))
             return
         self._close_card()
         self.card = CallCard(self._client, call, blind=True)
@@ -98,7 +106,7 @@ class ListeningSessionPanel(w.VBox):
             else:
                 self.session.broken(note=self.note.value)
         except ConvoiError as exc:
-            self.message.value = error_html(_blind_error(exc))
+            self.message.value = error_html(blind_error(exc))
             return
         self._close_card()
         for buttons in self.scores.values():
@@ -123,10 +131,10 @@ class ListeningSessionPanel(w.VBox):
 
     def _refresh(self) -> None:
         """The form opens once the call has ended or the rater has left it; Submit needs every criterion."""
-        started = self.card is not None
-        call_over = started and self.card.status in TERMINAL_STATUSES  # type: ignore[union-attr]
-        left = started and self.card.join.state in LEFT  # type: ignore[union-attr]
-        self.start_button.layout.display = "none" if started or self.session.done else None
+        card = self.card
+        call_over = card is not None and card.status in TERMINAL_STATUSES
+        left = card is not None and card.join.state in LEFT
+        self.start_button.layout.display = "none" if card is not None or self.session.done else None
         self.form.layout.display = None if (call_over or left) else "none"
         self.submit.disabled = any(b.value is None for b in self.scores.values())
 
@@ -137,15 +145,7 @@ class ListeningSessionPanel(w.VBox):
         self.card_slot.children = ()
 
     def close(self) -> None:
+        """Close the current card (leaving its room) and every widget of the panel."""
         self._close_card()
+        close_children(self)
         super().close()
-
-
-def _blind_error(exc: ConvoiError) -> str:
-    """An error's kind, not its text: an API error can echo the overrides (a model name) and unblind the rater."""
-    status = getattr(exc, "status_code", None)
-    log.info("listening session: %s", exc)
-    return (
-        f"that did not work ({type(exc).__name__}{f', HTTP {status}' if status else ''}); try again. "
-        "The details are kept for after the session (the convoi_nb log)."
-    )

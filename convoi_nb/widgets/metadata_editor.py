@@ -9,11 +9,19 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
+from ._closing import close_children
 from ._fields import error_html
 
 
 def parse_scalar(text: str) -> Any:
-    """`42` → 42, `true` → True, `null` → None, `"42"` → "42", anything else stays text."""
+    """`42` → 42, `true` → True, `null` → None, `"42"` → "42", anything else stays text.
+
+    Args:
+        text: What was typed.
+
+    Returns:
+        The JSON scalar it spells, or the text itself.
+    """
     try:
         value = json.loads(text)
     except ValueError:
@@ -22,6 +30,12 @@ def parse_scalar(text: str) -> Any:
 
 
 class MetadataEditor(w.VBox):
+    """Key/value rows for a call's metadata: `.value` is the dict, `.valid` is False while a row is wrong.
+
+    Args:
+        value: The rows to start with.
+    """
+
     value = traitlets.Dict()
     valid = traitlets.Bool(True)
 
@@ -37,6 +51,12 @@ class MetadataEditor(w.VBox):
         self._recompute()
 
     def add_row(self, key: str = "", value: Any = "") -> None:
+        """Add a row.
+
+        Args:
+            key: The metadata key.
+            value: Its value (text, or a JSON scalar).
+        """
         key_text = w.Text(value=key, placeholder="key", layout=w.Layout(width="12em"))
         value_text = w.Text(
             value=value if isinstance(value, str) else json.dumps(value),
@@ -58,6 +78,11 @@ class MetadataEditor(w.VBox):
         entry[2].close()
         self.rows_box.children = [r for _, _, r in self._rows]
         self._recompute()
+
+    def close(self) -> None:
+        """Close the editor and every widget of it."""
+        close_children(self)
+        super().close()
 
     def _recompute(self) -> None:
         value: dict[str, Any] = {}

@@ -21,6 +21,7 @@ from ..models import (
     AgentOverrides,
     field_errors,
 )
+from ._closing import close_children
 from ._fields import JSONObjectRow, NumberRow, Row, TagsRow, TextRow, error_html
 
 Defaults = Agent | Mapping[str, Any] | None
@@ -32,6 +33,10 @@ class OverridesForm(w.VBox):
 
     `.value` is the `AgentOverrides` to send (setting it fills the form), `.valid` is False while any
     input is invalid, `.errors` maps field paths to messages. A live preview shows the exact JSON.
+
+    Args:
+        defaults: The agent (or its settings) whose values empty fields inherit, shown as placeholders.
+        value: The overrides to fill the form with.
     """
 
     value = traitlets.Instance(AgentOverrides)
@@ -86,7 +91,11 @@ class OverridesForm(w.VBox):
     # -- state --------------------------------------------------------------------------------------
 
     def set_defaults(self, defaults: Defaults) -> None:
-        """Show an agent's settings as what each empty field inherits."""
+        """Show an agent's settings as what each empty field inherits.
+
+        Args:
+            defaults: The agent, or its settings.
+        """
         data = defaults.model_dump() if isinstance(defaults, Agent) else dict(defaults or {})
         for path, row in self.rows.items():
             if path.endswith(".extra"):
@@ -95,6 +104,7 @@ class OverridesForm(w.VBox):
             row.set_default((data.get(section) or {}).get(key) if key else data.get(section))
 
     def reset(self) -> None:
+        """Empty every field: everything inherits the agent's defaults."""
         self._filling = True
         try:
             for row in self.rows.values():
@@ -124,7 +134,11 @@ class OverridesForm(w.VBox):
         self._recompute()
 
     def raw(self) -> dict[str, Any]:
-        """The overrides as entered (before validation); unset fields left out."""
+        """The overrides as entered (before validation).
+
+        Returns:
+            The nested settings typed in, unset fields left out.
+        """
         raw: dict[str, Any] = {}
         for key in ("first_message", "system_prompt", "knowledge_base_ids"):
             value = self.rows[key].get()
@@ -149,7 +163,7 @@ class OverridesForm(w.VBox):
         try:
             overrides = AgentOverrides.model_validate(raw)
         except pydantic.ValidationError as exc:
-            for error in field_errors(exc.errors(), AgentOverrides):
+            for error in field_errors([dict(e) for e in exc.errors()], AgentOverrides):
                 path = self._row_for(error.loc)
                 # A key typed into a free JSON box is named inside the message, the box by its label.
                 message = f"{error.loc.split('.', 1)[1]}: {error.msg}" if path.endswith(".extra") else error.msg
@@ -171,8 +185,17 @@ class OverridesForm(w.VBox):
         else:
             self.preview.value = error_html("fix the fields marked in red: " + self.error_text())
 
+    def close(self) -> None:
+        """Close the form and every widget of it."""
+        close_children(self)
+        super().close()
+
     def error_text(self) -> str:
-        """Every error on one line, each field named as the form labels it (`tts: other: speed: …`)."""
+        """Every error on one line.
+
+        Returns:
+            The errors, each field named as the form labels it (`tts: other: speed: …`).
+        """
         return "; ".join(f"{self.rows[path].label_text}: {message}" for path, message in self.errors.items())
 
     def _row_for(self, loc: str) -> str:

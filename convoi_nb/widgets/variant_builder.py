@@ -10,6 +10,7 @@ import traitlets
 
 from ..errors import ValidationError
 from ..experiments import Variant
+from ._closing import close_children
 from ._fields import error_html
 from .overrides_form import Defaults, OverridesForm
 
@@ -40,9 +41,14 @@ class _Entry:
 
 
 class VariantBuilder(w.VBox):
-    """`.value` is the `list[Variant]`; `.valid` is False while a name or a form is invalid."""
+    """Named override variants: `.value` is the `list[Variant]`; `.valid` is False while a name or a form is invalid.
 
-    value = traitlets.List()
+    Args:
+        defaults: The agent (or its settings) the forms show as what empty fields inherit.
+        variants: The variants to start with (default: one "baseline").
+    """
+
+    value: traitlets.List[Variant] = traitlets.List()
     valid = traitlets.Bool(True)
 
     def __init__(self, defaults: Defaults = None, variants: Sequence[Variant] | None = None, **kwargs: Any) -> None:
@@ -80,31 +86,62 @@ class VariantBuilder(w.VBox):
             self.add(variant.name, variant)
 
     def set_defaults(self, defaults: Defaults) -> None:
+        """Show another agent's settings as what empty fields inherit.
+
+        Args:
+            defaults: The agent, or its settings.
+        """
         self._defaults = defaults
         for entry in self.entries:
             entry.form.set_defaults(defaults)
 
     def add(self, name: str | None = None, variant: Variant | None = None) -> None:
+        """Add a variant.
+
+        Args:
+            name: Its name (default: a fresh "variant N").
+            variant: The overrides to start from.
+        """
         form = OverridesForm(self._defaults, value=variant.overrides if variant else None)
         self.entries.append(_Entry(self, name or self._fresh_name("variant"), form))
         self._layout()
 
     def duplicate(self, index: int) -> None:
+        """Copy a variant, right after it.
+
+        Args:
+            index: The variant's position.
+        """
         source = self.entries[index]
         form = OverridesForm(self._defaults, value=source.form.value)
         self.entries.insert(index + 1, _Entry(self, self._fresh_name(source.name.value + " copy"), form))
         self._layout()
 
     def remove(self, index: int) -> None:
+        """Remove a variant.
+
+        Args:
+            index: The variant's position.
+        """
         entry = self.entries.pop(index)
         entry.box.close()
         self._layout()
 
     def rename(self, index: int, name: str) -> None:
+        """Rename a variant.
+
+        Args:
+            index: The variant's position.
+            name: The new name.
+        """
         self.entries[index].name.value = name
 
     def generate_grid(self) -> list[Variant]:
-        """Replace the variants with the grid of the axes filled in (base: the first variant's overrides)."""
+        """Replace the variants with the grid of the axes filled in (base: the first variant's overrides).
+
+        Returns:
+            The variants made (none if an axis is wrong; the builder says why).
+        """
         axes: dict[str, list[Any]] = {}
         for path, text in self.axes.items():
             values = [v.strip() for v in text.value.split(",") if v.strip()]
@@ -131,6 +168,11 @@ class VariantBuilder(w.VBox):
         self.grid_error.value = f"{len(variants)} variants generated"
         self.mode.selected_index = 0
         return variants
+
+    def close(self) -> None:
+        """Close the builder and every widget of it (each variant's form included)."""
+        close_children(self)
+        super().close()
 
     def _fresh_name(self, stem: str) -> str:
         taken = {e.name.value for e in self.entries}

@@ -67,7 +67,7 @@ def _failed(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture()
 def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]  # a Playwright Browser
     opened = context.new_page()
     yield opened
     if _failed(request):  # what the browser showed, for whoever reads the CI log

@@ -1,7 +1,9 @@
 """A loopback stand-in for LiveKit's signalling endpoint, enough for livekit-client to join: it verifies the
 participant token with livekit-api's `TokenVerifier`, answers with a `JoinResponse` built from livekit-protocol's
-messages, and records what it saw (the claims, the socket closing). There is no media server behind it, so the
-client stays "connecting" after joining (WebRTC never connects)."""
+messages, and records what it saw (the claims, the socket closing). Its RoomService `CreateRoom` (what the sandbox
+calls when rooms are created ahead) records each room's metadata, which the join response hands to every participant,
+as LiveKit does. There is no media server behind it, so the client stays "connecting" after joining (WebRTC never
+connects)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from livekit import api as livekit_api
 from livekit.protocol import models, rtc
+from livekit.protocol import room as room_service
 
 API_KEY = "APIfakelivekit"
 API_SECRET = "fake-livekit-secret-for-the-join-test-0123456789"  # a test server's key, nothing real
@@ -30,6 +33,7 @@ class Seen:
     requests: list[dict[str, Any]] = field(default_factory=list)  # SignalRequest kinds the client sent
     closed: int = 0  # sockets closed by the client
     paths: list[str] = field(default_factory=list)
+    rooms: dict[str, str] = field(default_factory=dict)  # rooms created through the RoomService: name → metadata
 
 
 class FakeLiveKit:
@@ -68,11 +72,12 @@ class FakeLiveKit:
         app.router.add_get("/rtc/v1/validate", self._not_here)
         app.router.add_get("/rtc", self._signal)
         app.router.add_get("/rtc/validate", self._validate)
+        app.router.add_post("/twirp/livekit.RoomService/CreateRoom", self._create_room)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # started, so it has sockets
 
     async def _not_here(self, request: web.Request) -> web.Response:
         self.seen.paths.append(request.path)
@@ -91,6 +96,23 @@ class FakeLiveKit:
             return web.Response(status=401, text=f"invalid token: {claims}", headers=CORS)
         return web.Response(text="success", headers=CORS)
 
+    async def _create_room(self, request: web.Request) -> web.Response:
+        claims, _ = self._verify_header(request)
+        if isinstance(claims, Exception) or not claims.video.room_create:
+            return web.json_response({"code": "unauthenticated", "msg": str(claims)}, status=401)
+        asked = room_service.CreateRoomRequest()
+        asked.ParseFromString(await request.read())
+        self.seen.rooms[asked.name] = asked.metadata
+        made = models.Room(sid=f"RM_{len(self.seen.rooms)}", name=asked.name, metadata=asked.metadata)
+        return web.Response(body=made.SerializeToString(), content_type="application/protobuf")
+
+    def _verify_header(self, request: web.Request) -> Any:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        try:
+            return livekit_api.TokenVerifier(API_KEY, API_SECRET).verify(token), token
+        except Exception as exc:  # any bad token: refused
+            return exc, token
+
     async def _signal(self, request: web.Request) -> web.StreamResponse:
         self.seen.paths.append(request.path)
         claims, token = self._verify(request)
@@ -102,7 +124,12 @@ class FakeLiveKit:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         join = rtc.JoinResponse(
-            room=models.Room(sid="RM_fake", name=claims.video.room, creation_time=int(time.time())),
+            room=models.Room(
+                sid="RM_fake",
+                name=claims.video.room,
+                metadata=self.seen.rooms.get(claims.video.room, ""),
+                creation_time=int(time.time()),
+            ),
             participant=models.ParticipantInfo(
                 sid="PA_fake",
                 identity=claims.identity,

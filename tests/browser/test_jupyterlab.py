@@ -88,16 +88,22 @@ def open_notebook(page: Any, server: str, name: str, kernel_id: str, attempts: i
     raise AssertionError(f"JupyterLab replaced the notebook's kernel on each of {attempts} openings")
 
 
+def run_notebook(page: Any, server: str, name: str, runtime: Path, shown: Any, what: str) -> str:
+    """Start `name`'s kernel, open the notebook, run all its cells and wait until `shown` (a locator) is on the page;
+    returns the kernel's id. A cold kernel (first pandas/matplotlib import) is slow; a widget output the front end
+    cannot show ends the wait at once, not after two minutes."""
+    kernel_id = start_kernel(server, name, runtime)
+    open_notebook(page, server, name, kernel_id)
+    run_all_cells(page)
+    shown.or_(page.get_by_text(MODEL_NOT_FOUND)).first.wait_for(state="attached", timeout=120_000)
+    assert shown.count(), f"the page shows {MODEL_NOT_FOUND!r} instead of {what}"
+    return kernel_id
+
+
 @pytest.mark.timeout(300)  # a cold kernel on a loaded 2-core machine takes its time; the waits below are bounded
 def test_launcher_creates_a_call_that_ends_with_a_cost(jupyterlab: str, page: Any, tmp_path: Path) -> None:
-    kernel_id = start_kernel(jupyterlab, "04_widgets.ipynb", tmp_path / "runtime")
-    open_notebook(page, jupyterlab, "04_widgets.ipynb", kernel_id)
-    run_all_cells(page)
     button = page.locator(".widget-button", has_text="Create call")
-    # A cold kernel (first pandas/matplotlib import) is slow. A widget output the front end cannot show ends the wait
-    # at once, not after two minutes.
-    button.or_(page.get_by_text(MODEL_NOT_FOUND)).first.wait_for(state="attached", timeout=120_000)
-    assert button.count(), f"the page shows {MODEL_NOT_FOUND!r} instead of the launcher"
+    run_notebook(page, jupyterlab, "04_widgets.ipynb", tmp_path / "runtime", button, "the launcher")
     button.scroll_into_view_if_needed()
     name = page.locator("input[placeholder='display name in LiveKit (optional)']")
     name.fill("Browser Test")

@@ -1,10 +1,11 @@
-"""Blinded listening sessions against the sandbox over real HTTP: the seeded order, the widget that never names a
+"""Blinded listening sessions against the sandbox over real HTTP: the secret order, the widget that never names a
 variant before the end, ratings in the experiment's store, resuming after a killed kernel, and ratings in
 summary() and verdict()."""
 
 from __future__ import annotations
 
 import itertools
+import secrets
 import signal
 import subprocess
 import sys
@@ -57,18 +58,33 @@ def order_of(session: ListeningSession) -> list[tuple[str, int]]:
     return list(session._plan)
 
 
-def test_the_order_is_a_permutation_fixed_by_the_seed_and_the_rater(tmp_path: Path) -> None:
+def test_the_order_is_a_permutation_kept_with_the_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn = iter([11, 12])  # the secrets drawn for ana's and bo's sessions, fixed so that their orders are known
+    monkeypatch.setattr(secrets, "randbits", lambda _bits: next(drawn, 13))
     experiment = Experiment("order", AGENT, VARIANTS, 2, store=tmp_path / "r.sqlite3")
-    ana = ListeningSession(experiment, "ana", 2, seed=3, criteria=CRITERIA)
-    again = ListeningSession(experiment, "ana", 2, seed=3, criteria=CRITERIA)
-    bo = ListeningSession(experiment, "bo", 2, seed=3, criteria=CRITERIA)
-    assert order_of(ana) == order_of(again)  # reopened: the same order
+    ana = ListeningSession(experiment, "ana", 2, criteria=CRITERIA)
+    again = ListeningSession(Experiment("order", AGENT, VARIANTS, 2, store=tmp_path / "r.sqlite3"), "ana", 2)
+    bo = ListeningSession(experiment, "bo", 2, criteria=CRITERIA)
+    assert order_of(ana) == order_of(again)  # reopened (as after a restart): the order kept in the store
     assert sorted(v for v, _ in order_of(ana)) == sorted(NAMES * 2)  # each variant twice
     # Listening cells of their own, a block per rater: no run() of the experiment ever makes them.
     assert {r for _, r in order_of(ana)} == {0, 1} and {r for _, r in order_of(bo)} == {2, 3}
     assert [v for v, _ in order_of(bo)] != [v for v, _ in order_of(ana)]  # each rater their own order
-    with pytest.raises(ExperimentError, match="already has a session .* seed 3"):
-        ListeningSession(experiment, "ana", 2, seed=4, criteria=CRITERIA)
+    with pytest.raises(ExperimentError, match="already has a session .* 2 calls per variant"):
+        ListeningSession(experiment, "ana", 3, criteria=CRITERIA)
+
+
+def test_nothing_the_rater_knows_predicts_the_order(tmp_path: Path) -> None:
+    """The same design, the same rater name, in two stores: two orders (24 steps: equal by chance once in 24!).
+    Before, the order was shuffled from `seed` and the rater's name, so both were the same, and so was the order a
+    rater could compute from them."""
+    orders = [
+        order_of(ListeningSession(Experiment("same", AGENT, VARIANTS, 1, store=tmp_path / f"{n}.sqlite3"), "ana", 8))
+        for n in range(2)
+    ]
+    assert sorted(orders[0]) == sorted(orders[1]) and orders[0] != orders[1]
+    stored = ResultsStore(tmp_path / "0.sqlite3").sessions("same")[0]["seed"]
+    assert stored != 0 and stored.bit_length() > 32  # a secret drawn for the session, not a default or a name
 
 
 def test_a_whole_session_through_the_widget(
@@ -79,7 +95,7 @@ def test_a_whole_session_through_the_widget(
 ) -> None:
     client = opened.client(calm)
     experiment = Experiment("blind", AGENT, VARIANTS, 0 + 1, store=tmp_path / "r.sqlite3")
-    session = ListeningSession(experiment, "ana", 2, seed=1, criteria=CRITERIA)
+    session = ListeningSession(experiment, "ana", 2, criteria=CRITERIA)
     panel = opened.widget(ListeningSessionPanel, client, session)
     labels, created = [], []
     for index in range(6):
@@ -120,7 +136,7 @@ from convoi_nb.experiments import Experiment, Variant
 from convoi_nb.sessions import ListeningSession
 client = ConvoiClient(api_key=sys.argv[1], base_url=sys.argv[2])
 variants = [Variant("Qzv-plain"), Variant("Qzv-gpt4o", {"llm": {"model": "gpt-4o"}}), Variant("Qzv-fast", {"tts": {"speed": 1.3}})]
-session = ListeningSession(Experiment("crash", sys.argv[3], variants, 1, store=sys.argv[4]), "ana", 2, seed=5,
+session = ListeningSession(Experiment("crash", sys.argv[3], variants, 1, store=sys.argv[4]), "ana", 2,
                            criteria=["helpful", "natural voice"])
 for step in range(3):
     call = session.start(client)
@@ -144,9 +160,7 @@ def test_a_killed_kernel_resumes_at_step_4_without_new_calls_for_steps_1_to_3(ca
     assert len(creates_sent(calm)) == 4
     calm.traffic.reset()
     client = client_of(calm)
-    session = ListeningSession(
-        Experiment("crash", AGENT, VARIANTS, 1, store=store), "ana", 2, seed=5, criteria=CRITERIA
-    )
+    session = ListeningSession(Experiment("crash", AGENT, VARIANTS, 1, store=store), "ana", 2, criteria=CRITERIA)
     assert session.step is not None and session.step.index == 3 and session.progress == "Call 4 of 6"
     fourth = session.start(client)  # the call made before the crash, read again
     assert creates_sent(calm) == []
@@ -188,7 +202,7 @@ def rate_all(session: ListeningSession, client: ConvoiClient, scores: Any) -> No
     while not session.done:
         call = session.start(client)
         wait_ended(client, call.id)
-        given = scores(session._plan[session.step.index][0])  # type: ignore[union-attr]
+        given = scores(session._plan[session.step.index][0])  # type: ignore[union-attr]  # a step remains while not done
         if given == "broken":
             session.broken("no audio")
         elif given == "skip":
@@ -214,7 +228,7 @@ def test_summary_and_verdict_weigh_ratings_against_cost(calm: Sandbox, tmp_path:
     client = client_of(calm)
     experiment = Experiment("weigh", AGENT, VARIANTS[:2], 3, store=tmp_path / "r.sqlite3")
     experiment.run(client, progress=False).wait(timeout=30, progress=False)  # the sweep: what the calls cost
-    session = ListeningSession(experiment, "ana", 4, seed=2, criteria=["helpful"])
+    session = ListeningSession(experiment, "ana", 4, criteria=["helpful"])
     ears = {NAMES[0]: itertools.cycle([1, 2]), NAMES[1]: itertools.cycle([5, 4])}  # some spread, far apart
     rate_all(session, client, lambda v: {"helpful": next(ears[v])})
     results = experiment.results(client)
@@ -235,7 +249,7 @@ def test_ratings_of_failed_or_broken_calls_are_counted_not_averaged(tmp_path: Pa
     with Sandbox(SandboxSettings(db_path=":memory:", expire_rate=0, fail_rate=0.5, seed=9, time_scale=600)) as sandbox:
         client = client_of(sandbox)
         experiment = Experiment("mixed", AGENT, VARIANTS[:1], 1, store=tmp_path / "r.sqlite3")
-        session = ListeningSession(experiment, "ana", 8, seed=1, criteria=["helpful"])
+        session = ListeningSession(experiment, "ana", 8, criteria=["helpful"])
         marks = iter(
             [
                 "broken",

@@ -14,33 +14,16 @@ from ipywidgets.widgets.widget import _instances
 
 from convoi_nb import ConvoiClient
 from convoi_nb.sandbox import Sandbox, SandboxSettings
+from convoi_nb.widgets._closing import owned_widgets
 
 W = TypeVar("W", bound=w.Widget)
 
 
-def _widgets_in(value: Any) -> Iterator[w.Widget]:
-    if isinstance(value, w.Widget):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _widgets_in(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _widgets_in(item)
-
-
 def reachable(roots: Iterable[w.Widget]) -> list[w.Widget]:
-    """The roots and every widget they reference through a synced trait (children, layout, style, ...)."""
-    seen: dict[int, w.Widget] = {}
-    stack = list(roots)
-    while stack:
-        widget = stack.pop()
-        if id(widget) in seen:
-            continue
-        seen[id(widget)] = widget
-        for key in widget.keys:
-            stack.extend(_widgets_in(getattr(widget, key, None)))
-    return list(seen.values())
+    """The roots and every widget they reference through a synced trait (children, layout, style, ...), as a
+    composite's close() finds them (the Join front end's shared runtime aside)."""
+    first, *rest = list(roots) or [None]
+    return [] if first is None else [first, *owned_widgets(first, rest)]
 
 
 class FrontEnd:

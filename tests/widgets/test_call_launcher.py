@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from html import escape
 from typing import Any
 
+import ipywidgets as w
 import pytest
+from ipywidgets.embed import embed_data
 
 from convoi_nb import ConvoiClient, ConvoiError, RetryPolicy
 from convoi_nb.sandbox import FaultConfig, Sandbox
 from convoi_nb.widgets import CallCard, CallLauncher, MetadataEditor
+from convoi_nb.widgets.secret_field import SecretField
 
 from .conftest import FrontEnd, Opened, last_request
 
@@ -169,10 +173,30 @@ def test_secrets_never_reach_the_front_end_unless_revealed(
     assert sandbox.api_key not in state and call.livekit.token not in state
     assert call.livekit.masked_token in state
     assert "$CONVOI_API_KEY" in launcher.card.code.value and "create_web_call(" in launcher.card.code.value
+
+
+def test_a_revealed_token_is_shown_but_never_saved(
+    opened: Opened, front_end: FrontEnd, client: ConvoiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reveal sends the token to the browser in a message; the widget state a notebook saves (ipywidgets' manager
+    state, as JupyterLab and nbclient save it, and the embed state) never holds it."""
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(SecretField, "send", lambda self, content, buffers=None: sent.append(content))
+    launcher = opened.widget(CallLauncher, client)
+    call = launcher.create().result(timeout=10)
+    token = call.livekit.token
     launcher.card.reveal.value = True  # the user asks to see (and copy) the token
-    assert call.livekit.token in front_end.state() and launcher.card.token_field.value == call.livekit.token
+    assert sent == [{"type": "show", "text": token}] and launcher.card.token_field.shown
+    saved = json.dumps(w.Widget.get_manager_state(drop_defaults=False))
+    embedded = json.dumps(embed_data(views=[launcher], drop_defaults=False)["manager_state"])
+    assert launcher.card.token_field.model_id in saved  # the field is there…
+    assert token not in saved and token not in embedded and token not in front_end.state()  # …without the token
+    launcher.card.token_field._handle_msg(
+        {"content": {"data": {"method": "custom", "content": {"type": "rendered"}}}, "buffers": []}
+    )
+    assert sent[-1] == {"type": "show", "text": token}  # a reloaded page asks again while it is shown
     launcher.card.reveal.value = False
-    assert call.livekit.token not in front_end.state()
+    assert sent[-1] == {"type": "hide"} and not launcher.card.token_field.shown
 
 
 def test_card_poller_stops_on_close(opened: Opened) -> None:

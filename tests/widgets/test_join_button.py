@@ -56,7 +56,7 @@ def test_the_token_reaches_the_browser_only_when_join_is_pressed(
     assert message["token"] not in front_end.state() and token not in front_end.state()  # never synced state
     card.join.state = "connected"  # as the front end reports it
     card.close()
-    assert sent[-1] == {"type": "leave"}  # closing the card leaves the room
+    assert sent[-1] == {"type": "leave", "closing": True}  # closing the card leaves the room, syncing nothing back
 
 
 def test_an_ended_call_cannot_be_joined(opened: Opened, calm_client: ConvoiClient, sent: list[dict[str, Any]]) -> None:
@@ -158,9 +158,9 @@ def test_the_wheel_ships_the_bundle_and_an_install_from_it_loads_it(tmp_path: Pa
         capture_output=True,
     )
     check = (
-        "import convoi_nb, sys; from convoi_nb.widgets.join_button import JoinButton, BUNDLE; "
+        "import convoi_nb, sys; from convoi_nb.widgets.join_button import JoinButton; "
         "assert convoi_nb.__file__.startswith(sys.argv[1]), convoi_nb.__file__; "
-        "b = JoinButton(lambda: None); print(len(b._esm), 'convoi-join-button' in b._esm)"
+        "b = JoinButton(lambda: None); r = b._runtime; print(len(r._esm), 'convoi-join-button' in r._esm)"
     )
     shown = subprocess.run(
         [sys.executable, "-c", check, str(target)],

@@ -1,6 +1,6 @@
 // Bundles src/join.js with livekit-client into dist/join.js, the one file the Python package ships.
 // The first line records a hash of the sources and the lockfile: a test recomputes it, so a bundle that was not
-// rebuilt after a source change fails (tests/widgets/test_join_bundle.py).
+// rebuilt after a source change fails (tests/widgets/test_join_button.py).
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

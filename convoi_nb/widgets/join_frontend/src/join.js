@@ -1,8 +1,13 @@
-// The Join widget's front end (anywidget ESM): joins a call's LiveKit room from the notebook's browser tab.
+// The front end of convoi_nb's Join button and secret field, as one anywidget module: the shared runtime.
 //
-// The token never enters the widget's synced state: the kernel sends it in a custom message only after the user
-// presses Join, it is handed to livekit-client and dropped; nothing here logs it. State the kernel should see
-// (connection state, error, participants, muted) is synced back as traits.
+// A notebook holds this bundle once, in one runtime widget (its `initialize` exports the two renderers); every Join
+// button and secret field carries a few lines that find the runtime with anywidget's `host.getWidget` and render
+// with its exports, so twenty buttons do not save twenty copies of livekit-client into the notebook.
+//
+// Join joins a call's LiveKit room from the notebook's browser tab. The token never enters the widget's synced
+// state: the kernel sends it in a custom message only after the user presses Join, it is handed to livekit-client
+// and dropped; nothing here logs it. State the kernel should see (connection state, error, participants, muted) is
+// synced back as traits, until the kernel closes the widget.
 import { ConnectionState, DisconnectReason, Room, RoomEvent, Track, createLocalAudioTrack } from "livekit-client";
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
@@ -51,7 +56,7 @@ function element(tag, className, text) {
   return node;
 }
 
-function render({ model, el }) {
+function renderJoin({ model, el }) {
   el.classList.add("convoi-join");
   const join = element("button", "convoi-join-button jupyter-button", "Join");
   const mute = element("button", "convoi-join-mute jupyter-button", "Mute");
@@ -71,13 +76,18 @@ function render({ model, el }) {
   let microphone = null;
   let meter = null;
   let leaving = false;
+  let closed = false; // the kernel closed the widget: its model can no longer be written
+
+  function sync(values) {
+    if (closed) return;
+    for (const [key, value] of Object.entries(values)) model.set(key, value);
+    model.save_changes();
+  }
 
   function setState(value, error = "") {
     state.textContent = value + (error ? `: ${error}` : "");
     state.dataset.state = value;
-    model.set("state", value);
-    model.set("error", error);
-    model.save_changes();
+    sync({ state: value, error });
     const live = value !== "idle" && value !== "disconnected" && value !== "requesting";
     join.disabled = live || value === "requesting" || !model.get("available");
     mute.style.display = leave.style.display = level.style.display = live ? "" : "none";
@@ -86,8 +96,7 @@ function render({ model, el }) {
   function showParticipants() {
     const names = room ? [room.localParticipant, ...room.remoteParticipants.values()].map((p) => p.identity) : [];
     people.textContent = names.length ? `in the room: ${names.join(", ")}` : "";
-    model.set("participants", names);
-    model.save_changes();
+    sync({ participants: names });
   }
 
   function showAvailability() {
@@ -198,12 +207,14 @@ function render({ model, el }) {
     await room.localParticipant.setMicrophoneEnabled(!muted);
     if (microphone) (muted ? microphone.mute() : microphone.unmute());
     mute.textContent = muted ? "Unmute" : "Mute";
-    model.set("muted", muted);
-    model.save_changes();
+    sync({ muted });
   });
   model.on("msg:custom", (message) => {
     if (message.type === "connect") connect(message.url, message.token, message.hint);
-    else if (message.type === "leave") disconnect("left");
+    else if (message.type === "leave") {
+      closed = closed || Boolean(message.closing); // the widget's comm closes right after this message
+      disconnect("left");
+    }
     else if (message.type === "error") setState("disconnected", message.message);
   });
   model.on("change:available", showAvailability);
@@ -215,10 +226,33 @@ function render({ model, el }) {
   return () => {
     // The view is gone (cell cleared, widget closed, kernel stopped): never leave a call running unseen.
     leaving = true;
+    closed = true;
     if (room) room.disconnect();
     room = null;
     release();
   };
 }
 
-export default { render };
+// A read-only box for a secret the user asked to see (a LiveKit token): the kernel sends the text in a custom
+// message, so it is shown but never part of the widget's synced, saved state.
+function renderSecret({ model, el }) {
+  const box = element("input", "convoi-secret widget-input");
+  box.readOnly = true;
+  box.style.width = "100%";
+  box.style.display = "none";
+  el.appendChild(box);
+  model.on("msg:custom", (message) => {
+    box.value = message.type === "show" ? message.text : "";
+    box.style.display = message.type === "show" ? "" : "none";
+  });
+  model.send({ type: "rendered" }); // the kernel sends the text again if it is being shown
+  return () => {
+    box.value = "";
+  };
+}
+
+export default {
+  initialize() {
+    return { join: renderJoin, secret: renderSecret };
+  },
+};
