@@ -27,6 +27,7 @@ from ..experiments import Analysis, Experiment, ExperimentResults
 from ..money import format_money
 from ..report.plots import plot_experiment
 from ..report.tables import comparison_table, summary_table
+from ._closing import close_children
 from ._fields import agent_dropdown, error_html
 from .call_picker import CallPicker
 from .variant_builder import VariantBuilder
@@ -327,8 +328,8 @@ class ExperimentPanel(w.VBox):
         )
 
     def close(self) -> None:
-        """Close the panel and its call picker."""
-        self.calls.close()
+        """Close the panel and every widget it is made of (its call picker and any card it opened included)."""
+        close_children(self)
         super().close()
 
     def _show_summary(self, analysis: Analysis) -> None:

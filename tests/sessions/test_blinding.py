@@ -92,11 +92,6 @@ class _Failing:
         raise NotFoundError(f"no call {call_id} in experiment {EXPERIMENT} ({NAMES[1]})", status_code=404)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="passes once the sandbox-hardening branch is merged: today's sandbox sends the call's metadata "
-    "(experiment, variant) as room metadata and names the room after the call id (remove this mark then)",
-)
 def test_livekit_hands_out_nothing_that_names_a_variant_or_the_call(
     opened: Opened, livekit: FakeLiveKit, tmp_path: Path
 ) -> None:

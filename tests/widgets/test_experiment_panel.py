@@ -161,3 +161,14 @@ def test_one_refresh_reads_the_frame_once_and_analyses_once(
     assert f"{cost.delta_pct_ci.low:+.0f}%" in comparison_html.replace("−", "-")
     panel.refresh(final=True)  # nothing changed: the same analysis, no new read
     assert counts == {"frame": 1, "analysis": 1}
+
+
+def test_closing_the_panel_closes_every_widget_it_is_made_of(tmp_path: Path, calm_sandbox: Sandbox) -> None:
+    from convoi_nb.widgets._closing import owned_widgets
+
+    with ConvoiClient(api_key=calm_sandbox.api_key, base_url=calm_sandbox.url) as client:
+        panel = ExperimentPanel(client, store=tmp_path / "panel.sqlite3")
+        parts = list(owned_widgets(panel))
+        assert len(parts) > 10 and all(part.comm is not None for part in parts)
+        panel.close()
+        assert [part for part in parts if part.comm is not None] == []
