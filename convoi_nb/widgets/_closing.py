@@ -1,7 +1,8 @@
 """Closing a composite widget closes what it is made of.
 
 A Box's own `close()` leaves its children (and their layouts and styles) open, each a model the front end keeps and
-a comm the kernel keeps.
+a comm the kernel keeps. So does dropping a part from a composite: a removed variant or metadata row must be closed
+whole (`close_tree`), not by its box's `close()` alone.
 """
 
 from __future__ import annotations
@@ -66,3 +67,18 @@ def close_children(root: w.Widget, also: Iterable[w.Widget] = ()) -> None:
     """
     for widget in owned_widgets(root, also):
         widget.close()
+
+
+def close_tree(root: w.Widget, also: Iterable[w.Widget] = ()) -> None:
+    """Close `root` itself and every widget it is made of: for a part a composite removes or replaces.
+
+    Detach the part (take it out of its parent's children) first, so the front end never shows a closed model.
+
+    Args:
+        root: The part, often a plain Box whose own `close()` would leave its children open.
+        also: Widgets the part made without showing them.
+    """
+    parts = owned_widgets(root, also)
+    root.close()  # first: a composite's own close() stops what it runs (a card's poller) before its parts go
+    for widget in parts:
+        widget.close()  # closing a closed widget does nothing

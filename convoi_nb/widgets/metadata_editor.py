@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
-from ._closing import close_children
+from ._closing import close_children, close_tree
 from ._fields import error_html
 
 
@@ -75,8 +75,8 @@ class MetadataEditor(w.VBox):
 
     def _remove(self, entry: tuple[w.Text, w.Text, w.HBox]) -> None:
         self._rows.remove(entry)
-        entry[2].close()
         self.rows_box.children = [r for _, _, r in self._rows]
+        close_tree(entry[2])  # the row's texts and button too: a Box's close() alone leaves them open
         self._recompute()
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ import traitlets
 
 from ..errors import ValidationError
 from ..experiments import Variant
-from ._closing import close_children
+from ._closing import close_children, close_tree
 from ._fields import error_html
 from .overrides_form import Defaults, OverridesForm
 
@@ -124,8 +124,8 @@ class VariantBuilder(w.VBox):
             index: The variant's position.
         """
         entry = self.entries.pop(index)
-        entry.box.close()
         self._layout()
+        close_tree(entry.box)  # its name, buttons and whole form: a Box's close() alone leaves them open
 
     def rename(self, index: int, name: str) -> None:
         """Rename a variant.
@@ -160,11 +160,11 @@ class VariantBuilder(w.VBox):
         except (ValidationError, ValueError) as exc:
             self.grid_error.value = error_html(str(exc))
             return []
-        for entry in self.entries:
-            entry.box.close()
-        self.entries = []
+        replaced, self.entries = self.entries, []
         for variant in variants:
             self.add(variant.name, variant)
+        for entry in replaced:  # detached by the first add(): closed whole, forms included
+            close_tree(entry.box)
         self.grid_error.value = f"{len(variants)} variants generated"
         self.mode.selected_index = 0
         return variants

@@ -1,6 +1,6 @@
 """Closing a composite widget closes every widget it is made of (children, their layouts and styles, and the
-widgets it made without showing), each through its own close(); the Join front end's shared runtime stays open
-for the other cards."""
+widgets it made without showing), each through its own close(), and so does dropping a part (a variant, a metadata
+row, a card replaced by the next); the Join front end's shared runtime stays open for the other cards."""
 
 from __future__ import annotations
 
@@ -79,3 +79,84 @@ def test_close_closes_every_widget_it_is_made_of(
     root.close()
     assert still_open(made) == [], f"{name}.close() left these open"
     assert runtime.comm is not None  # shared by every other Join button: left open
+
+
+# -- parts a composite removes or replaces are closed whole, at once -------------------------------------------
+
+
+def removed_variant(client: ConvoiClient, _tmp: Path) -> tuple[w.Widget, list[w.Widget]]:
+    made = VariantBuilder(variants=[Variant("a")])
+    made.add()
+    gone = reachable([made.entries[1].box])  # its name, buttons and whole overrides form
+    made.remove(1)
+    return made, gone
+
+
+def regenerated_grid(client: ConvoiClient, _tmp: Path) -> tuple[w.Widget, list[w.Widget]]:
+    made = VariantBuilder(variants=[Variant("a"), Variant("b")])
+    made.axes["llm.model"].value = "m1, m2"
+    gone = reachable([entry.box for entry in made.entries])
+    assert len(made.generate_grid()) == 2
+    gone += reachable([entry.box for entry in made.entries])
+    assert len(made.generate_grid()) == 2  # twice: the first grid's forms go as well
+    return made, gone
+
+
+def removed_metadata_row(client: ConvoiClient, _tmp: Path) -> tuple[w.Widget, list[w.Widget]]:
+    made = MetadataEditor({"source": "test"})
+    made.add_row("attempt", 3)
+    row = made.rows_box.children[-1]
+    gone = reachable([row])
+    row.children[-1].click()  # its trash button
+    assert made.value == {"source": "test"}
+    return made, gone
+
+
+def picked_another_call(client: ConvoiClient, _tmp: Path) -> tuple[w.Widget, list[w.Widget]]:
+    made = CallPicker(client)
+    first, second = (client.create_web_call(client.list_agents()[0].id) for _ in range(2))
+    made.set_calls([("first", first.id), ("second", second.id)])
+    made.dropdown.value = first.id
+    assert made.card is not None
+    gone = reachable([made.card])
+    made.dropdown.value = second.id
+    return made, gone
+
+
+def next_listening_step(client: ConvoiClient, tmp: Path) -> tuple[w.Widget, list[w.Widget]]:
+    experiment = Experiment("closing", AGENT, [Variant("a"), Variant("b", {"tts": {"speed": 1.2}})], 1, store=tmp / "r")
+    made = ListeningSessionPanel(client, ListeningSession(experiment, "ana", 1))
+    made.start()
+    assert made.card is not None
+    gone = reachable([made.card])
+    made.skip_button.click()  # the step moves on: its card goes
+    made.start()
+    return made, gone
+
+
+REPLACERS: dict[str, Callable[[ConvoiClient, Path], tuple[w.Widget, list[w.Widget]]]] = {
+    "variant removed": removed_variant,
+    "grid generated twice": regenerated_grid,
+    "metadata row removed": removed_metadata_row,
+    "picker: another call": picked_another_call,
+    "listening panel: next step": next_listening_step,
+}
+
+
+@pytest.mark.parametrize("name", list(REPLACERS))
+def test_a_part_removed_or_replaced_is_closed_whole(
+    name: str, opened: Opened, calm_client: ConvoiClient, front_end: FrontEnd, tmp_path: Path
+) -> None:
+    dropped: list[w.Widget] = []
+
+    def build() -> w.Widget:
+        root, gone = REPLACERS[name](calm_client, tmp_path)
+        dropped.extend(gone)
+        return root
+
+    root = opened.widget(build)  # closed whatever the outcome (and what a failed build opened, too)
+    gone = dropped
+    assert len(gone) > 3
+    assert still_open(gone) == [], f"{name}: the part it dropped left these open"
+    root.close()
+    assert still_open(front_end.widgets()) == [], f"{name}: close() after it left these open"
