@@ -109,53 +109,67 @@ class _ClientBase:
             "allow_insecure": self._allow_insecure,
         }
 
+    @property
+    def shares_http_client(self) -> bool:
+        """Whether this client sends through the `http_client=` you gave it, rather than a pool of its own.
+
+        That HTTP client is yours: this client (and any same-face twin made from it) shares its pool, and never
+        closes it. Code that needs a pool of its own, such as an experiment's event loop, can ask this first.
+        """
+        return self._transport.user_client is not None
+
     def to_async(self, *, http_client: httpx.AsyncClient | None = None) -> AsyncConvoiClient:
         """A new `AsyncConvoiClient` with this configuration, from either face.
 
         Code that runs its own event loop, as experiments do, needs an async client whose pool belongs to that loop.
 
         Args:
-            http_client: the `httpx.AsyncClient` to send through. Required when this client uses your own HTTP
-                client (a sync client cannot serve async requests, an async one belongs to the loop that first
-                used it, and your proxies or certificates must not be dropped silently); otherwise None gives the
-                new client a connection pool of its own.
+            http_client: the `httpx.AsyncClient` to send through. None: an async client that sends through your own
+                `httpx.AsyncClient` gives its twin that same client (sharing its pool, which you keep and close; like
+                any `httpx.AsyncClient`, use it on the event loop that first used it); a sync one sending through
+                your own `httpx.Client` refuses (a sync client cannot serve async requests, and your proxies or
+                certificates must not be dropped silently); otherwise the twin gets a connection pool of its own.
 
         Returns:
-            The async client; close it with `await client.aclose()`.
+            The async client; close it with `await client.aclose()` (your own `http_client` stays open).
 
         Raises:
-            ConfigurationError: this client uses your own HTTP client and no `http_client` was given.
+            ConfigurationError: this sync client uses your own `httpx.Client` and no `http_client` was given.
         """
-        user_client = self._transport.user_client
-        if http_client is None and user_client is not None:
-            raise _no_twin_for(user_client, "AsyncConvoiClient", "to_async(http_client=httpx.AsyncClient(...))")
+        if http_client is None and isinstance(self._transport, AsyncTransport):
+            http_client = self._transport.user_client  # same face: your client serves the twin too
+        elif http_client is None and self._transport.user_client is not None:
+            raise _no_twin_for("httpx.Client", "AsyncConvoiClient", "to_async(http_client=httpx.AsyncClient(...))")
         return AsyncConvoiClient(http_client=http_client, **self._twin_options())
 
     def to_sync(self, *, http_client: httpx.Client | None = None) -> ConvoiClient:
         """A new `ConvoiClient` with this configuration, from either face.
 
         Args:
-            http_client: the `httpx.Client` to send through. Required when this client uses your own HTTP client
-                (an async one cannot serve sync requests, and your proxies or certificates must not be dropped
-                silently); otherwise None gives the new client a connection pool of its own.
+            http_client: the `httpx.Client` to send through. None: a sync client that sends through your own
+                `httpx.Client` gives its twin that same client (sharing its pool, which you keep and close); an
+                async one sending through your own `httpx.AsyncClient` refuses (an async client cannot serve sync
+                requests, and your proxies or certificates must not be dropped silently); otherwise the twin gets
+                a connection pool of its own.
 
         Returns:
-            The sync client; close it with `client.close()`.
+            The sync client; close it with `client.close()` (your own `http_client` stays open).
 
         Raises:
-            ConfigurationError: this client uses your own HTTP client and no `http_client` was given.
+            ConfigurationError: this async client uses your own `httpx.AsyncClient` and no `http_client` was given.
         """
-        user_client = self._transport.user_client
-        if http_client is None and user_client is not None:
-            raise _no_twin_for(user_client, "ConvoiClient", "to_sync(http_client=httpx.Client(...))")
+        if http_client is None and isinstance(self._transport, SyncTransport):
+            http_client = self._transport.user_client  # same face: your client serves the twin too
+        elif http_client is None and self._transport.user_client is not None:
+            raise _no_twin_for("httpx.AsyncClient", "ConvoiClient", "to_sync(http_client=httpx.Client(...))")
         return ConvoiClient(http_client=http_client, **self._twin_options())
 
 
-def _no_twin_for(user_client: object, twin: str, wanted: str) -> ConfigurationError:
+def _no_twin_for(yours: str, twin: str, wanted: str) -> ConfigurationError:
     return ConfigurationError(
-        f"this client sends through your own {type(user_client).__name__}, which cannot serve an {twin}; pass "
-        f"{wanted} configured the same way (proxies, certificates, event hooks) as http_client=, so your settings "
-        "are not silently dropped"
+        f"this client sends through your own {yours}, which cannot send the requests of the {twin} it would make; "
+        f"pass {wanted} configured the same way (proxies, certificates, event hooks) as http_client=, so your "
+        "settings are not silently dropped"
     )
 
 

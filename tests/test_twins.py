@@ -1,5 +1,6 @@
 """`to_async()` / `to_sync()`: the twin has the same configuration and keeps the user's own HTTP client, or says
-clearly why it cannot (a sync `httpx.Client` cannot serve an async client, nor the reverse)."""
+clearly why it cannot (a sync `httpx.Client` cannot serve an async client, nor the reverse). A twin of the same
+face shares the user's client, which the user keeps and closes."""
 
 from __future__ import annotations
 
@@ -120,3 +121,58 @@ def test_an_async_client_makes_a_new_async_client_with_a_pool_of_its_own(sandbox
                 assert (await twin.create_web_call(agent_id)).agent_id == agent_id
 
     asyncio.run(main())
+
+
+def test_a_sync_client_on_the_users_client_makes_a_sync_twin_on_it(sandbox: Any) -> None:
+    """Same face, same HTTP client: the twin shares the user's pool, and the user's client stays theirs."""
+    seen: list[httpx.Request] = []
+    mine = httpx.Client(event_hooks={"request": [seen.append]})
+    with ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, http_client=mine, timeout=7) as client:
+        with client.to_sync() as twin:
+            assert twin.shares_http_client and twin.timeout == 7.0
+            twin.list_agents()
+    assert len(seen) == 1 and not mine.is_closed
+    mine.close()
+
+
+def test_an_async_client_on_the_users_client_makes_an_async_twin_on_it(sandbox: Any) -> None:
+    seen: list[httpx.Request] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(request)
+
+    async def run() -> None:
+        mine = httpx.AsyncClient(event_hooks={"request": [hook]})
+        async with AsyncConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, http_client=mine) as client:
+            async with client.to_async() as twin:
+                assert twin.shares_http_client and twin is not client
+                await twin.list_agents()
+        assert not mine.is_closed  # the user's client is theirs to close
+        await mine.aclose()
+
+    asyncio.run(run())
+    assert len(seen) == 1
+
+
+def test_the_cross_face_refusals_read_well(sandbox: Any) -> None:
+    async def make() -> AsyncConvoiClient:
+        return AsyncConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, http_client=httpx.AsyncClient())
+
+    with pytest.raises(ConfigurationError) as refused:
+        asyncio.run(make()).to_sync()
+    assert "your own httpx.AsyncClient, which cannot send the requests of the ConvoiClient" in str(refused.value)
+    assert "an ConvoiClient" not in str(refused.value)
+    with ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, http_client=httpx.Client()) as client:
+        with pytest.raises(ConfigurationError, match="your own httpx.Client, which cannot send the requests of the"):
+            client.to_async()
+
+
+def test_each_client_says_whether_it_shares_the_users_http_client() -> None:
+    options: dict[str, Any] = {"api_key": "sk_x_123456", "base_url": "https://x.example"}
+    assert not ConvoiClient(**options).shares_http_client
+    assert not AsyncConvoiClient(**options).shares_http_client
+    assert ConvoiClient(**options, http_client=httpx.Client()).shares_http_client
+    assert AsyncConvoiClient(**options, http_client=httpx.AsyncClient()).shares_http_client
+    assert not ConvoiClient(**options).to_sync().shares_http_client  # a pool of its own, as its source has
+    with pytest.raises(AttributeError):
+        ConvoiClient(**options).shares_http_client = True  # type: ignore[misc]  # read-only: the mistake under test
