@@ -13,7 +13,7 @@ from tqdm.auto import tqdm as auto_tqdm
 from tqdm.notebook import tqdm_notebook
 
 
-class NotebookProgressBar(tqdm_notebook):  # type: ignore[misc]
+class NotebookProgressBar(tqdm_notebook):  # type: ignore[misc]  # tqdm ships no types: its class is Any here
     """`tqdm.notebook.tqdm` whose display is updated in place with the final state on `close()`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
