@@ -6,7 +6,6 @@ The API key is wrapped in a `SecretStr` as soon as it arrives and stays wrapped 
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import os
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from ._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT, USER_AGENT
+from ._hosts import is_loopback
 from ._retry import RetryPolicy
 from .errors import ConfigurationError
 
@@ -63,23 +63,6 @@ def _check_key(key: SecretStr) -> None:
                 f"the API key contains {kind} at position {position} of {len(key.get_secret_value())}; "
                 "API keys are printable ASCII with no spaces (check what was copied)"
             )
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` names this machine: `localhost`, 127.0.0.0/8 or ::1.
-
-    Args:
-        host: a URL's host name (without brackets for IPv6).
-
-    Returns:
-        True for a loopback host, where a plain `http://` URL never leaves the machine.
-    """
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_url(url: str, allow_insecure: bool) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 import time
@@ -12,6 +11,7 @@ from typing import Any
 import pydantic
 import uvicorn
 
+from .._hosts import is_loopback
 from ..errors import ConfigurationError, SandboxError, ValidationError
 from ..models import AgentOverrides
 from .accounts import DEFAULT_API_KEY
@@ -251,23 +251,6 @@ class Sandbox:
     def __repr__(self) -> str:
         where = self.url if self._socket is not None else "not started"
         return f"Sandbox({where}, db={str(self.settings.db_path)!r})"
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` is this machine only.
-
-    Args:
-        host: A host name or address.
-
-    Returns:
-        True for "localhost" and loopback addresses.
-    """
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def remote_problem(host: str, allow_remote: bool, api_key: str | None, *, flags: bool = False) -> str:

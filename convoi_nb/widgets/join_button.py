@@ -17,13 +17,13 @@ from urllib.parse import urlsplit
 import ipywidgets as w
 import traitlets
 
+from .._hosts import is_loopback
 from ..errors import ConvoiError
 from ..models import LiveKitConnection
 from .join_runtime import BUNDLE, RuntimeWidget
 
 __all__ = ["BUNDLE", "SANDBOX_HINT", "UNAVAILABLE", "JoinButton", "available_for", "connection_hint"]
 
-LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 SANDBOX_HINT = (
     "the embedded sandbox has no LiveKit server behind its default URL; to join for real, start one "
     "(e.g. `livekit-server --dev`) and set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET before the "
@@ -46,7 +46,7 @@ def connection_hint(url: str) -> str:
     Returns:
         The sandbox hint for a loopback URL (where the sandbox's default points), else "".
     """
-    return SANDBOX_HINT if (urlsplit(url).hostname or "") in LOOPBACK else ""
+    return SANDBOX_HINT if is_loopback(urlsplit(url).hostname or "") else ""
 
 
 class JoinButton(RuntimeWidget):

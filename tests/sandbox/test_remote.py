@@ -42,6 +42,8 @@ def test_a_non_loopback_host_is_refused_without_allow_remote_and_an_own_key(argv
     [
         ("127.0.0.1", False, None, True),
         ("localhost", False, None, True),
+        ("LOCALHOST", False, None, True),  # the client's rule too: host names are case-insensitive
+        ("[::1]", False, None, True),
         ("::1", False, None, True),
         ("127.0.0.2", False, None, True),
         ("0.0.0.0", False, None, False),

@@ -96,6 +96,7 @@ def test_a_failed_read_of_the_call_is_a_readable_error(sent: list[dict[str, Any]
 def test_hints_name_the_sandbox_only_for_loopback_urls() -> None:
     assert connection_hint("ws://localhost:7880") == SANDBOX_HINT and "LIVEKIT_URL" in SANDBOX_HINT
     assert connection_hint("ws://127.0.0.1:7880") == SANDBOX_HINT
+    assert connection_hint("ws://127.0.0.2:7880") == connection_hint("ws://[::1]:7880") == SANDBOX_HINT
     assert connection_hint("wss://project.livekit.cloud") == ""
 
 
