@@ -71,7 +71,7 @@ class ExportFolder:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, create: bool) -> ExportFolder:
-        """Open the folder the user named (created 0700 if missing and `create`).
+        """Open the folder the user named (created 0700 if missing and `create`, with any missing parent).
 
         Args:
             path: The folder, as the user gave it.
@@ -101,7 +101,7 @@ class ExportFolder:
         if not root.exists() and not create:
             raise DatasetError(f"{root} is not an export folder (it does not exist); make one with export_calls")
         with _os_errors("create the export folder", root):
-            root.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+            _make_folders(root)
             return cls(root, os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
 
     def close(self) -> None:
@@ -425,6 +425,24 @@ class ExportFolder:
             if _TEMPORARY.fullmatch(name):
                 with _os_errors("remove", path / name):
                     os.unlink(name, dir_fd=dir_fd)
+
+
+def _make_folders(root: Path) -> None:
+    """Create `root` and each missing folder above it, every one 0700; folders that exist are left as they are.
+
+    Not `mkdir(parents=True)`: that makes the parents at the default mode (0755), readable by every user.
+    """
+    missing = []
+    folder = root
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=FOLDER_MODE)
+        except FileExistsError:
+            if not folder.is_dir():  # made meanwhile by another process: fine if it is a folder
+                raise
 
 
 def _writable_folder(fd: int, path: Path) -> None:

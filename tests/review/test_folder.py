@@ -166,6 +166,21 @@ def test_what_the_export_creates_is_private(week_client: ConvoiClient, tmp_path:
     assert "_export.lock" in modes and "_manifest.json" in modes and len(dataset_files(root)) >= 6
 
 
+def test_the_parent_folders_the_export_creates_are_private_too(week_client: ConvoiClient, tmp_path: Path) -> None:
+    """`mkdir(parents=True)` made the missing parents 0755 (its mode applies to the last folder only)."""
+    existing = tmp_path / "projects"
+    existing.mkdir()
+    existing.chmod(0o755)
+    old = os.umask(0o022)
+    try:
+        export_calls(week_client, existing / "q3" / "costs" / "calls")
+    finally:
+        os.umask(old)
+    created = ("q3", "q3/costs", "q3/costs/calls")
+    assert {name: stat.S_IMODE((existing / name).stat().st_mode) for name in created} == dict.fromkeys(created, 0o700)
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o755  # a folder that existed is left as it was
+
+
 @pytest.mark.parametrize("target", ["folder", "manifest", "day folder", "day file"])
 def test_a_read_only_file_or_folder_is_left_read_only(week_client: ConvoiClient, tmp_path: Path, target: str) -> None:
     """Refused from its mode bits, not from the OS's answer: the tests run as root, whom no mode stops."""
