@@ -100,7 +100,7 @@ class Review:
         Returns:
             One row per value and currency, indexed by the value.
         """
-        return self.query(self.sql("cost_by", by=by)).set_index(by)
+        return self._run(self.sql("cost_by", by=by)).set_index(by)
 
     def top_calls(self, n: int = 10) -> pd.DataFrame:
         """The `n` most expensive calls.
@@ -111,7 +111,7 @@ class Review:
         Returns:
             One row per call, most expensive first.
         """
-        return self.query(self.sql("top_calls", n=n))
+        return self._run(self.sql("top_calls", n=n))
 
     def variant_rates(self, experiment: str | None = None) -> pd.DataFrame:
         """Cost per minute by experiment and variant, for the calls that `convoi_nb.experiments` tagged.
@@ -124,7 +124,7 @@ class Review:
         Returns:
             One row per experiment, variant and currency, with `calls` and `ended` as integers.
         """
-        return self.query(self.sql("variant_rates", experiment=experiment))
+        return self._run(self.sql("variant_rates", experiment=experiment))
 
     def period_change(self, period: str = "week") -> pd.DataFrame:
         """Calls, cost and minutes per period, with the change from the period before.
@@ -135,7 +135,7 @@ class Review:
         Returns:
             One row per period and currency.
         """
-        return self.query(self.sql("period_change", period=period))
+        return self._run(self.sql("period_change", period=period))
 
     # -- SQL ---------------------------------------------------------------------------------------------
 
@@ -193,7 +193,11 @@ class Review:
         return sql.period_change(period, quote=quote)
 
     def query(self, text: str) -> pd.DataFrame:
-        """Any SQL over the table `calls`, as a DataFrame.
+        """Any query over the table `calls`, as a DataFrame.
+
+        One statement that reads: `SELECT`, `WITH … SELECT`, `FROM calls …`, `DESCRIBE`, `SUMMARIZE`, `PIVOT … IN
+        (…)`. A statement that would change the review's view of its files (DROP, CREATE, ALTER, INSERT, SET,
+        ATTACH, COPY, EXPLAIN ANALYZE, …) is refused before it runs: DuckDB's own parser names its kind.
 
         DECIMAL columns come back as exact Decimals (money) or, with no decimal places, as integers (counts);
         integer columns as pandas' nullable `Int64`.
@@ -205,26 +209,41 @@ class Review:
             The result.
 
         Raises:
-            ValidationError: The SQL is not text, or DuckDB refused it (the message is DuckDB's).
-            DatasetError: The review is closed, or a file changed since it was opened.
+            ValidationError: The SQL is not text, not one reading statement, or DuckDB refused it; the message is
+                DuckDB's (a file your SQL names that cannot be read included).
+            DatasetError: The review is closed, or one of its own files changed since it was opened.
         """
         if not isinstance(text, str):
             raise ValidationError.of_field(_WHAT, "text", f"must be SQL text (got {text!r})")
+        self._open_connection()
+        _check_reads_only(text)
+        return self._run(text, yours=True)
+
+    def _open_connection(self) -> duckdb.DuckDBPyConnection:
         if self._db is None:
             raise DatasetError(f"this review of {self.path} is closed; open another with Review(path)")
+        return self._db
+
+    def _run(self, text: str, *, yours: bool = False) -> pd.DataFrame:
+        """Run SQL; a failure is the user's SQL (`yours`) or, in the review's own queries, its files changing."""
+        db = self._open_connection()
         try:
-            relation: Any = self._db.sql(text)  # None for a statement without a result
+            relation: Any = db.sql(text)  # None for a statement without a result
             if relation is None:
                 return pd.DataFrame()
             fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # duckdb 2 / duckdb 1
             table = fetch()
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:
+            if yours and not (isinstance(exc, duckdb.IOException) and self._names_own_file(exc)):
+                raise ValidationError.of_field(_WHAT, "text", str(exc)) from None
             raise DatasetError(
                 f"cannot read the files of {self.path} (changed since this review opened?): {exc}"
             ) from None
-        except duckdb.Error as exc:
-            raise ValidationError.of_field(_WHAT, "text", str(exc)) from None
         return _frame(table)
+
+    def _names_own_file(self, error: duckdb.Error) -> bool:
+        message = str(error)
+        return any(str(path) in message for path in self._files.files.values())
 
     def _dimension(self, by: Any, quote: str) -> str:
         if isinstance(by, str) and by in sql.DIMENSIONS:
@@ -263,6 +282,38 @@ class Review:
 
     def __repr__(self) -> str:
         return f"Review({str(self.path)!r}, metadata keys: {', '.join(self.metadata_keys) or 'none'})"
+
+
+def _check_reads_only(text: str) -> None:
+    """Refuse, before it runs, SQL that is not exactly one statement that reads.
+
+    Not a transaction rolled back: SET, ATTACH and COPY are not undone by one. Not EXPLAIN: EXPLAIN ANALYZE runs
+    the statement it explains, whatever it is.
+    """
+    try:
+        statements = duckdb.extract_statements(text)
+    except duckdb.Error as exc:
+        raise ValidationError.of_field(_WHAT, "text", str(exc)) from None
+    if len(statements) != 1:
+        raise ValidationError.of_field(
+            _WHAT, "text", f"must be exactly one statement (got {len(statements) or 'none'}); run each on its own"
+        )
+    kind = statements[0].type
+    if kind == duckdb.StatementType.SELECT:
+        return
+    if kind == duckdb.StatementType.MULTI:  # what DuckDB makes of a PIVOT that must first find its columns
+        raise ValidationError.of_field(
+            _WHAT,
+            "text",
+            "PIVOT must list its columns here, e.g. PIVOT calls ON status IN ('ended', 'failed') "
+            "USING count(*): without IN, DuckDB runs more statements than the one query",
+        )
+    raise ValidationError.of_field(
+        _WHAT,
+        "text",
+        f"must be a query that reads (SELECT, WITH, FROM, DESCRIBE, SUMMARIZE), not a {kind.name} statement: "
+        "the review's view `calls` and its settings stay as opened (refused before it ran)",
+    )
 
 
 def _glob_escaped(path: str) -> str:

@@ -238,3 +238,93 @@ def test_totals_show_without_the_columns_trailing_zeros(column: str, shown: str)
 
     tidy = _tidy(Decimal(column))
     assert str(tidy) == shown and tidy == Decimal(column)  # the same amount, exactly
+
+
+# -- your own SQL: its errors are yours, and it cannot change the review ---------------------------------------
+
+
+@pytest.fixture()
+def own_review(exported: tuple[Review, list[Call]]) -> Iterator[Review]:
+    """A review of its own: a test that changes it (on code that let it) leaves the module's review alone."""
+    with Review(exported[0].path) as review:
+        yield review
+
+
+def test_a_file_your_query_names_is_your_error_not_the_reviews(own_review: Review) -> None:
+    """It was 'cannot read the files of <folder> (changed since this review opened?)'."""
+    with pytest.raises(
+        ValidationError, match=r'text: IO Error: No files found that match the pattern "/nonexistent\.csv'
+    ) as caught:
+        own_review.query("SELECT * FROM read_csv('/nonexistent.csv')")
+    assert "changed since" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("DROP VIEW calls", "DROP"),
+        ("CREATE TABLE copy AS SELECT * FROM calls", "CREATE"),
+        ("CREATE OR REPLACE VIEW calls AS SELECT 1 AS id", "CREATE"),
+        ("ALTER VIEW calls RENAME TO old_calls", "ALTER"),
+        ("INSERT INTO calls (id) VALUES ('x')", "INSERT"),
+        ("SET TimeZone = 'Europe/Paris'", "SET"),
+        ("ATTACH ':memory:' AS other", "ATTACH"),
+        ("EXPLAIN ANALYZE DROP VIEW calls", "EXPLAIN"),  # EXPLAIN ANALYZE runs what it explains
+        ("PRAGMA disable_object_cache", "PRAGMA"),
+    ],
+)
+def test_a_statement_that_would_change_the_review_is_refused_before_it_runs(
+    own_review: Review, text: str, kind: str
+) -> None:
+    """`query("DROP VIEW calls")` ran, and `cost_by` then failed as 'invalid review query: … Catalog Error'."""
+    before = own_review.cost_by("agent")[["currency", "calls", "total_cost"]]  # exact (the rates are floats)
+    with pytest.raises(ValidationError, match=rf"text: must be a query that reads .*not a {kind} statement"):
+        own_review.query(text)
+    assert own_review.cost_by("agent")[["currency", "calls", "total_cost"]].equals(before)
+    setting = own_review.query("SELECT current_setting('TimeZone') AS zone, COUNT(*) AS n FROM duckdb_tables()")
+    assert setting["zone"].tolist() == ["UTC"] and setting["n"].tolist() == [0]
+    assert own_review.query("SELECT COUNT(*) AS n FROM duckdb_databases() WHERE NOT internal")["n"].tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("SELECT 1 AS a; DROP VIEW calls", r"must be exactly one statement \(got 2\)"),
+        ("", r"must be exactly one statement \(got none\)"),
+        ("PIVOT calls ON status USING count(*)", r"PIVOT must list its columns here, e.g. PIVOT calls ON status IN"),
+        ("COPY (SELECT 1) TO 'out.csv'", "not a COPY statement"),
+    ],
+)
+def test_more_than_one_statement_or_an_open_pivot_is_refused(own_review: Review, text: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        own_review.query(text)
+    assert own_review.query("SELECT COUNT(*) AS n FROM calls")["n"].tolist()[0] > 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FROM calls LIMIT 1",
+        "WITH c AS (SELECT status FROM calls) SELECT DISTINCT status FROM c",
+        "DESCRIBE calls",
+        "SUMMARIZE calls",
+        "SHOW TABLES",
+        "PIVOT calls ON status IN ('ended', 'failed') USING count(*)",
+        "SELECT 1 AS one;",
+    ],
+)
+def test_queries_that_read_still_run(own_review: Review, text: str) -> None:
+    assert len(own_review.query(text)) >= 1
+
+
+def test_a_review_file_gone_is_still_a_dataset_error(exported: tuple[Review, list[Call]], tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "calls"
+    shutil.copytree(exported[0].path, folder)
+    with Review(folder) as review:
+        next(folder.glob("day=*/part-0.parquet")).unlink()
+        with pytest.raises(DatasetError, match=r"cannot read the files of .* \(changed since this review opened\?\)"):
+            review.cost_by("agent")
+        with pytest.raises(DatasetError, match=r"changed since this review opened"):  # your query, its file
+            review.query("SELECT COUNT(*) AS n FROM calls")
