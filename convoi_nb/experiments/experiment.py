@@ -231,7 +231,11 @@ class Experiment:
     ) -> ExperimentResults:
         """Create every missing call concurrently; safe to call again (it resumes, never duplicates).
 
-        Works inside a running event loop (a notebook's) too.
+        Works inside a running event loop (a notebook's) too: the creates run on an event loop of their own,
+        through an async connection pool of their own (a twin of `client`). A client built on your own
+        `http_client` cannot lend one without dropping your settings, so it is refused before anything is sent: in
+        async code use `results = await experiment.arun(client.to_async(http_client=httpx.AsyncClient(...)))` and
+        `await results.wait_async()`.
 
         Args:
             client: The client (sync or async) to create the calls with.
@@ -246,18 +250,14 @@ class Experiment:
             The results (calls may still be running: `results.wait()`).
 
         Raises:
+            ConfigurationError: The client sends through your own httpx client (use `arun()`, above).
             ExperimentError: The design conflicts with what the store or server holds, another run of this
                 experiment is under way, or a large run is neither capped nor confirmed.
             ValidationError: A bad argument, or a variant the API would refuse (before anything is sent).
         """
         return run_sync(
-            self.arun(
-                client,
-                concurrency=concurrency,
-                progress=progress,
-                on_progress=on_progress,
-                max_cost=max_cost,
-                confirm=confirm,
+            runner.FixedRunner(self, client, own_loop=True, doing="experiment.run()").arun(
+                concurrency=concurrency, progress=progress, on_progress=on_progress, max_cost=max_cost, confirm=confirm
             )
         )
 
@@ -271,7 +271,12 @@ class Experiment:
         max_cost: Cap | None = None,
         confirm: bool = False,
     ) -> ExperimentResults:
-        """`run()` for async code (`await experiment.arun(client)`).
+        """`run()` for async code (`await experiment.arun(client)`), on your event loop.
+
+        An `AsyncConvoiClient` is used as it is (your own `httpx.AsyncClient` included: build it with
+        `AsyncConvoiClient(http_client=...)` or `client.to_async(http_client=...)`); a sync client lends a twin
+        with a pool of its own, which one built on your own `httpx.Client` cannot (refused before anything is sent).
+        Then `await results.wait_async()`.
 
         Args:
             client: The client (sync or async) to create the calls with.
@@ -283,6 +288,11 @@ class Experiment:
 
         Returns:
             The results.
+
+        Raises:
+            ConfigurationError: A sync client on your own httpx client.
+            ExperimentError: As `run()`.
+            ValidationError: As `run()`.
         """
         return await runner.FixedRunner(self, client).arun(
             concurrency=concurrency, progress=progress, on_progress=on_progress, max_cost=max_cost, confirm=confirm

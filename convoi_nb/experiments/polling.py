@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from .._progress import progress_bar as tqdm
 from .._sync_bridge import run_sync
 from ..errors import ExperimentError, NotFoundError, ValidationError, WaitTimeoutError
 from ..models import TERMINAL_STATUSES
+from .pools import ASYNC_WAIT, async_api, check_own_loop
 from .store import ResultsStore
 
 if TYPE_CHECKING:
@@ -18,6 +20,20 @@ if TYPE_CHECKING:
 
 WAIT_TARGETS = {"ended": TERMINAL_STATUSES, "in_progress": TERMINAL_STATUSES | {"in_progress"}}
 Progress = Callable[[int, int], None] | None  # (done, total), e.g. for a widget's progress bar
+
+
+def check_wait_timeout(timeout: object, name: str = "wait_timeout") -> None:
+    """Refuse a timeout that is not a positive, finite number of seconds.
+
+    Args:
+        timeout: The value given.
+        name: The parameter's name.
+
+    Raises:
+        ValidationError: It is not a positive, finite number.
+    """
+    if isinstance(timeout, bool) or not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+        raise ValidationError.of_field("argument", name, f"must be a positive number of seconds, got {timeout!r}")
 
 
 class CallPoller:
@@ -55,12 +71,40 @@ class CallPoller:
             on_progress: Called with (finished, total) after each read.
 
         Raises:
+            ConfigurationError: The client sends through your own httpx client (this waits on a loop of its own).
             ValidationError: An unknown `until`.
         """
-        if until not in WAIT_TARGETS:
-            raise ValidationError.of_field("argument", "until", f"must be one of {sorted(WAIT_TARGETS)}, got {until!r}")
+        check_own_loop(self._client, "results.wait()", ASYNC_WAIT)
         run_sync(
-            self._wait(WAIT_TARGETS[until], timeout, progress, poll_interval, max_interval, concurrency, on_progress)
+            self._wait(
+                _target(until), timeout, progress, poll_interval, max_interval, concurrency, on_progress, own_loop=True
+            )
+        )
+
+    async def await_(
+        self,
+        until: str,
+        *,
+        timeout: float,
+        progress: bool,
+        poll_interval: float,
+        max_interval: float,
+        concurrency: int,
+        on_progress: Progress,
+    ) -> None:
+        """`wait()` on the caller's event loop (an `AsyncConvoiClient` is used as it is).
+
+        Args:
+            until: "ended" or "in_progress".
+            timeout: Seconds before `WaitTimeoutError`.
+            progress: Show a progress bar.
+            poll_interval: Seconds before the first read again.
+            max_interval: The longest pause between reads.
+            concurrency: Calls read at once.
+            on_progress: Called with (finished, total) after each read.
+        """
+        await self._wait(
+            _target(until), timeout, progress, poll_interval, max_interval, concurrency, on_progress, own_loop=False
         )
 
     async def _wait(
@@ -72,13 +116,14 @@ class CallPoller:
         max_interval: float,
         concurrency: int,
         on_progress: Progress,
+        *,
+        own_loop: bool,
     ) -> None:
         name = self._name
         deadline = time.monotonic() + timeout
         calls = [r.call for r in self._store.results(name) if r.call]
         bar = tqdm(total=len(calls), desc=f"{name}: waiting", unit="call", disable=not progress)
-        # A pool of its own: an async pool belongs to the loop that first used it, and wait() has its own loop.
-        async with self._client.to_async() as api:
+        async with async_api(self._client, own_loop=own_loop, doing="results.wait_async()") as api:
             gate = asyncio.Semaphore(concurrency)
 
             async def fetch(call_id: str) -> dict[str, Any]:
@@ -119,3 +164,9 @@ class CallPoller:
                 latest = {c["id"]: c for c in fresh}
                 calls = [latest.get(c["id"], c) for c in calls]
         bar.close()
+
+
+def _target(until: str) -> frozenset[str]:
+    if until not in WAIT_TARGETS:
+        raise ValidationError.of_field("argument", "until", f"must be one of {sorted(WAIT_TARGETS)}, got {until!r}")
+    return WAIT_TARGETS[until]

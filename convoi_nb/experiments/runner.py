@@ -22,7 +22,8 @@ from ..models import TERMINAL_STATUSES, Call, WebCallRequest
 from ..money import Money
 from ..stats.columns import PILOT, REPLICATE, design_rows
 from ..stats.estimate import Estimate, estimate_remaining, finished_spend, per_call_cost
-from .polling import CallPoller, Progress
+from .polling import CallPoller, Progress, check_wait_timeout
+from .pools import async_api, check_client, check_own_loop, check_sync_in_async
 from .reconcile import adopt, server_calls
 from .results import ExperimentResults
 from .store import ResultsStore
@@ -106,12 +107,22 @@ class FixedRunner:
         client: The client (sync or async) to create the calls with.
         replicates: How many replicates per variant this run completes (default: the experiment's).
         kind: The kind its calls are recorded as: "replicate", or "pilot" for a pilot's.
+        own_loop: Whether it runs on an event loop of its own (`run()`): then it sends through a twin of `client`
+            with a pool of its own; otherwise an `AsyncConvoiClient` is used as it is, on the caller's loop.
+        doing: What the user called, for errors.
     """
 
     def __init__(
-        self, experiment: Design, client: AnyClient, *, replicates: int | None = None, kind: str = REPLICATE
+        self,
+        experiment: Design,
+        client: AnyClient,
+        *,
+        replicates: int | None = None,
+        kind: str = REPLICATE,
+        own_loop: bool = False,
+        doing: str = "experiment.arun()",
     ) -> None:
-        self.experiment, self.client, self.kind = experiment, client, kind
+        self.experiment, self.client, self.kind, self.own_loop, self.doing = experiment, client, kind, own_loop, doing
         self.replicates = experiment.replicates if replicates is None else replicates
 
     async def arun(
@@ -136,8 +147,18 @@ class FixedRunner:
             The results.
 
         Raises:
-            ValidationError: A bad `concurrency` or `max_cost`.
+            ConfigurationError: It runs on a loop of its own and the client sends through your own httpx client.
+            ValidationError: A bad `client`, `concurrency`, `on_progress` or `max_cost`.
         """
+        check_client(self.client)
+        if self.own_loop:
+            check_own_loop(self.client, self.doing)
+        else:
+            check_sync_in_async(self.client, self.doing)
+        if on_progress is not None and not callable(on_progress):
+            raise ValidationError.of_field(
+                "argument", "on_progress", f"must be a function of (done, total) or None, got {on_progress!r}"
+            )
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValidationError.of_field(
                 "argument", "concurrency", f"must be a positive integer, got {concurrency!r}"
@@ -168,8 +189,7 @@ class FixedRunner:
         conflicts: list[str] = []
         failures: list[tuple[str, int, str]] = []  # (variant, replicate, error) of each failed create
         total = len(experiment.variants) * self.replicates
-        # A pool of its own: an async pool belongs to the loop that first used it, and run() has its own loop.
-        async with client.to_async() as api:
+        async with async_api(client, own_loop=self.own_loop, doing=self.doing) as api:
             # Check the server's calls before the store records anything, so a refused run leaves no trace.
             on_server = await server_calls(experiment, api)
             experiment.register(store)
@@ -294,7 +314,9 @@ def _check_pilot(pilot: int) -> None:
         )
 
 
-def run_pilot(experiment: Design, client: AnyClient, pilot: int, wait_timeout: float) -> ExperimentResults:
+def run_pilot(
+    experiment: Design, client: AnyClient, pilot: int, wait_timeout: float, doing: str = "experiment.plan()"
+) -> ExperimentResults:
     """Run the first `pilot` replicates of each variant (kind "pilot") and wait for them to finish.
 
     Args:
@@ -302,15 +324,22 @@ def run_pilot(experiment: Design, client: AnyClient, pilot: int, wait_timeout: f
         client: The client.
         pilot: Replicates per variant (at most the experiment's).
         wait_timeout: Seconds to wait for the calls.
+        doing: What the user called, for errors.
 
     Returns:
         The experiment's results, the pilot's calls finished.
 
     Raises:
-        ValidationError: `pilot` is not an integer of at least 2 (a spread needs two calls).
+        ConfigurationError: The client sends through your own httpx client (a pilot runs on a loop of its own).
+        ValidationError: A bad `client`, `pilot` or `wait_timeout`.
     """
     _check_pilot(pilot)
-    runner = FixedRunner(experiment, client, replicates=min(pilot, experiment.replicates), kind=PILOT)
+    check_wait_timeout(wait_timeout)
+    check_client(client)
+    check_own_loop(client, doing)
+    runner = FixedRunner(
+        experiment, client, replicates=min(pilot, experiment.replicates), kind=PILOT, own_loop=True, doing=doing
+    )
     return run_sync(runner.arun(progress=False)).wait(timeout=wait_timeout, progress=False)
 
 
@@ -326,14 +355,21 @@ def estimate(experiment: Design, client: AnyClient, *, pilot: int, level: float,
 
     Returns:
         The estimate.
+
+    Raises:
+        ConfigurationError: The client sends through your own httpx client (a pilot runs on a loop of its own).
+        ValidationError: A bad `client`, `pilot` or `wait_timeout`.
     """
     _check_pilot(pilot)
+    check_wait_timeout(wait_timeout)
+    check_client(client)
+    check_own_loop(client, "experiment.estimate()")
     names = [v.name for v in experiment.variants]
     frame = _frame(experiment._open_store(), experiment.name)
     design = design_rows(frame)
     finished = design[design["status"].isin(TERMINAL_STATUSES)].groupby("variant", observed=False).size()
     if any(finished.get(name, 0) < min(pilot, experiment.replicates) for name in names):
-        frame = run_pilot(experiment, client, pilot, wait_timeout).frame()
+        frame = run_pilot(experiment, client, pilot, wait_timeout, "experiment.estimate()").frame()
     return estimate_remaining(frame, names, experiment.replicates, level=level)
 
 

@@ -21,7 +21,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -444,7 +444,10 @@ class ResultsStore:
             return
         file = Path(self.path)
         digest = hashlib.sha256(experiment.encode()).hexdigest()[:16]
-        with self._sqlite("lock a run"), exclusive(file.parent / f".{file.name}.{digest}.lock", busy):
+        with ExitStack() as held:
+            # Only taking the lock is the store's doing: an error raised inside the run is the run's own.
+            with self._sqlite("lock a run"):
+                held.enter_context(exclusive(file.parent / f".{file.name}.{digest}.lock", busy))
             yield
 
     def close(self) -> None:
