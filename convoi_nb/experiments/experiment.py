@@ -6,6 +6,7 @@ Running it is the runner's job (`runner`); what its calls say, the results' (`re
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,9 +16,10 @@ from .._base_client import build_web_call
 from .._sync_bridge import run_sync
 from ..errors import ExperimentError, ValidationError
 from ..models import WebCallRequest
-from ..stats.columns import KINDS, LISTENING, REPLICATE
+from ..stats.columns import DESIGN_KINDS, KINDS, LISTENING, REPLICATE
 from . import runner
 from .polling import CallPoller, Progress
+from .pools import check_client
 from .reconcile import canonical
 from .results import ExperimentResults
 from .store import ResultsStore
@@ -59,7 +61,8 @@ class Experiment:
         store: The results store's file (or ":memory:").
 
     Raises:
-        ValidationError: An empty name, no variants, repeated variant names, or replicates below 1.
+        ValidationError: An empty name or agent id, variants that are not a non-empty list of `Variant`s with unique
+            names, replicates below 1, metadata that is not a dict, or a store that is not a path.
     """
 
     def __init__(
@@ -74,8 +77,33 @@ class Experiment:
     ) -> None:
         if not name or not isinstance(name, str):
             raise ValidationError.of_field("experiment", "name", "must be a non-empty string")
+        if not isinstance(agent_id, str) or not agent_id.strip():
+            raise ValidationError.of_field(
+                "experiment", "agent_id", f"must be an agent id such as 'agt_…', got {agent_id!r}"
+            )
+        if isinstance(variants, (str, bytes)) or not isinstance(variants, Sequence):
+            raise ValidationError.of_field(
+                "experiment", "variants", f"must be a list of Variant objects, got {type(variants).__name__}"
+            )
+        strays = [repr(v) for v in variants if not isinstance(v, Variant)]
+        if strays:
+            raise ValidationError.of_field(
+                "experiment",
+                "variants",
+                f"must be Variant objects (Variant('name', overrides)), got {', '.join(strays)}",
+            )
         if not variants:
             raise ValidationError.of_field("experiment", "variants", "needs at least one variant")
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise ValidationError.of_field(
+                "experiment", "metadata", f"must be a dict of tags, got {type(metadata).__name__}"
+            )
+        if store is not None and not isinstance(store, (str, os.PathLike)):
+            raise ValidationError.of_field(
+                "experiment",
+                "store",
+                f"must be a file path (str or pathlib.Path) or ':memory:', got {type(store).__name__}",
+            )
         names = [v.name for v in variants]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -311,7 +339,26 @@ class Experiment:
 
         Returns:
             The call.
+
+        Raises:
+            ExperimentError: No such variant.
+            ValidationError: A bad `client`, `kind` or `replicate` (a design cell's is from 0 to `replicates` − 1;
+                a listening cell's from 0).
         """
+        check_client(client)
+        if kind not in KINDS:
+            raise ValidationError.of_field("argument", "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+        cells = self.replicates if kind in DESIGN_KINDS else None
+        if (
+            isinstance(replicate, bool)
+            or not isinstance(replicate, int)
+            or replicate < 0
+            or (cells is not None and replicate >= cells)
+        ):
+            rule = f"from 0 to {cells - 1}" if cells is not None else "at least 0"
+            raise ValidationError.of_field(
+                "argument", "replicate", f"must be a whole number {rule} for a {kind} cell, got {replicate!r}"
+            )
         return runner.create_cell(self, client, self.variant(variant_name), replicate, kind)
 
     def estimate(
@@ -368,6 +415,11 @@ class Experiment:
 
         Returns:
             The results.
+
+        Raises:
+            ValidationError: `client` is neither a convoi_nb client nor None.
         """
+        if client is not None:
+            check_client(client)
         store = self._open_store()
         return ExperimentResults(self.name, store, CallPoller(client, store, self.name) if client is not None else None)

@@ -86,6 +86,10 @@ def create_cell(experiment: Design, client: ConvoiClient, variant: Variant, repl
 
     Returns:
         The call.
+
+    Raises:
+        ExperimentError: A run of the experiment is under way (a create takes the run lock, so that a capped run's
+            ledger sees every call the experiment creates).
     """
     request = experiment.request(variant, replicate, kind)
     store = experiment._open_store()
@@ -93,9 +97,10 @@ def create_cell(experiment: Design, client: ConvoiClient, variant: Variant, repl
     recorded = store.call_of(experiment.name, variant.name, replicate, kind)
     if recorded is not None:
         return client.get_call(recorded["id"])
-    started = time.perf_counter()
-    call = client.create_web_call(request, idempotency_key=experiment.idempotency_key(variant, replicate, kind))
-    record_created(store, experiment, variant, replicate, kind, call, started)
+    with store.run_lock(experiment.name, then="create this call again"):
+        started = time.perf_counter()
+        call = client.create_web_call(request, idempotency_key=experiment.idempotency_key(variant, replicate, kind))
+        record_created(store, experiment, variant, replicate, kind, call, started)
     return call
 
 

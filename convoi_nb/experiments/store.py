@@ -412,7 +412,7 @@ class ResultsStore:
         ]
 
     @contextmanager
-    def run_lock(self, experiment: str) -> Iterator[None]:
+    def run_lock(self, experiment: str, *, then: str = "run() again") -> Iterator[None]:
         """Hold the experiment's run lock: one run of an experiment at a time, across processes and clients.
 
         A file lock (released by the OS if the process dies) on a hidden file beside the store, one per
@@ -420,6 +420,7 @@ class ResultsStore:
 
         Args:
             experiment: The experiment.
+            then: What the user does once the other run has ended, for the error.
 
         Yields:
             Nothing; the lock is held inside the `with` block.
@@ -431,7 +432,7 @@ class ResultsStore:
         busy = ExperimentError(
             f"experiment {experiment!r} is already running (another process, kernel or client is running it with "
             f"results store {self.path}): runs of one experiment take turns, so that one spend cap sees every call; "
-            "wait for that run to end, then run() again"
+            f"wait for that run to end, then {then}"
         )
         if self.path == ":memory:":
             lock = self._run_locks.setdefault(experiment, threading.Lock())
