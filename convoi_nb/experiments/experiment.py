@@ -361,6 +361,17 @@ class Experiment:
             )
         return runner.create_cell(self, client, self.variant(variant_name), replicate, kind)
 
+    def cells_to_create(self) -> int:
+        """How many of the design's cells have no call in the store: what `run()` would create.
+
+        The count its confirm rule uses (before the run adopts calls the server already holds, which can only
+        lower it).
+
+        Returns:
+            The count (failed creates and listening sessions' calls are not design cells with a call).
+        """
+        return len(runner.missing_cells(self, self._open_store(), self.replicates))
+
     def estimate(
         self, client: AnyClient, *, pilot: int = 2, level: float = 0.90, wait_timeout: float = 300.0
     ) -> Estimate:

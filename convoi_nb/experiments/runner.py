@@ -104,6 +104,22 @@ def create_cell(experiment: Design, client: ConvoiClient, variant: Variant, repl
     return call
 
 
+def missing_cells(experiment: Design, store: ResultsStore, replicates: int) -> list[tuple[Variant, int]]:
+    """The design's cells with no call in the store: what a run creates (the panel's confirm rule counts these too).
+
+    Args:
+        experiment: The experiment.
+        store: Its results store.
+        replicates: Replicates per variant the run completes.
+
+    Returns:
+        (variant, replicate) of each, replicate by replicate, so a run stopped by its budget leaves every variant
+        with as many calls.
+    """
+    done = store.done(experiment.name)
+    return [(v, r) for r in range(replicates) for v in experiment.variants if (v.name, r) not in done]
+
+
 class FixedRunner:
     """One run of a fixed design: the missing cells of `replicates` × variants.
 
@@ -200,8 +216,7 @@ class FixedRunner:
             experiment.register(store)
             adopt(experiment, store, on_server)
             done = store.done(experiment.name)
-            # Replicate by replicate, so a run stopped by its budget leaves every variant with as many calls.
-            todo = [(v, r) for r in range(self.replicates) for v in experiment.variants if (v.name, r) not in done]
+            todo = missing_cells(experiment, store, self.replicates)
             if self.kind != PILOT:  # a pilot is asked for (a few calls per variant): not the run the rule guards
                 self._confirm_large_run(store, len(todo), capped=cap is not None, confirmed=confirm)
             ledger = await self._ledger(api, store, cap) if cap is not None and todo else None

@@ -1,11 +1,11 @@
 """The results store: one SQLite file recording every create of an experiment as it happens.
 
 A crash loses nothing: each outcome is committed when it arrives, and a run skips what is done. The file is
-created private (0600); an existing file readable by others is tightened (group and other bits removed, never a
-bit added), and a read-only file stays read-only: it opens for reading, and a write raises an `ExperimentError`
-that says so. It holds no credential: LiveKit tokens are stored masked (they expire within the hour anyway;
-`client.get_call(id)` returns a current one). SQLite failures become `ExperimentError`s that name the file and
-what to do. Runs of one experiment exclude each other through a lock file beside the store (`run_lock`).
+created private (0600), in folders created private (0700) where they are missing; an existing file readable by
+others is tightened (group and other bits removed, never a bit added), and a read-only file stays read-only: it
+opens for reading, and a write raises an `ExperimentError` that says so. It holds no credential: LiveKit tokens are
+stored masked (they expire within the hour anyway; `client.get_call(id)` returns a current one). SQLite failures
+become `ExperimentError`s that name the file and what to do. Runs of one experiment exclude each other through a lock file beside the store (`run_lock`).
 
 Each row of `results` is a cell: (variant, kind, replicate), where `kind` is "replicate" or "pilot" (the design's
 cells, numbered 0…N-1 together) or "listening" (a listening session's calls, numbered 0, 1, … apart).
@@ -105,6 +105,13 @@ def _tighten(file: Path) -> None:
         file.chmod(mode & ~0o077)
 
 
+def _make_private_parents(folder: Path) -> None:
+    """Create the missing folders of `folder`, each private (0700); folders that exist are left as they are."""
+    missing = [f for f in (folder, *folder.parents) if not f.exists()]
+    for each in reversed(missing):  # outermost first; `Path.mkdir(parents=True)` would give the parents 0755
+        each.mkdir(mode=0o700, exist_ok=True)
+
+
 class ResultsStore:
     """An experiment results store (SQLite).
 
@@ -126,7 +133,7 @@ class ResultsStore:
                 self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             else:
                 file = Path(self.path)
-                file.parent.mkdir(parents=True, exist_ok=True)
+                _make_private_parents(file.parent)
                 if not file.exists():  # created private; SQLite gives its -wal and -shm files the same mode
                     os.close(os.open(file, os.O_CREAT | os.O_WRONLY, 0o600))
                 for existing in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):
