@@ -81,9 +81,10 @@ class Experiment:
             raise ValidationError.of_field(
                 "experiment", "agent_id", f"must be an agent id such as 'agt_…', got {agent_id!r}"
             )
-        if isinstance(variants, (str, bytes)) or not isinstance(variants, Sequence):
+        given: object = variants  # checked as the user may pass anything
+        if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
             raise ValidationError.of_field(
-                "experiment", "variants", f"must be a list of Variant objects, got {type(variants).__name__}"
+                "experiment", "variants", f"must be a list of Variant objects, got {type(given).__name__}"
             )
         strays = [repr(v) for v in variants if not isinstance(v, Variant)]
         if strays:

@@ -5,7 +5,8 @@ created private (0600), in folders created private (0700) where they are missing
 others is tightened (group and other bits removed, never a bit added), and a read-only file stays read-only: it
 opens for reading, and a write raises an `ExperimentError` that says so. It holds no credential: LiveKit tokens are
 stored masked (they expire within the hour anyway; `client.get_call(id)` returns a current one). SQLite failures
-become `ExperimentError`s that name the file and what to do. Runs of one experiment exclude each other through a lock file beside the store (`run_lock`).
+become `ExperimentError`s that name the file and what to do. Runs of one experiment exclude each other through a
+lock file beside the store (`run_lock`).
 
 Each row of `results` is a cell: (variant, kind, replicate), where `kind` is "replicate" or "pilot" (the design's
 cells, numbered 0…N-1 together) or "listening" (a listening session's calls, numbered 0, 1, … apart).
