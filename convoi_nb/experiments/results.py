@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..budget import BudgetReport
-from ..errors import ExperimentError, ValidationError
+from ..errors import ExperimentError
 from ..money import Money, total
 from ..stats.analysis import Analysis, AnalysisConfig
 from ..stats.columns import variant_names
 from ..stats.ratings import criteria_of
 from .frame import results_frame
-from .polling import CallPoller, Progress, check_wait_timeout
+from .polling import CallPoller, Progress, WaitPlan
 from .store import ResultsStore
 
 if TYPE_CHECKING:
@@ -97,15 +97,8 @@ class ExperimentResults:
             ValidationError: A bad `until`, `timeout`, `concurrency` or `on_progress`.
             WaitTimeoutError: Calls still running after `timeout` seconds.
         """
-        self._checked_poller(timeout, concurrency, on_progress).wait(
-            until,
-            timeout=timeout,
-            progress=progress,
-            poll_interval=poll_interval,
-            max_interval=max_interval,
-            concurrency=concurrency,
-            on_progress=on_progress,
-        )
+        plan = WaitPlan(until, timeout, progress, poll_interval, max_interval, concurrency, on_progress)
+        self._checked_poller().wait(plan)
         return self
 
     async def wait_async(
@@ -142,29 +135,13 @@ class ExperimentResults:
             ValidationError: A bad `until`, `timeout`, `concurrency` or `on_progress`.
             WaitTimeoutError: Calls still running after `timeout` seconds.
         """
-        await self._checked_poller(timeout, concurrency, on_progress).await_(
-            until,
-            timeout=timeout,
-            progress=progress,
-            poll_interval=poll_interval,
-            max_interval=max_interval,
-            concurrency=concurrency,
-            on_progress=on_progress,
-        )
+        plan = WaitPlan(until, timeout, progress, poll_interval, max_interval, concurrency, on_progress)
+        await self._checked_poller().await_(plan)
         return self
 
-    def _checked_poller(self, timeout: float, concurrency: int, on_progress: Progress) -> CallPoller:
+    def _checked_poller(self) -> CallPoller:
         if self._poller is None:
             raise ExperimentError("these results were opened without a client; use experiment.results(client)")
-        check_wait_timeout(timeout, "timeout")
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValidationError.of_field(
-                "argument", "concurrency", f"must be a positive integer, got {concurrency!r}"
-            )
-        if on_progress is not None and not callable(on_progress):
-            raise ValidationError.of_field(
-                "argument", "on_progress", f"must be a function of (done, total) or None, got {on_progress!r}"
-            )
         return self._poller
 
     # -- the frame and its analysis ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ..models import TERMINAL_STATUSES, Call, WebCallRequest
 from ..money import Money
 from ..stats.columns import PILOT, REPLICATE, design_rows
 from ..stats.estimate import Estimate, estimate_remaining, finished_spend, per_call_cost
-from .polling import CallPoller, Progress, check_wait_timeout
+from .polling import CallPoller, Progress, check_progress_callback, check_wait_timeout
 from .pools import async_api, check_client, check_own_loop, check_sync_in_async
 from .reconcile import adopt, server_calls
 from .results import ExperimentResults
@@ -176,10 +176,7 @@ class FixedRunner:
             check_own_loop(self.client, self.doing)
         else:
             check_sync_in_async(self.client, self.doing)
-        if on_progress is not None and not callable(on_progress):
-            raise ValidationError.of_field(
-                "argument", "on_progress", f"must be a function of (done, total) or None, got {on_progress!r}"
-            )
+        check_progress_callback(on_progress)
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValidationError.of_field(
                 "argument", "concurrency", f"must be a positive integer, got {concurrency!r}"
