@@ -556,6 +556,7 @@ EXPERIMENT_CALLS = [
         "replicate",
     ),
     Case("create_cell-kind", lambda e, c: e.create_cell(c, "a", 0, "extra"), ValidationError, "kind"),
+    Case("create_cell-async-client", lambda e, c: e.create_cell(c.to_async(), "a", 0), ValidationError, "client"),
     Case("session-criteria-number", lambda e, c: _listening(e, criteria=5), ValidationError, "criteria"),
     Case("session-rate-none", lambda e, c: _listening(e, criteria=["x"]).rate(None), ValidationError, "scores"),
     Case(

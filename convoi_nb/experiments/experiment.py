@@ -346,7 +346,7 @@ class Experiment:
             ValidationError: A bad `client`, `kind` or `replicate` (a design cell's is from 0 to `replicates` − 1;
                 a listening cell's from 0).
         """
-        check_client(client)
+        check_client(client, sync_only=True)
         if kind not in KINDS:
             raise ValidationError.of_field("argument", "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
         cells = self.replicates if kind in DESIGN_KINDS else None

@@ -27,21 +27,22 @@ ASYNC_WAIT = (
 )
 
 
-def check_client(client: object) -> None:
+def check_client(client: object, *, sync_only: bool = False) -> None:
     """Refuse anything but a convoi_nb client.
 
     Args:
         client: What was passed as `client`.
+        sync_only: Only a `ConvoiClient` will do (code that calls it without awaiting).
 
     Raises:
-        ValidationError: It is not a `ConvoiClient` or `AsyncConvoiClient`.
+        ValidationError: It is not a `ConvoiClient` (or `AsyncConvoiClient`, unless `sync_only`).
     """
     from .._client import AsyncConvoiClient, ConvoiClient
 
-    if not isinstance(client, (ConvoiClient, AsyncConvoiClient)):
-        raise ValidationError.of_field(
-            "argument", "client", f"must be a ConvoiClient or AsyncConvoiClient, got {type(client).__name__}"
-        )
+    allowed = (ConvoiClient,) if sync_only else (ConvoiClient, AsyncConvoiClient)
+    if not isinstance(client, allowed):
+        wanted = " or ".join(kind.__name__ for kind in allowed)
+        raise ValidationError.of_field("argument", "client", f"must be a {wanted}, got {type(client).__name__}")
 
 
 def _yours(client: AnyClient) -> str | None:
