@@ -17,8 +17,8 @@ Words, used the same way everywhere:
 
 It lives below both the client and the experiments (it imports neither), so each can call it.
 
-Runs of one experiment exclude each other across processes (the results store's run lock), so one ledger sees
-every call the experiment creates.
+Runs of one experiment exclude each other across processes (the results store's run lock), and a listening
+session's create takes the same lock, so one ledger sees every call the experiment creates.
 """
 
 from __future__ import annotations

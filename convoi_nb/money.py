@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -101,10 +101,20 @@ def total(items: Iterable[tuple[Amount, str]], currency: str | None = None) -> M
 
     Raises:
         MixedCurrencyError: The items are in two currencies, or not in `currency`.
-        ValidationError: An amount is not a finite number, or a currency is not a code.
+        ValidationError: `items` is not an iterable of pairs, an amount is not a finite number, or a currency is not
+            a code.
     """
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+        raise ValidationError.of_field(
+            "argument", "items", f"must be an iterable of (amount, currency) pairs, got {type(items).__name__}"
+        )
     result: Money | None = None
-    for amount, unit in items:
+    for position, item in enumerate(items):
+        if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 2:
+            raise ValidationError.of_field(
+                "argument", f"items[{position}]", f"must be an (amount, currency) pair, got {item!r}"
+            )
+        amount, unit = item
         money = Money(_finite(amount), unit)
         result = money if result is None else result + money
     if result is None:

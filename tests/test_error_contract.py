@@ -393,6 +393,8 @@ MONEY = [
     Case("amount-nan", lambda: total([(float("nan"), "USD")]), ValidationError, "amount"),
     Case("money-infinite", lambda: Money(Decimal("Infinity"), "USD"), ValidationError, "amount"),
     Case("money-currency", lambda: Money(Decimal(1), ""), ValidationError, "currency"),
+    Case("total-not-pairs", lambda: total([1, 2]), ValidationError, "items[0]"),
+    Case("total-none", lambda: total(None), ValidationError, "items"),
 ]
 
 
@@ -457,6 +459,22 @@ DESIGN = [
         EXPERIMENT_INPUT,
         "replicates",
     ),
+    Case("variant-overrides-list", lambda: Variant("a", [1]), ValidationError, "overrides"),
+    Case("variant-metadata-list", lambda: Variant("a", metadata=[1]), ValidationError, "metadata"),
+    Case("grid-axes-list", lambda: Variant.grid(None, [1]), ValidationError, "axes"),
+    Case("grid-base-number", lambda: Variant.grid(5, {"llm.model": ["a"]}), ValidationError, "base"),
+    Case("grid-axis-a-string", lambda: Variant.grid(None, {"llm.model": "gpt-4o"}), ValidationError, "llm.model"),
+    Case("grid-axis-a-number", lambda: Variant.grid(None, {"tts.speed": 1.2}), ValidationError, "tts.speed"),
+    Case("grid-axis-repeated", lambda: Variant.grid(None, {"llm.model": ["a", "a"]}), ValidationError, "llm.model"),
+    Case("experiment-agent-number", lambda: Experiment("e", 5, [Variant("a")]), ValidationError, "agent_id"),
+    Case("experiment-variants-text", lambda: Experiment("e", AGENT, "ab"), ValidationError, "variants"),
+    Case("experiment-store-number", lambda: Experiment("e", AGENT, [Variant("a")], store=5), ValidationError, "store"),
+    Case(
+        "experiment-metadata-list",
+        lambda: Experiment("e", AGENT, [Variant("a")], metadata=[1]),
+        ValidationError,
+        "metadata",
+    ),
 ]
 
 RESULTS = [
@@ -514,6 +532,46 @@ def test_experiment_run_arguments(experiment_run: tuple[Experiment, Any, ConvoiC
             "concurrency",
         )
     )
+
+
+def _listening(experiment: Experiment, **options: Any) -> Any:
+    from convoi_nb.sessions import ListeningSession
+
+    return ListeningSession(experiment, **{"rater": "ana", "calls_per_variant": 1, **options})
+
+
+EXPERIMENT_CALLS = [
+    Case("run-no-client", lambda e, c: e.run(None, progress=False), ValidationError, "client"),
+    Case("arun-no-client", lambda e, c: e.arun(None, progress=False), ValidationError, "client"),
+    Case("on_progress-number", lambda e, c: e.run(c, progress=False, on_progress=5), ValidationError, "on_progress"),
+    Case("estimate-wait_timeout", lambda e, c: e.estimate(c, wait_timeout=-1), ValidationError, "wait_timeout"),
+    Case("plan-wait_timeout", lambda e, c: e.plan(c, wait_timeout=0), ValidationError, "wait_timeout"),
+    Case("results-client-number", lambda e, c: e.results(5), ValidationError, "client"),
+    Case("create_cell-negative", lambda e, c: e.create_cell(c, "a", -7), ValidationError, "replicate"),
+    Case("create_cell-past-the-design", lambda e, c: e.create_cell(c, "a", 1), ValidationError, "replicate"),
+    Case(
+        "create_cell-negative-listening",
+        lambda e, c: e.create_cell(c, "a", -1, "listening"),
+        ValidationError,
+        "replicate",
+    ),
+    Case("create_cell-kind", lambda e, c: e.create_cell(c, "a", 0, "extra"), ValidationError, "kind"),
+    Case("create_cell-async-client", lambda e, c: e.create_cell(c.to_async(), "a", 0), ValidationError, "client"),
+    Case("session-criteria-number", lambda e, c: _listening(e, criteria=5), ValidationError, "criteria"),
+    Case("session-rate-none", lambda e, c: _listening(e, criteria=["x"]).rate(None), ValidationError, "scores"),
+    Case(
+        "session-rate-before-start",
+        lambda e, c: _listening(e, rater="early", criteria=["x"]).rate({"x": 3}),
+        ExperimentError,
+        "start(client)",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", params(EXPERIMENT_CALLS))
+def test_experiment_calls(case: Case, experiment_run: tuple[Experiment, Any, ConvoiClient]) -> None:
+    experiment, _, client = experiment_run
+    check(case, experiment, client)
 
 
 # -- review --------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Running it is the runner's job (`runner`); what its calls say, the results' (`re
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,9 +16,10 @@ from .._base_client import build_web_call
 from .._sync_bridge import run_sync
 from ..errors import ExperimentError, ValidationError
 from ..models import WebCallRequest
-from ..stats.columns import KINDS, LISTENING, REPLICATE
+from ..stats.columns import DESIGN_KINDS, KINDS, LISTENING, REPLICATE
 from . import runner
 from .polling import CallPoller, Progress
+from .pools import check_client
 from .reconcile import canonical
 from .results import ExperimentResults
 from .store import ResultsStore
@@ -59,7 +61,8 @@ class Experiment:
         store: The results store's file (or ":memory:").
 
     Raises:
-        ValidationError: An empty name, no variants, repeated variant names, or replicates below 1.
+        ValidationError: An empty name or agent id, variants that are not a non-empty list of `Variant`s with unique
+            names, replicates below 1, metadata that is not a dict, or a store that is not a path.
     """
 
     def __init__(
@@ -74,8 +77,34 @@ class Experiment:
     ) -> None:
         if not name or not isinstance(name, str):
             raise ValidationError.of_field("experiment", "name", "must be a non-empty string")
+        if not isinstance(agent_id, str) or not agent_id.strip():
+            raise ValidationError.of_field(
+                "experiment", "agent_id", f"must be an agent id such as 'agt_…', got {agent_id!r}"
+            )
+        given: object = variants  # checked as the user may pass anything
+        if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
+            raise ValidationError.of_field(
+                "experiment", "variants", f"must be a list of Variant objects, got {type(given).__name__}"
+            )
+        strays = [repr(v) for v in variants if not isinstance(v, Variant)]
+        if strays:
+            raise ValidationError.of_field(
+                "experiment",
+                "variants",
+                f"must be Variant objects (Variant('name', overrides)), got {', '.join(strays)}",
+            )
         if not variants:
             raise ValidationError.of_field("experiment", "variants", "needs at least one variant")
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise ValidationError.of_field(
+                "experiment", "metadata", f"must be a dict of tags, got {type(metadata).__name__}"
+            )
+        if store is not None and not isinstance(store, (str, os.PathLike)):
+            raise ValidationError.of_field(
+                "experiment",
+                "store",
+                f"must be a file path (str or pathlib.Path) or ':memory:', got {type(store).__name__}",
+            )
         names = [v.name for v in variants]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -231,7 +260,11 @@ class Experiment:
     ) -> ExperimentResults:
         """Create every missing call concurrently; safe to call again (it resumes, never duplicates).
 
-        Works inside a running event loop (a notebook's) too.
+        Works inside a running event loop (a notebook's) too: the creates run on an event loop of their own,
+        through an async connection pool of their own (a twin of `client`). A client built on your own
+        `http_client` cannot lend one without dropping your settings, so it is refused before anything is sent: in
+        async code use `results = await experiment.arun(client.to_async(http_client=httpx.AsyncClient(...)))` and
+        `await results.wait_async()`.
 
         Args:
             client: The client (sync or async) to create the calls with.
@@ -246,18 +279,14 @@ class Experiment:
             The results (calls may still be running: `results.wait()`).
 
         Raises:
+            ConfigurationError: The client sends through your own httpx client (use `arun()`, above).
             ExperimentError: The design conflicts with what the store or server holds, another run of this
                 experiment is under way, or a large run is neither capped nor confirmed.
             ValidationError: A bad argument, or a variant the API would refuse (before anything is sent).
         """
         return run_sync(
-            self.arun(
-                client,
-                concurrency=concurrency,
-                progress=progress,
-                on_progress=on_progress,
-                max_cost=max_cost,
-                confirm=confirm,
+            runner.FixedRunner(self, client, own_loop=True, doing="experiment.run()").arun(
+                concurrency=concurrency, progress=progress, on_progress=on_progress, max_cost=max_cost, confirm=confirm
             )
         )
 
@@ -271,7 +300,12 @@ class Experiment:
         max_cost: Cap | None = None,
         confirm: bool = False,
     ) -> ExperimentResults:
-        """`run()` for async code (`await experiment.arun(client)`).
+        """`run()` for async code (`await experiment.arun(client)`), on your event loop.
+
+        An `AsyncConvoiClient` is used as it is (your own `httpx.AsyncClient` included: build it with
+        `AsyncConvoiClient(http_client=...)` or `client.to_async(http_client=...)`); a sync client lends a twin
+        with a pool of its own, which one built on your own `httpx.Client` cannot (refused before anything is sent).
+        Then `await results.wait_async()`.
 
         Args:
             client: The client (sync or async) to create the calls with.
@@ -283,6 +317,11 @@ class Experiment:
 
         Returns:
             The results.
+
+        Raises:
+            ConfigurationError: A sync client on your own httpx client.
+            ExperimentError: As `run()`.
+            ValidationError: As `run()`.
         """
         return await runner.FixedRunner(self, client).arun(
             concurrency=concurrency, progress=progress, on_progress=on_progress, max_cost=max_cost, confirm=confirm
@@ -301,8 +340,38 @@ class Experiment:
 
         Returns:
             The call.
+
+        Raises:
+            ExperimentError: No such variant.
+            ValidationError: A bad `client`, `kind` or `replicate` (a design cell's is from 0 to `replicates` − 1;
+                a listening cell's from 0).
         """
+        check_client(client, sync_only=True)
+        if kind not in KINDS:
+            raise ValidationError.of_field("argument", "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+        cells = self.replicates if kind in DESIGN_KINDS else None
+        if (
+            isinstance(replicate, bool)
+            or not isinstance(replicate, int)
+            or replicate < 0
+            or (cells is not None and replicate >= cells)
+        ):
+            rule = f"from 0 to {cells - 1}" if cells is not None else "at least 0"
+            raise ValidationError.of_field(
+                "argument", "replicate", f"must be a whole number {rule} for a {kind} cell, got {replicate!r}"
+            )
         return runner.create_cell(self, client, self.variant(variant_name), replicate, kind)
+
+    def cells_to_create(self) -> int:
+        """How many of the design's cells have no call in the store: what `run()` would create.
+
+        The count its confirm rule uses (before the run adopts calls the server already holds, which can only
+        lower it).
+
+        Returns:
+            The count (failed creates and listening sessions' calls are not design cells with a call).
+        """
+        return len(runner.missing_cells(self, self._open_store(), self.replicates))
 
     def estimate(
         self, client: AnyClient, *, pilot: int = 2, level: float = 0.90, wait_timeout: float = 300.0
@@ -358,6 +427,11 @@ class Experiment:
 
         Returns:
             The results.
+
+        Raises:
+            ValidationError: `client` is neither a convoi_nb client nor None.
         """
+        if client is not None:
+            check_client(client)
         store = self._open_store()
         return ExperimentResults(self.name, store, CallPoller(client, store, self.name) if client is not None else None)

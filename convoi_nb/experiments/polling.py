@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._progress import progress_bar as tqdm
 from .._sync_bridge import run_sync
 from ..errors import ExperimentError, NotFoundError, ValidationError, WaitTimeoutError
 from ..models import TERMINAL_STATUSES
+from .pools import ASYNC_WAIT, async_api, check_own_loop
 from .store import ResultsStore
 
 if TYPE_CHECKING:
@@ -18,6 +21,74 @@ if TYPE_CHECKING:
 
 WAIT_TARGETS = {"ended": TERMINAL_STATUSES, "in_progress": TERMINAL_STATUSES | {"in_progress"}}
 Progress = Callable[[int, int], None] | None  # (done, total), e.g. for a widget's progress bar
+
+
+def check_wait_timeout(timeout: object, name: str = "wait_timeout") -> None:
+    """Refuse a timeout that is not a positive, finite number of seconds.
+
+    Args:
+        timeout: The value given.
+        name: The parameter's name.
+
+    Raises:
+        ValidationError: It is not a positive, finite number.
+    """
+    if isinstance(timeout, bool) or not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+        raise ValidationError.of_field("argument", name, f"must be a positive number of seconds, got {timeout!r}")
+
+
+@dataclass(frozen=True)
+class WaitPlan:
+    """How to wait for an experiment's calls (see `ExperimentResults.wait`), checked when made.
+
+    Args:
+        until: "ended" (every call finished) or "in_progress" (every call started).
+        timeout: Seconds before `WaitTimeoutError`.
+        progress: Show a progress bar.
+        poll_interval: Seconds before the first read again.
+        max_interval: The longest pause between reads.
+        concurrency: Calls read at once.
+        on_progress: Called with (finished, total) after each read.
+
+    Raises:
+        ValidationError: A bad `until`, `timeout`, `concurrency` or `on_progress`.
+    """
+
+    until: str
+    timeout: float
+    progress: bool
+    poll_interval: float
+    max_interval: float
+    concurrency: int
+    on_progress: Progress
+
+    def __post_init__(self) -> None:
+        if self.until not in WAIT_TARGETS:
+            raise ValidationError.of_field(
+                "argument", "until", f"must be one of {sorted(WAIT_TARGETS)}, got {self.until!r}"
+            )
+        check_wait_timeout(self.timeout, "timeout")
+        concurrency: object = self.concurrency
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValidationError.of_field(
+                "argument", "concurrency", f"must be a positive integer, got {concurrency!r}"
+            )
+        check_progress_callback(self.on_progress)
+
+
+def check_progress_callback(on_progress: object) -> None:
+    """Refuse an `on_progress` that is neither None nor callable.
+
+    Args:
+        on_progress: The value given.
+
+    Raises:
+        ValidationError: It cannot be called.
+    """
+    if on_progress is not None and not callable(on_progress):
+        raise ValidationError.of_field(
+            "argument", "on_progress", f"must be a function of (done, total) or None, got {on_progress!r}"
+        )
 
 
 class CallPoller:
@@ -32,54 +103,39 @@ class CallPoller:
     def __init__(self, client: ConvoiClient | AsyncConvoiClient, store: ResultsStore, experiment: str) -> None:
         self._client, self._store, self._name = client, store, experiment
 
-    def wait(
-        self,
-        until: str,
-        *,
-        timeout: float,
-        progress: bool,
-        poll_interval: float,
-        max_interval: float,
-        concurrency: int,
-        on_progress: Progress,
-    ) -> None:
-        """Poll until every call has reached `until` (see `ExperimentResults.wait`).
+    def wait(self, plan: WaitPlan) -> None:
+        """Poll until every call has reached `plan.until`, on an event loop of its own (see `ExperimentResults.wait`).
 
         Args:
-            until: "ended" or "in_progress".
-            timeout: Seconds before `WaitTimeoutError`.
-            progress: Show a progress bar.
-            poll_interval: Seconds before the first read again.
-            max_interval: The longest pause between reads.
-            concurrency: Calls read at once.
-            on_progress: Called with (finished, total) after each read.
+            plan: How to wait.
 
         Raises:
-            ValidationError: An unknown `until`.
+            ConfigurationError: The client sends through your own httpx client (this waits on a loop of its own).
         """
-        if until not in WAIT_TARGETS:
-            raise ValidationError.of_field("argument", "until", f"must be one of {sorted(WAIT_TARGETS)}, got {until!r}")
-        run_sync(
-            self._wait(WAIT_TARGETS[until], timeout, progress, poll_interval, max_interval, concurrency, on_progress)
-        )
+        check_own_loop(self._client, "results.wait()", ASYNC_WAIT)
+        run_sync(self._wait(plan, own_loop=True))
 
-    async def _wait(
-        self,
-        targets: frozenset[str],
-        timeout: float,
-        progress: bool,
-        interval: float,
-        max_interval: float,
-        concurrency: int,
-        on_progress: Progress,
-    ) -> None:
+    async def await_(self, plan: WaitPlan) -> None:
+        """`wait()` on the caller's event loop (an `AsyncConvoiClient` is used as it is).
+
+        Args:
+            plan: How to wait.
+        """
+        await self._wait(plan, own_loop=False)
+
+    async def _wait(self, plan: WaitPlan, *, own_loop: bool) -> None:
+        targets, timeout, interval, on_progress = (
+            WAIT_TARGETS[plan.until],
+            plan.timeout,
+            plan.poll_interval,
+            plan.on_progress,
+        )
         name = self._name
         deadline = time.monotonic() + timeout
         calls = [r.call for r in self._store.results(name) if r.call]
-        bar = tqdm(total=len(calls), desc=f"{name}: waiting", unit="call", disable=not progress)
-        # A pool of its own: an async pool belongs to the loop that first used it, and wait() has its own loop.
-        async with self._client.to_async() as api:
-            gate = asyncio.Semaphore(concurrency)
+        bar = tqdm(total=len(calls), desc=f"{name}: waiting", unit="call", disable=not plan.progress)
+        async with async_api(self._client, own_loop=own_loop, doing="results.wait_async()") as api:
+            gate = asyncio.Semaphore(plan.concurrency)
 
             async def fetch(call_id: str) -> dict[str, Any]:
                 async with gate:
@@ -108,7 +164,7 @@ class CallPoller:
                         f"{timeout:.0f} s; call wait() again to keep waiting"
                     )
                 await asyncio.sleep(min(interval, remaining))
-                interval = min(interval * 1.5, max_interval)
+                interval = min(interval * 1.5, plan.max_interval)
                 try:  # a server that stops answering must not hold wait() past its timeout
                     fresh = await asyncio.wait_for(
                         asyncio.gather(*(fetch(i) for i in pending)), max(deadline - time.monotonic(), 0.001)

@@ -7,18 +7,17 @@ read of the results frame, and the same analysis serves every view until the sto
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..budget import BudgetReport
-from ..errors import ExperimentError, ValidationError
+from ..errors import ExperimentError
 from ..money import Money, total
 from ..stats.analysis import Analysis, AnalysisConfig
 from ..stats.columns import variant_names
 from ..stats.ratings import criteria_of
 from .frame import results_frame
-from .polling import CallPoller, Progress
+from .polling import CallPoller, Progress, WaitPlan
 from .store import ResultsStore
 
 if TYPE_CHECKING:
@@ -77,6 +76,9 @@ class ExperimentResults:
     ) -> ExperimentResults:
         """Poll the calls until each is `ended` (or failed/expired: finished either way), with backoff.
 
+        It polls on an event loop of its own, through a connection pool of its own: a client built on your own
+        `http_client` cannot lend it one, so with such a client use `await results.wait_async()` (async code).
+
         Args:
             until: "ended" (every call finished) or "in_progress" (every call started).
             timeout: Seconds to wait before raising `WaitTimeoutError` (what was seen is kept: wait() again).
@@ -90,30 +92,57 @@ class ExperimentResults:
             These results, refreshed.
 
         Raises:
+            ConfigurationError: The client sends through your own httpx client (use `wait_async()`).
             ExperimentError: The results were opened without a client.
-            ValidationError: A bad `until`, `timeout` or `concurrency`.
+            ValidationError: A bad `until`, `timeout`, `concurrency` or `on_progress`.
             WaitTimeoutError: Calls still running after `timeout` seconds.
         """
+        plan = WaitPlan(until, timeout, progress, poll_interval, max_interval, concurrency, on_progress)
+        self._checked_poller().wait(plan)
+        return self
+
+    async def wait_async(
+        self,
+        until: str = "ended",
+        *,
+        timeout: float = 120.0,
+        progress: bool = True,
+        poll_interval: float = 0.2,
+        max_interval: float = 2.0,
+        concurrency: int = 16,
+        on_progress: Progress = None,
+    ) -> ExperimentResults:
+        """`wait()` for async code: `await results.wait_async()` polls on your event loop.
+
+        An `AsyncConvoiClient` (the one `arun()` or `experiment.results()` was given) is used as it is, your own
+        `httpx.AsyncClient` included.
+
+        Args:
+            until: "ended" (every call finished) or "in_progress" (every call started).
+            timeout: Seconds to wait before raising `WaitTimeoutError` (what was seen is kept: wait again).
+            progress: Show a progress bar.
+            poll_interval: Seconds before the first read again; it grows by half each time.
+            max_interval: The longest pause between reads.
+            concurrency: Calls read at once.
+            on_progress: Called with (finished, total) after each read.
+
+        Returns:
+            These results, refreshed.
+
+        Raises:
+            ConfigurationError: A sync client on your own httpx client (it cannot serve async requests).
+            ExperimentError: The results were opened without a client.
+            ValidationError: A bad `until`, `timeout`, `concurrency` or `on_progress`.
+            WaitTimeoutError: Calls still running after `timeout` seconds.
+        """
+        plan = WaitPlan(until, timeout, progress, poll_interval, max_interval, concurrency, on_progress)
+        await self._checked_poller().await_(plan)
+        return self
+
+    def _checked_poller(self) -> CallPoller:
         if self._poller is None:
             raise ExperimentError("these results were opened without a client; use experiment.results(client)")
-        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
-            raise ValidationError.of_field(
-                "argument", "timeout", f"must be a positive number of seconds, got {timeout!r}"
-            )
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValidationError.of_field(
-                "argument", "concurrency", f"must be a positive integer, got {concurrency!r}"
-            )
-        self._poller.wait(
-            until,
-            timeout=timeout,
-            progress=progress,
-            poll_interval=poll_interval,
-            max_interval=max_interval,
-            concurrency=concurrency,
-            on_progress=on_progress,
-        )
-        return self
+        return self._poller
 
     # -- the frame and its analysis ---------------------------------------------------------------------
 

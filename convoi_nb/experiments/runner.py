@@ -22,7 +22,8 @@ from ..models import TERMINAL_STATUSES, Call, WebCallRequest
 from ..money import Money
 from ..stats.columns import PILOT, REPLICATE, design_rows
 from ..stats.estimate import Estimate, estimate_remaining, finished_spend, per_call_cost
-from .polling import CallPoller, Progress
+from .polling import CallPoller, Progress, check_progress_callback, check_wait_timeout
+from .pools import async_api, check_client, check_own_loop, check_sync_in_async
 from .reconcile import adopt, server_calls
 from .results import ExperimentResults
 from .store import ResultsStore
@@ -85,6 +86,10 @@ def create_cell(experiment: Design, client: ConvoiClient, variant: Variant, repl
 
     Returns:
         The call.
+
+    Raises:
+        ExperimentError: A run of the experiment is under way (a create takes the run lock, so that a capped run's
+            ledger sees every call the experiment creates).
     """
     request = experiment.request(variant, replicate, kind)
     store = experiment._open_store()
@@ -92,10 +97,27 @@ def create_cell(experiment: Design, client: ConvoiClient, variant: Variant, repl
     recorded = store.call_of(experiment.name, variant.name, replicate, kind)
     if recorded is not None:
         return client.get_call(recorded["id"])
-    started = time.perf_counter()
-    call = client.create_web_call(request, idempotency_key=experiment.idempotency_key(variant, replicate, kind))
-    record_created(store, experiment, variant, replicate, kind, call, started)
+    with store.run_lock(experiment.name, then="create this call again"):
+        started = time.perf_counter()
+        call = client.create_web_call(request, idempotency_key=experiment.idempotency_key(variant, replicate, kind))
+        record_created(store, experiment, variant, replicate, kind, call, started)
     return call
+
+
+def missing_cells(experiment: Design, store: ResultsStore, replicates: int) -> list[tuple[Variant, int]]:
+    """The design's cells with no call in the store: what a run creates (the panel's confirm rule counts these too).
+
+    Args:
+        experiment: The experiment.
+        store: Its results store.
+        replicates: Replicates per variant the run completes.
+
+    Returns:
+        (variant, replicate) of each, replicate by replicate, so a run stopped by its budget leaves every variant
+        with as many calls.
+    """
+    done = store.done(experiment.name)
+    return [(v, r) for r in range(replicates) for v in experiment.variants if (v.name, r) not in done]
 
 
 class FixedRunner:
@@ -106,12 +128,22 @@ class FixedRunner:
         client: The client (sync or async) to create the calls with.
         replicates: How many replicates per variant this run completes (default: the experiment's).
         kind: The kind its calls are recorded as: "replicate", or "pilot" for a pilot's.
+        own_loop: Whether it runs on an event loop of its own (`run()`): then it sends through a twin of `client`
+            with a pool of its own; otherwise an `AsyncConvoiClient` is used as it is, on the caller's loop.
+        doing: What the user called, for errors.
     """
 
     def __init__(
-        self, experiment: Design, client: AnyClient, *, replicates: int | None = None, kind: str = REPLICATE
+        self,
+        experiment: Design,
+        client: AnyClient,
+        *,
+        replicates: int | None = None,
+        kind: str = REPLICATE,
+        own_loop: bool = False,
+        doing: str = "experiment.arun()",
     ) -> None:
-        self.experiment, self.client, self.kind = experiment, client, kind
+        self.experiment, self.client, self.kind, self.own_loop, self.doing = experiment, client, kind, own_loop, doing
         self.replicates = experiment.replicates if replicates is None else replicates
 
     async def arun(
@@ -136,8 +168,15 @@ class FixedRunner:
             The results.
 
         Raises:
-            ValidationError: A bad `concurrency` or `max_cost`.
+            ConfigurationError: It runs on a loop of its own and the client sends through your own httpx client.
+            ValidationError: A bad `client`, `concurrency`, `on_progress` or `max_cost`.
         """
+        check_client(self.client)
+        if self.own_loop:
+            check_own_loop(self.client, self.doing)
+        else:
+            check_sync_in_async(self.client, self.doing)
+        check_progress_callback(on_progress)
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValidationError.of_field(
                 "argument", "concurrency", f"must be a positive integer, got {concurrency!r}"
@@ -168,15 +207,13 @@ class FixedRunner:
         conflicts: list[str] = []
         failures: list[tuple[str, int, str]] = []  # (variant, replicate, error) of each failed create
         total = len(experiment.variants) * self.replicates
-        # A pool of its own: an async pool belongs to the loop that first used it, and run() has its own loop.
-        async with client.to_async() as api:
+        async with async_api(client, own_loop=self.own_loop, doing=self.doing) as api:
             # Check the server's calls before the store records anything, so a refused run leaves no trace.
             on_server = await server_calls(experiment, api)
             experiment.register(store)
             adopt(experiment, store, on_server)
             done = store.done(experiment.name)
-            # Replicate by replicate, so a run stopped by its budget leaves every variant with as many calls.
-            todo = [(v, r) for r in range(self.replicates) for v in experiment.variants if (v.name, r) not in done]
+            todo = missing_cells(experiment, store, self.replicates)
             if self.kind != PILOT:  # a pilot is asked for (a few calls per variant): not the run the rule guards
                 self._confirm_large_run(store, len(todo), capped=cap is not None, confirmed=confirm)
             ledger = await self._ledger(api, store, cap) if cap is not None and todo else None
@@ -294,7 +331,9 @@ def _check_pilot(pilot: int) -> None:
         )
 
 
-def run_pilot(experiment: Design, client: AnyClient, pilot: int, wait_timeout: float) -> ExperimentResults:
+def run_pilot(
+    experiment: Design, client: AnyClient, pilot: int, wait_timeout: float, doing: str = "experiment.plan()"
+) -> ExperimentResults:
     """Run the first `pilot` replicates of each variant (kind "pilot") and wait for them to finish.
 
     Args:
@@ -302,15 +341,22 @@ def run_pilot(experiment: Design, client: AnyClient, pilot: int, wait_timeout: f
         client: The client.
         pilot: Replicates per variant (at most the experiment's).
         wait_timeout: Seconds to wait for the calls.
+        doing: What the user called, for errors.
 
     Returns:
         The experiment's results, the pilot's calls finished.
 
     Raises:
-        ValidationError: `pilot` is not an integer of at least 2 (a spread needs two calls).
+        ConfigurationError: The client sends through your own httpx client (a pilot runs on a loop of its own).
+        ValidationError: A bad `client`, `pilot` or `wait_timeout`.
     """
     _check_pilot(pilot)
-    runner = FixedRunner(experiment, client, replicates=min(pilot, experiment.replicates), kind=PILOT)
+    check_wait_timeout(wait_timeout)
+    check_client(client)
+    check_own_loop(client, doing)
+    runner = FixedRunner(
+        experiment, client, replicates=min(pilot, experiment.replicates), kind=PILOT, own_loop=True, doing=doing
+    )
     return run_sync(runner.arun(progress=False)).wait(timeout=wait_timeout, progress=False)
 
 
@@ -326,14 +372,21 @@ def estimate(experiment: Design, client: AnyClient, *, pilot: int, level: float,
 
     Returns:
         The estimate.
+
+    Raises:
+        ConfigurationError: The client sends through your own httpx client (a pilot runs on a loop of its own).
+        ValidationError: A bad `client`, `pilot` or `wait_timeout`.
     """
     _check_pilot(pilot)
+    check_wait_timeout(wait_timeout)
+    check_client(client)
+    check_own_loop(client, "experiment.estimate()")
     names = [v.name for v in experiment.variants]
     frame = _frame(experiment._open_store(), experiment.name)
     design = design_rows(frame)
     finished = design[design["status"].isin(TERMINAL_STATUSES)].groupby("variant", observed=False).size()
     if any(finished.get(name, 0) < min(pilot, experiment.replicates) for name in names):
-        frame = run_pilot(experiment, client, pilot, wait_timeout).frame()
+        frame = run_pilot(experiment, client, pilot, wait_timeout, "experiment.estimate()").frame()
     return estimate_remaining(frame, names, experiment.replicates, level=level)
 
 

@@ -1,11 +1,12 @@
 """The results store: one SQLite file recording every create of an experiment as it happens.
 
 A crash loses nothing: each outcome is committed when it arrives, and a run skips what is done. The file is
-created private (0600); an existing file readable by others is tightened (group and other bits removed, never a
-bit added), and a read-only file stays read-only: it opens for reading, and a write raises an `ExperimentError`
-that says so. It holds no credential: LiveKit tokens are stored masked (they expire within the hour anyway;
-`client.get_call(id)` returns a current one). SQLite failures become `ExperimentError`s that name the file and
-what to do. Runs of one experiment exclude each other through a lock file beside the store (`run_lock`).
+created private (0600), in folders created private (0700) where they are missing; an existing file readable by
+others is tightened (group and other bits removed, never a bit added), and a read-only file stays read-only: it
+opens for reading, and a write raises an `ExperimentError` that says so. It holds no credential: LiveKit tokens are
+stored masked (they expire within the hour anyway; `client.get_call(id)` returns a current one). SQLite failures
+become `ExperimentError`s that name the file and what to do. Runs of one experiment exclude each other through a
+lock file beside the store (`run_lock`).
 
 Each row of `results` is a cell: (variant, kind, replicate), where `kind` is "replicate" or "pilot" (the design's
 cells, numbered 0…N-1 together) or "listening" (a listening session's calls, numbered 0, 1, … apart).
@@ -21,7 +22,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,13 @@ def _tighten(file: Path) -> None:
         file.chmod(mode & ~0o077)
 
 
+def _make_private_parents(folder: Path) -> None:
+    """Create the missing folders of `folder`, each private (0700); folders that exist are left as they are."""
+    missing = [f for f in (folder, *folder.parents) if not f.exists()]
+    for each in reversed(missing):  # outermost first; `Path.mkdir(parents=True)` would give the parents 0755
+        each.mkdir(mode=0o700, exist_ok=True)
+
+
 class ResultsStore:
     """An experiment results store (SQLite).
 
@@ -126,7 +134,7 @@ class ResultsStore:
                 self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             else:
                 file = Path(self.path)
-                file.parent.mkdir(parents=True, exist_ok=True)
+                _make_private_parents(file.parent)
                 if not file.exists():  # created private; SQLite gives its -wal and -shm files the same mode
                     os.close(os.open(file, os.O_CREAT | os.O_WRONLY, 0o600))
                 for existing in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):
@@ -412,7 +420,7 @@ class ResultsStore:
         ]
 
     @contextmanager
-    def run_lock(self, experiment: str) -> Iterator[None]:
+    def run_lock(self, experiment: str, *, then: str = "run() again") -> Iterator[None]:
         """Hold the experiment's run lock: one run of an experiment at a time, across processes and clients.
 
         A file lock (released by the OS if the process dies) on a hidden file beside the store, one per
@@ -420,6 +428,7 @@ class ResultsStore:
 
         Args:
             experiment: The experiment.
+            then: What the user does once the other run has ended, for the error.
 
         Yields:
             Nothing; the lock is held inside the `with` block.
@@ -431,7 +440,7 @@ class ResultsStore:
         busy = ExperimentError(
             f"experiment {experiment!r} is already running (another process, kernel or client is running it with "
             f"results store {self.path}): runs of one experiment take turns, so that one spend cap sees every call; "
-            "wait for that run to end, then run() again"
+            f"wait for that run to end, then {then}"
         )
         if self.path == ":memory:":
             lock = self._run_locks.setdefault(experiment, threading.Lock())
@@ -444,7 +453,10 @@ class ResultsStore:
             return
         file = Path(self.path)
         digest = hashlib.sha256(experiment.encode()).hexdigest()[:16]
-        with self._sqlite("lock a run"), exclusive(file.parent / f".{file.name}.{digest}.lock", busy):
+        with ExitStack() as held:
+            # Only taking the lock is the store's doing: an error raised inside the run is the run's own.
+            with self._sqlite("lock a run"):
+                held.enter_context(exclusive(file.parent / f".{file.name}.{digest}.lock", busy))
             yield
 
     def close(self) -> None:

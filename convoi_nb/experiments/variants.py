@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +18,13 @@ from ..models import AgentOverrides, Metadata
 _METADATA = pydantic.TypeAdapter(Metadata)
 
 
-def _validated(overrides: OverridesLike, where: str) -> AgentOverrides:
+def _validated(overrides: OverridesLike, where: str, field_name: str) -> AgentOverrides:
     if isinstance(overrides, AgentOverrides):
         return overrides
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise ValidationError.of_field(
+            where, field_name, f"must be a dict of settings or an AgentOverrides, got {type(overrides).__name__}"
+        )
     try:
         return AgentOverrides.model_validate(dict(overrides or {}))
     except pydantic.ValidationError as exc:
@@ -90,7 +94,11 @@ class Variant:
         if not isinstance(name, str) or not name.strip():
             raise ValidationError.of_field("variant", "name", f"must be a non-empty string (got {name!r})")
         object.__setattr__(self, "name", name)
-        object.__setattr__(self, "overrides", _validated(overrides, f"overrides of variant {name!r}"))
+        object.__setattr__(self, "overrides", _validated(overrides, f"overrides of variant {name!r}", "overrides"))
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise ValidationError.of_field(
+                f"variant {name!r}", "metadata", f"must be a dict of tags, got {type(metadata).__name__}"
+            )
         try:
             checked = _METADATA.validate_python(dict(metadata or {}))
         except pydantic.ValidationError as exc:
@@ -129,19 +137,21 @@ class Variant:
             One variant per combination.
 
         Raises:
-            ValidationError: No axis, or an axis without values.
+            ValidationError: A `base` or `axes` that is not a dict, no axis, an axis that is not a list of values
+                (a string is one value: `["gpt-4o"]`), an axis without values or with two that name a variant alike.
         """
+        if axes is not None and not isinstance(axes, Mapping):
+            raise ValidationError.of_field(
+                "Variant.grid", "axes", f"must be a dict of dotted path → values, got {type(axes).__name__}"
+            )
+        start = _validated(base, "Variant.grid", "base").to_body()
         all_axes = {**(axes or {}), **{k.replace("__", "."): v for k, v in more_axes.items()}}
         if not all_axes:
             raise ValidationError.of_field(
                 "Variant.grid", "axes", "needs at least one axis, e.g. {'llm.model': ['gpt-4o-mini', 'gpt-4o']}"
             )
-        values = {path: list(options) for path, options in all_axes.items()}
-        for path, options in values.items():
-            if not options:
-                raise ValidationError.of_field("Variant.grid", path, "the axis has no values")
+        values = {_axis_path(path): _axis_values(path, options) for path, options in all_axes.items()}
         labels = _labels(list(values))
-        start = _validated(base, "grid base").to_body()
         variants = []
         for combo in itertools.product(*values.values()):
             overrides = json.loads(json.dumps(start))
@@ -156,3 +166,31 @@ def _labels(paths: list[str]) -> dict[str, str]:
     """The leaf of each path, or the whole path where two leaves would read the same."""
     leaves = [p.rsplit(".", 1)[-1] for p in paths]
     return {p: (leaf if leaves.count(leaf) == 1 else p) for p, leaf in zip(paths, leaves, strict=False)}
+
+
+def _axis_path(path: object) -> str:
+    if not isinstance(path, str) or not path:
+        raise ValidationError.of_field(
+            "Variant.grid", "axes", f"each axis is a dotted path such as 'llm.model', got {path!r}"
+        )
+    return path
+
+
+def _axis_values(path: str, options: object) -> list[Any]:
+    """An axis's values, in order: a list of values that each name their variants apart."""
+    if isinstance(options, (str, bytes, Mapping, Set)) or not isinstance(options, Iterable):
+        raise ValidationError.of_field(
+            "Variant.grid",
+            path,
+            f"the axis takes a list of values (a string is one value: [{options!r}]), got {type(options).__name__}",
+        )
+    values = list(options)
+    if not values:
+        raise ValidationError.of_field("Variant.grid", path, "the axis has no values")
+    labels = [str(v) for v in values]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise ValidationError.of_field(
+            "Variant.grid", path, f"the axis's values must differ (each names its variants); repeated: {repeated}"
+        )
+    return values

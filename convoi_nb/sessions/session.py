@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ExperimentError
+from ..errors import ExperimentError, ValidationError
 from ..models import Call
 from ..stats.columns import LISTENING
 
@@ -74,6 +74,7 @@ class ListeningSession:
     Raises:
         ExperimentError: A rater name, count or criteria that is not valid, or a session of this rater already
             recorded with another count or other criteria.
+        ValidationError: `criteria` is not a list of names.
     """
 
     def __init__(
@@ -88,6 +89,10 @@ class ListeningSession:
             raise ExperimentError("a listening session needs the rater's name (rater=...)")
         if not isinstance(calls_per_variant, int) or isinstance(calls_per_variant, bool) or calls_per_variant < 1:
             raise ExperimentError(f"calls_per_variant must be a positive integer, got {calls_per_variant!r}")
+        if not isinstance(criteria, (str, Sequence)) or not all(isinstance(c, str) for c in criteria):
+            raise ValidationError.of_field(
+                "listening session", "criteria", f"must be a list of names such as ['helpful'], got {criteria!r}"
+            )
         names = [c.strip() for c in criteria] if not isinstance(criteria, str) else []
         if not names or any(not n for n in names) or len(set(names)) != len(names):
             raise ExperimentError(f"criteria must be one or more distinct names such as ['helpful'], got {criteria!r}")
@@ -153,11 +158,18 @@ class ListeningSession:
     def start(self, client: ConvoiClient) -> Call:
         """The current step's call, created now (or the one already created for it, read again).
 
+        Keep the returned Call away from the rater's eyes: its `metadata` names the variant (the experiment's tags
+        find it again). The blind card shows none of it; code that prints the call, its metadata or
+        `client.get_call(call.id)` unblinds the rater.
+
         Args:
             client: The client that creates (or reads) the call; ratings read the call's last state with it.
 
         Returns:
             The call to join and listen to.
+
+        Raises:
+            ExperimentError: The session is over, or a run of the experiment is under way (wait for it to end).
         """
         _, variant, replicate = self._current()
         self._client = client
@@ -175,8 +187,14 @@ class ListeningSession:
             note: What stood out (optional).
 
         Raises:
-            ExperimentError: A criterion missing or unknown, or a score that is not a whole number from 1 to 5.
+            ExperimentError: The current step's call was not started (`start(client)` first), a criterion missing
+                or unknown, or a score that is not a whole number from 1 to 5.
+            ValidationError: `scores` is not a dict.
         """
+        if not isinstance(scores, Mapping):
+            raise ValidationError.of_field(
+                "rating", "scores", f"must be a dict of criterion → 1–5, got {type(scores).__name__}"
+            )
         unknown = sorted(set(scores) - set(self.criteria))
         missing = [c for c in self.criteria if c not in scores]
         if unknown or missing:
@@ -196,6 +214,9 @@ class ListeningSession:
 
         Args:
             note: Why (optional).
+
+        Raises:
+            ExperimentError: The current step's call was not started (`start(client)` first).
         """
         self._record("skipped", {}, note)
 
@@ -204,15 +225,29 @@ class ListeningSession:
 
         Args:
             note: What was wrong (optional).
+
+        Raises:
+            ExperimentError: The current step's call was not started (`start(client)` first).
         """
         self._record("broken", {}, note)
+
+    def _started(self) -> str:
+        """The current step's call id; an error while it has no call (a rating must be of a call heard)."""
+        step, variant, replicate = self._current()
+        call_id = self._call_id(variant, replicate)
+        if call_id is None:
+            raise ExperimentError(
+                f"{step.label} of {self.rater!r} has no call yet: session.start(client) creates it; listen, then "
+                "rate(), skip() or broken()"
+            )
+        return call_id
 
     def _record(self, outcome: str, scores: dict[str, int], note: str) -> None:
         if not isinstance(note, str):
             raise ExperimentError(f"note must be text, got {type(note).__name__}")
+        call_id = self._started()
         step, variant, replicate = self._current()
-        call_id = self._call_id(variant, replicate)
-        if call_id is not None and self._client is not None:
+        if self._client is not None:
             # The call's final state goes with its rating: a rating of a call that failed is kept out of the means.
             self._store.update_calls(self.experiment.name, [self._client.get_call(call_id).model_dump(mode="json")])
         self._store.record_rating(

@@ -172,7 +172,7 @@ class ExperimentPanel(w.VBox):
                 f"experiment {experiment.name!r} already has calls: press Resume to continue it, or choose a new name"
             )
             return None
-        creates = len(experiment.variants) * experiment.replicates - len(known)
+        creates = experiment.cells_to_create()  # the runner's own count, so the two never disagree
         threshold = self._client.confirm_runs_over
         if threshold is not None and needs_confirmation(creates, threshold) and max_cost is None:
             self.status.value = error_html(refusal(creates, threshold, panel=True))

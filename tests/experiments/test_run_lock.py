@@ -7,10 +7,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from convoi_nb import ConvoiClient
+from convoi_nb.errors import APITimeoutError
 from convoi_nb.experiments import Experiment, ExperimentError, Variant
 from convoi_nb.sandbox import Sandbox
 
@@ -99,3 +101,30 @@ def test_a_killed_run_leaves_no_lock_behind(reliable: Sandbox, tmp_path: Path) -
         ConvoiClient(api_key=reliable.api_key, base_url=reliable.url), progress=False
     )
     assert len(results.frame()) == 4
+
+
+def _fails_with(error: BaseException) -> Any:
+    def on_progress(done: int, total: int) -> None:
+        raise error
+
+    return on_progress
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        FileNotFoundError(2, "No such file or directory", "/nonexistent/p.txt"),
+        APITimeoutError("the attempt took longer than 1 s", method="GET", url="/x"),
+    ],
+    ids=["OSError", "APITimeoutError"],
+)
+def test_an_error_raised_inside_a_run_is_the_runs_own_not_the_stores_lock(
+    reliable: Sandbox, tmp_path: Path, error: BaseException
+) -> None:
+    # Both are OSErrors (APITimeoutError is a TimeoutError); the lock's error translation once claimed them.
+    experiment = Experiment("raises", AGENT, VARIANTS, 1, store=tmp_path / "r.sqlite3")
+    with pytest.raises(type(error)) as raised:
+        experiment.run(client_for(reliable), progress=False, on_progress=_fails_with(error))
+    assert raised.value is error and not isinstance(raised.value, ExperimentError)
+    # The lock was released: the next run goes ahead.
+    assert len(experiment.run(client_for(reliable), progress=False).frame()) == 2

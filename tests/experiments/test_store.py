@@ -40,6 +40,16 @@ def test_store_files_are_private_and_hold_no_token(tmp_path: Path) -> None:
     assert frame["livekit_token"].str.endswith("(masked)").all()  # stored masked, so masked even on request
 
 
+def test_the_folders_the_store_creates_are_private_and_the_others_left_alone(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)  # a folder the user made: not the store's to change
+    ResultsStore(tmp_path / "runs" / "2026" / "r.sqlite3").close()
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755
+    for created in (tmp_path / "runs", tmp_path / "runs" / "2026"):
+        assert stat.S_IMODE(created.stat().st_mode) == 0o700, created
+    ResultsStore(tmp_path / "runs" / "again.sqlite3").close()  # existing folders are fine as they are
+    assert stat.S_IMODE((tmp_path / "runs").stat().st_mode) == 0o700
+
+
 def test_a_directory_as_store_is_explained(tmp_path: Path) -> None:
     with pytest.raises(ExperimentError, match=re.escape(str(tmp_path)) + ".*folder"):
         ResultsStore(tmp_path)

@@ -67,3 +67,21 @@ def test_variant_metadata_is_validated_like_call_metadata() -> None:
         Variant("a", metadata={"when": datetime.datetime(2026, 1, 1)})
     with pytest.raises(ValidationError, match="metadata of variant 'b'"):
         Variant("b", metadata={"nested": {"x": 1}})
+
+
+@pytest.mark.parametrize("axis", ["gpt-4o", b"gpt-4o", 1.2, {"a": 1}, {"a", "b"}, None])
+def test_grid_refuses_an_axis_that_is_not_a_list_of_values(axis: object) -> None:
+    # A string once made one variant per character ("model=g", "model=p", ...).
+    with pytest.raises(ValidationError, match=r"llm\.model: the axis takes a list of values"):
+        Variant.grid(None, {"llm.model": axis})
+
+
+@pytest.mark.parametrize("values", [["a", "a"], ["gpt-4o", "gpt-4o-mini", "gpt-4o"], [1, "1"]])
+def test_grid_refuses_values_that_would_name_two_variants_alike(values: list[object]) -> None:
+    with pytest.raises(ValidationError, match=r"llm\.model: the axis's values must differ.*repeated"):
+        Variant.grid(None, {"llm.model": values})
+
+
+def test_grid_takes_any_ordered_iterable() -> None:
+    assert [v.name for v in Variant.grid(tts__speed=(x / 10 for x in (10, 12)))] == ["speed=1.0", "speed=1.2"]
+    assert len(Variant.grid(None, {"llm.model": ("a", "b")}, tts__speed=range(1, 3))) == 4

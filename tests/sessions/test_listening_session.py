@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from convoi_nb import ConvoiClient
+from convoi_nb import ConvoiClient, ValidationError
 from convoi_nb.experiments import Experiment, ExperimentError, ResultsStore, Variant
 from convoi_nb.sandbox import Sandbox, SandboxSettings
 from convoi_nb.sessions import ListeningSession
@@ -131,7 +131,7 @@ def test_a_whole_session_through_the_widget(
 
 KILLED = """
 import os, signal, sys, time
-from convoi_nb import ConvoiClient
+from convoi_nb import ConvoiClient, ValidationError
 from convoi_nb.experiments import Experiment, Variant
 from convoi_nb.sessions import ListeningSession
 client = ConvoiClient(api_key=sys.argv[1], base_url=sys.argv[2])
@@ -273,3 +273,49 @@ def test_ratings_of_failed_or_broken_calls_are_counted_not_averaged(tmp_path: Pa
     assert row["ratings_excluded"] == len(failed) + 1 and row["ratings_skipped"] == 1  # + the broken one
     assert 1 <= row["rating.helpful_ci_low"] <= row["rating.helpful_mean"] <= row["rating.helpful_ci_high"] <= 5
     assert pd.isna(experiment.results(client).summary(rater="nobody").loc[NAMES[0], "rating.helpful_mean"])
+
+
+def test_a_step_without_its_call_cannot_be_rated_so_the_session_cannot_end_unheard(
+    calm: Sandbox, tmp_path: Path
+) -> None:
+    experiment = Experiment("unheard", AGENT, VARIANTS[:2], 1, store=tmp_path / "r.sqlite3")
+    session = ListeningSession(experiment, "ana", 1, criteria=CRITERIA)
+    for record in (
+        lambda: session.rate({"helpful": 3, "natural voice": 3}),
+        lambda: session.skip(),
+        lambda: session.broken(),
+    ):
+        with pytest.raises(ExperimentError, match=r"Call 1 of 2 of 'ana' has no call yet: session\.start\(client\)"):
+            record()
+    assert ResultsStore(tmp_path / "r.sqlite3").ratings("unheard") == [] and not session.done
+    with pytest.raises(ExperimentError, match="revealed after the last rating"):
+        session.reveal()
+    client = client_of(calm)
+    for _ in range(2):  # with its call, each step is rated, and the ratings name their calls
+        call = session.start(client)
+        session.rate({"helpful": 4, "natural voice": 3})
+        assert ResultsStore(tmp_path / "r.sqlite3").ratings("unheard")[-1]["call_id"] == call.id
+    assert session.done and session.reveal()["call_id"].notna().all()
+
+
+def test_a_listening_create_waits_its_turn_while_a_run_holds_the_experiment(calm: Sandbox, tmp_path: Path) -> None:
+    # The run lock is what lets a capped run's ledger see every call the experiment creates.
+    experiment = Experiment("turns", AGENT, VARIANTS[:2], 1, store=tmp_path / "r.sqlite3")
+    session = ListeningSession(experiment, "ana", 1, criteria=CRITERIA)
+    store = experiment._open_store()
+    with store.run_lock("turns"):  # as a run in another kernel would hold it
+        with pytest.raises(ExperimentError, match=r"'turns' is already running.*then create this call again"):
+            session.start(client_of(calm))
+    assert creates_sent(calm) == []
+    assert session.start(client_of(calm)).metadata["kind"] == "listening"  # its turn now
+
+
+def test_create_cell_refuses_a_replicate_outside_its_kinds_range(calm: Sandbox, tmp_path: Path) -> None:
+    experiment = Experiment("range", AGENT, VARIANTS[:1], 2, store=tmp_path / "r.sqlite3")
+    client = client_of(calm)
+    for replicate, kind in ((-7, "replicate"), (2, "replicate"), (2, "pilot"), (-1, "listening"), (True, "pilot")):
+        with pytest.raises(ValidationError, match="replicate: must be a whole number"):
+            experiment.create_cell(client, VARIANTS[0].name, replicate, kind)
+    assert creates_sent(calm) == []
+    assert experiment.create_cell(client, VARIANTS[0].name, 1).metadata["replicate"] == 1
+    assert experiment.create_cell(client, VARIANTS[0].name, 40, "listening").metadata["replicate"] == 40

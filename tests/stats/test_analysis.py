@@ -76,3 +76,14 @@ def test_a_bad_configuration_is_a_validation_error() -> None:
         AnalysisConfig(power=0)
     with pytest.raises(ValidationError, match="baseline: unknown baseline 'z'"):
         Analysis(frame_of({"a": BASE, "b": BASE}), AnalysisConfig(baseline="z"))
+
+
+def test_the_headline_names_no_winner_that_only_raw_p_values_would_separate(analysis: Analysis) -> None:
+    # "a" leads on both metrics; against each other variant its raw p is below 0.05, its Holm-adjusted p is not.
+    raw = [difference(BASE / 10, (BASE + SHIFTS[v]) / 10).p_value for v in SHIFTS]
+    assert max(raw) < 0.05 <= max(holm(raw))
+    for metric in ("cost", "duration"):
+        found = analysis.verdict.finding(metric)
+        assert found.leader == "a" and found.winner is None
+        assert found.p_adjusted == pytest.approx(max(holm(raw)))
+        assert "not separated" in found.text and "Holm-adjusted" in found.text

@@ -172,3 +172,24 @@ def test_closing_the_panel_closes_every_widget_it_is_made_of(tmp_path: Path, cal
         assert len(parts) > 10 and all(part.comm is not None for part in parts)
         panel.close()
         assert [part for part in parts if part.comm is not None] == []
+
+
+def test_the_panels_confirm_rule_counts_what_the_runner_counts(
+    tmp_path: Path, opened: Opened, calm_sandbox: Sandbox
+) -> None:
+    """A listening session's call is no design cell: the panel once subtracted it, and let through a run that the
+    runner then refused."""
+    from convoi_nb.sessions import ListeningSession
+
+    client = ConvoiClient(api_key=calm_sandbox.api_key, base_url=calm_sandbox.url, confirm_runs_over=5)
+    try:
+        panel = opened.widget(ExperimentPanel, client, store=tmp_path / "panel.sqlite3")
+        panel.replicates.value = 6  # one variant × 6: over 5
+        experiment = panel.experiment()
+        ListeningSession(experiment, "ana", 1, criteria=["helpful"]).start(client)
+        assert experiment.cells_to_create() == 6
+        assert panel.start(resume=True) is None  # refused here, before a thread starts
+        assert "would create 6 calls (more than 5): set a Budget" in panel.status.value
+        assert calm_sandbox.service.store.count() == 1  # the listening call only
+    finally:
+        client.close()
