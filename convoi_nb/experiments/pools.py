@@ -47,9 +47,11 @@ def check_client(client: object, *, sync_only: bool = False) -> None:
 
 def _yours(client: AnyClient) -> str | None:
     """The class name of the user's own httpx client, or None for a pool of the client's own."""
-    # No public accessor on the client yet; its transport keeps the user's httpx client (None: a pool of its own).
-    user_client = client._transport.user_client
-    return None if user_client is None else type(user_client).__name__
+    from .._client import AsyncConvoiClient
+
+    if not client.shares_http_client:
+        return None
+    return "httpx.AsyncClient" if isinstance(client, AsyncConvoiClient) else "httpx.Client"
 
 
 def check_own_loop(client: AnyClient, doing: str, instead: str = ASYNC_RUN) -> None:
