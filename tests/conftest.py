@@ -164,3 +164,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if problems:
         print("\nCredentials found after the run:\n  " + "\n  ".join(sorted(set(problems))[:50]))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture()
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> Callable[[], dict[str, int]]:
+    """Count the results frame reads and the analyses built from then on (one refresh should do one of each)."""
+    from convoi_nb.experiments import ExperimentResults
+    from convoi_nb.stats.analysis import Analysis
+
+    def start() -> dict[str, int]:
+        counts = {"frame": 0, "analysis": 0}
+        real_frame, real_init = ExperimentResults.frame, Analysis.__init__
+
+        def frame(self: ExperimentResults, **kwargs: Any) -> Any:
+            counts["frame"] += 1
+            return real_frame(self, **kwargs)
+
+        def init(self: Analysis, *args: Any, **kwargs: Any) -> None:
+            counts["analysis"] += 1
+            real_init(self, *args, **kwargs)
+
+        monkeypatch.setattr(ExperimentResults, "frame", frame)
+        monkeypatch.setattr(Analysis, "__init__", init)
+        return counts
+
+    return start

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from convoi_nb.experiments import Experiment, ExperimentResults
+from convoi_nb.experiments import Experiment
 from convoi_nb.sandbox import Sandbox
-from convoi_nb.stats.analysis import Analysis
 
 from .test_experiment import AGENT, VARIANTS, client_for, reliable  # noqa: F401 (a fixture)
 
 
 def test_the_views_share_one_analysis_until_the_data_change(
-    reliable: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    reliable: Sandbox, tmp_path: Path, count_reads: Callable[[], dict[str, int]]
 ) -> None:
     experiment = Experiment("views", AGENT, VARIANTS, 3, store=tmp_path / "r.sqlite3")
     client = client_for(reliable)
     results = experiment.run(client, progress=False).wait(timeout=30, progress=False)
-    counts = {"frame": 0, "analysis": 0}
-    real_frame, real_init = ExperimentResults.frame, Analysis.__init__
-
-    def frame(self: ExperimentResults, **kwargs: Any) -> Any:
-        counts["frame"] += 1
-        return real_frame(self, **kwargs)
-
-    def init(self: Analysis, *args: Any, **kwargs: Any) -> None:
-        counts["analysis"] += 1
-        real_init(self, *args, **kwargs)
-
-    monkeypatch.setattr(ExperimentResults, "frame", frame)
-    monkeypatch.setattr(Analysis, "__init__", init)
+    counts = count_reads()
     summary, comparison, verdict = results.summary(), results.compare(), results.verdict()
     results.summary_table(), results.compare_table(), results.plot()
     assert counts == {"frame": 1, "analysis": 1}  # six views, one read, one analysis

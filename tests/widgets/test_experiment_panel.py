@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from convoi_nb import ConvoiClient
-from convoi_nb.experiments import ExperimentResults
 from convoi_nb.sandbox import Sandbox
-from convoi_nb.stats.analysis import Analysis
 from convoi_nb.widgets import ExperimentPanel
 
 from .conftest import FrontEnd, Opened
@@ -128,7 +124,7 @@ def test_a_budget_of_zero_is_a_cap_of_zero_and_an_empty_one_no_cap(
 
 
 def test_one_refresh_reads_the_frame_once_and_analyses_once(
-    tmp_path: Path, opened: Opened, calm_client: ConvoiClient, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, opened: Opened, calm_client: ConvoiClient, count_reads: Callable[[], dict[str, int]]
 ) -> None:
     panel = opened.widget(ExperimentPanel, calm_client, store=tmp_path / "panel.sqlite3")
     panel.name.value = "panel-count"
@@ -137,19 +133,7 @@ def test_one_refresh_reads_the_frame_once_and_analyses_once(
     panel.replicates.value = 3
     panel.run_button.click()
     panel.wait(timeout=60)
-    counts = {"frame": 0, "analysis": 0}
-    real_frame, real_init = ExperimentResults.frame, Analysis.__init__
-
-    def frame(self: ExperimentResults, **kwargs: Any) -> Any:
-        counts["frame"] += 1
-        return real_frame(self, **kwargs)
-
-    def init(self: Analysis, *args: Any, **kwargs: Any) -> None:
-        counts["analysis"] += 1
-        real_init(self, *args, **kwargs)
-
-    monkeypatch.setattr(ExperimentResults, "frame", frame)
-    monkeypatch.setattr(Analysis, "__init__", init)
+    counts = count_reads()
     panel.results._analysis = None  # as after a change of the data
     analysis = panel.refresh(final=True)  # the table, the spend, the summary, comparison, verdict and plot
     assert counts == {"frame": 1, "analysis": 1}
