@@ -31,7 +31,7 @@ def exclusive(path: Path, busy: Exception) -> Iterator[None]:
     """
     fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
-        if not _try_lock(fd):
+        if not try_lock(fd):
             raise busy
         try:
             yield
@@ -44,7 +44,15 @@ def exclusive(path: Path, busy: Exception) -> Iterator[None]:
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
-    def _try_lock(fd: int) -> bool:
+    def try_lock(fd: int) -> bool:
+        """Take an exclusive lock on an open file without waiting.
+
+        Args:
+            fd: The open file.
+
+        Returns:
+            True when the lock is taken; False when someone else holds it.
+        """
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
@@ -58,7 +66,15 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
 else:
     import fcntl
 
-    def _try_lock(fd: int) -> bool:
+    def try_lock(fd: int) -> bool:
+        """Take an exclusive lock on an open file without waiting (released when the file is closed).
+
+        Args:
+            fd: The open file.
+
+        Returns:
+            True when the lock is taken; False when someone else holds it.
+        """
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -324,11 +324,15 @@ def _frame(store: ResultsStore, name: str) -> pd.DataFrame:
     return ExperimentResults(name, store).frame()
 
 
-def _check_pilot(pilot: int) -> None:
+def _check_pilot(client: AnyClient, pilot: int, wait_timeout: float, doing: str) -> None:
+    """Refuse, before anything is sent, what a pilot cannot run with (the same checks for plan and estimate)."""
     if isinstance(pilot, bool) or not isinstance(pilot, int) or pilot < 2:
         raise ValidationError.of_field(
             "argument", "pilot", f"must be an integer of at least 2 (a spread needs two calls), got {pilot!r}"
         )
+    check_wait_timeout(wait_timeout)
+    check_client(client)
+    check_own_loop(client, doing)
 
 
 def run_pilot(
@@ -350,10 +354,7 @@ def run_pilot(
         ConfigurationError: The client sends through your own httpx client (a pilot runs on a loop of its own).
         ValidationError: A bad `client`, `pilot` or `wait_timeout`.
     """
-    _check_pilot(pilot)
-    check_wait_timeout(wait_timeout)
-    check_client(client)
-    check_own_loop(client, doing)
+    _check_pilot(client, pilot, wait_timeout, doing)
     runner = FixedRunner(
         experiment, client, replicates=min(pilot, experiment.replicates), kind=PILOT, own_loop=True, doing=doing
     )
@@ -377,10 +378,7 @@ def estimate(experiment: Design, client: AnyClient, *, pilot: int, level: float,
         ConfigurationError: The client sends through your own httpx client (a pilot runs on a loop of its own).
         ValidationError: A bad `client`, `pilot` or `wait_timeout`.
     """
-    _check_pilot(pilot)
-    check_wait_timeout(wait_timeout)
-    check_client(client)
-    check_own_loop(client, "experiment.estimate()")
+    _check_pilot(client, pilot, wait_timeout, "experiment.estimate()")
     names = [v.name for v in experiment.variants]
     frame = _frame(experiment._open_store(), experiment.name)
     design = design_rows(frame)

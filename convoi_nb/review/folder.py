@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .._file_lock import try_lock
 from ..errors import ConfigurationError, DatasetError, ValidationError
 from .manifest import NAME as MANIFEST
 from .manifest import Manifest, is_day
@@ -217,11 +218,11 @@ class ExportFolder:
     def lock(self) -> Iterator[None]:
         """Hold the folder's export lock: one export per folder at a time, across threads and processes.
 
-        `fcntl.flock` on `_export.lock`, taken without waiting; the kernel releases it when its holder ends, even
-        killed, so a lock is never left stale. Not the `filelock` library: flock here takes a descriptor opened
-        like every other file of the folder (relative to it, no link followed), where filelock walks a path again;
-        and it adds no dependency. Failing at once rather than waiting: an export can take minutes, and a cell
-        that hangs silently is worse than one that says why.
+        An exclusive lock (`_file_lock.try_lock`: `flock`) on `_export.lock`, taken without waiting; the kernel
+        releases it when its holder ends, even killed, so a lock is never left stale. Not the `filelock` library:
+        the lock file is opened like every other file of the folder (relative to it, no link followed), where
+        filelock walks a path again; and it adds no dependency. Failing at once rather than waiting: an export can
+        take minutes, and a cell that hangs silently is worse than one that says why.
 
         Yields:
             Nothing; the lock is held until the block ends.
@@ -229,20 +230,16 @@ class ExportFolder:
         Raises:
             DatasetError: Another export holds the lock.
         """
-        import fcntl  # POSIX only, as `open` checked
-
         with _os_errors("open the export lock", self.root / LOCK_NAME):
             fd = os.open(LOCK_NAME, os.O_RDONLY | os.O_CREAT | _NOFOLLOW, FILE_MODE, dir_fd=self._fd)
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise DatasetError(f"{self.root / LOCK_NAME} is not a file; remove it")
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not try_lock(fd):
                 raise DatasetError(
                     f"another export into {self.root} is running (it holds {LOCK_NAME}); one export per folder "
                     "runs at a time: run this one again when it has finished"
-                ) from None
+                )
             yield
         finally:
             os.close(fd)  # releases the lock
