@@ -614,7 +614,7 @@ QUESTIONS = [
     Case("period_change-list", lambda r: r.period_change(["week"]), ValidationError, "period"),
     Case("cost_by-unknown", lambda r: r.cost_by("colour"), ValidationError, "by"),
     Case("cost_by-unknown-metadata", lambda r: r.cost_by("metadata.nope"), ValidationError, "nope"),
-    Case("cost_by-list", lambda r: r.cost_by(["agent"]), ValidationError, "by"),
+    Case("cost_by-list", lambda r: r.cost_by(["agent", "colour"]), ValidationError, "by"),
     Case("sql-unknown-query", lambda r: r.sql("biggest"), ValidationError, "biggest"),
     Case("sql-unknown-dialect", lambda r: r.sql("top_calls", dialect="oracle"), ValidationError, "dialect"),
     Case("sql-missing-parameter", lambda r: r.sql("cost_by"), ValidationError, "by"),

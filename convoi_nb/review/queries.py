@@ -1,7 +1,11 @@
 """`Review(path)`: the cost questions over an exported dataset, answered by DuckDB as pandas frames.
 
-Totals come back as exact `Decimal`s (DuckDB's DECIMAL through Arrow, never a float), per currency; counts as
-integers; days and weeks as dates. `review.sql(...)` is the text of each query, to run on Spark or Trino over the
+Money comes back twice, by one rule for every money column of every result (`total_cost`, `cost_amount`,
+`cost_change`, and any DECIMAL column of your own SQL with decimal places): the column itself holds exact `Decimal`s
+(DuckDB's DECIMAL through Arrow, never a float; sum and compare these), and the column after it, the same name with
+`_float` added (`total_cost_float`), holds the same amounts as floats, which pandas and matplotlib plot
+(`review.cost_by("agent")["total_cost_float"].plot.bar()`). Totals are per currency; counts come back as integers;
+days and weeks as dates. `review.sql(...)` is the text of each query, to run on Spark or Trino over the
 same files. DuckDB reads exactly the files the manifest lists, checked first (`files.py`): never a pattern
 built from the user's path, and no Hive partitions parsed from it (`day` is each call's UTC day).
 """
@@ -12,6 +16,7 @@ import os
 import re
 import warnings
 from decimal import Decimal
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -39,6 +44,9 @@ QUERIES: dict[str, dict[str, Any]] = {
 # Each call's UTC day, by arithmetic on its microseconds since the epoch: as fast as a Hive partition column, where
 # CAST(created_at AS DATE) goes through the time zone library row by row (a quarter slower per query).
 _UTC_DAY = "DATE '1970-01-01' + CAST(epoch_us(created_at) // 86400000000 AS INTEGER)"
+# Each exact money column `X` (a Decimal) is followed by `X_float`, the same amount as a float, which pandas and
+# matplotlib plot; sum and compare the Decimal column.
+FLOAT_SUFFIX = "_float"
 MAX_ROWS = 2**63 - 1  # the largest LIMIT DuckDB takes (BIGINT)
 _WHAT = "review query"
 
@@ -48,6 +56,7 @@ class Review:
 
     >>> review = Review("calls")
     >>> review.cost_by("agent"); review.cost_by("week"); review.cost_by("metadata.source")
+    >>> review.cost_by("week", "agent")["total_cost_float"].unstack("agent").plot()  # cost per agent per week
     >>> review.top_calls(10); review.variant_rates(); review.period_change("week")
     >>> print(review.sql("cost_by", by="day", dialect="spark"))
 
@@ -91,16 +100,28 @@ class Review:
 
     # -- the questions -------------------------------------------------------------------------------------
 
-    def cost_by(self, by: str) -> pd.DataFrame:
-        """Calls, total cost, minutes and cost per minute for each value of one dimension (per currency).
+    def cost_by(self, by: str | Sequence[str], *more: str) -> pd.DataFrame:
+        """Calls, total cost, minutes and cost per minute for each value of one or more dimensions (per currency).
+
+        `cost_by("agent")`, `cost_by("agent", "week")` and `cost_by(["agent", "week"])` all work. `total_cost` is
+        the exact `Decimal` sum; `total_cost_float` is the same amount as a float, for plotting:
+        `review.cost_by("week", "agent")["total_cost_float"].unstack("agent").plot()`.
 
         Args:
-            by: `agent`, `day`, `week`, `month`, `status` or `metadata.<key>`.
+            by: A dimension, or a list of them: `agent`, `agent_id`, `status`, `day`, `week`, `month` or
+                `metadata.<key>`.
+            *more: More dimensions, after `by`.
 
         Returns:
-            One row per value and currency, indexed by the value.
+            One row per combination of values and currency, indexed by the dimensions' values (a MultiIndex for
+            more than one).
+
+        Raises:
+            ValidationError: No dimension, an unknown or repeated one (the message names it and the known ones).
         """
-        return self._run(self.sql("cost_by", by=by)).set_index(by)
+        keys = [*_key_list(by), *more]
+        frame = self._run(self.sql("cost_by", by=keys))
+        return frame.set_index(keys if len(keys) > 1 else keys[0])
 
     def top_calls(self, n: int = 10) -> pd.DataFrame:
         """The `n` most expensive calls.
@@ -172,7 +193,8 @@ class Review:
         if missing:
             raise ValidationError.of_field(_WHAT, missing[0], f"is required by {name}")
         if name == "cost_by":
-            return sql.cost_by(values["by"], self._dimension(values["by"], quote), quote=quote)
+            keys = _key_list(values["by"])
+            return sql.cost_by([(key, self._dimension(key, keys, quote)) for key in keys], quote=quote)
         if name == "top_calls":
             n = values["n"]
             if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_ROWS:
@@ -199,7 +221,8 @@ class Review:
         (…)`. A statement that would change the review's view of its files (DROP, CREATE, ALTER, INSERT, SET,
         ATTACH, COPY, EXPLAIN ANALYZE, …) is refused before it runs: DuckDB's own parser names its kind.
 
-        DECIMAL columns come back as exact Decimals (money) or, with no decimal places, as integers (counts);
+        DECIMAL columns come back as exact Decimals (money), each followed by its `<name>_float` twin for plotting
+        (unless your SQL already has a column of that name), or, with no decimal places, as integers (counts);
         integer columns as pandas' nullable `Int64`.
 
         Args:
@@ -245,14 +268,20 @@ class Review:
         message = str(error)
         return any(str(path) in message for path in self._files.files.values())
 
-    def _dimension(self, by: Any, quote: str) -> str:
-        if isinstance(by, str) and by in sql.DIMENSIONS:
-            return sql.DIMENSIONS[by]
-        if isinstance(by, str) and by.startswith(METADATA_PREFIX):
-            return sql.quoted(self._metadata_column(by[len(METADATA_PREFIX) :], "by"), quote)
-        raise ValidationError.of_field(
-            _WHAT, "by", f"must be one of {', '.join(sql.DIMENSIONS)} or 'metadata.<key>' (got {by!r})"
-        )
+    def _dimension(self, key: Any, keys: list[Any], quote: str) -> str:
+        """The SQL expression of one `cost_by` dimension (`keys`: all of them, to name a repeated one)."""
+        if not isinstance(key, str):
+            raise ValidationError.of_field(
+                _WHAT, "by", f"must be a dimension name or a list of them (got {key!r} in {keys!r})"
+            )
+        if keys.count(key) > 1:
+            raise ValidationError.of_field(_WHAT, "by", f"names {key!r} more than once ({keys!r})")
+        if key in sql.DIMENSIONS:
+            return sql.DIMENSIONS[key]
+        if key.startswith(METADATA_PREFIX):
+            return sql.quoted(self._metadata_column(key[len(METADATA_PREFIX) :], "by"), quote)
+        known = ", ".join([*sql.DIMENSIONS, *(METADATA_PREFIX + k for k in self.metadata_keys)])
+        raise ValidationError.of_field(_WHAT, "by", f"{key!r} is not a known dimension; known: {known}")
 
     def _metadata_column(self, key: str, field: str) -> str:
         if key not in self.metadata_keys:
@@ -282,6 +311,16 @@ class Review:
 
     def __repr__(self) -> str:
         return f"Review({str(self.path)!r}, metadata keys: {', '.join(self.metadata_keys) or 'none'})"
+
+
+def _key_list(by: Any) -> list[Any]:
+    """`cost_by`'s dimensions as a list: one name, or a list or tuple of them (each checked by `_dimension`)."""
+    keys = [by] if isinstance(by, str) else list(by) if isinstance(by, (list, tuple)) else None
+    if not keys:
+        raise ValidationError.of_field(
+            _WHAT, "by", f"must be a dimension name or a non-empty list of them, e.g. ['agent', 'week'] (got {by!r})"
+        )
+    return keys
 
 
 def _check_reads_only(text: str) -> None:
@@ -322,12 +361,20 @@ def _glob_escaped(path: str) -> str:
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
+    """The result as pandas: integers as `Int64`, money as exact Decimals, each followed by its `_float` twin."""
     integers = {pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32()}
     frame: pd.DataFrame = table.to_pandas(types_mapper=lambda kind: pd.Int64Dtype() if kind in integers else None)
     for field in table.schema:
-        if pa.types.is_decimal(field.type):
-            tidy = _integer if field.type.scale == 0 else _tidy  # DuckDB's SUM of integers is a DECIMAL(38, 0)
-            frame[field.name] = frame[field.name].map(tidy, na_action="ignore")
+        if not pa.types.is_decimal(field.type):
+            continue
+        if field.type.scale == 0:  # DuckDB's SUM of integers is a DECIMAL(38, 0): a count
+            frame[field.name] = frame[field.name].map(_integer, na_action="ignore")
+            continue
+        frame[field.name] = frame[field.name].map(_tidy, na_action="ignore")
+        twin = field.name + FLOAT_SUFFIX
+        if twin not in frame.columns:  # a column of that name in your own SQL is kept as it is
+            floats = frame[field.name].map(float, na_action="ignore").astype("float64")
+            frame.insert(frame.columns.get_loc(field.name) + 1, twin, floats)
     return frame
 
 

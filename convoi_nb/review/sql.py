@@ -9,6 +9,8 @@ are DOUBLE. Every total is per currency, since amounts in two currencies never a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 TABLE = "calls"
 PERIODS = {
     "day": "day",
@@ -52,22 +54,29 @@ def _totals() -> str:
     )
 
 
-def cost_by(dimension: str, expression: str, *, quote: str = '"') -> str:
-    """Calls, total cost (DECIMAL), minutes and cost per minute for each value of one dimension and currency.
+def cost_by(dimensions: Sequence[tuple[str, str]], *, quote: str = '"') -> str:
+    """Calls, total cost (DECIMAL), minutes and cost per minute for each combination of dimension values and currency.
+
+    Rows are ordered by the period dimensions (day, week, month) first, oldest first; then, when there are other
+    dimensions, by total cost, dearest first, and their values; then by currency.
 
     Args:
-        dimension: The dimension's name (the result's first column).
-        expression: Its SQL expression over `calls`.
+        dimensions: Each dimension's name (a column of the result, in this order) and its SQL expression over
+            `calls`.
         quote: The dialect's quote character.
 
     Returns:
         The SQL text.
     """
-    name = quoted(dimension, quote)
-    order = name if dimension in _SORTED_BY_KEY else f"total_cost DESC, {name}"
+    names = [quoted(name, quote) for name, _ in dimensions]
+    expressions = [expression for _, expression in dimensions]
+    periods = [quoted(name, quote) for name, _ in dimensions if name in _SORTED_BY_KEY]
+    others = [quoted(name, quote) for name, _ in dimensions if name not in _SORTED_BY_KEY]
+    order = ", ".join([*periods, *(["total_cost DESC", *others] if others else [])])
+    selected = ", ".join(f"{expression} AS {name}" for expression, name in zip(expressions, names, strict=True))
     return (
-        f"SELECT {expression} AS {name}, cost_currency AS currency, {_totals()}\n"
-        f"FROM {TABLE}\nGROUP BY {expression}, cost_currency\nORDER BY {order}, currency"
+        f"SELECT {selected}, cost_currency AS currency, {_totals()}\n"
+        f"FROM {TABLE}\nGROUP BY {', '.join(expressions)}, cost_currency\nORDER BY {order}, currency"
     )
 
 

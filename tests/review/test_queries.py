@@ -74,6 +74,59 @@ def test_cost_by_matches_the_listing_exactly(exported: tuple[Review, list[Call]]
         assert list(table.index) == sorted(table.index)
 
 
+@pytest.mark.parametrize("keys", [("agent", "week"), (["agent", "week"],), (("agent", "week"),)])
+def test_cost_by_several_keys_matches_the_listing_exactly(exported: tuple[Review, list[Call]], keys: Any) -> None:
+    """Issue 25, item 2: `cost_by(["agent", "week"])` was a ValidationError, `cost_by("agent", "week")` a TypeError."""
+    review, calls = exported
+    table = review.cost_by(*keys)
+    assert table.index.names == ["agent", "week"]
+    expected = totals(calls, lambda c: (c.agent_id, monday(c.created_at.date())))
+    assert {key: (row["calls"], row["total_cost"]) for key, row in table.iterrows()} == {
+        key: (n, cost) for key, (n, cost, _) in expected.items()
+    }
+    assert all(isinstance(v, Decimal) for v in table["total_cost"])
+    # The exact totals add up to the one-key totals, and to every call's cost.
+    assert sum(table["total_cost"], Decimal(0)) == sum(review.cost_by("agent")["total_cost"], Decimal(0))
+    assert sum(table["total_cost"], Decimal(0)) == sum((c.cost.amount for c in calls), Decimal(0))
+    assert "ORDER BY \"week\", total_cost DESC, \"agent\"" in review.sql("cost_by", by=["week", "agent"])
+
+
+def test_every_money_column_has_a_float_twin_that_plots(exported: tuple[Review, list[Call]]) -> None:
+    """Issue 25, item 2: `cost_by("agent")["total_cost"].plot.bar()` was `TypeError: no numeric data to plot`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    review, _ = exported
+    results = {
+        "cost_by": review.cost_by("agent"),
+        "top_calls": review.top_calls(5),
+        "variant_rates": review.variant_rates(),
+        "period_change": review.period_change("day"),
+        "query": review.query("SELECT agent_id, SUM(cost_amount) AS spent FROM calls GROUP BY agent_id"),
+    }
+    money = {"cost_by": ["total_cost"], "top_calls": ["cost_amount"], "variant_rates": ["total_cost"],
+             "period_change": ["total_cost", "cost_change"], "query": ["spent"]}  # fmt: skip
+    for name, frame in results.items():
+        decimals = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, Decimal)).any()]
+        assert decimals == money[name], name
+        for column in decimals:
+            columns = list(frame.columns)
+            twin = columns[columns.index(column) + 1]
+            assert twin == column + "_float" and str(frame[twin].dtype) == "float64", name
+            exact, floats = frame[column], frame[twin]
+            assert (exact.isna() == floats.isna()).all()
+            assert all(float(e) == f for e, f in zip(exact.dropna(), floats.dropna(), strict=True))
+    ax = review.cost_by("agent")["total_cost_float"].plot.bar()
+    assert len(ax.patches) == 3
+    weekly = review.cost_by("week", "agent")["total_cost_float"].unstack("agent")
+    assert weekly.plot().get_lines()
+    plt.close("all")
+    own = review.query("SELECT SUM(cost_amount) AS c, 'yours' AS c_float FROM calls")  # your own column is kept
+    assert list(own.columns) == ["c", "c_float"] and own["c_float"].tolist() == ["yours"]
+
+
 def test_top_calls_and_period_change(exported: tuple[Review, list[Call]]) -> None:
     review, calls = exported
     top = review.top_calls(5)
@@ -116,9 +169,17 @@ BAD_CALLS: list[tuple[str, Any, str]] = [
         lambda r: r.cost_by("metadata.colour"),
         "no exported call has metadata key 'colour'.*source",
     ),
-    ("cost_by unknown", lambda r: r.cost_by("planet"), "by: must be one of agent"),
-    ("cost_by None", lambda r: r.cost_by(None), "by: must be one of agent"),
-    ("cost_by list", lambda r: r.cost_by(["agent"]), "by: must be one of agent"),
+    (
+        "cost_by unknown",
+        lambda r: r.cost_by("planet"),
+        "by: 'planet' is not a known dimension; known: agent, agent_id, status, day, week, month, metadata.campaign",
+    ),
+    ("cost_by None", lambda r: r.cost_by(None), "by: must be a dimension name or a non-empty list of them"),
+    ("cost_by empty list", lambda r: r.cost_by([]), r"by: must be a dimension name .*\(got \[\]\)"),
+    ("cost_by unknown in a list", lambda r: r.cost_by(["agent", "planet"]), "by: 'planet' is not a known dimension"),
+    ("cost_by unknown second key", lambda r: r.cost_by("agent", "wek"), "by: 'wek' is not a known dimension"),
+    ("cost_by repeated", lambda r: r.cost_by("week", "week"), "by: names 'week' more than once"),
+    ("cost_by number in a list", lambda r: r.cost_by(["agent", 5]), "by: must be a dimension name or a list"),
     ("period unknown", lambda r: r.period_change("fortnight"), "period: must be one of day, week, month"),
     ("period list", lambda r: r.period_change(["day"]), "period: must be one of day, week, month"),
     ("period None", lambda r: r.period_change(None), "period: must be one of"),
