@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from decimal import Decimal
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -103,14 +103,14 @@ class Review:
     def cost_by(self, by: str | Sequence[str], *more: str) -> pd.DataFrame:
         """Calls, total cost, minutes and cost per minute for each value of one or more dimensions (per currency).
 
-        `cost_by("agent")`, `cost_by("agent", "week")` and `cost_by(["agent", "week"])` all work. `total_cost` is
+        `cost_by("agent")`, `cost_by("agent", "week")` and `cost_by(["agent", "week"])` all work: the dimensions
+        after `by` are more dimensions, in order. `total_cost` is
         the exact `Decimal` sum; `total_cost_float` is the same amount as a float, for plotting:
         `review.cost_by("week", "agent")["total_cost_float"].unstack("agent").plot()`.
 
         Args:
             by: A dimension, or a list of them: `agent`, `agent_id`, `status`, `day`, `week`, `month` or
                 `metadata.<key>`.
-            *more: More dimensions, after `by`.
 
         Returns:
             One row per combination of values and currency, indexed by the dimensions' values (a MultiIndex for

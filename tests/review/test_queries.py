@@ -88,7 +88,7 @@ def test_cost_by_several_keys_matches_the_listing_exactly(exported: tuple[Review
     # The exact totals add up to the one-key totals, and to every call's cost.
     assert sum(table["total_cost"], Decimal(0)) == sum(review.cost_by("agent")["total_cost"], Decimal(0))
     assert sum(table["total_cost"], Decimal(0)) == sum((c.cost.amount for c in calls), Decimal(0))
-    assert "ORDER BY \"week\", total_cost DESC, \"agent\"" in review.sql("cost_by", by=["week", "agent"])
+    assert 'ORDER BY "week", total_cost DESC, "agent"' in review.sql("cost_by", by=["week", "agent"])
 
 
 def test_every_money_column_has_a_float_twin_that_plots(exported: tuple[Review, list[Call]]) -> None:
