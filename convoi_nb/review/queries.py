@@ -374,7 +374,7 @@ def _frame(table: pa.Table) -> pd.DataFrame:
         twin = field.name + FLOAT_SUFFIX
         if twin not in frame.columns:  # a column of that name in your own SQL is kept as it is
             floats = frame[field.name].map(float, na_action="ignore").astype("float64")
-            frame.insert(frame.columns.get_loc(field.name) + 1, twin, floats)
+            frame.insert(list(frame.columns).index(field.name) + 1, twin, floats)
     return frame
 
 
