@@ -273,7 +273,7 @@ print(f"budget (max_cost): {budget} {estimate.currency}")""",
 Sixteen calls at a time, capped at the budget (no call is created once the spend so far plus the calls running
 would pass it). Each (experiment, variant, replicate) has a fixed idempotency key, so re-running this cell
 returns the same calls, and an interrupted run resumes where it stopped (results are kept in
-`convoi_experiments.sqlite3` next to this notebook).""",
+`.convoi_nb/convoi_experiments.sqlite3`, the project's working folder, which git ignores).""",
     ),
     (
         "code",
@@ -341,7 +341,7 @@ COST_REVIEW = [
 The analyst's view over a busy account: every call streamed from the listing into a **Parquet dataset** (one
 file per day), then cost questions answered by **DuckDB** over those files, as pandas frames: cost and minutes by
 agent, day, week, status and metadata, the most expensive calls, cost per minute by experiment variant, and the
-change from week to week. Totals are exact decimals, per currency.
+change from week to week. Totals are exact decimals, per currency, each with a float twin for plotting.
 
 With `CONVOI_API_KEY` and `CONVOI_BASE_URL` set this reads your real calls (and a second run only fetches what
 changed); otherwise it generates an account of **100,000 simulated calls** over 60 days in a sandbox of its own.
@@ -353,9 +353,9 @@ takes about two minutes on a 2-core machine, most of it the export; `bench/revie
         """import os
 import shutil
 import time
-from pathlib import Path
 
 import convoi_nb
+from convoi_nb import workspace
 from convoi_nb.review import Review
 from convoi_nb.sandbox import Sandbox, default_seed
 
@@ -376,7 +376,8 @@ client""",
         "md",
         """## Export: the listing, page by page, into one Parquet file per day
 
-`export_calls` writes `day=YYYY-MM-DD/part-0.parquet` files and a `_manifest.json`. Interrupt it and run the
+`export_calls` writes `day=YYYY-MM-DD/part-0.parquet` files and a `_manifest.json`, here under
+`.convoi_nb/exports/` (the project's working folder, which git ignores). Interrupt it and run the
 cell again: it resumes after the last day it wrote. Run it again later: it fetches only the newest day (and any
 day whose calls were still in flight). LiveKit tokens are never written; the folder and its files are private to
 you (0700 and 0600), and one export runs in a folder at a time (a second one stops at once and says so).
@@ -384,7 +385,7 @@ you (0700 and 0600), and one export runs in a folder at a time (a second one sto
     ),
     (
         "code",
-        """folder = Path("exports") / ("calls" if REAL_SERVICE else "sandbox-calls")
+        """folder = workspace.path("exports", "calls" if REAL_SERVICE else "sandbox-calls")
 if not REAL_SERVICE:
     shutil.rmtree(folder, ignore_errors=True)  # a new sandbox each run: its export starts afresh
 started = time.perf_counter()
@@ -398,7 +399,12 @@ print(f"{summary.calls:,} calls in {len(summary.days_written)} day files, {secon
         """review = Review(folder)
 review""",
     ),
-    ("md", "## Cost by agent"),
+    (
+        "md",
+        """## Cost by agent
+Each money column comes twice: `total_cost` holds exact decimals (sum and compare these), `total_cost_float` the
+same amounts as floats, which pandas and matplotlib plot.""",
+    ),
     (
         "code",
         """by_agent = review.cost_by("agent").rename(index=agent_names)
@@ -408,9 +414,24 @@ by_agent""",
     (
         "code",
         """by_day = review.cost_by("day")
-ax = by_day["total_cost"].astype(float).plot(figsize=(10, 3), title="cost per day (USD)")
+ax = by_day["total_cost_float"].plot(figsize=(10, 3), title="cost per day (USD)")
 ax.set_xlabel("")
 by_day.tail(7)""",
+    ),
+    (
+        "md",
+        """## Cost per agent per week
+`cost_by` takes several dimensions (`cost_by("week", "agent")` or a list): one row per week, agent and currency,
+indexed by both. Amounts in two currencies never add up, so the plot shows one.""",
+    ),
+    (
+        "code",
+        """weekly = review.cost_by("week", "agent").rename(index=agent_names, level="agent")
+currency = weekly["currency"].mode()[0]
+per_agent = weekly[weekly["currency"] == currency]["total_cost_float"].unstack("agent")
+ax = per_agent.plot.bar(figsize=(10, 3), rot=0, title=f"cost per agent per week ({currency})")
+ax.set_xlabel("week starting")
+weekly[["calls", "total_cost", "minutes", "cost_per_minute"]].head(6)""",
     ),
     ("md", "Week over week (the first and last weeks of the history are partial, so their changes are too):"),
     ("code", """review.period_change("week")"""),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._base_client import build_web_call
 from .._sync_bridge import run_sync
+from .. import workspace
 from ..errors import ExperimentError, ValidationError
 from ..models import WebCallRequest
 from ..stats.columns import DESIGN_KINDS, KINDS, LISTENING, REPLICATE
@@ -49,8 +50,9 @@ class Experiment:
     """`variants` × `replicates` web calls of `agent_id`, tagged and recorded in a results store.
 
     Re-running within 24 h returns the same calls (deterministic idempotency keys); an interrupted run resumes
-    where it stopped. The store defaults to `convoi_experiments.sqlite3` in the working directory (next to the
-    notebook); `":memory:"` keeps one in-memory store per Experiment object.
+    where it stopped. The store defaults to `convoi_experiments.sqlite3` in the project's working folder `.convoi_nb/`
+    (`convoi_nb.workspace`: ignored by git, created on first use); `":memory:"` keeps one in-memory store per
+    Experiment object.
 
     Args:
         name: The experiment's name: its calls are tagged with it, and found again by it.
@@ -114,7 +116,7 @@ class Experiment:
         _positive("replicates", replicates)
         self.name, self.agent_id, self.variants, self.replicates = name, agent_id, list(variants), replicates
         self.metadata = dict(metadata or {})
-        self.store_path = Path(store) if store is not None else Path.cwd() / DEFAULT_STORE
+        self.store_path = Path(store) if store is not None else workspace.path(DEFAULT_STORE)
         self._memory_store: ResultsStore | None = None
 
     def __repr__(self) -> str:

@@ -8,8 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
-
+from .. import workspace
 from ..errors import ConfigurationError
 from ..models.wire import MAX_BODY_BYTES
 from .accounts import DOCUMENTED_KEYS
@@ -26,9 +25,12 @@ SEED_ENV = "CONVOI_SANDBOX_SEED"
 
 
 def default_db_path(name: str = "sandbox") -> str | Path:
-    """Where a sandbox keeps its calls unless told: `CONVOI_SANDBOX_DB` if set, else a per-user file.
+    """Where a sandbox keeps its calls unless told: `CONVOI_SANDBOX_DB` if set, else the project's working folder.
 
-    The per-user file is `<name>.sqlite3` in the user data directory, so calls survive a kernel restart. The
+    Precedence: a `db_path` you pass (`connect(sandbox_settings={"db_path": ...})`, `--db`) first, then
+    `CONVOI_SANDBOX_DB` (a file, or `:memory:`; set it to one path in every project to share one database), then
+    `<name>.sqlite3` in the per-project working folder `.convoi_nb/` (`convoi_nb.workspace`, created with its
+    `.gitignore` when this is called), so each project's calls are its own and survive a kernel restart. The
     notebooks' embedded sandbox is "sandbox", the standalone server "standalone": two servers simulating one
     file's calls would each move them on.
 
@@ -38,7 +40,10 @@ def default_db_path(name: str = "sandbox") -> str | Path:
     Returns:
         A path, or ":memory:" if the variable says so.
     """
-    return os.environ.get(DB_ENV) or Path(platformdirs.user_data_dir("convoi_nb")) / f"{name}.sqlite3"
+    named = os.environ.get(DB_ENV)
+    if named:
+        return named if named == ":memory:" else Path(named).expanduser()
+    return workspace.ensure() / f"{name}.sqlite3"
 
 
 def default_seed() -> int:

@@ -48,13 +48,20 @@ def test_replay_after_kill_and_restart(tmp_path: Path) -> None:
     assert health["calls"] == 1
 
 
-def test_standalone_server_keeps_its_own_file_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_standalone_server_keeps_its_own_file_unless_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from convoi_nb.sandbox.__main__ import build_parser
     from convoi_nb.sandbox.settings import DB_ENV, default_db_path
 
     monkeypatch.delenv(DB_ENV, raising=False)
-    standalone = build_parser().parse_args([]).db
-    assert standalone != str(default_db_path())  # the notebooks' embedded sandbox
-    assert Path(standalone).parent == Path(default_db_path()).parent and standalone.endswith("standalone.sqlite3")
+    monkeypatch.delenv("CONVOI_NB_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert build_parser().parse_args([]).db is None  # chosen when it serves: --help creates no folder
+    assert not (tmp_path / ".convoi_nb").exists()
+    standalone = default_db_path("standalone")
+    assert standalone != default_db_path()  # the notebooks' embedded sandbox
+    assert standalone == tmp_path / ".convoi_nb" / "standalone.sqlite3"
+    assert default_db_path() == tmp_path / ".convoi_nb" / "sandbox.sqlite3"
     monkeypatch.setenv(DB_ENV, ":memory:")  # one variable still points both at the same place
-    assert build_parser().parse_args([]).db == ":memory:" == default_db_path()
+    assert default_db_path("standalone") == ":memory:" == default_db_path()
+    monkeypatch.setenv(DB_ENV, "~/shared.sqlite3")
+    assert default_db_path() == Path.home() / "shared.sqlite3" == default_db_path("standalone")
