@@ -145,8 +145,7 @@ def main(argv: Sequence[str] | None = None, *, run: Callable[[str, list[str]], o
 
 
 def _read_record(target: Path) -> dict[str, str]:
-    """The digests recorded at the last copy; anything else read back (a hand-edited or broken file) counts as
-    none, so every existing copy is then kept as yours."""
+    """The digests recorded at the last copy (a hand-edited or broken record counts as none: copies are kept)."""
     raw = _read_copy(target / RECORD)
     try:
         record = json.loads(raw) if raw is not None else {}

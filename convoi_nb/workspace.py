@@ -91,10 +91,11 @@ def ensure(start: str | os.PathLike[str] | None = None) -> Path:
 def path(*names: str, start: str | os.PathLike[str] | None = None) -> Path:
     """A path inside the working folder (the folder created if missing; the path itself is not).
 
+    The names are folder and file names inside it, each one plain name (no separator, not `.` or `..`).
+
     >>> convoi_nb.workspace.path("exports", "calls")   # .convoi_nb/exports/calls
 
     Args:
-        *names: Folder and file names inside it, each one plain name (no separator, not `.` or `..`).
         start: The folder to start from (the current directory if None).
 
     Returns:

@@ -146,7 +146,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     roots = (
         [Path(session.config._tmp_path_factory.getbasetemp())] if hasattr(session.config, "_tmp_path_factory") else []
     )
-    roots.append(Path(__file__).resolve().parents[1] / "notebooks" / "exports")
+    roots.append(Path(__file__).resolve().parents[1] / ".convoi_nb" / "exports")  # where the notebooks export
     for root in roots:
         # Not ours to scan: installed packages (a wheel's METADATA carries the README, whose sandbox keys are
         # public by design) and npm's node_modules (livekit-client ships test JWTs).

@@ -146,7 +146,7 @@ def test_the_verdict_follows_the_calls(tmp_path: Path, monkeypatch: pytest.Monke
     # The verdict's lines, then the line of the "what to do next" cell that lists the calls that did not end.
     advice = printed_by('cost = verdict.finding("cost")')
     lines = printed_by("verdict = results.verdict(") + [a for a in advice if a.startswith("Calls that did not end")]
-    store = ResultsStore(tmp_path / "convoi_experiments.sqlite3")  # where the notebook kept its calls
+    store = ResultsStore(tmp_path / ".convoi_nb" / "convoi_experiments.sqlite3")  # where the notebook kept its calls
     try:
         calls = recompute(store)
     finally:

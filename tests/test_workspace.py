@@ -115,9 +115,7 @@ def test_a_name_inside_is_one_plain_name(tmp_path: Path, monkeypatch: pytest.Mon
     assert not (tmp_path / FOLDER_NAME).exists()  # refused before anything was created
 
 
-def test_a_folder_that_cannot_be_made_is_a_configuration_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_folder_that_cannot_be_made_is_a_configuration_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "file").write_text("x")
     monkeypatch.setenv(DIR_ENV, str(tmp_path / "file" / "inside"))
     with pytest.raises(ConfigurationError, match=f"cannot be used.*set {DIR_ENV}"):

@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import workspace
 from .._base_client import build_web_call
 from .._sync_bridge import run_sync
-from .. import workspace
 from ..errors import ExperimentError, ValidationError
 from ..models import WebCallRequest
 from ..stats.columns import DESIGN_KINDS, KINDS, LISTENING, REPLICATE
