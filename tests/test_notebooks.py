@@ -106,3 +106,14 @@ def test_jupyterlab_starts_with_the_launchers_command(tmp_path: Path) -> None:
         server.wait(timeout=30)
     assert any("is running at" in line for line in said), "".join(said[-5:])
     assert not any("Running as root" in line for line in said)
+
+
+def test_without_a_checkout_the_launcher_says_how_to_get_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv(DIR_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(notebooks, "__file__", str(tmp_path / "site-packages" / "convoi_nb" / "notebooks.py"))
+    with pytest.raises(SystemExit, match=r"the bundled notebooks are in the convoi_nb checkout.*pip install -e"):
+        notebooks.main([], run=lambda exe, argv: pytest.fail("JupyterLab started"))
+    assert not (tmp_path / FOLDER_NAME / "notebooks").exists()
