@@ -3,7 +3,7 @@
 This package imports pydantic only: never httpx, the client, the sandbox or widgets.
 """
 
-from ._base import UTCDateTime
+from ._base import LENIENT_CONTEXT, UTCDateTime
 from .agents import Agent
 from .calls import KNOWN_STATUSES, TERMINAL_STATUSES, Call, Cost, LiveKitConnection, RequestInfo, mask_token
 from .catalog import KNOWN_LANGUAGES, KNOWN_LLM_MODELS, KNOWN_STT_MODELS, KNOWN_VOICES
@@ -12,7 +12,7 @@ from .field_error import FieldError
 from .lists import ListPage
 from .metadata import Metadata, MetadataValue
 from .overrides import KNOWLEDGE_BASE_ID_PATTERN, AgentOverrides, LLMSettings, STTSettings, TTSSettings
-from .requests import AGENT_ID_PATTERN, ListCallsParams, WebCallRequest
+from .requests import AGENT_ID_PATTERN, ListCallsParams, ServedWebCallRequest, WebCallRequest
 from .validation import dotted_path, field_errors, summarize
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "KNOWN_STATUSES",
     "KNOWN_STT_MODELS",
     "KNOWN_VOICES",
+    "LENIENT_CONTEXT",
     "TERMINAL_STATUSES",
     "Agent",
     "AgentOverrides",
@@ -39,6 +40,7 @@ __all__ = [
     "MetadataValue",
     "RequestInfo",
     "STTSettings",
+    "ServedWebCallRequest",
     "TTSSettings",
     "UTCDateTime",
     "WebCallRequest",
