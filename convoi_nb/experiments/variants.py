@@ -102,8 +102,8 @@ class Variant:
         if not isinstance(name, str) or not name.strip():
             raise ValidationError.of_field("variant", "name", f"must be a non-empty string (got {name!r})")
         object.__setattr__(self, "name", name)
-        checked = _validated(overrides, f"overrides of variant {name!r}", "overrides", allow_extra)
-        object.__setattr__(self, "overrides", checked)
+        sent = _validated(overrides, f"overrides of variant {name!r}", "overrides", allow_extra)
+        object.__setattr__(self, "overrides", sent)
         if metadata is not None and not isinstance(metadata, Mapping):
             raise ValidationError.of_field(
                 f"variant {name!r}", "metadata", f"must be a dict of tags, got {type(metadata).__name__}"

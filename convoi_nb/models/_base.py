@@ -111,9 +111,9 @@ class SettingsModel(RequestModel):
     """llm/tts/stt settings: the keys convoi_nb knows are typed and checked; others only on request.
 
     A key that is not a field, or a name outside the field's catalog (`catalog`), is refused with the closest
-    known one suggested, unless validation runs with the context `{"allow_extra": True}` (`LENIENT_CONTEXT`): the client's
-    `allow_extra=True` and the sandbox (lenient as the real service is) pass it. Extra settings are then sent
-    as given, and an instance so built stays lenient when a field is assigned later.
+    known one suggested, unless validation runs with the context `{"allow_extra": True}` (`LENIENT_CONTEXT`):
+    the client's `allow_extra=True` and the sandbox (lenient as the real service is) pass it. Extra settings are
+    then sent as given, and an instance so built stays lenient when a field is assigned later.
     """
 
     model_config = ConfigDict(extra="allow", strict=True, validate_assignment=True, allow_inf_nan=False)
