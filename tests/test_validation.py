@@ -217,3 +217,13 @@ def stored_request(sandbox: Sandbox, call_id: str) -> dict[str, Any]:
     row = sandbox.service.store.get(DEFAULT_ACCOUNT.id, call_id)
     assert row is not None
     return row.request
+
+
+def test_allow_extra_goes_to_build_web_call_when_the_request_is_built_there(offline: tuple[Any, list]) -> None:
+    from convoi_nb import build_web_call
+
+    client, sent = offline
+    request = build_web_call(AGENT, agent_overrides=PROVIDER_EXTRAS, allow_extra=True)
+    with pytest.raises(ValidationError, match="allow_extra: give it to build_web_call"):
+        client.create_web_call(request, allow_extra=True)
+    assert sent == []
