@@ -22,8 +22,8 @@ from ._retry import parse_retry_after
 from ._transport import RawResponse, RequestSpec
 from .errors import APIStatusError, InvalidRequestError, RateLimitError, ValidationError, status_error
 from .models import AgentOverrides, Call, ErrorBody, ListCallsParams, ListPage, RequestInfo, WebCallRequest
-from .models._base import extra_context
 from .models.json_values import unencodable_path
+from .models.settings import extra_context
 from .models.wire import (
     AGENTS_PATH,
     API_PREFIX,

@@ -3,7 +3,7 @@
 This package imports pydantic only: never httpx, the client, the sandbox or widgets.
 """
 
-from ._base import LENIENT_CONTEXT, UTCDateTime
+from ._base import UTCDateTime
 from .agents import Agent
 from .calls import KNOWN_STATUSES, TERMINAL_STATUSES, Call, Cost, LiveKitConnection, RequestInfo, mask_token
 from .catalog import KNOWN_LANGUAGES, KNOWN_LLM_MODELS, KNOWN_STT_MODELS, KNOWN_VOICES
@@ -13,6 +13,7 @@ from .lists import ListPage
 from .metadata import Metadata, MetadataValue
 from .overrides import KNOWLEDGE_BASE_ID_PATTERN, AgentOverrides, LLMSettings, STTSettings, TTSSettings
 from .requests import AGENT_ID_PATTERN, ListCallsParams, ServedWebCallRequest, WebCallRequest
+from .settings import LENIENT_CONTEXT
 from .validation import dotted_path, field_errors, summarize
 
 __all__ = [

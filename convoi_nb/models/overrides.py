@@ -9,9 +9,10 @@ import pydantic
 from pydantic import Field, StringConstraints
 from typing_extensions import Self
 
-from ._base import RequestModel, SettingsModel, extra_context, unknown_setting_message
+from ._base import RequestModel
 from .catalog import KNOWN_LLM_MODELS, KNOWN_STT_MODELS, KNOWN_VOICES
 from .exceptions import ValidationError
+from .settings import SettingsModel, extra_context, unknown_setting_message
 from .suggestions import unknown_key_message
 
 KNOWLEDGE_BASE_ID_PATTERN = r"^kb_[0-9a-f]{32}$"

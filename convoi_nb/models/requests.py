@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, WrapValidator, with_config
 from typing_extensions import TypedDict
 
-from ._base import LENIENT_CONTEXT, RequestModel
+from ._base import RequestModel
 from .metadata import Metadata
 from .overrides import AgentOverrides
+from .settings import LENIENT_CONTEXT
 from .wire import MAX_PAGE_SIZE
 
 AGENT_ID_PATTERN = r"^agt_[A-Za-z0-9]+$"
