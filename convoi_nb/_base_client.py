@@ -23,6 +23,7 @@ from ._transport import RawResponse, RequestSpec
 from .errors import APIStatusError, InvalidRequestError, RateLimitError, ValidationError, status_error
 from .models import AgentOverrides, Call, ErrorBody, ListCallsParams, ListPage, RequestInfo, WebCallRequest
 from .models.json_values import unencodable_path
+from .models.settings import extra_context
 from .models.wire import (
     AGENTS_PATH,
     API_PREFIX,
@@ -51,6 +52,7 @@ def build_web_call(
     participant_name: str | None = None,
     agent_overrides: OverridesLike = None,
     metadata: Mapping[str, Any] | None = None,
+    allow_extra: bool = False,
 ) -> WebCallRequest:
     """A validated create-call body, built once: pass it to `create_web_call()` as many times as you like.
 
@@ -60,6 +62,8 @@ def build_web_call(
         agent_overrides: settings that replace the agent's defaults for this call (an `AgentOverrides` or its
             JSON-shaped dict).
         metadata: your own JSON values, kept with the call and filterable in `list_calls(metadata=...)`.
+        allow_extra: send llm/tts/stt settings convoi_nb does not know, and model or voice names outside its
+            catalog, as given (the service may know more); by default each is refused with the closest known one.
 
     Returns:
         The validated request.
@@ -68,7 +72,7 @@ def build_web_call(
         ValidationError: naming each bad field and its rule (including a body the API would refuse as too large,
             or text with no UTF-8 form); nothing is sent.
     """
-    request = _validated(agent_id, participant_name, agent_overrides, metadata)
+    request = _validated(agent_id, participant_name, agent_overrides, metadata, allow_extra)
     encode_body(request)
     return request
 
@@ -78,7 +82,9 @@ def _validated(
     participant_name: str | None,
     agent_overrides: OverridesLike,
     metadata: Mapping[str, Any] | None,
+    allow_extra: bool,
 ) -> WebCallRequest:
+    context = extra_context(allow_extra, "web call request")
     fields: dict[str, Any] = {"type": "web", "agent_id": agent_id}
     if participant_name is not None:
         fields["participant_name"] = participant_name
@@ -87,7 +93,7 @@ def _validated(
     if metadata is not None:
         fields["metadata"] = dict(metadata) if isinstance(metadata, Mapping) else metadata
     try:
-        return WebCallRequest.model_validate(fields)
+        return WebCallRequest.model_validate(fields, context=context)
     except pydantic.ValidationError as exc:
         raise ValidationError.from_pydantic("web call request", exc, WebCallRequest) from None
 
@@ -162,6 +168,7 @@ class ClientCore:
         agent_overrides: OverridesLike,
         metadata: Mapping[str, Any] | None,
         idempotency_key: str | uuid.UUID | None,
+        allow_extra: bool = False,
     ) -> RequestSpec:
         """The create request, validated and encoded, with its idempotency key.
 
@@ -171,21 +178,27 @@ class ClientCore:
             agent_overrides: settings that replace the agent's defaults for this call.
             metadata: the caller's JSON values kept with the call.
             idempotency_key: a UUID reused by every retry, or None for a fresh one.
+            allow_extra: accept llm/tts/stt settings and names convoi_nb does not know (see `build_web_call`).
 
         Returns:
             The request to send.
         """
         if isinstance(agent_id, WebCallRequest):
-            if participant_name is not None or agent_overrides is not None or metadata is not None:
+            if (
+                participant_name is not None
+                or agent_overrides is not None
+                or metadata is not None
+                or allow_extra is not False
+            ):
                 raise ValidationError.of_field(
                     "web call request",
                     "agent_id",
-                    "pass either a WebCallRequest or the fields (participant_name, agent_overrides, metadata), "
-                    "not both",
+                    "pass either a WebCallRequest or the fields (participant_name, agent_overrides, metadata, "
+                    "allow_extra: give it to build_web_call), not both",
                 )
             request = agent_id
         else:
-            request = _validated(agent_id, participant_name, agent_overrides, metadata)  # encoded once, below
+            request = _validated(agent_id, participant_name, agent_overrides, metadata, allow_extra)  # encoded below
         spec = self._spec("POST", CALLS_PATH, body=request)
         spec.headers[IDEMPOTENCY_KEY_HEADER] = idempotency_key_for(idempotency_key)
         return spec

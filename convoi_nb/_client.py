@@ -233,6 +233,7 @@ class ConvoiClient(_ClientBase):
         agent_overrides: OverridesLike = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | uuid.UUID | None = None,
+        allow_extra: bool = False,
     ) -> Call:
         """Create a web call. Retries reuse one `Idempotency-Key`, so a retry never duplicates a call.
 
@@ -244,6 +245,8 @@ class ConvoiClient(_ClientBase):
                 JSON-shaped dict (`{"llm": {"temperature": 0.3}}`).
             metadata: your own JSON values, kept with the call and filterable in `list_calls(metadata=...)`.
             idempotency_key: a UUID; the same key and body return the original call instead of a new one.
+            allow_extra: send llm/tts/stt settings convoi_nb does not know, and model or voice names outside its
+                catalog (`convoi_nb.models.catalog`), as given; by default each is refused with the closest known one.
 
         Returns:
             The new call (`call.request_info` says how many attempts it took).
@@ -259,6 +262,7 @@ class ConvoiClient(_ClientBase):
             agent_overrides=agent_overrides,
             metadata=metadata,
             idempotency_key=idempotency_key,
+            allow_extra=allow_extra,
         )
         raw, attempts = self._send(spec)
         return self._core.parse_call(raw, spec, attempts)
@@ -419,6 +423,7 @@ class AsyncConvoiClient(_ClientBase):
         agent_overrides: OverridesLike = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | uuid.UUID | None = None,
+        allow_extra: bool = False,
     ) -> Call:
         """Create a web call. Retries reuse one `Idempotency-Key`, so a retry never duplicates a call.
 
@@ -430,6 +435,8 @@ class AsyncConvoiClient(_ClientBase):
                 JSON-shaped dict (`{"llm": {"temperature": 0.3}}`).
             metadata: your own JSON values, kept with the call and filterable in `list_calls(metadata=...)`.
             idempotency_key: a UUID; the same key and body return the original call instead of a new one.
+            allow_extra: send llm/tts/stt settings convoi_nb does not know, and model or voice names outside its
+                catalog (`convoi_nb.models.catalog`), as given; by default each is refused with the closest known one.
 
         Returns:
             The new call (`call.request_info` says how many attempts it took).
@@ -445,6 +452,7 @@ class AsyncConvoiClient(_ClientBase):
             agent_overrides=agent_overrides,
             metadata=metadata,
             idempotency_key=idempotency_key,
+            allow_extra=allow_extra,
         )
         raw, attempts = await self._send(spec)
         return self._core.parse_call(raw, spec, attempts)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ._constants import API_KEY_ENV, BASE_URL_ENV
 from .errors import ValidationError
+from .models import AgentOverrides
 from .models.wire import API_PREFIX, CALLS_PATH, IDEMPOTENCY_KEY_HEADER
 
 
@@ -17,6 +18,21 @@ def _check_body(body: object) -> None:
         raise ValidationError.of_field(
             "snippet", "body", "must be a create-call body (a mapping with an agent_id string, as build_web_call makes)"
         )
+
+
+def _sends_extra(overrides: object) -> bool:
+    """Whether overrides hold settings or names convoi_nb checks only with `allow_extra=True`."""
+    if not isinstance(overrides, Mapping):
+        return False
+    try:
+        AgentOverrides.from_dict(overrides)
+    except ValidationError:
+        try:
+            AgentOverrides.from_dict(overrides, allow_extra=True)
+        except ValidationError:
+            return False  # invalid either way: the snippet shows it as given
+        return True
+    return False
 
 
 def python_snippet(body: Mapping[str, Any]) -> str:
@@ -42,6 +58,8 @@ def python_snippet(body: Mapping[str, Any]) -> str:
     for key in ("participant_name", "agent_overrides", "metadata"):
         if key in body:
             lines.append(f"    {key}={body[key]!r},")
+    if _sends_extra(body.get("agent_overrides")):
+        lines.append("    allow_extra=True,")
     lines.append(")")
     return "\n".join(lines)
 

@@ -9,12 +9,15 @@ import httpx
 import pytest
 
 from convoi_nb import ValidationError
+from convoi_nb.sandbox import Sandbox
+from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
 
 AGENT = "agt_b88d642dd68747f28305c428b2091234"
 KB = "kb_" + "ab" * 16
 NESTED: Any = 1
 for _ in range(2000):
     NESTED = [NESTED]
+EXTRA = {"allow_extra": True}
 
 # (create_web_call keyword arguments, field path named in the error, fragment of the rule)
 MALFORMED: list[tuple[dict[str, Any], str, str]] = [
@@ -63,16 +66,35 @@ MALFORMED: list[tuple[dict[str, Any], str, str]] = [
     ({"agent_overrides": {"tts": {"speed": float("inf")}}}, "agent_overrides.tts.speed", "finite number"),
     ({"agent_overrides": {"tts": {"speed": float("nan")}}}, "agent_overrides.tts.speed", "finite number"),
     ({"agent_overrides": {"llm": {"temperature": float("nan")}}}, "agent_overrides.llm.temperature", "finite number"),
-    ({"agent_overrides": {"llm": {"top_p": float("nan")}}}, "agent_overrides.llm.top_p", "not a finite number"),
-    ({"agent_overrides": {"tts": {"stability": float("inf")}}}, "agent_overrides.tts.stability", "not a finite number"),
-    ({"agent_overrides": {"llm": {"stop": {"a", "b"}}}}, "agent_overrides.llm.stop", "is a set"),
-    ({"agent_overrides": {"stt": {"keywords": [("a", 1)]}}}, "agent_overrides.stt.keywords", "item 0 is a tuple"),
+    ({"agent_overrides": {"llm": {"top_p": float("nan")}}}, "agent_overrides.llm.top_p", "finite number"),
+    ({"agent_overrides": {"llm": {"top_p": 1.5}}}, "agent_overrides.llm.top_p", "less than or equal to 1"),
+    ({"agent_overrides": {"llm": {"max_tokens": 0}}}, "agent_overrides.llm.max_tokens", "greater than or equal to 1"),
+    ({"agent_overrides": {"tts": {"stability": float("inf")}}}, "agent_overrides.tts.stability", "finite number"),
+    # Provider settings convoi_nb does not check are still checked to be JSON, with allow_extra=True too.
+    ({**EXTRA, "agent_overrides": {"llm": {"stop": {"a", "b"}}}}, "agent_overrides.llm.stop", "is a set"),
     (
-        {"agent_overrides": {"llm": {"logit_bias": {50256: -100}}}},
+        {**EXTRA, "agent_overrides": {"stt": {"keywords": [("a", 1)]}}},
+        "agent_overrides.stt.keywords",
+        "item 0 is a tuple",
+    ),
+    (
+        {**EXTRA, "agent_overrides": {"llm": {"logit_bias": {50256: -100}}}},
         "agent_overrides.llm.logit_bias",
         "non-string key 50256",
     ),
-    ({"agent_overrides": {"llm": {"tool": object()}}}, "agent_overrides.llm.tool", "must be a JSON value"),
+    ({**EXTRA, "agent_overrides": {"llm": {"tool": object()}}}, "agent_overrides.llm.tool", "must be a JSON value"),
+    # What convoi_nb does not know: refused by name, with the closest known one, unless allow_extra=True.
+    ({"agent_overrides": {"llm": {"modle": "gpt-4o"}}}, "agent_overrides.llm.modle", "did you mean 'model'?"),
+    ({"agent_overrides": {"tts": {"sped": 1.2}}}, "agent_overrides.tts.sped", "did you mean 'speed'?"),
+    (
+        {"agent_overrides": {"llm": {"model": "gpt4o"}}},
+        "agent_overrides.llm.model",
+        "'gpt4o' is not a known llm model; did you mean 'gpt-4o'?",
+    ),
+    ({"agent_overrides": {"tts": {"voice_id": "Rachel"}}}, "agent_overrides.tts.voice_id", "did you mean 'rachel'?"),
+    ({"agent_overrides": {"stt": {"model": "nova2"}}}, "agent_overrides.stt.model", "did you mean 'nova-2'?"),
+    ({"agent_overrides": {"frist_message": "Hi"}}, "agent_overrides.frist_message", "did you mean 'first_message'?"),
+    ({"agent_overrides": {"llm": {"top_k": 5}}, "allow_extra": "no"}, "allow_extra", "must be True or False"),
     ({"metadata": ["source", "x"]}, "metadata", "valid dictionary"),
     ({"metadata": {"tags": ["a", "b"]}}, "metadata", "JSON scalar"),
     ({"metadata": {"nested": {"a": 1}}}, "metadata", "JSON scalar"),
@@ -83,7 +105,11 @@ MALFORMED: list[tuple[dict[str, Any], str, str]] = [
     ({"idempotency_key": "not-a-uuid"}, "idempotency_key", "must be a UUID"),
     ({"metadata": {"note": "caf\udce9"}}, "metadata.note", "lone surrogate"),
     ({"agent_overrides": {"system_prompt": "ok \ud800"}}, "agent_overrides.system_prompt", "lone surrogate"),
-    ({"agent_overrides": {"llm": {"deep": NESTED}}}, "agent_overrides.llm.deep", "nested deeper than 32 levels"),
+    (
+        {**EXTRA, "agent_overrides": {"llm": {"deep": NESTED}}},
+        "agent_overrides.llm.deep",
+        "nested deeper than 32 levels",
+    ),
     ({"agent_overrides": {"system_prompt": "x" * 70_000}}, "body", "the API accepts at most 65536"),
 ]
 
@@ -141,4 +167,63 @@ def test_bad_list_filters_are_refused_before_sending(offline: tuple[Any, list], 
     client, sent = offline
     with pytest.raises(ValidationError, match=field):
         list(client.list_calls(**filters))
+    assert sent == []
+
+
+# -- llm/tts/stt settings and catalog names, over real HTTP (issue 25, item 1) -----------------------------------
+
+PROVIDER_EXTRAS = {"llm": {"model": "gpt-5", "top_k": 40}, "tts": {"voice_id": "my-clone", "style": 0.3}}
+
+
+def test_allow_extra_reaches_the_sandbox_and_is_kept_as_sent(api: Any, sandbox: Sandbox, agent_id: str) -> None:
+    call = api.create_web_call(agent_id, agent_overrides=PROVIDER_EXTRAS, allow_extra=True)
+    assert call.status == "initiated"
+    assert stored_request(sandbox, call.id)["agent_overrides"] == PROVIDER_EXTRAS
+
+
+def test_a_typo_is_refused_before_sending_and_a_valid_request_still_works(
+    client_factory: Callable[..., Any], fresh_sandbox: Sandbox, agent_id: str
+) -> None:
+    api = client_factory(api_key=fresh_sandbox.api_key, base_url=fresh_sandbox.url)
+    for typo in ({"llm": {"modle": "gpt-4o"}}, {"tts": {"sped": 1.2}}, {"llm": {"model": "gpt4o"}}):
+        with pytest.raises(ValidationError, match="did you mean"):
+            api.create_web_call(agent_id, agent_overrides=typo)
+    assert fresh_sandbox.traffic.count("POST") == 0  # nothing reached the server
+    valid = {"llm": {"model": "gpt-4o", "temperature": 0.3, "max_tokens": 300, "top_p": 0.9}, "tts": {"stability": 0.5}}
+    call = api.create_web_call(agent_id, agent_overrides=valid)
+    assert stored_request(fresh_sandbox, call.id)["agent_overrides"] == valid
+
+
+def test_the_sandbox_takes_provider_settings_as_the_service_does_but_not_unknown_top_level_keys(
+    sandbox: Sandbox, agent_id: str
+) -> None:
+    url = sandbox.url + "/api/v1/public/calls"
+    headers = {"Authorization": f"Bearer {sandbox.api_key}"}
+    body = {"type": "web", "agent_id": agent_id, "agent_overrides": PROVIDER_EXTRAS}
+    created = httpx.post(url, headers=headers, json=body)
+    assert created.status_code == 201, created.text
+    assert stored_request(sandbox, created.json()["id"])["agent_overrides"] == PROVIDER_EXTRAS
+    refused = httpx.post(url, headers=headers, json={**body, "agent_overrides": {"frist_message": "Hi"}})
+    assert refused.status_code == 422
+    assert "did you mean 'first_message'" in refused.json()["error"]["message"]
+
+
+def test_expected_outcome_takes_what_an_allow_extra_variant_sends(sandbox: Sandbox, agent_id: str) -> None:
+    assert sandbox.expected_outcome(agent_id, PROVIDER_EXTRAS).mean_cost > 0
+
+
+def stored_request(sandbox: Sandbox, call_id: str) -> dict[str, Any]:
+    """The body exactly as the sandbox received and recorded it."""
+    row = sandbox.service.store.get(DEFAULT_ACCOUNT.id, call_id)
+    assert row is not None
+    return row.request
+
+
+def test_allow_extra_goes_to_build_web_call_when_the_request_is_built_there(offline: tuple[Any, list]) -> None:
+    from convoi_nb import build_web_call
+
+    client, sent = offline
+    request = build_web_call(AGENT, agent_overrides=PROVIDER_EXTRAS, allow_extra=True)
+    with pytest.raises(ValidationError, match="allow_extra: give it to build_web_call"):
+        client.create_web_call(request, allow_extra=True)
     assert sent == []

@@ -12,7 +12,8 @@ from .field_error import FieldError
 from .lists import ListPage
 from .metadata import Metadata, MetadataValue
 from .overrides import KNOWLEDGE_BASE_ID_PATTERN, AgentOverrides, LLMSettings, STTSettings, TTSSettings
-from .requests import AGENT_ID_PATTERN, ListCallsParams, WebCallRequest
+from .requests import AGENT_ID_PATTERN, ListCallsParams, ServedWebCallRequest, WebCallRequest
+from .settings import LENIENT_CONTEXT
 from .validation import dotted_path, field_errors, summarize
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "KNOWN_STATUSES",
     "KNOWN_STT_MODELS",
     "KNOWN_VOICES",
+    "LENIENT_CONTEXT",
     "TERMINAL_STATUSES",
     "Agent",
     "AgentOverrides",
@@ -39,6 +41,7 @@ __all__ = [
     "MetadataValue",
     "RequestInfo",
     "STTSettings",
+    "ServedWebCallRequest",
     "TTSSettings",
     "UTCDateTime",
     "WebCallRequest",

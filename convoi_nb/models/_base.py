@@ -9,7 +9,6 @@ import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from .exceptions import ValidationError
-from .json_values import JsonSetting
 
 
 def _is_none(value: Any) -> bool:
@@ -64,13 +63,6 @@ class RequestModel(ContractModel):
             super().__setattr__(name, value)
         except pydantic.ValidationError as exc:
             raise _ours(type(self), exc) from None
-
-
-class SettingsModel(RequestModel):
-    """llm/tts/stt settings: the documented keys are typed, any other setting is allowed."""
-
-    model_config = ConfigDict(extra="allow", strict=True, validate_assignment=True, allow_inf_nan=False)
-    __pydantic_extra__: dict[str, JsonSetting]  # checked, so a NaN or a set never turns into something else
 
 
 class ResponseModel(ContractModel):

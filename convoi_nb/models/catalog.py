@@ -1,4 +1,12 @@
-"""Known values offered as suggestions (the API accepts others): LLM models, TTS voices, STT models, languages."""
+"""The names convoi_nb knows: LLM models, TTS voices, STT models (checked), and languages (suggested only).
+
+One list each, read by the request models (a name outside it is refused unless the caller passes
+`allow_extra=True`: the real service may know models this catalog does not), by the widgets (offered as choices)
+and by the sandbox's rate card, which prices these names in this order: add a name at the end, with its price there.
+Languages are only suggested: BCP 47 has far more codes than a list could hold, so `stt.language` is not checked.
+"""
+
+from __future__ import annotations
 
 KNOWN_LLM_MODELS = (
     "gpt-4o-mini",

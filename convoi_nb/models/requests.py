@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, with_config
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, WrapValidator, with_config
 from typing_extensions import TypedDict
 
 from ._base import RequestModel
 from .metadata import Metadata
 from .overrides import AgentOverrides
+from .settings import LENIENT_CONTEXT
 from .wire import MAX_PAGE_SIZE
 
 AGENT_ID_PATTERN = r"^agt_[A-Za-z0-9]+$"
@@ -33,6 +34,16 @@ class WebCallRequest(RequestModel):
             The body, with unset optional fields omitted, never null.
         """
         return self.model_dump(mode="json")
+
+
+def _as_served(value: Any, _handler: Any) -> WebCallRequest:
+    # The one model, validated as a server does: the service may know provider settings and names that
+    # convoi_nb's catalog does not, so it takes them (LENIENT_CONTEXT); everything else is checked as on the client.
+    return WebCallRequest.model_validate(value, context=LENIENT_CONTEXT)
+
+
+ServedWebCallRequest = Annotated[WebCallRequest, WrapValidator(_as_served)]
+"""`WebCallRequest` as a server validates it (the sandbox's body type): lenient where the real service is."""
 
 
 def _filter_time(value: Any) -> datetime:

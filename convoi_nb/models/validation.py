@@ -8,6 +8,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from .field_error import FieldError
+from .suggestions import unknown_key_message
+
+# Errors whose message the models wrote whole (the rule, the closest known name, how to opt in): kept as is.
+_OWN_MESSAGES = ("unknown_setting", "not_in_catalog")
 
 
 def dotted_path(loc: Sequence[Any]) -> str:
@@ -50,10 +54,13 @@ def _model_at(model: type[BaseModel] | None, loc: Sequence[Any]) -> type[BaseMod
 def _message(error: Mapping[str, Any], root: type[BaseModel] | None) -> str:
     kind = error.get("type", "")
     loc = error.get("loc", ())
+    if kind in _OWN_MESSAGES:
+        return str(error.get("msg", "invalid value"))
     if kind == "extra_forbidden":
         owner = _model_at(root, loc)
-        allowed = f" (allowed: {', '.join(owner.model_fields)})" if owner else ""
-        return f"unknown key {loc[-1]!r} is not allowed{allowed}"
+        if owner is None:
+            return f"unknown key {loc[-1]!r} is not allowed"
+        return unknown_key_message(str(loc[-1]), list(owner.model_fields))
     if kind == "missing":
         return "field required"
     if kind == "string_pattern_mismatch":

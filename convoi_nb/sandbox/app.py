@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .._logging import get_logger
 from .._version import __version__
 from ..errors import SandboxError
-from ..models import Agent, Call, ErrorBody, ListPage, UTCDateTime, WebCallRequest, field_errors
+from ..models import Agent, Call, ErrorBody, ListPage, ServedWebCallRequest, UTCDateTime, WebCallRequest, field_errors
 from ..models.wire import (
     AGENTS_PATH,
     API_PREFIX,
@@ -189,7 +189,7 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         responses={200: {"model": Call, "description": "Idempotent replay of an earlier create"}, **_ERRORS},
     )
     async def create_call(
-        body: WebCallRequest,
+        body: ServedWebCallRequest,
         account: Annotated[Account, Depends(authenticate)],
         _json: Annotated[None, Depends(json_body)],
         idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_KEY_HEADER)] = None,

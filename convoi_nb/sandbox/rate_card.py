@@ -7,27 +7,37 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from ..models.catalog import KNOWN_LLM_MODELS, KNOWN_STT_MODELS, KNOWN_VOICES
 
 PLATFORM_PER_MINUTE = 0.04
 KNOWLEDGE_BASE_PER_MINUTE = 0.005
 
-# model: (USD per minute, response-latency factor that stretches the conversation)
-LLM_MODELS: dict[str, tuple[float, float]] = {
-    "gpt-4o-mini": (0.006, 1.00),
-    "gpt-4.1-mini": (0.008, 1.02),
-    "gpt-4.1": (0.040, 1.10),
-    "gpt-4o": (0.050, 1.12),
-    "claude-3-5-haiku": (0.010, 1.05),
-    "claude-3-5-sonnet": (0.045, 1.15),
-    "llama-3.1-8b": (0.002, 0.95),
-}
-LLM_DEFAULT = (0.030, 1.08)
+T = TypeVar("T")
 
-TTS_VOICES: dict[str, float] = {"rachel": 0.030, "adam": 0.030, "bella": 0.024, "alloy": 0.015, "aura-asteria": 0.010}
+
+def _priced(names: tuple[str, ...], prices: tuple[T, ...]) -> dict[str, T]:
+    """The catalog's names with their prices, given in the catalog's order (the names live there only).
+
+    A name added to the catalog without a price here, or the reverse, fails on import rather than pricing a model
+    at another's rate.
+    """
+    return dict(zip(names, prices, strict=True))
+
+
+# (USD per minute, response-latency factor that stretches the conversation), in KNOWN_LLM_MODELS' order
+# (tests/sandbox/test_rate_card.py pins a price per name, so a reordered catalog cannot reprice silently)
+LLM_MODELS = _priced(
+    KNOWN_LLM_MODELS,
+    ((0.006, 1.00), (0.008, 1.02), (0.040, 1.10), (0.050, 1.12), (0.010, 1.05), (0.045, 1.15), (0.002, 0.95)),
+)
+LLM_DEFAULT = (0.030, 1.08)  # a model the catalog does not list (sent with allow_extra=True)
+
+TTS_VOICES = _priced(KNOWN_VOICES, (0.030, 0.030, 0.024, 0.015, 0.010))  # USD per minute, in the catalog's order
 TTS_DEFAULT = 0.020
 
-STT_MODELS: dict[str, float] = {"nova-2": 0.0043, "nova-3": 0.0059, "whisper-1": 0.0060}
+STT_MODELS = _priced(KNOWN_STT_MODELS, (0.0043, 0.0059, 0.0060))
 STT_DEFAULT = 0.0050
 
 

@@ -13,7 +13,7 @@ import uvicorn
 
 from .._hosts import is_loopback
 from ..errors import ConfigurationError, SandboxError, ValidationError
-from ..models import AgentOverrides
+from ..models import LENIENT_CONTEXT, AgentOverrides
 from .accounts import DEFAULT_API_KEY
 from .app import create_app
 from .connections import read_deadline_protocol
@@ -116,7 +116,7 @@ class Sandbox:
         if agent is None:
             raise ValidationError.of_field("expected_outcome arguments", "agent_id", f"no agent {agent_id!r} here")
         try:
-            body = AgentOverrides.model_validate(dict(overrides or {})).to_body()
+            body = AgentOverrides.model_validate(dict(overrides or {}), context=LENIENT_CONTEXT).to_body()
         except pydantic.ValidationError as exc:
             raise ValidationError.from_pydantic("agent_overrides", exc, AgentOverrides) from None
         return expected_outcome(

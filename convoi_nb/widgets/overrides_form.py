@@ -17,6 +17,7 @@ from ..models import (
     KNOWN_LLM_MODELS,
     KNOWN_STT_MODELS,
     KNOWN_VOICES,
+    LENIENT_CONTEXT,
     Agent,
     AgentOverrides,
     field_errors,
@@ -33,17 +34,23 @@ class OverridesForm(w.VBox):
 
     `.value` is the `AgentOverrides` to send (setting it fills the form), `.valid` is False while any
     input is invalid, `.errors` maps field paths to messages. A live preview shows the exact JSON.
+    The models, voices and languages convoi_nb knows are offered as choices; a setting or name it does not know is
+    refused with the closest known one, until `.allow_extra` is True (its checkbox, or `allow_extra=True`).
 
     Args:
         defaults: The agent (or its settings) whose values empty fields inherit, shown as placeholders.
         value: The overrides to fill the form with.
+        allow_extra: Send llm/tts/stt settings and model or voice names convoi_nb does not know, as typed.
     """
 
     value = traitlets.Instance(AgentOverrides)
     valid = traitlets.Bool(True)
     errors = traitlets.Dict()
+    allow_extra = traitlets.Bool(False)
 
-    def __init__(self, defaults: Defaults = None, value: AgentOverrides | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, defaults: Defaults = None, value: AgentOverrides | None = None, allow_extra: bool = False, **kwargs: Any
+    ) -> None:
         wide = w.Layout(width="32em")
         self.rows: dict[str, Row] = {
             "first_message": TextRow("first message", w.Textarea(rows=2, layout=wide)),
@@ -68,12 +75,18 @@ class OverridesForm(w.VBox):
             ),
         }
         self.preview = w.HTML()
+        self.allow_extra_box = w.Checkbox(
+            description="also send settings and names convoi_nb does not check",
+            indent=False,
+            layout=w.Layout(width="auto"),
+        )
         self.reset_all = w.Button(description="Reset all to agent defaults", icon="undo", layout=w.Layout(width="auto"))
         self.reset_all.on_click(lambda _: self.reset())
         self._filling = False
         super().__init__(
             [
                 *(row.box for row in self.rows.values()),
+                self.allow_extra_box,
                 self.reset_all,
                 w.HTML("<b>agent_overrides to send</b>"),
                 self.preview,
@@ -83,6 +96,9 @@ class OverridesForm(w.VBox):
         )
         for row in self.rows.values():
             row.observe(lambda _change: self._recompute())
+        w.link((self.allow_extra_box, "value"), (self, "allow_extra"))
+        self.allow_extra = allow_extra
+        self.observe(lambda _change: self._recompute(), names="allow_extra")
         self.set_defaults(defaults)
         if value is not None:
             self.value = value
@@ -161,7 +177,7 @@ class OverridesForm(w.VBox):
         raw = self.raw()
         errors = {path: row.parse_error for path, row in self.rows.items() if row.parse_error}
         try:
-            overrides = AgentOverrides.model_validate(raw)
+            overrides = AgentOverrides.model_validate(raw, context=LENIENT_CONTEXT if self.allow_extra else None)
         except pydantic.ValidationError as exc:
             for error in field_errors([dict(e) for e in exc.errors()], AgentOverrides):
                 path = self._row_for(error.loc)

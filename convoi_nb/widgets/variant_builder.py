@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import ipywidgets as w
@@ -10,6 +10,7 @@ import traitlets
 
 from ..errors import ValidationError
 from ..experiments import Variant
+from ..models import KNOWN_LLM_MODELS, KNOWN_STT_MODELS, KNOWN_VOICES
 from ._closing import close_children, close_tree
 from ._fields import error_html
 from .overrides_form import Defaults, OverridesForm
@@ -25,6 +26,16 @@ GRID_AXES = (
     "system_prompt",
 )
 NUMERIC_AXES = {"llm.temperature", "tts.speed"}
+# The catalog's names, offered in the placeholder of the axes that take them.
+CATALOG_AXES = {"llm.model": KNOWN_LLM_MODELS, "tts.voice_id": KNOWN_VOICES, "stt.model": KNOWN_STT_MODELS}
+
+
+def _axis_placeholder(path: str) -> str:
+    if path in NUMERIC_AXES:
+        return "comma-separated values, e.g. 0.3, 0.9"
+    if path in CATALOG_AXES:
+        return "e.g. " + ", ".join(CATALOG_AXES[path][:3])
+    return "comma-separated values, e.g. a, b"
 
 
 class _Entry:
@@ -46,12 +57,21 @@ class VariantBuilder(w.VBox):
     Args:
         defaults: The agent (or its settings) the forms show as what empty fields inherit.
         variants: The variants to start with (default: one "baseline").
+        allow_extra: Let every form, and the grid, send llm/tts/stt settings and model or voice names convoi_nb does
+            not know (`.allow_extra` changes it later; each form's checkbox changes that form's).
     """
 
     value: traitlets.List[Variant] = traitlets.List()
     valid = traitlets.Bool(True)
+    allow_extra = traitlets.Bool(False)
 
-    def __init__(self, defaults: Defaults = None, variants: Sequence[Variant] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        defaults: Defaults = None,
+        variants: Sequence[Variant] | None = None,
+        allow_extra: bool = False,
+        **kwargs: Any,
+    ) -> None:
         self._defaults = defaults
         self.entries: list[_Entry] = []
         self.accordion = w.Accordion()
@@ -59,11 +79,7 @@ class VariantBuilder(w.VBox):
         self.add_button.on_click(lambda _: self.add())
         self.error = w.HTML()
         self.axes = {
-            path: w.Text(
-                placeholder="comma-separated values, e.g. " + ("0.3, 0.9" if path in NUMERIC_AXES else "a, b"),
-                layout=w.Layout(width="28em"),
-            )
-            for path in GRID_AXES
+            path: w.Text(placeholder=_axis_placeholder(path), layout=w.Layout(width="28em")) for path in GRID_AXES
         }
         self.grid_button = w.Button(description="Generate grid", icon="th")
         self.grid_button.on_click(lambda _: self.generate_grid())
@@ -82,6 +98,8 @@ class VariantBuilder(w.VBox):
         self.mode.set_title(0, "One by one")  # not "Variants": the panel's heading right above says that
         self.mode.set_title(1, "Grid")
         super().__init__([self.mode], **kwargs)
+        self.allow_extra = allow_extra
+        self.observe(self._spread_allow_extra, names="allow_extra")
         for variant in variants or [Variant("baseline")]:
             self.add(variant.name, variant)
 
@@ -95,14 +113,16 @@ class VariantBuilder(w.VBox):
         for entry in self.entries:
             entry.form.set_defaults(defaults)
 
-    def add(self, name: str | None = None, variant: Variant | None = None) -> None:
+    def add(self, name: str | None = None, variant: Variant | None = None, *, allow_extra: bool | None = None) -> None:
         """Add a variant.
 
         Args:
             name: Its name (default: a fresh "variant N").
             variant: The overrides to start from.
+            allow_extra: Whether its form sends what convoi_nb does not know (default: the builder's `allow_extra`).
         """
-        form = OverridesForm(self._defaults, value=variant.overrides if variant else None)
+        lenient = self.allow_extra if allow_extra is None else allow_extra
+        form = OverridesForm(self._defaults, value=variant.overrides if variant else None, allow_extra=lenient)
         self.entries.append(_Entry(self, name or self._fresh_name("variant"), form))
         self._layout()
 
@@ -113,7 +133,7 @@ class VariantBuilder(w.VBox):
             index: The variant's position.
         """
         source = self.entries[index]
-        form = OverridesForm(self._defaults, value=source.form.value)
+        form = OverridesForm(self._defaults, value=source.form.value, allow_extra=source.form.allow_extra)
         self.entries.insert(index + 1, _Entry(self, self._fresh_name(source.name.value + " copy"), form))
         self._layout()
 
@@ -154,20 +174,25 @@ class VariantBuilder(w.VBox):
         if not axes:
             self.grid_error.value = error_html("fill in at least one axis")
             return []
-        base = self.entries[0].form.value if self.entries else None
+        first = self.entries[0].form if self.entries else None
+        lenient = self.allow_extra or bool(first and first.allow_extra)  # the base's extras were allowed there
         try:
-            variants = Variant.grid(base, axes)
+            variants = Variant.grid(first.value if first else None, axes, allow_extra=lenient)
         except (ValidationError, ValueError) as exc:
             self.grid_error.value = error_html(str(exc))
             return []
         replaced, self.entries = self.entries, []
         for variant in variants:
-            self.add(variant.name, variant)
+            self.add(variant.name, variant, allow_extra=lenient)
         for entry in replaced:  # detached by the first add(): closed whole, forms included
             close_tree(entry.box)
         self.grid_error.value = f"{len(variants)} variants generated"
         self.mode.selected_index = 0
         return variants
+
+    def _spread_allow_extra(self, change: Mapping[str, Any]) -> None:
+        for entry in self.entries:
+            entry.form.allow_extra = change["new"]
 
     def close(self) -> None:
         """Close the builder and every widget of it (each variant's form included)."""

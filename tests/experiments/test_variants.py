@@ -21,8 +21,8 @@ def test_grid_is_the_cartesian_product_on_top_of_the_base() -> None:
 
 
 def test_grid_keyword_axes_and_ambiguous_leaves() -> None:
-    variants = Variant.grid(llm__model=["a"], stt__model=["b", "c"])
-    assert [v.name for v in variants] == ["llm.model=a, stt.model=b", "llm.model=a, stt.model=c"]
+    variants = Variant.grid(llm__model=["gpt-4o"], stt__model=["nova-2", "nova-3"])
+    assert [v.name for v in variants] == ["llm.model=gpt-4o, stt.model=nova-2", "llm.model=gpt-4o, stt.model=nova-3"]
 
 
 def test_grid_validates_every_combination() -> None:
@@ -32,7 +32,7 @@ def test_grid_validates_every_combination() -> None:
     with pytest.raises(ValidationError, match=r"speed=inf.*tts\.speed.*finite number"):
         Variant.grid(None, {"tts.speed": [1.0, float("inf")]})
     with pytest.raises(ValueError, match="at least one axis"):
-        Variant.grid({"llm": {"model": "x"}})
+        Variant.grid({"llm": {"model": "gpt-4o"}})
     with pytest.raises(ValueError, match="no values"):
         Variant.grid(None, {"llm.model": []})
 
@@ -45,9 +45,9 @@ def test_bad_variant_names_the_variant_and_field() -> None:
 
 
 def test_fingerprint_follows_content_not_key_order() -> None:
-    a = Variant("x", {"llm": {"model": "m", "temperature": 0.2}})
-    b = Variant("x", {"llm": {"temperature": 0.2, "model": "m"}})
-    c = Variant("x", {"llm": {"model": "m", "temperature": 0.3}})
+    a = Variant("x", {"llm": {"model": "gpt-4o", "temperature": 0.2}})
+    b = Variant("x", {"llm": {"temperature": 0.2, "model": "gpt-4o"}})
+    c = Variant("x", {"llm": {"model": "gpt-4o", "temperature": 0.3}})
     assert a.fingerprint == b.fingerprint != c.fingerprint
     assert Variant("x", {}, metadata={"k": 1}).fingerprint != Variant("x", {}).fingerprint
 
@@ -84,4 +84,73 @@ def test_grid_refuses_values_that_would_name_two_variants_alike(values: list[obj
 
 def test_grid_takes_any_ordered_iterable() -> None:
     assert [v.name for v in Variant.grid(tts__speed=(x / 10 for x in (10, 12)))] == ["speed=1.0", "speed=1.2"]
-    assert len(Variant.grid(None, {"llm.model": ("a", "b")}, tts__speed=range(1, 3))) == 4
+    assert len(Variant.grid(None, {"llm.model": ("gpt-4o", "gpt-4.1")}, tts__speed=range(1, 3))) == 4
+
+
+# -- paths and values convoi_nb does not know (issue 25, item 1) ---------------------------------------------------
+
+
+def test_grid_refuses_a_mistyped_path_naming_it_with_the_closest_setting() -> None:
+    # It once made two variants that both sent the baseline, and an experiment compared noise.
+    with pytest.raises(ValidationError) as info:
+        Variant.grid(None, {"llm.modle": ["a", "b"]})
+    assert info.value.errors[0].loc == "axes.llm.modle"
+    assert "unknown llm setting 'modle'; did you mean 'model'?" in str(info.value)
+    with pytest.raises(ValidationError, match=r"axes\.lm\.model: unknown key 'lm' is not allowed; did you mean 'llm'"):
+        Variant.grid(lm__model=["gpt-4o", "gpt-4o-mini"])
+    with pytest.raises(ValidationError, match=r"axes\.llm\.model\.name: llm\.model is a setting, not a section"):
+        Variant.grid(None, {"llm.model.name": ["x", "y"]})
+    with pytest.raises(ValidationError, match="each axis is a dotted path"):
+        Variant.grid(None, {"llm..model": ["gpt-4o"]})
+
+
+def test_grid_refuses_a_catalog_typo_in_a_value() -> None:
+    with pytest.raises(
+        ValidationError, match=r"variant 'model=gpt4o'.*'gpt4o' is not a known llm model; did you mean 'gpt-4o'"
+    ):
+        Variant.grid(None, {"llm.model": ["gpt-4o-mini", "gpt4o"]})
+
+
+def test_grid_with_allow_extra_takes_provider_settings_and_names() -> None:
+    variants = Variant.grid({"llm": {"model": "gpt-5"}}, {"llm.top_k": [20, 40]}, allow_extra=True)
+    assert [v.body for v in variants] == [
+        {"llm": {"model": "gpt-5", "top_k": 20}},
+        {"llm": {"model": "gpt-5", "top_k": 40}},
+    ]
+    with pytest.raises(ValidationError, match="'gpt-5' is not a known llm model"):
+        Variant.grid({"llm": {"model": "gpt-5"}}, {"llm.temperature": [0.2, 0.8]})
+
+
+@pytest.mark.parametrize(
+    ("base", "axes"),
+    [
+        ({"llm": {"model": "gpt-4o"}}, {"llm.model": ["gpt-4o"]}),
+        (None, {"llm.temperature": [None]}),
+        ({"tts": {"speed": 1.0}}, {"tts.speed": [1, 1.0]}),
+    ],
+)
+def test_grid_refuses_variants_that_all_send_the_base(base: dict | None, axes: dict) -> None:
+    with pytest.raises(ValidationError, match=r"axes: every variant sends the base's overrides"):
+        Variant.grid(base, axes)
+
+
+def test_grid_refuses_two_variants_that_send_the_same() -> None:
+    with pytest.raises(ValidationError, match=r"variants 'speed=1' and 'speed=1.0' send the same overrides"):
+        Variant.grid(None, {"tts.speed": [1, 1.0, 1.2]})
+    # A grid that includes the baseline itself is fine: one variant unchanged, the others not.
+    assert [v.body for v in Variant.grid(None, {"llm.temperature": [None, 0.3]})] == [
+        {"llm": {}},
+        {"llm": {"temperature": 0.3}},
+    ]
+
+
+def test_variant_refuses_unknown_settings_unless_allowed_and_the_experiment_sends_them() -> None:
+    from convoi_nb.experiments import Experiment
+
+    extras = {"llm": {"model": "gpt-5", "top_k": 40}, "stt": {"smart_format": True}}
+    with pytest.raises(ValidationError, match=r"overrides of variant 'new'.*llm\.top_k: unknown llm setting"):
+        Variant("new", extras)
+    variant = Variant("new", extras, allow_extra=True)
+    assert variant.body == extras
+    experiment = Experiment("extras", "agt_0178b26b03ca6c565e0c6549dfd5763e", [Variant("baseline"), variant])
+    assert experiment.request(variant, 0).to_body()["agent_overrides"] == extras

@@ -63,11 +63,14 @@ def test_unset_fields_are_omitted_not_null_but_explicit_metadata_nulls_stay() ->
     }
 
 
-def test_llm_tts_stt_pass_through_extra_settings() -> None:
-    overrides = AgentOverrides(
-        llm={"model": "gpt-4o", "top_p": 0.9, "stop": ["\n", "User:"], "seed": None},
-        tts={"stability": 0.4, "pronunciations": {"Convoi": "con-voy"}},
-        stt={"punctuate": True},
+def test_llm_tts_stt_pass_through_extra_settings_when_allowed() -> None:
+    overrides = AgentOverrides.from_dict(
+        {
+            "llm": {"model": "gpt-4o", "top_p": 0.9, "stop": ["\n", "User:"], "seed": None},
+            "tts": {"stability": 0.4, "pronunciations": {"Convoi": "con-voy"}},
+            "stt": {"punctuate": True},
+        },
+        allow_extra=True,
     )
     assert overrides.to_body() == {
         "llm": {"model": "gpt-4o", "top_p": 0.9, "stop": ["\n", "User:"], "seed": None},

@@ -94,7 +94,7 @@ def removed_variant(client: ConvoiClient, _tmp: Path) -> tuple[w.Widget, list[w.
 
 def regenerated_grid(client: ConvoiClient, _tmp: Path) -> tuple[w.Widget, list[w.Widget]]:
     made = VariantBuilder(variants=[Variant("a"), Variant("b")])
-    made.axes["llm.model"].value = "m1, m2"
+    made.axes["llm.model"].value = "gpt-4o-mini, gpt-4o"  # catalog names: others need allow_extra
     gone = reachable([entry.box for entry in made.entries])
     assert len(made.generate_grid()) == 2
     gone += reachable([entry.box for entry in made.entries])

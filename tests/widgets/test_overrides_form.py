@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html import unescape
 
 import pytest
 
@@ -44,6 +45,8 @@ def test_each_input_lands_at_its_path(opened: Opened) -> None:
     form.rows["stt.model"].control.value = "nova-3"
     form.rows["stt.extra"].control.value = '{"punctuate": true}'
     form.rows["knowledge_base_ids"].control.value = [KB]
+    assert not form.valid and "unknown stt setting 'punctuate'" in form.errors["stt.extra"]
+    form.allow_extra_box.value = True  # a provider setting convoi_nb does not check: sent once allowed
     expected = {
         "first_message": "Hi there",
         "system_prompt": "Be brief.",
@@ -108,3 +111,25 @@ def test_setting_value_fills_the_form_round_trip(opened: Opened) -> None:
     rebuilt.value = form.value
     assert rebuilt.value.to_body() == overrides.to_body()
     assert form.value.model_dump() == overrides.model_dump()
+
+
+def test_a_typo_in_a_name_or_setting_is_shown_with_the_closest_known_one(opened: Opened) -> None:
+    form = opened.widget(OverridesForm, AGENT_DEFAULTS)
+    assert "gpt-4o" in form.rows["llm.model"].control.options  # the catalog is offered as choices
+    form.rows["llm.model"].control.value = "gpt4o"
+    assert not form.valid
+    assert "'gpt4o' is not a known llm model; did you mean 'gpt-4o'?" in unescape(form.rows["llm.model"].error.value)
+    form.rows["llm.model"].control.value = "gpt-4o"
+    form.rows["tts.extra"].control.value = '{"sped": 1.2}'
+    assert "sped" in form.errors["tts.extra"] and "did you mean 'speed'?" in form.errors["tts.extra"]
+    assert form.value.to_body() == {"llm": {"model": "gpt-4o"}}  # the last valid value: nothing half-valid
+
+
+def test_allow_extra_sends_what_convoi_nb_does_not_know(opened: Opened) -> None:
+    form = opened.widget(OverridesForm, AGENT_DEFAULTS, allow_extra=True)
+    assert form.allow_extra_box.value
+    form.rows["llm.model"].control.value = "gpt-5"
+    form.rows["llm.extra"].control.value = '{"top_k": 40}'
+    assert form.valid and form.value.to_body() == {"llm": {"top_k": 40, "model": "gpt-5"}}
+    form.allow_extra = False
+    assert not form.valid and set(form.errors) == {"llm.model", "llm.extra"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 from convoi_nb.experiments import Variant
 from convoi_nb.widgets import VariantBuilder
 
@@ -50,3 +52,27 @@ def test_grid_mode_generates_the_cartesian_product_on_the_first_variant(opened: 
     builder.axes["tts.speed"].value = "fast"
     assert builder.generate_grid() == [] and "number" in builder.grid_error.value
     assert len(builder.value) == 4  # a failed generation leaves the variants alone
+
+
+def test_grid_refuses_what_would_compare_nothing_and_offers_the_catalog(opened: Opened) -> None:
+    builder = opened.widget(VariantBuilder, variants=[Variant("base", {"llm": {"model": "gpt-4o"}})])
+    assert "gpt-4o-mini" in builder.axes["llm.model"].placeholder
+    builder.axes["llm.model"].value = "gpt-4o"
+    assert builder.generate_grid() == [] and "every variant sends the base" in builder.grid_error.value
+    builder.axes["llm.model"].value = "gpt-4o-mini, gpt4o"
+    assert builder.generate_grid() == [] and "did you mean 'gpt-4o'" in unescape(builder.grid_error.value)
+    assert [v.name for v in builder.value] == ["base"]
+
+
+def test_allow_extra_reaches_every_form_and_the_grid(opened: Opened) -> None:
+    builder = opened.widget(VariantBuilder, variants=[Variant("base", {"llm": {"top_k": 40}}, allow_extra=True)])
+    assert not builder.valid  # the builder checks by default: the base's provider setting needs the opt-in
+    builder.allow_extra = True
+    assert builder.valid and builder.entries[0].form.allow_extra
+    builder.axes["llm.model"].value = "gpt-5, gpt-4o"
+    variants = builder.generate_grid()
+    assert [v.body for v in variants] == [
+        {"llm": {"top_k": 40, "model": "gpt-5"}},
+        {"llm": {"top_k": 40, "model": "gpt-4o"}},
+    ]
+    assert builder.valid and all(e.form.allow_extra for e in builder.entries)
