@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -224,8 +225,8 @@ def jupyterlab(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureReques
     _stop(process, log, request)
 
 
-@pytest.fixture()
-def voila(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+def start_voila(notebook: Path, tmp_path: Path) -> tuple[subprocess.Popen, str, Path]:
+    """Voilà serving `notebook` on a port of its own: the process, its URL and its log."""
     _require_chromium()
     log = tmp_path / "voila.log"
     # The page's request runs the notebook. Voilà's executor (nbclient) waits only 4 s, by default, for a cell's
@@ -235,7 +236,7 @@ def voila(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) ->
         sys.executable,
         "-m",
         "voila",
-        str(notebook_dir / "04_widgets.ipynb"),
+        str(notebook),
         "--no-browser",
         "--port=0",
         "--Voila.port_retries=0",
@@ -244,5 +245,24 @@ def voila(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) ->
     ]
     # Any static file shows the server answers; the notebook's own URL would run the notebook once more.
     process, url = serve("voila", command, "/voila/static/favicon.ico", _isolated_env(tmp_path), log)
+    return process, url, log
+
+
+@contextlib.contextmanager
+def voila_serving(notebook: Path, tmp_path: Path) -> Iterator[str]:
+    """Voilà serving `notebook` while the block runs (its log's last lines printed if the block fails)."""
+    process, url, log = start_voila(notebook, tmp_path)
+    try:
+        yield url
+    except BaseException:
+        print(f"--- last lines of {log.name} ---\n{log.read_text(errors='replace')[-4000:]}")
+        raise
+    finally:
+        _kill(process)
+
+
+@pytest.fixture()
+def voila(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    process, url, log = start_voila(notebook_dir / "04_widgets.ipynb", tmp_path)
     yield url
     _stop(process, log, request)
