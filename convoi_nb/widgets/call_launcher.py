@@ -90,6 +90,7 @@ class CallLauncher(w.VBox):
             ],
             **kwargs,
         )
+        self.add_class("convoi-launcher")
         self._refresh_button()
 
     def request(self) -> WebCallRequest:

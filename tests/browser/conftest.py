@@ -232,10 +232,11 @@ def start_voila(notebook: Path, tmp_path: Path) -> tuple[subprocess.Popen, str, 
     # The page's request runs the notebook. Voilà's executor (nbclient) waits only 4 s, by default, for a cell's
     # output after the kernel says the cell is done, then drops it with a warning ("Timeout waiting for IOPub
     # output"): on a loaded machine the launcher's widget could be lost that way. Wait as long as the page does.
+    # The package's way to serve a dashboard: Voilà with its CDN-free template (convoi_nb.widgets.dashboard).
     command = [
         sys.executable,
         "-m",
-        "voila",
+        "convoi_nb.widgets.dashboard",
         str(notebook),
         "--no-browser",
         "--port=0",
