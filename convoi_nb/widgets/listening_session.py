@@ -136,7 +136,9 @@ class ListeningSessionPanel(w.VBox):
         left = card is not None and card.join.state in LEFT
         self.start_button.layout.display = "none" if card is not None or self.session.done else None
         self.form.layout.display = None if (call_over or left) else "none"
-        self.submit.disabled = any(b.value is None for b in self.scores.values())
+        unrated = [name for name, b in self.scores.items() if b.value is None]
+        self.submit.disabled = bool(unrated)
+        self.submit.tooltip = f"rate {', '.join(unrated)} first" if unrated else "record the ratings and go on"
 
     def _close_card(self) -> None:
         if self.card is not None:
