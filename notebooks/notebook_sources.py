@@ -106,7 +106,8 @@ LiveKit token masked (below, those two come right after the call's id and status
     (
         "code",
         """frame = client.calls_frame(metadata={"source": "quickstart"})
-frame[["id", "status", "metadata.user_ref", "livekit_token", "cost_amount", "duration_seconds", "created_at"]]""",
+frame[["id", "status", "metadata.user_ref", "livekit_token",
+       "cost_amount", "duration_seconds", "created_at"]]""",
     ),
     ("code", """frame.dtypes.head(8)"""),
     (

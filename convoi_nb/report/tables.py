@@ -35,10 +35,11 @@ TABLE_STYLES: list[CSSDict] = [
             ("vertical-align", "top"),
         ],
     },
-    # A variant name may be one long word; a number never breaks (only the spaces in a cell do).
+    # A variant name may be one long word; a number never breaks (only the spaces in a cell do). A short name
+    # ("baseline") is never squeezed into breaking mid-word: the heading keeps room for it.
     {
         "selector": "th.row_heading",
-        "props": [("max-width", "14em"), ("text-align", "left"), ("overflow-wrap", "anywhere")],
+        "props": [("min-width", "6em"), ("max-width", "14em"), ("text-align", "left"), ("overflow-wrap", "anywhere")],
     },
     {"selector": "td", "props": [("max-width", "13em")]},
     {
