@@ -101,12 +101,13 @@ print(first.id == again.id, "replayed:", again.request_info.replayed)""",
         "md",
         """## Calls as a DataFrame
 `calls_frame()` lists calls (every page) into typed columns, one `metadata.<key>` column per metadata key, with the
-LiveKit token masked.""",
+LiveKit token masked (below, those two come right after the call's id and status; `frame.columns` lists all).""",
     ),
     (
         "code",
         """frame = client.calls_frame(metadata={"source": "quickstart"})
-frame[["id", "status", "created_at", "duration_seconds", "cost_amount", "metadata.user_ref", "livekit_token"]]""",
+frame[["id", "status", "metadata.user_ref", "livekit_token",
+       "cost_amount", "duration_seconds", "created_at"]]""",
     ),
     ("code", """frame.dtypes.head(8)"""),
     (
@@ -548,14 +549,13 @@ scripted.reveal() if scripted.done else None""",
         """## Quality next to cost
 Mean rating per criterion with its 95 % interval, over the calls rated (skipped, *broken*, failed and expired calls
 are counted, not averaged in), next to what the sweep's calls cost (the listened calls are left out of cost and
-length: a listener changes both). All raters pooled; `summary(rater="you")` for one.""",
+length: a listener changes both). All raters pooled; `summary(rater="you")` for one, and `summary()` for the
+numbers as columns (`rating.helpful_mean`, `rating.helpful_ci_low`, ...).""",
     ),
     (
         "code",
         """results = experiment.results(client)
-summary = results.summary()
-summary[["n", "ended", "cost_mean", "rating.helpful_mean", "rating.helpful_ci_low", "rating.helpful_ci_high",
-         "rating.natural voice_mean", "rating.natural voice_n", "ratings_excluded", "ratings_skipped"]].round(3)""",
+results.summary_table()""",
     ),
     ("code", """print(results.verdict(baseline="baseline"))"""),
 ]

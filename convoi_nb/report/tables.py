@@ -35,10 +35,11 @@ TABLE_STYLES: list[CSSDict] = [
             ("vertical-align", "top"),
         ],
     },
-    # A variant name may be one long word; a number never breaks (only the spaces in a cell do).
+    # A variant name may be one long word; a number never breaks (only the spaces in a cell do). A short name
+    # ("baseline") is never squeezed into breaking mid-word: the heading keeps room for it.
     {
         "selector": "th.row_heading",
-        "props": [("max-width", "14em"), ("text-align", "left"), ("overflow-wrap", "anywhere")],
+        "props": [("min-width", "6em"), ("max-width", "14em"), ("text-align", "left"), ("overflow-wrap", "anywhere")],
     },
     {"selector": "td", "props": [("max-width", "13em")]},
     {
@@ -62,6 +63,23 @@ def _outcomes(row: pd.Series[Any]) -> str:
     return ", ".join(parts) or "none"
 
 
+def _rating_counts(row: pd.Series[Any], criteria: list[str]) -> str:
+    """How many calls the ratings rest on, and how many were left out (skipped, broken, failed or expired)."""
+    rated = max(_count(row[f"rating.{criterion}_n"]) for criterion in criteria)
+    skipped, excluded = _count(row["ratings_skipped"]), _count(row["ratings_excluded"])
+    parts = [
+        f"{rated} rated",
+        *([f"{skipped} skipped"] if skipped else []),
+        *([f"{excluded} not counted"] if excluded else []),
+    ]
+    return ", ".join(parts)
+
+
+def _count(value: Any) -> int:
+    """A count from the summary (missing, for a variant nobody rated, is none)."""
+    return 0 if pd.isna(value) else int(value)
+
+
 def criteria_in(summary: pd.DataFrame) -> list[str]:
     """The rating criteria a summary has columns for.
 
@@ -77,7 +95,9 @@ def criteria_in(summary: pd.DataFrame) -> list[str]:
 
 
 def summary_table(analysis: Analysis) -> Styler:
-    """One row per variant: calls, what went wrong, means with intervals, cost per minute, exact spend.
+    """One row per variant: calls, ratings (if any), what went wrong, means with intervals, cost per minute, spend.
+
+    A listening session's ratings, with intervals and how many calls they rest on, come right after the calls.
 
     Args:
         analysis: The analysis whose summary is shown.
@@ -86,12 +106,21 @@ def summary_table(analysis: Analysis) -> Styler:
         The table, as a pandas `Styler` (`.data` holds the text of each cell).
     """
     summary, level = analysis.summary(), analysis.config.level
+    criteria = criteria_in(summary)
     rows = {}
     for variant, row in summary.iterrows():
         currency = row["currency"]
         calls = f"{row['ended']} ended of {row['n']}" + (f", {row['pending']} running" if row["pending"] else "")
-        rows[variant] = {
-            "calls": calls,
+        rows[variant] = {"calls": calls}
+        # Listening sessions' ratings, when there are any, come first: they are what a reader of a rated experiment
+        # looks for, and a wide table must not push them out of sight behind the cost columns.
+        for criterion in criteria:
+            rows[variant][f"{criterion} [{level:.0%} CI]"] = fmt.rating_with_interval(
+                row[f"rating.{criterion}_mean"], row[f"rating.{criterion}_ci_low"], row[f"rating.{criterion}_ci_high"]
+            )
+        if criteria:
+            rows[variant]["ratings"] = _rating_counts(row, criteria)
+        rows[variant] |= {
             "not ended": _outcomes(row),
             f"cost per call [{level:.0%} CI]": fmt.money_with_interval(
                 row["cost_mean"], row["cost_ci_low"], row["cost_ci_high"], currency
@@ -102,14 +131,17 @@ def summary_table(analysis: Analysis) -> Styler:
             "per minute": fmt.money(row["cost_per_minute"], currency),
             "spend": fmt.money(row["spend_total"], currency, 2),
         }
-        for criterion in criteria_in(summary):  # listening sessions' ratings, when there are any
-            rows[variant][f"{criterion} [{level:.0%} CI]"] = fmt.rating_with_interval(
-                row[f"rating.{criterion}_mean"], row[f"rating.{criterion}_ci_low"], row[f"rating.{criterion}_ci_high"]
-            )
     notes = sorted({n for n in summary["note"] if n})
+    rated = (
+        " Ratings (1-5): means of the calls rated; skipped calls, and calls marked broken, failed or expired, are "
+        "counted, not averaged in."
+        if criteria
+        else ""
+    )
     caption = (
         f"Means of the calls that ended, with {level:.0%} Student-t intervals; failed and expired calls are "
         "counted, not averaged in. Spend: every billed call, summed exactly, shown to the cent."
+        + rated
         + (" Note: " + "; ".join(notes) + "." if notes else "")
     )
     return _styled(pd.DataFrame.from_dict(rows, orient="index"), caption)

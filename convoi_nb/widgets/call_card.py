@@ -69,11 +69,14 @@ class CallCard(w.VBox):
         self._poller: threading.Thread | None = None
         self._lock = threading.Lock()
         self._join_row = w.HBox([self.join, self.join.note])
-        self._tools = [w.HBox([self.reveal, self.show_code]), self.token_field, self.code]
+        self._tool_row = w.HBox([self.reveal, self.show_code])
+        self._tools = [self._tool_row, self.token_field, self.code]
         shown = [] if blind else self._tools
         super().__init__([self.header, self._join_row, self.details, *shown, self.message], **kwargs)
         if call is not None:
             self.show(call, request=request)
+        else:
+            self._render_controls()
 
     def show(self, call: Call, *, request: Mapping[str, Any] | None = None) -> None:
         """Display `call` and keep it fresh until it ends.
@@ -87,6 +90,7 @@ class CallCard(w.VBox):
         self.reveal.value = False
         self._update(call)
         self._render_code()
+        self._render_controls()
         if not call.is_terminal:
             self._stop = threading.Event()
             self._poller = threading.Thread(
@@ -160,6 +164,14 @@ class CallCard(w.VBox):
             rows = call_rows(call)
             self.details.value = rows_table_html([r for r in rows if r[0] in BLIND_ROWS] if self._blind else rows)
             self._render_token()
+
+    def _render_controls(self) -> None:
+        # A control is shown only when it can act: before a call there is nothing to join, reveal or show, and
+        # *Show code* needs the request that made the call (a card opened on an existing call has none).
+        has_call = self.call is not None
+        self._join_row.layout.display = None if has_call else "none"
+        self._tool_row.layout.display = None if has_call else "none"
+        self.show_code.layout.display = None if self.request else "none"
 
     def _render_token(self) -> None:
         revealed = bool(self.reveal.value and self.call is not None and not self._blind)

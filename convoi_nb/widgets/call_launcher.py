@@ -57,6 +57,9 @@ class CallLauncher(w.VBox):
         self.card = CallCard(client)
         self.table = w.HTML()  # the calls created here, kept current as the card sees them change
         self.table.add_class("convoi-launcher-calls")
+        # The card and the calls' heading appear with the first call: before it they would have nothing to act on.
+        self.calls_heading = w.HTML("<b>Calls created here</b>")
+        self.card.layout.display = self.calls_heading.layout.display = "none"
         self._calls_lock = threading.Lock()  # the worker and the card's poller both replace `.calls`
         self.create_button.on_click(lambda _: self.create())
         self.agent.observe(lambda change: self.overrides.set_defaults(self.agents.get(change["new"])), names="value")
@@ -82,11 +85,12 @@ class CallLauncher(w.VBox):
                 self.problems_html,
                 w.HBox([self.create_button, self.status]),
                 self.card,
-                w.HTML("<b>Calls created here</b>"),
+                self.calls_heading,
                 self.table,
             ],
             **kwargs,
         )
+        self.add_class("convoi-launcher")
         self._refresh_button()
 
     def request(self) -> WebCallRequest:
@@ -209,6 +213,7 @@ class CallLauncher(w.VBox):
 
     def _render_table(self) -> None:
         if self.calls:
+            self.card.layout.display = self.calls_heading.layout.display = None
             self.table.value = calls_to_frame(self.calls)[TABLE_COLUMNS].to_html(index=False, border=0)
 
     def close(self) -> None:

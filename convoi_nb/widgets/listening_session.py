@@ -38,7 +38,7 @@ class ListeningSessionPanel(w.VBox):
     def __init__(self, client: ConvoiClient, session: ListeningSession, **kwargs: Any) -> None:
         self._client, self.session = client, session
         self.header = w.HTML()
-        self.start_button = w.Button(description="Start call", button_style="primary", icon="phone")
+        self.start_button = _button("Start call", "phone", button_style="primary")
         self.start_button.on_click(lambda _: self.start())
         self.card_slot = w.Box()
         self.card: CallCard | None = None
@@ -54,9 +54,9 @@ class ListeningSessionPanel(w.VBox):
         for buttons in self.scores.values():
             buttons.observe(lambda _: self._refresh(), names="value")
         self.note = w.Textarea(placeholder="what stood out (optional)", layout=w.Layout(width="40em", height="4em"))
-        self.submit = w.Button(description="Submit rating", button_style="success", icon="check")
-        self.skip_button = w.Button(description="Skip", icon="forward")
-        self.broken_button = w.Button(description="This call was broken", icon="exclamation-triangle")
+        self.submit = _button("Submit rating", "check", button_style="success")
+        self.skip_button = _button("Skip", "forward")
+        self.broken_button = _button("This call was broken", "exclamation-triangle")
         self.submit.on_click(lambda _: self._record("rate"))
         self.skip_button.on_click(lambda _: self._record("skip"))
         self.broken_button.on_click(lambda _: self._record("broken"))
@@ -136,7 +136,9 @@ class ListeningSessionPanel(w.VBox):
         left = card is not None and card.join.state in LEFT
         self.start_button.layout.display = "none" if card is not None or self.session.done else None
         self.form.layout.display = None if (call_over or left) else "none"
-        self.submit.disabled = any(b.value is None for b in self.scores.values())
+        unrated = [name for name, b in self.scores.items() if b.value is None]
+        self.submit.disabled = bool(unrated)
+        self.submit.tooltip = f"rate {', '.join(unrated)} first" if unrated else "record the ratings and go on"
 
     def _close_card(self) -> None:
         if self.card is not None:
@@ -149,3 +151,8 @@ class ListeningSessionPanel(w.VBox):
         self._close_card()
         close_children(self)
         super().close()
+
+
+def _button(description: str, icon: str, **kwargs: Any) -> w.Button:
+    """A button as wide as its text: ipywidgets' fixed 148 px cut "This call was broken" to "This call was b…"."""
+    return w.Button(description=description, icon=icon, layout=w.Layout(width="auto"), **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -224,18 +225,19 @@ def jupyterlab(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureReques
     _stop(process, log, request)
 
 
-@pytest.fixture()
-def voila(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+def start_voila(notebook: Path, tmp_path: Path) -> tuple[subprocess.Popen, str, Path]:
+    """Voilà serving `notebook` on a port of its own: the process, its URL and its log."""
     _require_chromium()
     log = tmp_path / "voila.log"
     # The page's request runs the notebook. Voilà's executor (nbclient) waits only 4 s, by default, for a cell's
     # output after the kernel says the cell is done, then drops it with a warning ("Timeout waiting for IOPub
     # output"): on a loaded machine the launcher's widget could be lost that way. Wait as long as the page does.
+    # The package's way to serve a dashboard: Voilà with its CDN-free template (convoi_nb.widgets.dashboard).
     command = [
         sys.executable,
         "-m",
-        "voila",
-        str(notebook_dir / "04_widgets.ipynb"),
+        "convoi_nb.widgets.dashboard",
+        str(notebook),
         "--no-browser",
         "--port=0",
         "--Voila.port_retries=0",
@@ -244,5 +246,24 @@ def voila(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) ->
     ]
     # Any static file shows the server answers; the notebook's own URL would run the notebook once more.
     process, url = serve("voila", command, "/voila/static/favicon.ico", _isolated_env(tmp_path), log)
+    return process, url, log
+
+
+@contextlib.contextmanager
+def voila_serving(notebook: Path, tmp_path: Path) -> Iterator[str]:
+    """Voilà serving `notebook` while the block runs (its log's last lines printed if the block fails)."""
+    process, url, log = start_voila(notebook, tmp_path)
+    try:
+        yield url
+    except BaseException:
+        print(f"--- last lines of {log.name} ---\n{log.read_text(errors='replace')[-4000:]}")
+        raise
+    finally:
+        _kill(process)
+
+
+@pytest.fixture()
+def voila(notebook_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    process, url, log = start_voila(notebook_dir / "04_widgets.ipynb", tmp_path)
     yield url
     _stop(process, log, request)

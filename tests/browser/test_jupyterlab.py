@@ -47,14 +47,22 @@ def start_kernel(server: str, name: str, runtime: Path) -> str:
     )
     assert started.status_code == 201, started.text
     kernel_id = started.json()["kernel"]["id"]
-    kernel = BlockingKernelClient(connection_file=str(runtime / f"kernel-{kernel_id}.json"))
-    kernel.load_connection_file()
-    kernel.start_channels()
-    try:
-        kernel.wait_for_ready(timeout=120)
-    finally:
-        kernel.stop_channels()
-    return kernel_id
+    deadline = time.monotonic() + 120
+    while True:
+        kernel = BlockingKernelClient(connection_file=str(runtime / f"kernel-{kernel_id}.json"))
+        kernel.load_connection_file()
+        kernel.start_channels()
+        try:
+            kernel.wait_for_ready(timeout=max(1.0, deadline - time.monotonic()))
+            return kernel_id
+        except RuntimeError:
+            # On a loaded machine jupyter_client can take a heartbeat that has not started beating yet for a dead
+            # kernel ("Kernel died before replying to kernel_info"): ask again while the server still runs it.
+            alive = httpx.get(f"{server}/api/kernels/{kernel_id}", timeout=30).status_code == 200
+            if not alive or time.monotonic() > deadline:
+                raise
+        finally:
+            kernel.stop_channels()
 
 
 def kernels(server: str, name: str) -> tuple[str | None, list[str]]:

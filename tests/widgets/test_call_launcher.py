@@ -246,3 +246,36 @@ def test_code_snippets_match_the_request() -> None:
     curl = curl_snippet(body, "http://127.0.0.1:1")
     assert '"http://127.0.0.1:1/api/v1/public/calls"' in curl and "$CONVOI_API_KEY" in curl
     assert '{"type":"web","agent_id":"agt_x"' in curl
+
+
+def shown(widget: w.Widget) -> bool:
+    """Whether the widget is laid out (its own layout and every ancestor's are not display:none)."""
+    return widget.layout.display != "none"
+
+
+def test_launcher_shows_call_controls_only_once_a_call_exists(opened: Opened, calm_client: ConvoiClient) -> None:
+    launcher = opened.widget(CallLauncher, calm_client)
+    card = launcher.card
+    # Before any call: no Join, Reveal token or Show code to press, no empty "Calls created here" heading.
+    assert not shown(card) and not shown(launcher.calls_heading)
+    assert not shown(card._join_row) and not shown(card._tool_row)
+    assert launcher.table.value == ""
+    launcher.create_button.click()
+    call = launcher.last.result(timeout=10)
+    assert call is not None
+    assert shown(card) and shown(launcher.calls_heading) and call.id in launcher.table.value
+    assert shown(card._join_row) and shown(card._tool_row) and shown(card.show_code)  # the request is known
+    assert card.join.available  # a running (or just ended) call: Join can act, or says why not
+    card.wait(timeout=30)
+    assert not card.join.available and "nothing left to join" in card.join.unavailable_reason
+
+
+def test_a_card_without_a_call_or_a_request_offers_nothing_it_cannot_do(
+    opened: Opened, calm_client: ConvoiClient
+) -> None:
+    empty = opened.widget(CallCard, calm_client)
+    assert not shown(empty._join_row) and not shown(empty._tool_row)
+    call = calm_client.create_web_call(calm_client.list_agents()[0].id)
+    existing = opened.widget(CallCard, calm_client, call)  # a picked call: no request to turn into code
+    assert shown(existing._join_row) and shown(existing._tool_row) and shown(existing.reveal)
+    assert not shown(existing.show_code)
