@@ -70,28 +70,69 @@ def lai_radius_factor(t: int, *, alpha: float, g: float) -> float:
     return math.sqrt(r * (t - 1) / (t * (t - r)))
 
 
+def lai_sequence(values: Values, *, alpha: float, planned: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lai's confidence sequence at every look over `values`: the interval after 1, 2, …, n values.
+
+    Args:
+        values: The values, in the order they arrived.
+        alpha: The error probability of the whole sequence, in (0, 1).
+        planned: The tuning point n* (values where the sequence is tightest), fixed for the sequence's life.
+
+    Returns:
+        (low, high): arrays of length n; entry t − 1 is the interval after t values, (−inf, inf) while no bound
+        exists (t < 2, R >= t, or no spread yet: every value equal, where a zero-width interval would claim a
+        certainty a few values cannot give).
+
+    Raises:
+        ValidationError: `alpha` is not in (0, 1), `planned` is not a positive integer, or a value is not finite.
+    """
+    check_probability("alpha", alpha)
+    check_planned(planned)
+    data = np.asarray(values, dtype=float)
+    if data.ndim != 1 or not np.all(np.isfinite(data)):
+        raise ValidationError.of_field("argument", "values", "must be a flat sequence of finite numbers")
+    n = len(data)
+    low, high = np.full(n, -math.inf), np.full(n, math.inf)
+    if n < 2:
+        return low, high
+    # Running mean and sample variance by cumulative sums of the values less the first: exact zeros for equal
+    # values (no spread), and no cancellation from a large common level.
+    shifted = data - data[0]
+    t = np.arange(1, n + 1, dtype=float)
+    mean = np.cumsum(shifted) / t
+    squares = np.cumsum(shifted * shifted)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        variance = np.maximum(squares - t * mean * mean, 0.0) / (t - 1)
+    factor = np.array([lai_radius_factor(int(k), alpha=alpha, g=lai_tuning(alpha, planned)) for k in t])
+    bounded = np.isfinite(factor) & (variance > 0)
+    radius = factor[bounded] * np.sqrt(variance[bounded])
+    centre = mean[bounded] + data[0]
+    low[bounded], high[bounded] = centre - radius, centre + radius
+    return low, high
+
+
 def lai_interval(values: Values, *, alpha: float, planned: int) -> Interval:
     """Lai's t-based confidence sequence for the mean of i.i.d. `values`, at the look that has seen them all.
 
-    The interval holds, together with those of every earlier and later look of the same sequence, with
-    probability ≥ 1 − `alpha`.
+    The interval holds together with those of every earlier and later look of the same sequence (same `alpha`
+    and `planned`) with probability >= 1 − `alpha`.
 
     Args:
-        values: The values so far, in the order they arrived (NaN is refused: an unfinished value has no place
-            in a sequence).
+        values: The values so far, in the order they arrived.
         alpha: The error probability of the whole sequence, in (0, 1).
         planned: The tuning point n* (values where the sequence is tightest), >= 1, fixed for the sequence's life.
 
     Returns:
-        The interval; `Interval(-inf, inf)` while no bound exists yet (fewer than 2 values, or R >= t). With no
-        spread at all (every value equal) the interval is that one point's `Interval(m, m)` only if … see below:
-        a zero standard deviation gives a zero-width interval, which Lai's formula allows (the Gaussian model
-        then has σ = 0); callers comparing costs get that only from identical values.
+        The interval; `Interval(-inf, inf)` while no bound exists yet: fewer than 2 values, R >= t (the first
+        5–8 values at the usual α and n*), or no spread yet (every value equal).
 
     Raises:
-        ValidationError: `alpha` is not in (0, 1), `planned` is not a positive integer, or a value is NaN.
+        ValidationError: `alpha` is not in (0, 1), `planned` is not a positive integer, or a value is not finite.
     """
-    raise NotImplementedError
+    low, high = lai_sequence(values, alpha=alpha, planned=planned)
+    if not len(low):
+        return UNBOUNDED
+    return Interval(float(low[-1]), float(high[-1]))
 
 
 def check_planned(planned: object) -> None:
@@ -107,4 +148,4 @@ def check_planned(planned: object) -> None:
         raise ValidationError.of_field("argument", "planned", f"must be a positive integer, got {planned!r}")
 
 
-__all__ = ["UNBOUNDED", "check_planned", "check_probability", "lai_interval", "lai_radius_factor", "lai_tuning"]
+__all__ = ["UNBOUNDED", "check_planned", "lai_interval", "lai_radius_factor", "lai_sequence", "lai_tuning"]
