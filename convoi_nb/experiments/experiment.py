@@ -426,17 +426,22 @@ class Experiment:
         options: _RunOptions,
     ) -> Coroutine[Any, Any, ExperimentResults]:
         """The run of the design asked for (its sequential arguments checked now, before anything is sent)."""
-        common = dict(
+        if not check_until(until, sequential):
+            return runner.FixedRunner(self, client, own_loop=own_loop, doing=doing).arun(
+                concurrency=options.concurrency,
+                progress=options.progress,
+                on_progress=options.on_progress,
+                max_cost=options.max_cost,
+                confirm=options.confirm,
+            )
+        return SequentialRunner(self, client, sequential_config(sequential), own_loop=own_loop, doing=doing).arun(
             concurrency=options.concurrency,
             progress=options.progress,
             on_progress=options.on_progress,
             max_cost=options.max_cost,
             confirm=options.confirm,
+            wait_timeout=options.wait_timeout,
         )
-        if not check_until(until, sequential):
-            return runner.FixedRunner(self, client, own_loop=own_loop, doing=doing).arun(**common)
-        chosen = SequentialRunner(self, client, sequential_config(sequential), own_loop=own_loop, doing=doing)
-        return chosen.arun(**common, wait_timeout=options.wait_timeout)
 
     def create_cell(self, client: ConvoiClient, variant_name: str, replicate: int, kind: str = REPLICATE) -> Call:
         """The call of one cell, created with the cell's idempotency key (the recorded call, read again, if any).

@@ -149,7 +149,8 @@ class CallPoller:
         )
         name = self._name
         deadline = time.monotonic() + timeout
-        calls = [r.call for r in self._store.results(name) if r.call and (self._only is None or r.call["id"] in self._only)]
+        only = self._only
+        calls = [r.call for r in self._store.results(name) if r.call and (only is None or r.call["id"] in only)]
         bar = tqdm(total=len(calls), desc=f"{name}: waiting", unit="call", disable=not plan.progress)
         async with async_api(self._client, own_loop=own_loop, doing="results.wait_async()") as api:
             gate = asyncio.Semaphore(plan.concurrency)

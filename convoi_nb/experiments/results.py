@@ -16,8 +16,8 @@ from ..money import Money, total
 from ..stats.analysis import Analysis, AnalysisConfig
 from ..stats.columns import variant_names
 from ..stats.ratings import criteria_of
-from .frame import results_frame
 from ..stats.sequential import BUDGET
+from .frame import results_frame
 from .polling import CallPoller, Progress, WaitPlan
 from .sequential_settings import decision_of
 from .store import ResultsStore
@@ -44,7 +44,6 @@ class ExperimentResults:
         self.name, self._store, self._poller = name, store, poller
         self.budget: BudgetReport | None = None  # set by a run(max_cost=…)
         self._analysis: tuple[tuple[Any, ...], Analysis] | None = None  # (store revision, config), analysis
-        self._frame: tuple[tuple[int, int], pd.DataFrame] | None = None  # (store revision, frame) the views read
         self._decision: tuple[tuple[int, int], Decision | None] | None = None  # (store revision, decision)
 
     def __repr__(self) -> str:
@@ -204,7 +203,7 @@ class ExperimentResults:
         key = (self._store.revision(), config)
         if self._analysis is not None and self._analysis[0] == key:
             return self._analysis[1]
-        frame = self._frame_at(key[0])
+        frame = self.frame()
         if not variant_names(frame):
             raise ExperimentError(
                 f"experiment {self.name!r} has nothing recorded in {self._store.path} yet: run() it first"
@@ -212,12 +211,6 @@ class ExperimentResults:
         analysis = Analysis(frame, config, tuple(criteria_of(self._store.sessions(self.name))))
         self._analysis = (key, analysis)
         return analysis
-
-    def _frame_at(self, revision: tuple[int, int]) -> pd.DataFrame:
-        """The frame read at `revision` of the store: one read serves the analysis and the decision."""
-        if self._frame is None or self._frame[0] != revision:
-            self._frame = (revision, self.frame())
-        return self._frame[1]
 
     @property
     def decision(self) -> Decision | None:
@@ -239,7 +232,7 @@ class ExperimentResults:
             settings, stop = recorded
             decision = decision_of(
                 self.name,
-                self._frame_at(revision),
+                self.frame(),
                 settings,
                 calls=len(self._store.done(self.name)),
                 spend=self.spend(),

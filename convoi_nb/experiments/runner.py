@@ -122,7 +122,12 @@ class CreateOutcome:
 
 
 async def create_one(
-    api: AsyncConvoiClient, store: ResultsStore, experiment: Design, variant: Variant, replicate: int, kind: str,
+    api: AsyncConvoiClient,
+    store: ResultsStore,
+    experiment: Design,
+    variant: Variant,
+    replicate: int,
+    kind: str,
     request: WebCallRequest,
 ) -> CreateOutcome:
     """Create one cell's call with its idempotency key, and record what came of it (a run's one way to create).

@@ -194,11 +194,12 @@ class SequentialRunner:
                             decision = self._look(results, store, out_of_budget=True)
                             break
                     made = await asyncio.gather(*(create(v, r) for v, r in wave))
-                    if any(m.conflict for m in made):
-                        raise conflict_error(experiment, [v.name for (v, _), m in zip(wave, made) if m.conflict])
+                    conflicts = [v.name for (v, _), m in zip(wave, made, strict=True) if m.conflict]
+                    if conflicts:
+                        raise conflict_error(experiment, conflicts)
                     await self._wait(api, store, [m.record["id"] for m in made if m.record is not None], wait_timeout)
                     decision = self._look(results, store, out_of_budget=False)
-                    failed = [(v.name, r, m.error) for (v, r), m in zip(wave, made) if m.record is None]
+                    failed = [(v.name, r, m.error) for (v, r), m in zip(wave, made, strict=True) if m.record is None]
                     if failed:
                         log.warning(
                             "%d of %d creates of a wave failed and the run stopped: run() again to retry them. "
@@ -282,15 +283,16 @@ class SequentialRunner:
         spent = finished_spend(frame)
         return SpendLedger(cap_in(cap, spent.currency), spent.amount, per_call_cost(frame, self.names))
 
-    def _check_one_wave(self, results: ExperimentResults, cap: Money | Decimal, wave: list[tuple[Variant, int]]) -> None:
+    def _check_one_wave(
+        self, results: ExperimentResults, cap: Money | Decimal, wave: list[tuple[Variant, int]]
+    ) -> None:
         """Refuse a cap that could not pay for one wave even with nothing spent yet."""
         frame = results.frame()
         per_call = per_call_cost(frame, self.names)
         empty = SpendLedger(cap_in(cap, finished_spend(frame).currency), Decimal(0), per_call)
         if wave and not admit_wave(empty, wave):
-            means = ", ".join(
-                f"{v.name} {Money(per_call[v.name] or 0, empty.cap.currency)}" for v, _ in wave if per_call[v.name]
-            )
+            known = {v.name: per_call[v.name] for v, _ in wave}
+            means = ", ".join(f"{n} {Money(m, empty.cap.currency)}" for n, m in known.items() if m is not None)
             raise ValidationError.of_field(
                 "argument",
                 "max_cost",

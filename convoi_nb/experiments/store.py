@@ -480,9 +480,7 @@ class ResultsStore:
             stop: A decision's status, or None.
         """
         with self._write() as db:
-            db.execute(
-                "UPDATE sequential SET stop=?, updated_at=? WHERE experiment=?", (stop, time.time(), experiment)
-            )
+            db.execute("UPDATE sequential SET stop=?, updated_at=? WHERE experiment=?", (stop, time.time(), experiment))
 
     @contextmanager
     def run_lock(self, experiment: str, *, then: str = "run() again") -> Iterator[None]:
