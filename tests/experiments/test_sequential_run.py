@@ -27,7 +27,7 @@ FAST = 100_000.0  # simulated seconds per real second
 CLEAR = [  # the cheapest ("fast speech") is clear of the others within a few dozen calls
     Variant("baseline"),
     Variant("gpt-4o", {"llm": {"model": "gpt-4o"}}),
-    Variant("fast speech", {"tts": {"speed": 1.3}}),
+    Variant("fast speech", {"tts": {"speed": 1.5}}),
 ]
 SAME = [Variant("baseline"), Variant("copy", {"llm": {"model": "gpt-4o-mini"}})]  # the agent's own model: identical
 
