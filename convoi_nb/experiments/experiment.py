@@ -42,6 +42,17 @@ DEFAULT_STORE = "convoi_experiments.sqlite3"
 _KEY_NAMESPACE = uuid.UUID("7c4f3a52-9a51-4d43-8a8e-9f6f2b1c0e11")
 
 
+class _Sequential(NamedTuple):
+    """The sequential arguments of `run()`, as given (see `sequential_settings.SEQUENTIAL_DEFAULTS`)."""
+
+    metric: str
+    max_replicates: int
+    min_replicates: int | None
+    level: float
+    tolerance: float | None
+    planned: int | None
+
+
 class _RunOptions(NamedTuple):
     """The arguments of `run()` both designs take (and the sequential one's wait)."""
 
@@ -331,23 +342,9 @@ class Experiment:
                 a `max_cost` smaller than one wave), or a variant the API would refuse (before anything is sent).
             WaitTimeoutError: Sequential: a wave's calls still running after `wait_timeout` (run again to go on).
         """
-        return run_sync(
-            self._start(
-                client,
-                until,
-                dict(
-                    metric=metric,
-                    max_replicates=max_replicates,
-                    min_replicates=min_replicates,
-                    level=level,
-                    tolerance=tolerance,
-                    planned=planned,
-                ),
-                own_loop=True,
-                doing="experiment.run()",
-                options=_RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout),
-            )
-        )
+        sequential = _Sequential(metric, max_replicates, min_replicates, level, tolerance, planned)
+        options = _RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout)
+        return run_sync(self._start(client, until, sequential, options, own_loop=True, doing="experiment.run()"))
 
     async def arun(
         self,
@@ -399,34 +396,23 @@ class Experiment:
             ValidationError: As `run()`.
             WaitTimeoutError: As `run()`.
         """
-        return await self._start(
-            client,
-            until,
-            dict(
-                metric=metric,
-                max_replicates=max_replicates,
-                min_replicates=min_replicates,
-                level=level,
-                tolerance=tolerance,
-                planned=planned,
-            ),
-            own_loop=False,
-            doing="experiment.arun()",
-            options=_RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout),
-        )
+        sequential = _Sequential(metric, max_replicates, min_replicates, level, tolerance, planned)
+        options = _RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout)
+        return await self._start(client, until, sequential, options, own_loop=False, doing="experiment.arun()")
 
     def _start(
         self,
         client: AnyClient,
         until: object,
-        sequential: dict[str, Any],
+        sequential: _Sequential,
+        options: _RunOptions,
         *,
         own_loop: bool,
         doing: str,
-        options: _RunOptions,
     ) -> Coroutine[Any, Any, ExperimentResults]:
         """The run of the design asked for (its sequential arguments checked now, before anything is sent)."""
-        if not check_until(until, sequential):
+        given = sequential._asdict()
+        if not check_until(until, given):
             return runner.FixedRunner(self, client, own_loop=own_loop, doing=doing).arun(
                 concurrency=options.concurrency,
                 progress=options.progress,
@@ -434,7 +420,7 @@ class Experiment:
                 max_cost=options.max_cost,
                 confirm=options.confirm,
             )
-        return SequentialRunner(self, client, sequential_config(sequential), own_loop=own_loop, doing=doing).arun(
+        return SequentialRunner(self, client, sequential_config(given), own_loop=own_loop, doing=doing).arun(
             concurrency=options.concurrency,
             progress=options.progress,
             on_progress=options.on_progress,
