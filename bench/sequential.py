@@ -324,6 +324,11 @@ def print_set(label: str, result: SetResult, arms: Sequence[Variant], world: Wor
         f"{verdict(result.covered / runs >= 0.95)}); stops: {statuses}",
         flush=True,
     )
+    if result.right == 0:
+        print(
+            f"{' ' * len(label)}  calls to a decision {mean_se(result.calls)}; no right winner: no fixed design to match"
+        )
+        return
     n_fixed, per_call = fixed_requirement(result, arms, world, p_named)
     calls, spend = np.mean(result.calls), np.mean(result.spend)
     k = len(arms)
