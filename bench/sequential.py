@@ -326,7 +326,8 @@ def print_set(label: str, result: SetResult, arms: Sequence[Variant], world: Wor
     )
     if result.right == 0:
         print(
-            f"{' ' * len(label)}  calls to a decision {mean_se(result.calls)}; no right winner: no fixed design to match"
+            f"{' ' * len(label)}  calls to a decision {mean_se(result.calls)}; no right winner: "
+            "no fixed design to match"
         )
         return
     n_fixed, per_call = fixed_requirement(result, arms, world, p_named)
