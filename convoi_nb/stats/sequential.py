@@ -284,7 +284,7 @@ class _Track:
         return cls(np.cumsum(values) / np.arange(1, len(values) + 1), low, high)
 
     def at(self, m: int) -> tuple[float, float, float]:
-        """(estimate, low, high) after m values; (NaN, −inf, inf) before the first."""
+        # (estimate, low, high) after m values; (NaN, −inf, inf) before the first
         if m == 0:
             return math.nan, -math.inf, math.inf
         return float(self.mean[m - 1]), float(self.low[m - 1]), float(self.high[m - 1])
@@ -316,12 +316,12 @@ class _Streams:
         return cls(names, counts, tracks, pairs)
 
     def variant_at(self, name: str, k: int) -> tuple[int, tuple[float, float, float]]:
-        """(values used, (estimate, low, high)) of a variant's mean after its first k replicates."""
+        # (values used, (estimate, low, high)) of a variant's mean after its first k replicates
         m = int(self.counts[name][k])
         return m, self.variants[name].at(m)
 
     def pair_at(self, a: str, b: str, k: int) -> tuple[int, tuple[float, float, float]]:
-        """(differences used, (estimate, low, high)) of mean(a − b) after the first k replicates of each."""
+        # (differences used, (estimate, low, high)) of mean(a − b) after the first k replicates of each
         m = int(min(self.counts[a][k], self.counts[b][k]))
         return m, self.pairs[(a, b)].at(m)
 
