@@ -326,45 +326,32 @@ class _Streams:
         return m, self.pairs[(a, b)].at(m)
 
 
-def _mean_rows(streams: _Streams, used: Mapping[str, int], config: SequentialConfig, unit: str) -> list[dict[str, Any]]:
-    rows = []
-    for name in streams.names:
-        n, (estimate, low, high) = streams.variant_at(name, used[name])
-        rows.append(
-            {
-                "kind": "variant",
-                "variant": name,
-                "other": None,
-                "n": n,
-                "estimate": estimate,
-                "low": low,
-                "high": high,
-                "unit": unit,
-                "level": 1 - config.variant_alpha(len(streams.names)),
-            }
-        )
-    return rows
-
-
-def _pair_rows(streams: _Streams, used: Mapping[str, int], config: SequentialConfig, unit: str) -> list[dict[str, Any]]:
-    # Each pair at the last look where both were still in: the CS holds at every look, that one included.
-    rows = []
-    for a, b in streams.pairs:
-        n, (estimate, low, high) = streams.pair_at(a, b, min(used[a], used[b]))
-        rows.append(
-            {
-                "kind": "pair",
-                "variant": a,
-                "other": b,
-                "n": n,
-                "estimate": estimate,
-                "low": low,
-                "high": high,
-                "unit": unit,
-                "level": 1 - config.pair_alpha(len(streams.names)),
-            }
-        )
-    return rows
+def _interval_rows(
+    streams: _Streams, used: Mapping[str, int], config: SequentialConfig, unit: str
+) -> list[dict[str, Any]]:
+    # One row per variant, then per pair, each at the last look where it (both) was still in: the CS holds at
+    # every look, that one included.
+    k = len(streams.names)
+    found: list[tuple[str, str, str | None, tuple[int, tuple[float, float, float]], float]] = [
+        ("variant", n, None, streams.variant_at(n, used[n]), config.variant_alpha(k)) for n in streams.names
+    ]
+    found += [
+        ("pair", a, b, streams.pair_at(a, b, min(used[a], used[b])), config.pair_alpha(k)) for a, b in streams.pairs
+    ]
+    return [
+        {
+            "kind": kind,
+            "variant": variant,
+            "other": other,
+            "n": n,
+            "estimate": estimate,
+            "low": low,
+            "high": high,
+            "unit": unit,
+            "level": 1 - alpha,
+        }
+        for kind, variant, other, (n, (estimate, low, high)), alpha in found
+    ]
 
 
 def decide(
@@ -468,7 +455,7 @@ def decide(
             history[-1]["status"] = BUDGET
     used = {n: eliminated.get(n, looks) for n in names}
     intervals = pd.DataFrame(
-        _mean_rows(streams, used, config, unit) + _pair_rows(streams, used, config, unit),
+        _interval_rows(streams, used, config, unit),
         columns=INTERVAL_COLUMNS[:9],
     )
     intervals["active"] = [
