@@ -108,7 +108,9 @@ def settings_record(config: SequentialConfig, variants: Sequence[str]) -> dict[s
     Returns:
         The record (JSON-able).
     """
-    return {**dataclasses.asdict(config), "variants": list(variants)}
+    # numpy numbers as Python ones: the record is JSON, and compared with the JSON read back later
+    fields = {k: v.item() if hasattr(v, "item") else v for k, v in dataclasses.asdict(config).items()}
+    return {**fields, "variants": list(variants)}
 
 
 def check_same_settings(experiment: str, recorded: Mapping[str, Any], record: Mapping[str, Any]) -> None:

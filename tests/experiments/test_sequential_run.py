@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 from convoi_nb import AsyncConvoiClient, ConvoiClient, ValidationError
+from convoi_nb.errors import WaitTimeoutError
 from convoi_nb.experiments import Experiment, ExperimentError, ResultsStore, Variant
 from convoi_nb.money import Money
-from convoi_nb.sandbox import Sandbox, SandboxSettings
+from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings
 
 from .test_experiment import AGENT, client_for, creates_sent
 
@@ -267,3 +268,29 @@ def test_a_store_without_the_sequential_table_gets_it_and_a_read_only_one_has_no
         assert Experiment("x", AGENT, SAME, store=path).results(None).decision is None
     finally:
         path.chmod(0o600)
+
+
+def test_a_wave_past_its_wait_timeout_stops_the_run_and_the_next_run_waits_for_it_first(tmp_path: Path) -> None:
+    clock = ManualClock()  # calls end only when the clock is moved
+    with Sandbox(SandboxSettings(clock=clock, seed=3, expire_rate=0, fail_rate=0)) as sandbox:
+        client = client_for(sandbox)
+        experiment = Experiment("slow", AGENT, SAME, store=tmp_path / "r.sqlite3")
+        with pytest.raises(WaitTimeoutError, match=r"2 of 2 calls.*run\(until='decided'\) again"):
+            decided(experiment, client, wait_timeout=0.2)
+        assert experiment.results(None).decision.looks == 0 and len(creates_sent(sandbox)) == 2
+        clock.advance(3600)  # the first wave ends; the next run reads it, looks, and makes the second wave
+        with pytest.raises(WaitTimeoutError):
+            decided(experiment, client, wait_timeout=0.2)
+        assert experiment.results(None).decision.looks == 1
+        keys = creates_sent(sandbox)
+        assert len(keys) == len(set(keys)) == 4
+
+
+def test_numpy_numbers_are_recorded_as_the_same_settings(sandbox: Sandbox) -> None:
+    import numpy as np
+
+    client = client_for(sandbox)
+    experiment = Experiment("numpy", AGENT, SAME, store=":memory:")
+    first = decided(experiment, client, max_replicates=np.int64(4), min_replicates=np.int64(3), level=np.float64(0.9))
+    again = decided(experiment, client, max_replicates=4, min_replicates=3, level=0.9)  # the same settings
+    assert first.decision.status == again.decision.status == "max_replicates" and again.decision.calls == 8
