@@ -70,7 +70,8 @@ def sequential_config(given: Mapping[str, Any]) -> SequentialConfig:
     """The sequential configuration of `run(until="decided", ...)`, checked.
 
     Args:
-        given: The sequential arguments (see `SEQUENTIAL_DEFAULTS`; None keeps the configuration's default).
+        given: The sequential arguments (see `SEQUENTIAL_DEFAULTS`; `min_replicates` or `planned` None keeps the
+            configuration's default).
 
     Returns:
         The configuration.
@@ -78,7 +79,8 @@ def sequential_config(given: Mapping[str, Any]) -> SequentialConfig:
     Raises:
         ValidationError: An argument out of its range (the configuration names it).
     """
-    return SequentialConfig(**{name: value for name, value in given.items() if value is not None})
+    defaulted = ("min_replicates", "planned")  # None: the configuration's default; elsewhere None is refused
+    return SequentialConfig(**{k: v for k, v in given.items() if not (v is None and k in defaulted)})
 
 
 def check_variants(names: Sequence[str]) -> None:

@@ -185,6 +185,8 @@ def test_a_run_with_other_settings_is_refused_naming_what_changed(sandbox: Sandb
 BAD = {
     "until": ({"until": "done"}, ValidationError, r"until.*decided"),
     "metric": ({"metric": "calls"}, ValidationError, r"metric.*cost"),
+    "metric None": ({"metric": None}, ValidationError, r"metric.*cost"),
+    "max_replicates None": ({"max_replicates": None}, ValidationError, r"max_replicates"),
     "max below min": ({"max_replicates": 3, "min_replicates": 5}, ValidationError, r"max_replicates.*min_replicates"),
     "tolerance 0": ({"tolerance": 0}, ValidationError, r"tolerance"),
     "tolerance 1.5": ({"tolerance": 1.5}, ValidationError, r"tolerance"),
