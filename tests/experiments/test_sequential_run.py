@@ -227,11 +227,14 @@ def test_one_variant_and_a_budget_smaller_than_one_wave_are_refused_before_any_c
 def test_the_confirm_rule_counts_the_most_the_run_can_create(sandbox: Sandbox) -> None:
     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, confirm_runs_over=20)
     experiment = Experiment("large", AGENT, SAME, store=":memory:")
-    with pytest.raises(ExperimentError, match=r"would create 24 calls .*confirm_runs_over=20"):
-        decided(experiment, client, max_replicates=12, min_replicates=3)
+    with pytest.raises(ExperimentError, match=r"would create 120 calls .*confirm_runs_over=20"):
+        decided(experiment, client, max_replicates=60, tolerance=0.5)
     assert creates_sent(sandbox) == []
-    results = decided(experiment, client, max_replicates=12, min_replicates=3, confirm=True)
-    assert results.decision.calls == len(creates_sent(sandbox)) > 0
+    results = decided(experiment, client, max_replicates=60, tolerance=0.5, confirm=True)
+    decision = results.decision
+    assert decision.status == "equivalent" and decision.calls == len(creates_sent(sandbox)) < 120 - 20
+    again = decided(experiment, client, max_replicates=60, tolerance=0.5)  # decided: nothing to create or confirm
+    assert again.decision.status == "equivalent" and again.decision.calls == decision.calls
 
 
 def test_arun_on_your_loop_and_run_inside_a_running_loop(sandbox: Sandbox) -> None:
