@@ -72,7 +72,8 @@ def _positive(name: str, value: Any, minimum: int = 1) -> None:
 class Experiment:
     """`variants` × `replicates` web calls of `agent_id`, tagged and recorded in a results store.
 
-    Re-running within 24 h returns the same calls (deterministic idempotency keys); an interrupted run resumes
+    `run(client)` makes the fixed design; `run(client, until="decided")` makes waves of calls until the variants
+    are decided (`results.decision`), and ignores `replicates` (`max_replicates` bounds it). Re-running within 24 h returns the same calls (deterministic idempotency keys); an interrupted run resumes
     where it stopped. The store defaults to `convoi_experiments.sqlite3` in the working directory (next to the
     notebook); `":memory:"` keeps one in-memory store per Experiment object.
 
