@@ -73,9 +73,10 @@ class Experiment:
     """`variants` × `replicates` web calls of `agent_id`, tagged and recorded in a results store.
 
     `run(client)` makes the fixed design; `run(client, until="decided")` makes waves of calls until the variants
-    are decided (`results.decision`), and ignores `replicates` (`max_replicates` bounds it). Re-running within 24 h returns the same calls (deterministic idempotency keys); an interrupted run resumes
-    where it stopped. The store defaults to `convoi_experiments.sqlite3` in the working directory (next to the
-    notebook); `":memory:"` keeps one in-memory store per Experiment object.
+    are decided (`results.decision`), and ignores `replicates` (`max_replicates` bounds it). Re-running within
+    24 h returns the same calls (deterministic idempotency keys); an interrupted run resumes where it stopped. The
+    store defaults to `convoi_experiments.sqlite3` in the working directory (next to the notebook); `":memory:"`
+    keeps one in-memory store per Experiment object.
 
     Args:
         name: The experiment's name: its calls are tagged with it, and found again by it.
