@@ -10,11 +10,10 @@ import os
 import uuid
 from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from .._base_client import build_web_call
 from .._sync_bridge import run_sync
-from ..budget import Cap
 from ..errors import ExperimentError, ValidationError
 from ..models import WebCallRequest
 from ..stats.columns import DESIGN_KINDS, KINDS, LISTENING, REPLICATE
@@ -24,7 +23,7 @@ from .pools import check_client
 from .reconcile import canonical
 from .results import ExperimentResults
 from .sequential import SequentialRunner
-from .sequential_settings import check_until, sequential_config
+from .sequential_settings import RunOptions, SequentialArguments, check_until, sequential_config
 from .store import ResultsStore
 from .variants import Variant
 
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .._client import AsyncConvoiClient, ConvoiClient
+    from ..budget import Cap
     from ..models import Call
     from ..stats.estimate import Estimate
 
@@ -42,28 +42,6 @@ DEFAULT_STORE = "convoi_experiments.sqlite3"
 _KEY_NAMESPACE = uuid.UUID("7c4f3a52-9a51-4d43-8a8e-9f6f2b1c0e11")
 
 
-class _Sequential(NamedTuple):
-    """The sequential arguments of `run()`, as given (see `sequential_settings.SEQUENTIAL_DEFAULTS`)."""
-
-    metric: str
-    max_replicates: int
-    min_replicates: int | None
-    level: float
-    tolerance: float | None
-    planned: int | None
-
-
-class _RunOptions(NamedTuple):
-    """The arguments of `run()` both designs take (and the sequential one's wait)."""
-
-    concurrency: int
-    progress: bool
-    on_progress: Progress
-    max_cost: Cap | None
-    confirm: bool
-    wait_timeout: float
-
-
 def _positive(name: str, value: Any, minimum: int = 1) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValidationError.of_field("argument", name, f"must be an integer of at least {minimum}, got {value!r}")
@@ -72,11 +50,9 @@ def _positive(name: str, value: Any, minimum: int = 1) -> None:
 class Experiment:
     """`variants` × `replicates` web calls of `agent_id`, tagged and recorded in a results store.
 
-    `run(client)` makes the fixed design; `run(client, until="decided")` makes waves of calls until the variants
-    are decided (`results.decision`), and ignores `replicates` (`max_replicates` bounds it). Re-running within
-    24 h returns the same calls (deterministic idempotency keys); an interrupted run resumes where it stopped. The
-    store defaults to `convoi_experiments.sqlite3` in the working directory (next to the notebook); `":memory:"`
-    keeps one in-memory store per Experiment object.
+    Re-running within 24 h returns the same calls (deterministic idempotency keys); an interrupted run resumes
+    where it stopped. The store defaults to `convoi_experiments.sqlite3` in the working directory (next to the
+    notebook); `":memory:"` keeps one in-memory store per Experiment object.
 
     Args:
         name: The experiment's name: its calls are tagged with it, and found again by it.
@@ -344,8 +320,8 @@ class Experiment:
                 a `max_cost` smaller than one wave), or a variant the API would refuse (before anything is sent).
             WaitTimeoutError: Sequential: a wave's calls still running after `wait_timeout` (run again to go on).
         """
-        sequential = _Sequential(metric, max_replicates, min_replicates, level, tolerance, planned)
-        options = _RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout)
+        sequential = SequentialArguments(metric, max_replicates, min_replicates, level, tolerance, planned)
+        options = RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout)
         return run_sync(self._start(client, until, sequential, options, own_loop=True, doing="experiment.run()"))
 
     async def arun(
@@ -398,16 +374,16 @@ class Experiment:
             ValidationError: As `run()`.
             WaitTimeoutError: As `run()`.
         """
-        sequential = _Sequential(metric, max_replicates, min_replicates, level, tolerance, planned)
-        options = _RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout)
+        sequential = SequentialArguments(metric, max_replicates, min_replicates, level, tolerance, planned)
+        options = RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout)
         return await self._start(client, until, sequential, options, own_loop=False, doing="experiment.arun()")
 
     def _start(
         self,
         client: AnyClient,
         until: object,
-        sequential: _Sequential,
-        options: _RunOptions,
+        sequential: SequentialArguments,
+        options: RunOptions,
         *,
         own_loop: bool,
         doing: str,

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
+from ..budget import Cap
 from ..errors import ExperimentError, ValidationError
 from ..stats.columns import KINDS, REPLICATE, design_rows
 from ..stats.sequential import Decision, SequentialConfig, decide, outcomes_from_frame
+from .polling import Progress
 
 if TYPE_CHECKING:
     from ..money import Money
@@ -35,6 +37,28 @@ SEQUENTIAL_DEFAULTS: dict[str, Any] = {
     "tolerance": None,
     "planned": None,
 }
+
+
+class SequentialArguments(NamedTuple):
+    """The sequential arguments of `run()`, as given (see `SEQUENTIAL_DEFAULTS`)."""
+
+    metric: str
+    max_replicates: int
+    min_replicates: int | None
+    level: float
+    tolerance: float | None
+    planned: int | None
+
+
+class RunOptions(NamedTuple):
+    """The arguments of `run()` both designs take, and the sequential one's wait."""
+
+    concurrency: int
+    progress: bool
+    on_progress: Progress
+    max_cost: Cap | None
+    confirm: bool
+    wait_timeout: float
 
 
 def check_until(until: object, given: Mapping[str, Any]) -> bool:
