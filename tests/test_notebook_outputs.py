@@ -93,12 +93,14 @@ SPENT = re.compile(r"(\d+) calls created, \$(\d+(?:\.\d+)?) spent\.")
 
 
 def outcomes(store: ResultsStore) -> tuple[dict[str, np.ndarray], Decimal]:
-    """Per variant, the cost of each call in replicate order (every call must have finished), and the spend."""
+    """Per variant, the cost of each call in replicate order (NaN for a call that failed or expired: counted, never
+    averaged in), every call finished; and the spend."""
     rows: dict[str, list[tuple[int, float]]] = {v["name"]: [] for v in store.variants(EXPERIMENT)}
     spend = Decimal(0)
     for row in store.results(EXPERIMENT):
         assert row.call is not None and row.call["status"] in ("ended", "failed", "expired"), row
-        rows[row.variant].append((row.replicate, float(row.call["cost"]["amount"])))
+        cost = float(row.call["cost"]["amount"]) if row.call["status"] == "ended" else math.nan
+        rows[row.variant].append((row.replicate, cost))
         spend += Decimal(str(row.call["cost"]["amount"]))
     for name, cells in rows.items():
         assert [r for r, _ in sorted(cells)] == list(range(len(cells))), f"{name}: replicates with a gap"
@@ -107,6 +109,7 @@ def outcomes(store: ResultsStore) -> tuple[dict[str, np.ndarray], Decimal]:
 
 def lai(values: np.ndarray, alpha: float) -> tuple[float, float]:
     """Lai's (1976) t-based confidence sequence at the look that has seen `values`, tuned for PLANNED values."""
+    values = values[~np.isnan(values)]
     t = len(values)
     g = (-2 * math.log(alpha) + math.log(1 - 2 * math.log(alpha))) / PLANNED
     r = (1 - (alpha**2 / (1 + t * g)) ** (1 / t)) * (1 + t * g) / g
@@ -155,14 +158,17 @@ def test_the_decision_follows_the_calls(tmp_path: Path, monkeypatch: pytest.Monk
     leader = lead[1]
     assert leader in names and leader not in eliminated
     low, high = lai(costs[leader], (1 - LEVEL) / len(names))  # each variant's own sequence: α split over K
-    assert same(amount(*lead.group(2, 3)), costs[leader].mean())
+    assert same(amount(*lead.group(2, 3)), np.nanmean(costs[leader]))
     assert same(amount(*lead.group(4, 5)), low) and same(amount(*lead.group(6, 7)), high)
     alpha = (1 - LEVEL) / math.comb(len(names), 2)  # each pair's: α split over every pair
     for match in pairs:
         assert match is not None
         other, against = match[1], match[2]
         n = int(match[9]) if match[9] else looks
-        differences = costs[other][:n] - costs[against][:n]  # wave-paired: the k-th call of one minus the other's
+        # Among the first n replicates of each, the j-th ended call of one minus the j-th ended call of the other.
+        ended = [costs[name][:n][~np.isnan(costs[name][:n])] for name in (other, against)]
+        m = min(len(e) for e in ended)
+        differences = ended[0][:m] - ended[1][:m]
         low, high = lai(differences, alpha)
         assert same(amount(*match.group(3, 4)), differences.mean())
         assert same(amount(*match.group(5, 6)), low) and same(amount(*match.group(7, 8)), high), match[0]
