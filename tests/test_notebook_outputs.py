@@ -4,8 +4,10 @@ numbers come from their calls."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,6 @@ import nbformat
 import numpy as np
 import pytest
 from nbclient import NotebookClient
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from convoi_nb.experiments import ResultsStore
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY
@@ -80,50 +80,48 @@ def test_leaks_finds_the_key_and_tokens() -> None:
     assert leaks(json.dumps({"value": "eyJhbG…xYK8 (masked)"})) == []
 
 
-# -- notebook 02: the printed verdict follows the calls ---------------------------------------------------------
-# Recomputed here straight from scipy and statsmodels, not through convoi_nb's own statistics.
+# -- notebook 02: the printed decision follows the calls ---------------------------------------------------------
+# Recomputed here from the results store with numpy, through Lai's formula written out again (see
+# convoi_nb/stats/confidence_sequence.py), not through convoi_nb's own statistics.
 
 EXPERIMENT = "compare-override-variants"
-NUMBER = r"(\d+(?:\.\d+)?)"
-NAMED = re.compile(
-    rf"Cheapest per call: (.+) at {NUMBER} USD per call \[{NUMBER}, {NUMBER}\], separated from every "
-    rf"other variant \(Holm-adjusted p ≤ (\S+)\)\."
-)
-UNCLEAR = re.compile(
-    rf"No clear cheapest variant: (.+) \({NUMBER} USD per call \[{NUMBER}, {NUMBER}\]\) and (.+) "
-    rf"\({NUMBER} USD per call \[{NUMBER}, {NUMBER}\]\) are not separated at this sample size "
-    r"\(Holm-adjusted p = (\S+)\)(?:; about (\d+) calls per variant would separate them at the "
-    r"spread seen \(80% power\))?\."
-)
-SIGNIFICANT = re.compile(
-    r"(.+) costs (\d+)% (more|less) per call than (.+) \(95% CI .+; significant after Holm "
-    r"adjustment\)\."
-)
-NOT_SIGNIFICANT = re.compile(r"(.+) vs (.+): no cost difference this sample can tell apart \(([+-]\d+)%, 95% CI .+\)\.")
-FAILING = re.compile(r"Calls that did not end \(excluded from the averages\): (.+)\.")
+LEVEL, PLANNED = 0.95, 30  # the decision's defaults, which the notebook keeps
+MONEY = r"(-?)\$(\d+(?:\.\d+)?)"
+LEAD = re.compile(rf"(?:Winner on cost per call: |leader )(.+?) at {MONEY} \({MONEY} to {MONEY}\)")
+PAIR = re.compile(rf"(.+) − (.+): {MONEY} \({MONEY} to {MONEY}\); (?:eliminated at look (\d+)|still in)\.")
+SPENT = re.compile(r"(\d+) calls created, \$(\d+(?:\.\d+)?) spent\.")
 
 
-def recompute(store: ResultsStore) -> dict[str, dict[str, Any]]:
-    """Per variant, from the calls as the results store last read them back from the API: the ended calls'
-    costs and durations, and the share of calls that did not end."""
-    variants: dict[str, dict[str, Any]] = {
-        v["name"]: {"cost": [], "duration": [], "n": 0, "unsuccessful": 0} for v in store.variants(EXPERIMENT)
-    }
+def outcomes(store: ResultsStore) -> tuple[dict[str, np.ndarray], Decimal]:
+    """Per variant, the cost of each call in replicate order (NaN for a call that failed or expired: counted, never
+    averaged in), every call finished; and the spend."""
+    rows: dict[str, list[tuple[int, float]]] = {v["name"]: [] for v in store.variants(EXPERIMENT)}
+    spend = Decimal(0)
     for row in store.results(EXPERIMENT):
-        stats = variants[row.variant]
-        stats["n"] += 1
-        status = row.call["status"] if row.call else "create error"
-        if status == "ended":
-            stats["cost"].append(row.call["cost"]["amount"])
-            stats["duration"].append(row.call["duration_seconds"])
-        elif status in ("failed", "expired", "create error"):
-            stats["unsuccessful"] += 1
-        else:
-            raise AssertionError(f"{row.variant}#{row.replicate} is still {status}: the notebook did not wait")
-    for stats in variants.values():
-        stats["cost"], stats["duration"] = np.array(stats["cost"]), np.array(stats["duration"])
-        stats["cost_mean"], stats["duration_mean"] = stats["cost"].mean(), stats["duration"].mean()
-    return variants
+        assert row.call is not None and row.call["status"] in ("ended", "failed", "expired"), row
+        cost = float(row.call["cost"]["amount"]) if row.call["status"] == "ended" else math.nan
+        rows[row.variant].append((row.replicate, cost))
+        spend += Decimal(str(row.call["cost"]["amount"]))
+    for name, cells in rows.items():
+        assert [r for r, _ in sorted(cells)] == list(range(len(cells))), f"{name}: replicates with a gap"
+    return {name: np.array([c for _, c in sorted(cells)]) for name, cells in rows.items()}, spend
+
+
+def lai(values: np.ndarray, alpha: float) -> tuple[float, float]:
+    """Lai's (1976) t-based confidence sequence at the look that has seen `values`, tuned for PLANNED values."""
+    values = values[~np.isnan(values)]
+    t = len(values)
+    g = (-2 * math.log(alpha) + math.log(1 - 2 * math.log(alpha))) / PLANNED
+    r = (1 - (alpha**2 / (1 + t * g)) ** (1 / t)) * (1 + t * g) / g
+    mean, sd = float(values.mean()), float(values.std(ddof=1))
+    if r >= t or sd == 0:
+        return -math.inf, math.inf
+    radius = sd * math.sqrt(r * (t - 1) / (t * (t - r)))
+    return mean - radius, mean + radius
+
+
+def amount(sign: str, digits: str) -> str:
+    return f"{sign}{digits}"
 
 
 def same(printed: str, value: float) -> bool:
@@ -132,82 +130,57 @@ def same(printed: str, value: float) -> bool:
     return abs(float(printed) - value) <= 0.5 * 10**-decimals + 1e-9
 
 
-def t_interval(values: np.ndarray) -> tuple[float, float]:
-    return stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
-
-
-def test_the_verdict_follows_the_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_decision_follows_the_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     notebook = execute("02_compare_override_variants.ipynb", tmp_path, monkeypatch, seed=1)
 
     def printed_by(source: str) -> list[str]:
         cell = next(c for c in notebook.cells if c.source.startswith(source))
         return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream").strip().splitlines()
 
-    # The verdict's lines, then the line of the "what to do next" cell that lists the calls that did not end.
-    advice = printed_by('cost = verdict.finding("cost")')
-    lines = printed_by("verdict = results.verdict(") + [a for a in advice if a.startswith("Calls that did not end")]
+    lines = printed_by("results = experiment.run(")
+    advice = printed_by("still_in = ")
     store = ResultsStore(tmp_path / ".convoi_nb" / "convoi_experiments.sqlite3")  # where the notebook kept its calls
     try:
-        calls = recompute(store)
+        costs, spend = outcomes(store)
     finally:
         store.close()
-    names = list(calls)
-    assert len(names) == 5 and sum(v["n"] for v in calls.values()) == 40  # 4 grid arms + 1 prompt variant, 8 each
-    ranked = sorted(names, key=lambda v: calls[v]["cost_mean"])
-    baseline = names[0]
+    names = list(costs)
+    assert len(names) == 5
+    pairs = [PAIR.fullmatch(line) for line in lines[1:-1]]
+    assert all(pairs) and len(pairs) == 4, lines  # the leader against each other variant
+    eliminated = {m[1]: int(m[9]) for m in pairs if m and m[9]}
+    looks = max(len(v) for v in costs.values())
+    # Waves: a variant dropped at look L made exactly L calls; the others made one per look.
+    assert {n: len(v) for n, v in costs.items()} == {n: eliminated.get(n, looks) for n in names}
 
-    # Cost: the leader against every other variant, Welch and Holm.
-    p_values = [stats.ttest_ind(calls[ranked[0]]["cost"], calls[v]["cost"], equal_var=False).pvalue for v in ranked[1:]]
-    worst = max(multipletests(p_values, method="holm")[1])
-    named, unclear = NAMED.fullmatch(lines[0]), UNCLEAR.fullmatch(lines[0])
-    assert (named is not None) == (worst < 0.05) and (unclear is not None) == (worst >= 0.05), (lines[0], worst)
-    match = named or unclear
-    assert match[1] == ranked[0] and same(match[2], calls[ranked[0]]["cost_mean"])
-    low, high = t_interval(calls[ranked[0]]["cost"])
-    assert same(match[3], low) and same(match[4], high)
-    if unclear:
-        assert unclear[5] == ranked[1] and same(unclear[6], calls[ranked[1]]["cost_mean"])
-    assert lines[1].startswith(("Shortest calls: ", "No clear shortest-call variant: "))
-    # What to do next follows the cost finding: adopt the separated winner, or how many calls would settle it.
-    assert advice[0].startswith(
-        f"{ranked[0]} is the cheapest" if named else f"Not settled: {ranked[0]} and {ranked[1]}"
-    )
-
-    # Each variant against the baseline: significant exactly when Holm says so.
-    others = names[1:]
-    base = calls[baseline]["cost"]
-    adjusted = multipletests(
-        [stats.ttest_ind(calls[v]["cost"], base, equal_var=False).pvalue for v in others], method="holm"
-    )[1]
-    against = lines[2 : 2 + len(others)]
-    for variant, p_adjusted, line in zip(others, adjusted, against, strict=False):
-        yes, no = SIGNIFICANT.fullmatch(line), NOT_SIGNIFICANT.fullmatch(line)
-        assert (yes is not None) == (p_adjusted < 0.05) and (no is not None) == (p_adjusted >= 0.05), (line, p_adjusted)
-        assert (yes or no)[1] == variant
-        delta_pct = 100 * (calls[variant]["cost_mean"] / calls[baseline]["cost_mean"] - 1)
-        if yes:
-            assert same(yes[2], abs(delta_pct)) and yes[3] == ("more" if delta_pct > 0 else "less")
-        else:
-            assert same(no[3].lstrip("+"), delta_pct)
-
-    failing = {v: s["unsuccessful"] / s["n"] for v, s in calls.items() if s["unsuccessful"]}
-    rest = lines[2 + len(others) :]
-    if failing:
-        assert len(rest) == 1, f"one line should list the calls that did not end: {failing}; printed {rest}"
-        listed = FAILING.fullmatch(rest[0])
-        assert listed, rest[0]
-        assert _rates(listed[1], names) == {v: f"{rate:.0%}" for v, rate in failing.items()}
-    else:
-        assert rest == []
-
-
-def _rates(listing: str, names: list[str]) -> dict[str, str]:
-    """ "a: 12%, b, c: 25%" -> {"a": "12%", "b, c": "25%"}: variant names may hold ", " themselves."""
-    found = {}
-    for name in sorted(names, key=len, reverse=True):
-        match = re.search(rf"(?:^|, ){re.escape(name)}: (\d+%)", listing)
-        if match:
-            found[name] = match[1]
-            listing = listing.replace(match[0], "", 1)
-    assert listing.strip(", ") == "", f"unexplained: {listing!r}"
-    return found
+    lead = LEAD.search(lines[0])
+    assert lead, lines[0]
+    leader = lead[1]
+    assert leader in names and leader not in eliminated
+    low, high = lai(costs[leader], (1 - LEVEL) / len(names))  # each variant's own sequence: α split over K
+    assert same(amount(*lead.group(2, 3)), np.nanmean(costs[leader]))
+    assert same(amount(*lead.group(4, 5)), low) and same(amount(*lead.group(6, 7)), high)
+    alpha = (1 - LEVEL) / math.comb(len(names), 2)  # each pair's: α split over every pair
+    for match in pairs:
+        assert match is not None
+        other, against = match[1], match[2]
+        n = int(match[9]) if match[9] else looks
+        # Among the first n replicates of each, the j-th ended call of one minus the j-th ended call of the other.
+        ended = [costs[name][:n][~np.isnan(costs[name][:n])] for name in (other, against)]
+        m = min(len(e) for e in ended)
+        differences = ended[0][:m] - ended[1][:m]
+        low, high = lai(differences, alpha)
+        assert same(amount(*match.group(3, 4)), differences.mean())
+        assert same(amount(*match.group(5, 6)), low) and same(amount(*match.group(7, 8)), high), match[0]
+        if match[9]:
+            assert low > 0, (match[0], low)  # eliminated: clearly dearer at that look
+    status_words = {"Winner": "winner", "Stopped by the budget": "budget", "No winner": "max_replicates"}
+    status = next((s for w, s in status_words.items() if lines[0].startswith(w)), "equivalent")
+    if status == "winner":
+        assert len(eliminated) == 4 and advice[0].startswith(f"{leader} is the cheapest per call")
+    elif status == "budget":
+        assert advice[0].startswith("Stopped by the budget")
+    elif status == "max_replicates":
+        assert looks == 120 and advice[0].startswith("No winner within 120 calls per variant")
+    spent = SPENT.fullmatch(lines[-1])
+    assert spent and int(spent[1]) == sum(len(v) for v in costs.values()) and same(spent[2], float(spend))
