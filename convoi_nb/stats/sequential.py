@@ -1,0 +1,562 @@
+"""The sequential decision: after each wave, which variants are clearly worse, and whether the experiment can stop.
+
+An experiment run `until="decided"` creates calls in waves, one replicate per active variant. After wave k (the
+k-th *look*) every pair of active variants A, B has k wave-paired differences d_j = x_A,j − x_B,j (the j-th
+outcome of A minus the j-th of B, j = 1..k); calls of one wave are independent draws, so the d_j are i.i.d. with
+mean μ_A − μ_B and a confidence sequence (CS) for their mean is a CS for the difference. `decide` replays the looks
+over the recorded outcomes in order, so a decision is a function of the outcomes only (a resumed run repeats it):
+
+- a variant whose pair CS against any other active variant lies wholly above 0 (it costs more, or its calls are
+  longer) is eliminated at that look: it gets no further replicate;
+- "winner" when one variant is left; "equivalent" when `tolerance` is given and every remaining pair's CS lies
+  within ±tolerance × the leader's mean; "max_replicates" after `max_replicates` looks ("no winner; leader X");
+  "budget" when the caller's ledger cannot pay for another wave; otherwise "running", and `next_wave` names the
+  variants that get one more replicate.
+
+No elimination and no stop happens before `min_replicates` looks.
+
+## Why Lai's confidence sequence, and how the error is split
+
+The intervals must hold at every look at once (the runner looks after every wave, the live panel at any time)
+at 5–120 calls per variant on skewed costs. Measured on this sandbox (docs in sequential-notes, bench/sequential.py):
+Welch's interval re-read after every wave misses 0.30 of the time instead of 0.05; the asymptotic CS of
+Waudby-Smith et al. (2023, arXiv 2103.06476; GrowthBook, PostHog) misses 0.20–0.26 at these sizes; a betting CS
+(Waudby-Smith & Ramdas 2024) needs a hard per-call bound and is 35× wider. Lai's (1976) t-based CS
+(`confidence_sequence`) is exact for Gaussian values with unknown variance, scale-invariant, and measured valid on
+the sandbox's log-normal costs at 1.6–1.7× Welch's width. A group-sequential design with an error-spending
+function (Lan & DeMets 1983; Jennison & Turnbull 2000) is closer to a fixed design's efficiency at its horizon but
+is valid only at the planned looks up to a horizon fixed in advance, and its boundaries assume the normal
+approximation that misleads at 5–20 calls (Bowyer et al. 2025); a CS stays valid for a user who looks between
+waves, stops by hand, or resumes past the planned size.
+
+The error budget α = 1 − level is split evenly over *every* pair, α / C(K, 2) each (Bonferroni). With K identical
+variants every pair can produce a false elimination, so only a split over all C(K, 2) pairs bounds "any
+elimination among K identical variants" by α (α / (K − 1) per pair, as the prototype used, sums to α·K/2 over
+the pairs: 0.15 for six variants, held near 0.05 only by the sequence's slack). The same union bound makes every
+pair's interval cover at once at every look, so the true best variant is eliminated, and a wrong winner named,
+with probability at most α. Each variant's own mean gets a CS at α / K (one family, simultaneous over variants);
+those intervals are shown, never used to eliminate (a CS on each arm's level lets a verdict flip late).
+
+The tuning point `planned` (n*, Lai's g) is fixed for the experiment's life: choosing it again after seeing data
+voids the guarantee.
+
+## What an outcome is
+
+Every call attempt counts, as recorded: "cost" is what the call was billed (a failed call what it talked before
+dropping, an expired one 0): cost per attempt is what the user pays. "duration" is the seconds talked per attempt
+(failed: until the drop; expired: 0). A replicate whose call has not reached a terminal status (or whose create
+failed: no call to read yet) ends its variant's sequence there, so the order of outcomes never depends on which
+call happened to finish first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ValidationError
+from ..models import TERMINAL_STATUSES
+from ..money import Money, format_money
+from .columns import METRICS, REPLICATE
+from .confidence_sequence import lai_sequence
+from .primitives import check_probability
+
+RUNNING = "running"
+WINNER = "winner"
+EQUIVALENT = "equivalent"
+BUDGET = "budget"
+MAX_REPLICATES = "max_replicates"
+STATUSES = (RUNNING, WINNER, EQUIVALENT, BUDGET, MAX_REPLICATES)
+
+COLUMNS = dict(METRICS)  # metric → its column of the results frame
+UNITS = {"duration": "s"}  # the cost's unit is the spend's currency
+WHAT = "sequential configuration"
+INTERVAL_COLUMNS = [
+    "kind",
+    "variant",
+    "other",
+    "n",
+    "estimate",
+    "low",
+    "high",
+    "unit",
+    "level",
+    "active",
+    "eliminated_at",
+]
+HISTORY_COLUMNS = ["look", "replicates", "active", "active_variants", "eliminated", "leader", "leader_mean", "status"]
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class SequentialConfig:
+    """What a sequential experiment decides on, and when it may stop; checked when made.
+
+    Attributes:
+        metric: "cost" (billed per call attempt) or "duration" (seconds talked per call attempt); declared up
+            front: deciding on both would halve the error budget of each.
+        level: The confidence level of every interval, simultaneously over all looks and pairs.
+        min_replicates: No variant is eliminated, and no stop made, before this many looks (>= 2).
+        max_replicates: The experiment stops after this many looks ("max_replicates"); >= min_replicates.
+        tolerance: A relative margin in (0, 1): when every remaining pair's interval lies within ±tolerance × the
+            leader's mean, the remaining variants are "equivalent". None: never stop for equivalence.
+        planned: The tuning point n* of the confidence sequences: the replicates per variant where a decision
+            is expected, where the intervals are tightest. Fixed for the experiment's life: changing it after
+            seeing data voids the guarantee.
+    """
+
+    metric: str = "cost"
+    level: float = 0.95
+    min_replicates: int = 5
+    max_replicates: int = 120
+    tolerance: float | None = None
+    planned: int = 30
+
+    def __post_init__(self) -> None:
+        """Check every field.
+
+        Raises:
+            ValidationError: A field is out of its range; the message names it and the rule.
+        """
+        if self.metric not in COLUMNS:
+            raise ValidationError.of_field(WHAT, "metric", f"must be one of {', '.join(COLUMNS)}, got {self.metric!r}")
+        check_probability("level", self.level)
+        if not _is_int(self.min_replicates) or self.min_replicates < 2:
+            raise ValidationError.of_field(
+                WHAT, "min_replicates", f"must be an integer >= 2, got {self.min_replicates!r}"
+            )
+        if not _is_int(self.max_replicates) or self.max_replicates < self.min_replicates:
+            raise ValidationError.of_field(
+                WHAT,
+                "max_replicates",
+                f"must be an integer >= min_replicates ({self.min_replicates}), got {self.max_replicates!r}",
+            )
+        if self.tolerance is not None:
+            check_probability("tolerance", self.tolerance)
+        if not _is_int(self.planned) or self.planned < 1:
+            raise ValidationError.of_field(WHAT, "planned", f"must be a positive integer, got {self.planned!r}")
+
+    @property
+    def alpha(self) -> float:
+        """The error budget, 1 − level."""
+        return 1 - self.level
+
+    def pair_alpha(self, variants: int) -> float:
+        """The error budget of one pair's sequence: α split evenly over every pair (Bonferroni).
+
+        Args:
+            variants: How many variants the experiment has.
+
+        Returns:
+            α / C(variants, 2).
+        """
+        return self.alpha / max(math.comb(variants, 2), 1)
+
+    def variant_alpha(self, variants: int) -> float:
+        """The error budget of one variant's own sequence: α split over the variants.
+
+        Args:
+            variants: How many variants the experiment has.
+
+        Returns:
+            α / variants.
+        """
+        return self.alpha / max(variants, 1)
+
+
+def outcomes_from_frame(frame: pd.DataFrame, metric: str) -> dict[str, list[float]]:
+    """Each variant's metric values in replicate order, as far as its calls have finished.
+
+    Only rows of kind "replicate" count (pilot calls and listening sessions are not waves). A variant's values
+    run from replicate 0 up to, not including, the first replicate that is missing, whose call has not reached
+    a terminal status (ended, failed, expired), whose create failed, or whose value is not recorded: so the
+    sequence, and every decision made from it, depends only on recorded outcomes, never on which call of a wave
+    finished first. A failed call counts what it was billed (and talked); an expired one 0.
+
+    Args:
+        frame: A results frame (`ExperimentResults.frame()`).
+        metric: "cost" or "duration".
+
+    Returns:
+        Variant → values, for every variant of the frame (in its order), possibly empty.
+
+    Raises:
+        ValidationError: `metric` is not "cost" or "duration".
+    """
+    if metric not in COLUMNS:
+        raise ValidationError.of_field("argument", "metric", f"must be one of {', '.join(COLUMNS)}, got {metric!r}")
+    column = COLUMNS[metric]
+    rows = frame[frame["kind"] == REPLICATE]
+    found: dict[str, list[float]] = {}
+    for name in [str(v) for v in frame["variant"].cat.categories]:
+        mine = rows[rows["variant"] == name].sort_values("replicate", kind="stable")
+        values: list[float] = []
+        for replicate, status, value in zip(mine["replicate"], mine["status"], mine[column], strict=True):
+            if pd.isna(replicate) or int(replicate) != len(values):
+                break  # a gap (or a duplicate): the replicate len(values) has no finished call yet
+            if pd.isna(status) or status not in TERMINAL_STATUSES or pd.isna(value):
+                break
+            values.append(float(value))
+        found[name] = values
+    return found
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the looks so far decided; `str()` says it in words from the numbers of `intervals`.
+
+    Attributes:
+        status: "running", "winner", "equivalent", "budget" or "max_replicates".
+        winner: The one variant left ("winner"), else None.
+        leader: The active variant with the lowest mean at the last look (None before any look).
+        eliminated: Variant → the look at which it was dropped, in the order they left.
+        looks: How many looks were made: replicates per variant still active.
+        calls: Calls created (as the caller passed it).
+        spend: What they were billed (as the caller passed it).
+        intervals: The anytime-valid intervals at the last look: one row per variant (`kind` "variant": the
+            mean, at level 1 − α/K) and per pair (`kind` "pair": mean of `variant` minus `other`, at level
+            1 − α/C(K, 2)), with `n` values used (an eliminated variant's up to the look it left), `estimate`,
+            `low`, `high` (−inf/inf while no bound exists yet), `unit`, `level`, `active` and `eliminated_at`.
+        history: One row per look: `look`, `replicates`, `active` (how many), `active_variants`, `eliminated`
+            (at that look, comma-separated), `leader`, `leader_mean`, `status` after that look.
+        config: The configuration decided under.
+        variants: Every variant, in the experiment's order.
+        eliminated_by: Eliminated variant → the variant its pair interval showed it clearly worse than.
+    """
+
+    status: str
+    winner: str | None
+    leader: str | None
+    eliminated: Mapping[str, int]
+    looks: int
+    calls: int
+    spend: Money
+    intervals: pd.DataFrame = field(repr=False)
+    history: pd.DataFrame = field(repr=False)
+    config: SequentialConfig
+    variants: tuple[str, ...] = ()
+    eliminated_by: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def active(self) -> tuple[str, ...]:
+        """The variants not eliminated, in the experiment's order."""
+        return tuple(v for v in self.variants if v not in self.eliminated)
+
+    @property
+    def done(self) -> bool:
+        """Whether the experiment has stopped (status is not "running")."""
+        return self.status != RUNNING
+
+    def __str__(self) -> str:
+        return describe(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def _mean_rows(
+    outcomes: Mapping[str, np.ndarray], used: Mapping[str, int], config: SequentialConfig, unit: str
+) -> list[dict[str, Any]]:
+    names = list(outcomes)
+    alpha = config.variant_alpha(len(names))
+    rows = []
+    for name in names:
+        values = outcomes[name][: used[name]]
+        low, high = lai_sequence(values, alpha=alpha, planned=config.planned)
+        rows.append(
+            {
+                "kind": "variant",
+                "variant": name,
+                "other": None,
+                "n": len(values),
+                "estimate": float(values.mean()) if len(values) else math.nan,
+                "low": float(low[-1]) if len(values) else -math.inf,
+                "high": float(high[-1]) if len(values) else math.inf,
+                "unit": unit,
+                "level": 1 - alpha,
+            }
+        )
+    return rows
+
+
+def _pair_sequences(
+    outcomes: Mapping[str, np.ndarray], length: int, alpha: float, planned: int
+) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    # (a, b) → (running mean, low, high) of the CS of mean(a − b) after 1..length wave-paired differences
+    names = list(outcomes)
+    sequences = {}
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            n = min(length, len(outcomes[a]), len(outcomes[b]))
+            d = outcomes[a][:n] - outcomes[b][:n]
+            low, high = lai_sequence(d, alpha=alpha, planned=planned)
+            sequences[(a, b)] = (np.cumsum(d) / np.arange(1, n + 1), low, high)
+    return sequences
+
+
+def decide(
+    outcomes: Mapping[str, Sequence[float]],
+    config: SequentialConfig,
+    *,
+    calls: int = 0,
+    spend: Money | None = None,
+    out_of_budget: bool = False,
+) -> Decision:
+    """Replay the looks over the outcomes in order and say what they decide (deterministic).
+
+    Look k sees the first k outcomes of every variant active at look k; it happens only once each of them has
+    k outcomes (outcomes beyond the last look, or of a variant after it left, are not read).
+
+    Args:
+        outcomes: Variant → its metric values in replicate order (`outcomes_from_frame`); the mapping's order is
+            the experiment's order of variants (at least two).
+        config: The sequential configuration.
+        calls: Calls created so far (reported, not used in the decision).
+        spend: What they were billed (reported; default 0 USD). Its currency is the cost's unit.
+        out_of_budget: The caller's ledger cannot pay for another wave: stop with "budget" unless the looks
+            already stopped.
+
+    Returns:
+        The decision.
+
+    Raises:
+        ValidationError: Fewer than two variants, or a value that is not a finite number.
+    """
+    names = [str(n) for n in outcomes]
+    if len(names) < 2:
+        raise ValidationError.of_field(
+            "argument", "outcomes", f"needs at least two variants to compare, got {len(names)}"
+        )
+    data = {n: np.asarray(outcomes[n], dtype=float) for n in names}
+    for name, values in data.items():
+        if values.ndim != 1 or not np.all(np.isfinite(values)):
+            raise ValidationError.of_field("argument", f"outcomes[{name!r}]", "must be finite numbers")
+    spend = spend if spend is not None else Money(Decimal(0), "USD")
+    unit = UNITS.get(config.metric, spend.currency)
+    horizon = min(config.max_replicates, max(len(v) for v in data.values()))
+    pairs = _pair_sequences(data, horizon, config.pair_alpha(len(names)), config.planned)
+
+    eliminated: dict[str, int] = {}
+    beaten_by: dict[str, str] = {}
+    history: list[dict[str, Any]] = []
+    status, looks, leader = RUNNING, 0, None
+    for k in range(1, config.max_replicates + 1):
+        active = [n for n in names if n not in eliminated]
+        if any(len(data[n]) < k for n in active):
+            break  # the wave of look k is not complete
+        looks = k
+        means = {n: float(data[n][:k].mean()) for n in active}
+        leaving: dict[str, str] = {}  # variant → the variant it is clearly worse than (the first found)
+        if k >= config.min_replicates:
+            for (a, b), (_, low, high) in pairs.items():
+                if a in means and b in means:
+                    if low[k - 1] > 0:
+                        leaving.setdefault(a, b)  # a − b > 0: a is clearly worse (costs more, talks longer)
+                    elif high[k - 1] < 0:
+                        leaving.setdefault(b, a)
+        for name in names:
+            if name in leaving:
+                eliminated[name] = k
+                beaten_by[name] = leaving[name]
+        remaining = [n for n in active if n not in eliminated]
+        leader = min(remaining, key=lambda n: (means[n], names.index(n)))
+        if k >= config.min_replicates:
+            if len(remaining) == 1:
+                status = WINNER
+            elif config.tolerance is not None and _equivalent(pairs, remaining, k, config.tolerance * means[leader]):
+                status = EQUIVALENT
+            elif k >= config.max_replicates:
+                status = MAX_REPLICATES
+        history.append(
+            {
+                "look": k,
+                "replicates": k,
+                "active": len(remaining),
+                "active_variants": ", ".join(remaining),
+                "eliminated": ", ".join(n for n in names if n in leaving),
+                "leader": leader,
+                "leader_mean": means[leader],
+                "status": status,
+            }
+        )
+        if status != RUNNING:
+            break
+    if status == RUNNING and out_of_budget:
+        status = BUDGET
+        if history:
+            history[-1]["status"] = BUDGET
+    used = {n: eliminated.get(n, looks) for n in names}
+    intervals = pd.DataFrame(
+        _mean_rows(data, used, config, unit) + _pair_rows(pairs, used, config, unit, len(names)),
+        columns=INTERVAL_COLUMNS[:9],
+    )
+    intervals["active"] = [
+        (v not in eliminated) and (o is None or o not in eliminated)
+        for v, o in zip(intervals["variant"], intervals["other"], strict=True)
+    ]
+    intervals["eliminated_at"] = pd.array(
+        [
+            eliminated.get(v) if o is None else None
+            for v, o in zip(intervals["variant"], intervals["other"], strict=True)
+        ],
+        dtype="Int64",
+    )
+    return Decision(
+        status=status,
+        winner=leader if status == WINNER else None,
+        leader=leader,
+        eliminated=eliminated,
+        looks=looks,
+        calls=calls,
+        spend=spend,
+        intervals=intervals,
+        history=pd.DataFrame(history, columns=HISTORY_COLUMNS),
+        config=config,
+        variants=tuple(names),
+        eliminated_by=beaten_by,
+    )
+
+
+def _equivalent(
+    pairs: Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    remaining: Sequence[str],
+    k: int,
+    margin: float,
+) -> bool:
+    # every remaining pair's interval inside ±margin (a pair without a bound yet is not inside)
+    inside = [
+        -margin <= low[k - 1] and high[k - 1] <= margin
+        for (a, b), (_, low, high) in pairs.items()
+        if a in remaining and b in remaining
+    ]
+    return bool(inside) and all(inside)
+
+
+def _pair_rows(
+    pairs: Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    used: Mapping[str, int],
+    config: SequentialConfig,
+    unit: str,
+    variants: int,
+) -> list[dict[str, Any]]:
+    # Each pair at the last look where both were still in: the CS holds at every look, that one included.
+    rows = []
+    for (a, b), (mean, low, high) in pairs.items():
+        n = min(used[a], used[b], len(mean))
+        rows.append(
+            {
+                "kind": "pair",
+                "variant": a,
+                "other": b,
+                "n": n,
+                "estimate": float(mean[n - 1]) if n else math.nan,
+                "low": float(low[n - 1]) if n else -math.inf,
+                "high": float(high[n - 1]) if n else math.inf,
+                "unit": unit,
+                "level": 1 - config.pair_alpha(variants),
+            }
+        )
+    return rows
+
+
+def _amount(value: float, unit: str) -> str:
+    if not math.isfinite(value):
+        return "∞" if value > 0 else "−∞"
+    return f"{value:.0f} s" if unit == "s" else format_money(value, unit, places=3)
+
+
+def _interval_text(row: Mapping[str, Any]) -> str:
+    if not (math.isfinite(row["low"]) and math.isfinite(row["high"])):
+        return "no bound yet"
+    return f"{_amount(row['low'], row['unit'])} to {_amount(row['high'], row['unit'])}"
+
+
+def describe(decision: Decision) -> str:
+    """The decision in words, with the numbers of its `intervals`.
+
+    Args:
+        decision: The decision.
+
+    Returns:
+        A few sentences: the stop (or where the run stands), the leader's mean and its interval, how each other
+        remaining variant differs from it, who left at which look, calls and spend.
+    """
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in decision.intervals.to_dict("records")]
+    metric = "cost per call" if decision.config.metric == "cost" else "call length"
+    if decision.leader is None:
+        return f"No look yet: every variant needs its first finished replicate ({decision.calls} calls created)."
+    lead = next(r for r in records if r["kind"] == "variant" and r["variant"] == decision.leader)
+    leader = f"{decision.leader} at {_amount(lead['estimate'], lead['unit'])} ({_interval_text(lead)})"
+    if decision.status == WINNER:
+        head = f"Winner on {metric}: {leader}, every other variant eliminated."
+    elif decision.status == EQUIVALENT:
+        head = (
+            f"Equivalent on {metric}: the remaining variants are within ±{decision.config.tolerance or 0:.0%} of "
+            f"the leader, {leader}."
+        )
+    elif decision.status == MAX_REPLICATES:
+        head = f"No winner after {decision.looks} replicates per variant (the maximum); leader {leader}."
+    elif decision.status == BUDGET:
+        head = f"Stopped by the budget after {decision.looks} replicates per variant: no winner; leader {leader}."
+    else:
+        head = f"Running: look {decision.looks}; leader so far {leader}."
+    lines = [head + f" Intervals hold at {decision.config.level:.0%} over every look at once (anytime-valid)."]
+    for other in decision.variants:
+        if other == decision.leader:
+            continue
+        than = decision.eliminated_by.get(other, decision.leader)  # an eliminated variant: against its better
+        row = _against(records, other, than)
+        difference = f"{other} − {than}: {_amount(row['estimate'], row['unit'])} ({_interval_text(row)})"
+        look = decision.eliminated.get(other)
+        lines.append(f"{difference}; {'still in' if look is None else f'eliminated at look {look}'}.")
+    lines.append(
+        f"{decision.calls} calls created, {format_money(decision.spend.amount, decision.spend.currency)} spent."
+    )
+    return "\n".join(lines)
+
+
+def _against(records: Sequence[Mapping[str, Any]], name: str, other: str) -> dict[str, Any]:
+    # the pair row of `name` and `other`, said as `name` minus `other`
+    for row in records:
+        if row["kind"] == "pair" and {row["variant"], row["other"]} == {name, other}:
+            if row["variant"] == name:
+                return dict(row)
+            return {**row, "estimate": -row["estimate"], "low": -row["high"], "high": -row["low"]}
+    raise AssertionError(f"no pair row for {name} and {other}")  # decide() makes one for every pair
+
+
+def next_wave(decision: Decision) -> tuple[str, ...]:
+    """The variants the next wave gives one more replicate: replicate number `decision.looks` of each.
+
+    Args:
+        decision: The latest decision.
+
+    Returns:
+        The active variants, or () when the experiment is done.
+    """
+    return () if decision.done else decision.active
+
+
+__all__ = [
+    "BUDGET",
+    "EQUIVALENT",
+    "MAX_REPLICATES",
+    "RUNNING",
+    "STATUSES",
+    "WINNER",
+    "Decision",
+    "SequentialConfig",
+    "decide",
+    "describe",
+    "next_wave",
+    "outcomes_from_frame",
+]
