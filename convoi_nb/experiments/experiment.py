@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._base_client import build_web_call
 from .._sync_bridge import run_sync
+from ..budget import Cap
 from ..errors import ExperimentError, ValidationError
 from ..models import WebCallRequest
 from ..stats.columns import DESIGN_KINDS, KINDS, LISTENING, REPLICATE
@@ -22,6 +23,8 @@ from .polling import CallPoller, Progress
 from .pools import check_client
 from .reconcile import canonical
 from .results import ExperimentResults
+from .sequential import SequentialRunner
+from .sequential_settings import check_until, sequential_config
 from .store import ResultsStore
 from .variants import Variant
 
@@ -29,7 +32,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .._client import AsyncConvoiClient, ConvoiClient
-    from ..budget import Cap
     from ..models import Call
     from ..stats.estimate import Estimate
 
@@ -38,6 +40,17 @@ if TYPE_CHECKING:
 DEFAULT_STORE = "convoi_experiments.sqlite3"
 # Fixed namespace: the same (experiment, agent, variant, replicate) always maps to the same key.
 _KEY_NAMESPACE = uuid.UUID("7c4f3a52-9a51-4d43-8a8e-9f6f2b1c0e11")
+
+
+class _RunOptions(NamedTuple):
+    """The arguments of `run()` both designs take (and the sequential one's wait)."""
+
+    concurrency: int
+    progress: bool
+    on_progress: Progress
+    max_cost: Cap | None
+    confirm: bool
+    wait_timeout: float
 
 
 def _positive(name: str, value: Any, minimum: int = 1) -> None:
@@ -252,13 +265,30 @@ class Experiment:
         self,
         client: AnyClient,
         *,
+        until: str | None = None,
+        metric: str = "cost",
+        max_replicates: int = 120,
+        min_replicates: int | None = None,
+        level: float = 0.95,
+        tolerance: float | None = None,
+        planned: int | None = None,
         concurrency: int = 16,
         progress: bool = True,
         on_progress: Progress = None,
         max_cost: Cap | None = None,
         confirm: bool = False,
+        wait_timeout: float = 900.0,
     ) -> ExperimentResults:
-        """Create every missing call concurrently; safe to call again (it resumes, never duplicates).
+        """Create the experiment's calls; safe to call again (it resumes, never duplicates).
+
+        `until=None` (the fixed design): every missing cell of `replicates` × variants, created concurrently.
+        `until="decided"` (the sequential design): waves of one call per variant still compared, each waited for,
+        then a look at anytime-valid intervals that drops the variants clearly worse on `metric`, until one variant
+        is left ("winner"), the remaining ones are within ±`tolerance` of each other ("equivalent"), the next wave
+        would pass `max_cost` ("budget"), or `max_replicates` calls per variant are reached ("max_replicates", with
+        the leader); `results.decision` says which. Its settings are recorded with the experiment: a later run
+        resumes with the same eliminations and must pass the same settings (a higher `max_cost` may continue a run
+        its budget stopped).
 
         Works inside a running event loop (a notebook's) too: the creates run on an event loop of their own,
         through an async connection pool of their own (a twin of `client`). A client built on your own
@@ -268,25 +298,54 @@ class Experiment:
 
         Args:
             client: The client (sync or async) to create the calls with.
+            until: None for the fixed design, "decided" for the sequential one.
+            metric: Sequential: "cost" or "duration", the one compared (declared up front).
+            max_replicates: Sequential: the most calls per variant.
+            min_replicates: Sequential: calls per variant before any variant is dropped (None: the default, 5).
+            level: Sequential: the confidence level, over every look, variant and pair at once.
+            tolerance: Sequential: a relative margin in (0, 1) within which the remaining variants are
+                "equivalent" (None: never stop for that).
+            planned: Sequential: calls per variant where a decision is expected, which the intervals are tuned
+                for (None: the default, 30).
             concurrency: Creates in flight at once.
             progress: Show a progress bar.
-            on_progress: Called with (done, total) after each create.
+            on_progress: Called with (done, total) after each create (sequential: calls created so far, and the
+                most the run can create).
             max_cost: The spend cap over every run of the experiment: None is no cap, 0 a cap of zero (see
-                `convoi_nb.budget`); `results.budget` says whether it stopped the run.
-            confirm: Run uncapped even over the client's `confirm_runs_over` calls (the real service: 20).
+                `convoi_nb.budget`); `results.budget` says whether it stopped the run. A sequential run needs a
+                cap of at least one wave, and finished calls to project from (`experiment.estimate(client)`).
+            confirm: Run uncapped even over the client's `confirm_runs_over` calls (the real service: 20); a
+                sequential run counts the most it can create (`max_replicates` × variants).
+            wait_timeout: Sequential: seconds to wait for one wave's calls to finish.
 
         Returns:
-            The results (calls may still be running: `results.wait()`).
+            The results (fixed design: calls may still be running, `results.wait()`; sequential: every call
+            finished, `results.decision`).
 
         Raises:
             ConfigurationError: The client sends through your own httpx client (use `arun()`, above).
             ExperimentError: The design conflicts with what the store or server holds, another run of this
-                experiment is under way, or a large run is neither capped nor confirmed.
-            ValidationError: A bad argument, or a variant the API would refuse (before anything is sent).
+                experiment is under way, a large run is neither capped nor confirmed, or a sequential run's
+                settings differ from the first one's (each change named).
+            ValidationError: A bad argument (sequential arguments without `until="decided"`, a single variant,
+                a `max_cost` smaller than one wave), or a variant the API would refuse (before anything is sent).
+            WaitTimeoutError: Sequential: a wave's calls still running after `wait_timeout` (run again to go on).
         """
         return run_sync(
-            runner.FixedRunner(self, client, own_loop=True, doing="experiment.run()").arun(
-                concurrency=concurrency, progress=progress, on_progress=on_progress, max_cost=max_cost, confirm=confirm
+            self._start(
+                client,
+                until,
+                dict(
+                    metric=metric,
+                    max_replicates=max_replicates,
+                    min_replicates=min_replicates,
+                    level=level,
+                    tolerance=tolerance,
+                    planned=planned,
+                ),
+                own_loop=True,
+                doing="experiment.run()",
+                options=_RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout),
             )
         )
 
@@ -294,26 +353,42 @@ class Experiment:
         self,
         client: AnyClient,
         *,
+        until: str | None = None,
+        metric: str = "cost",
+        max_replicates: int = 120,
+        min_replicates: int | None = None,
+        level: float = 0.95,
+        tolerance: float | None = None,
+        planned: int | None = None,
         concurrency: int = 16,
         progress: bool = True,
         on_progress: Progress = None,
         max_cost: Cap | None = None,
         confirm: bool = False,
+        wait_timeout: float = 900.0,
     ) -> ExperimentResults:
         """`run()` for async code (`await experiment.arun(client)`), on your event loop.
 
         An `AsyncConvoiClient` is used as it is (your own `httpx.AsyncClient` included: build it with
         `AsyncConvoiClient(http_client=...)` or `client.to_async(http_client=...)`); a sync client lends a twin
         with a pool of its own, which one built on your own `httpx.Client` cannot (refused before anything is sent).
-        Then `await results.wait_async()`.
+        Then `await results.wait_async()` (fixed design).
 
         Args:
             client: The client (sync or async) to create the calls with.
+            until: None for the fixed design, "decided" for the sequential one (see `run()`).
+            metric: Sequential: "cost" or "duration".
+            max_replicates: Sequential: the most calls per variant.
+            min_replicates: Sequential: calls per variant before any variant is dropped (None: the default).
+            level: Sequential: the confidence level.
+            tolerance: Sequential: the equivalence margin in (0, 1), or None.
+            planned: Sequential: calls per variant the intervals are tuned for (None: the default).
             concurrency: Creates in flight at once.
             progress: Show a progress bar.
             on_progress: Called with (done, total) after each create.
             max_cost: The spend cap (None: no cap; 0: a cap of zero).
             confirm: Run uncapped even over the client's `confirm_runs_over`.
+            wait_timeout: Sequential: seconds to wait for one wave's calls to finish.
 
         Returns:
             The results.
@@ -322,9 +397,50 @@ class Experiment:
             ConfigurationError: A sync client on your own httpx client.
             ExperimentError: As `run()`.
             ValidationError: As `run()`.
+            WaitTimeoutError: As `run()`.
         """
-        return await runner.FixedRunner(self, client).arun(
-            concurrency=concurrency, progress=progress, on_progress=on_progress, max_cost=max_cost, confirm=confirm
+        return await self._start(
+            client,
+            until,
+            dict(
+                metric=metric,
+                max_replicates=max_replicates,
+                min_replicates=min_replicates,
+                level=level,
+                tolerance=tolerance,
+                planned=planned,
+            ),
+            own_loop=False,
+            doing="experiment.arun()",
+            options=_RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout),
+        )
+
+    def _start(
+        self,
+        client: AnyClient,
+        until: object,
+        sequential: dict[str, Any],
+        *,
+        own_loop: bool,
+        doing: str,
+        options: _RunOptions,
+    ) -> Coroutine[Any, Any, ExperimentResults]:
+        """The run of the design asked for (its sequential arguments checked now, before anything is sent)."""
+        if not check_until(until, sequential):
+            return runner.FixedRunner(self, client, own_loop=own_loop, doing=doing).arun(
+                concurrency=options.concurrency,
+                progress=options.progress,
+                on_progress=options.on_progress,
+                max_cost=options.max_cost,
+                confirm=options.confirm,
+            )
+        return SequentialRunner(self, client, sequential_config(sequential), own_loop=own_loop, doing=doing).arun(
+            concurrency=options.concurrency,
+            progress=options.progress,
+            on_progress=options.on_progress,
+            max_cost=options.max_cost,
+            confirm=options.confirm,
+            wait_timeout=options.wait_timeout,
         )
 
     def create_cell(self, client: ConvoiClient, variant_name: str, replicate: int, kind: str = REPLICATE) -> Call:

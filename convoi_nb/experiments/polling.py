@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -68,12 +68,21 @@ class WaitPlan:
                 "argument", "until", f"must be one of {sorted(WAIT_TARGETS)}, got {self.until!r}"
             )
         check_wait_timeout(self.timeout, "timeout")
-        concurrency: object = self.concurrency
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValidationError.of_field(
-                "argument", "concurrency", f"must be a positive integer, got {concurrency!r}"
-            )
+        check_concurrency(self.concurrency)
         check_progress_callback(self.on_progress)
+
+
+def check_concurrency(concurrency: object) -> None:
+    """Refuse a `concurrency` that is not a positive integer.
+
+    Args:
+        concurrency: The value given.
+
+    Raises:
+        ValidationError: It is not a positive integer.
+    """
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValidationError.of_field("argument", "concurrency", f"must be a positive integer, got {concurrency!r}")
 
 
 def check_progress_callback(on_progress: object) -> None:
@@ -98,10 +107,18 @@ class CallPoller:
         client: The client the calls are read with.
         store: The results store the new states are written to.
         experiment: The experiment.
+        only: Poll these calls only (a sequential run's wave); None: every call of the experiment.
     """
 
-    def __init__(self, client: ConvoiClient | AsyncConvoiClient, store: ResultsStore, experiment: str) -> None:
+    def __init__(
+        self,
+        client: ConvoiClient | AsyncConvoiClient,
+        store: ResultsStore,
+        experiment: str,
+        only: Collection[str] | None = None,
+    ) -> None:
         self._client, self._store, self._name = client, store, experiment
+        self._only = None if only is None else frozenset(only)
 
     def wait(self, plan: WaitPlan) -> None:
         """Poll until every call has reached `plan.until`, on an event loop of its own (see `ExperimentResults.wait`).
@@ -132,7 +149,8 @@ class CallPoller:
         )
         name = self._name
         deadline = time.monotonic() + timeout
-        calls = [r.call for r in self._store.results(name) if r.call]
+        only = self._only
+        calls = [r.call for r in self._store.results(name) if r.call and (only is None or r.call["id"] in only)]
         bar = tqdm(total=len(calls), desc=f"{name}: waiting", unit="call", disable=not plan.progress)
         async with async_api(self._client, own_loop=own_loop, doing="results.wait_async()") as api:
             gate = asyncio.Semaphore(plan.concurrency)

@@ -26,12 +26,14 @@ log = get_logger("convoi_nb.experiments")
 Cell = tuple[str, int]  # (variant, replicate) of the design
 
 
-async def server_calls(experiment: Design, api: AsyncConvoiClient) -> dict[Cell, Call]:
+async def server_calls(experiment: Design, api: AsyncConvoiClient, replicates: int | None = None) -> dict[Cell, Call]:
     """The experiment's design cells on the server, each checked against what a run would send.
 
     Args:
         experiment: The experiment.
         api: An async client on the server.
+        replicates: Replicates per variant the run may reach (default: the experiment's; a sequential run's
+            `max_replicates`).
 
     Returns:
         (variant, replicate) → call, for the design's cells (listening-session calls are left out).
@@ -72,7 +74,7 @@ async def server_calls(experiment: Design, api: AsyncConvoiClient) -> dict[Cell,
                 f"the server holds call {call.id} of experiment {experiment.name!r} made with other {what}; "
                 "rename the changed variant or the experiment (nothing was created)"
             )
-        if kind == REPLICATE and 0 <= replicate < experiment.replicates:
+        if kind == REPLICATE and 0 <= replicate < (experiment.replicates if replicates is None else replicates):
             found.setdefault((variant.name, replicate), call)
     return found
 

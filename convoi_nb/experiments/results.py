@@ -16,8 +16,10 @@ from ..money import Money, total
 from ..stats.analysis import Analysis, AnalysisConfig
 from ..stats.columns import variant_names
 from ..stats.ratings import criteria_of
+from ..stats.sequential import BUDGET
 from .frame import results_frame
 from .polling import CallPoller, Progress, WaitPlan
+from .sequential_settings import decision_of
 from .store import ResultsStore
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from pandas.io.formats.style import Styler
 
+    from ..stats.sequential import Decision
     from ..stats.verdict import Verdict
 
 
@@ -41,6 +44,7 @@ class ExperimentResults:
         self.name, self._store, self._poller = name, store, poller
         self.budget: BudgetReport | None = None  # set by a run(max_cost=…)
         self._analysis: tuple[tuple[Any, ...], Analysis] | None = None  # (store revision, config), analysis
+        self._decision: tuple[tuple[int, int], Decision | None] | None = None  # (store revision, decision)
 
     def __repr__(self) -> str:
         rows = self._store.results(self.name)
@@ -207,6 +211,35 @@ class ExperimentResults:
         analysis = Analysis(frame, config, tuple(criteria_of(self._store.sessions(self.name))))
         self._analysis = (key, analysis)
         return analysis
+
+    @property
+    def decision(self) -> Decision | None:
+        """What a sequential run (`run(until="decided")`) decided from the outcomes recorded so far.
+
+        The looks are replayed over the recorded outcomes in order, so this is the decision the run made (and the
+        one a resumed run goes on from): `status` ("running", "winner", "equivalent", "budget" or
+        "max_replicates"), `winner`, `leader`, `eliminated` (variant → look), `looks`, `calls` (design calls
+        created), `spend` (as `spend()`), the anytime-valid `intervals` and the `history` of looks. Computed once
+        per change of the store. None for an experiment that was never run sequentially (a fixed design: read
+        `verdict()`).
+        """
+        revision = self._store.revision()
+        if self._decision is not None and self._decision[0] == revision:
+            return self._decision[1]
+        recorded = self._store.sequential(self.name)
+        decision = None
+        if recorded is not None:
+            settings, stop = recorded
+            decision = decision_of(
+                self.name,
+                self.frame(),
+                settings,
+                calls=len(self._store.done(self.name)),
+                spend=self.spend(),
+                out_of_budget=stop == BUDGET,
+            )
+        self._decision = (revision, decision)
+        return decision
 
     def summary(self, *, level: float = 0.95, seed: int = 0, rater: str | None = None) -> pd.DataFrame:
         """Per variant, one row of what its calls say.

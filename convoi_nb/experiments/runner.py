@@ -3,13 +3,14 @@
 `FixedRunner` does one run: it lists and checks the server's calls (`reconcile`), records the design, asks the
 spend policy (`budget`) whether the run may go ahead and keeps its ledger, creates the missing cells replicate by
 replicate, and finds creates whose answer was lost. A pilot is a `FixedRunner` over the first replicates, its calls
-of kind "pilot". Sequential designs (waves, looks) will be runners of their own.
+of kind "pilot". A sequential design (waves, looks) is `sequential.SequentialRunner`, with the helpers here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -24,10 +25,11 @@ from ..stats.columns import PILOT, REPLICATE, design_rows
 from ..stats.estimate import Estimate, estimate_remaining, finished_spend, per_call_cost
 from ..stats.primitives import check_probability
 from .pilot import DEFAULT_PILOT, PilotQuote, bills_money
-from .polling import CallPoller, Progress, check_progress_callback, check_wait_timeout
+from .polling import CallPoller, Progress, check_concurrency, check_progress_callback, check_wait_timeout
 from .pools import async_api, check_client, check_own_loop, check_sync_in_async
 from .reconcile import adopt, server_calls
 from .results import ExperimentResults
+from .sequential_settings import check_fixed_allowed
 from .store import ResultsStore
 
 if TYPE_CHECKING:
@@ -106,6 +108,107 @@ def create_cell(experiment: Design, client: ConvoiClient, variant: Variant, repl
     return call
 
 
+@dataclass(frozen=True)
+class CreateOutcome:
+    """What one create of a run came to.
+
+    Attributes:
+        record: The call created, as recorded (JSON); None when the create failed.
+        error: Why it failed (recorded in the store too), else None.
+        conflict: The server holds the cell's key for another body (the variant changed under its name).
+    """
+
+    record: dict[str, Any] | None
+    error: str | None = None
+    conflict: bool = False
+
+
+async def create_one(
+    api: AsyncConvoiClient,
+    store: ResultsStore,
+    experiment: Design,
+    variant: Variant,
+    replicate: int,
+    kind: str,
+    request: WebCallRequest,
+) -> CreateOutcome:
+    """Create one cell's call with its idempotency key, and record what came of it (a run's one way to create).
+
+    Args:
+        api: An async client.
+        store: The results store.
+        experiment: The experiment.
+        variant: The cell's variant.
+        replicate: The cell's number within its kind.
+        kind: The cell's kind.
+        request: The cell's create request, validated.
+
+    Returns:
+        The call recorded, or why the create failed.
+    """
+    key = experiment.idempotency_key(variant, replicate, kind)
+    started = time.perf_counter()
+    try:
+        call = await api.create_web_call(request, idempotency_key=key)
+    except IdempotencyConflictError:
+        store.record_error(experiment.name, variant.name, replicate, key, "idempotency conflict")
+        return CreateOutcome(None, "idempotency conflict", conflict=True)
+    except APIError as exc:
+        store.record_error(experiment.name, variant.name, replicate, key, str(exc))
+        return CreateOutcome(None, str(exc))
+    return CreateOutcome(record_created(store, experiment, variant, replicate, kind, call, started))
+
+
+def conflict_error(experiment: Design, variants: list[str]) -> ExperimentError:
+    """The error of a run whose creates met calls made with other overrides under the same keys.
+
+    Args:
+        experiment: The experiment.
+        variants: The variants whose creates conflicted.
+
+    Returns:
+        The error, to raise.
+    """
+    return ExperimentError(
+        f"the server already holds calls for variants {sorted(set(variants))} of {experiment.name!r} with "
+        "other overrides (same idempotency keys, different bodies); rename those variants or the experiment"
+    )
+
+
+def confirm_large_run(
+    experiment: Design,
+    client: AnyClient,
+    store: ResultsStore,
+    replicates: int,
+    creates: int,
+    *,
+    capped: bool,
+    confirmed: bool,
+) -> None:
+    """Print, once and before any create, what a large run will cost; refuse it unless capped or confirmed.
+
+    Args:
+        experiment: The experiment.
+        client: The client (its `confirm_runs_over` is the rule's threshold).
+        store: Its results store.
+        replicates: Replicates per variant the run may reach.
+        creates: The most calls the run may create.
+        capped: The run has a `max_cost`.
+        confirmed: The run was passed `confirm=True`.
+    """
+    threshold = client.confirm_runs_over
+    if not needs_confirmation(creates, threshold):
+        return
+    frame = _frame(store, experiment.name) if store.variants(experiment.name) else None
+    if frame is not None and len(frame):
+        names = [v.name for v in experiment.variants]
+        line = str(estimate_remaining(frame, names, replicates))
+    else:
+        line = f"this run: {creates} calls to create; cost unknown (experiment.estimate(client) runs a pilot)"
+    print(f"convoi_nb: experiment {experiment.name!r} on {client.base_url}: {line}")
+    check_confirmed(creates, threshold, capped=capped, confirmed=confirmed)
+
+
 def missing_cells(experiment: Design, store: ResultsStore, replicates: int) -> list[tuple[Variant, int]]:
     """The design's cells with no call in the store: what a run creates (the panel's confirm rule counts these too).
 
@@ -179,13 +282,12 @@ class FixedRunner:
         else:
             check_sync_in_async(self.client, self.doing)
         check_progress_callback(on_progress)
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValidationError.of_field(
-                "argument", "concurrency", f"must be a positive integer, got {concurrency!r}"
-            )
+        check_concurrency(concurrency)
         cap = check_cap(max_cost)
         experiment = self.experiment
         store = experiment._open_store()
+        if self.kind == REPLICATE:
+            check_fixed_allowed(store, experiment.name)
         # Build and validate every request once, before sending anything: a bad variant fails here, not halfway.
         requests = {
             (v.name, r): experiment.request(v, r, self.kind)
@@ -217,7 +319,9 @@ class FixedRunner:
             done = store.done(experiment.name)
             todo = missing_cells(experiment, store, self.replicates)
             if self.kind != PILOT:  # a pilot is asked for (a few calls per variant): not the run the rule guards
-                self._confirm_large_run(store, len(todo), capped=cap is not None, confirmed=confirm)
+                confirm_large_run(
+                    experiment, client, store, self.replicates, len(todo), capped=cap is not None, confirmed=confirm
+                )
             ledger = await self._ledger(api, store, cap) if cap is not None and todo else None
             finished = len(done)  # a disabled tqdm does not count, so keep our own tally for on_progress
             bar = tqdm(
@@ -228,23 +332,16 @@ class FixedRunner:
             async def create(variant: Variant, replicate: int) -> None:
                 nonlocal finished
                 cell = (variant.name, replicate)
-                key = experiment.idempotency_key(variant, replicate, self.kind)
                 async with gate:
                     if ledger is not None and not ledger.admit(variant.name, cell):
                         return
-                    started = time.perf_counter()
-                    try:
-                        call = await api.create_web_call(requests[cell], idempotency_key=key)
-                    except IdempotencyConflictError:
+                    made = await create_one(api, store, experiment, variant, replicate, self.kind, requests[cell])
+                    if made.conflict:
                         conflicts.append(variant.name)
-                        store.record_error(experiment.name, variant.name, replicate, key, "idempotency conflict")
-                    except APIError as exc:
-                        failures.append((variant.name, replicate, str(exc)))
-                        store.record_error(experiment.name, variant.name, replicate, key, str(exc))
-                    else:
-                        record = record_created(store, experiment, variant, replicate, self.kind, call, started)
-                        if ledger is not None:
-                            ledger.created(cell, record)
+                    elif made.record is None:
+                        failures.append((variant.name, replicate, made.error or ""))
+                    elif ledger is not None:
+                        ledger.created(cell, made.record)
                     if ledger is not None:
                         ledger.release(cell)  # no-op once created
                 bar.update(1)
@@ -267,10 +364,7 @@ class FixedRunner:
                 failures = [f for f in failures if f[:2] not in found]
         bar.close()
         if conflicts:
-            raise ExperimentError(
-                f"the server already holds calls for variants {sorted(set(conflicts))} of {experiment.name!r} with "
-                "other overrides (same idempotency keys, different bodies); rename those variants or the experiment"
-            )
+            raise conflict_error(experiment, conflicts)
         if failures:
             log.warning(
                 "%d of %d creates failed; run() again to retry them. First: %s#%d: %s",
@@ -288,21 +382,6 @@ class FixedRunner:
             if results.budget.stopped:
                 log.warning("%s", results.budget)
         return results
-
-    def _confirm_large_run(self, store: ResultsStore, creates: int, *, capped: bool, confirmed: bool) -> None:
-        """Print, once and before any create, what a large run will cost; refuse it unless capped or confirmed."""
-        threshold = self.client.confirm_runs_over
-        if not needs_confirmation(creates, threshold):
-            return
-        experiment = self.experiment
-        frame = _frame(store, experiment.name) if store.variants(experiment.name) else None
-        if frame is not None and len(frame):
-            names = [v.name for v in experiment.variants]
-            line = str(estimate_remaining(frame, names, self.replicates))
-        else:
-            line = f"this run: {creates} calls to create; cost unknown (experiment.estimate(client) runs a pilot)"
-        print(f"convoi_nb: experiment {experiment.name!r} on {self.client.base_url}: {line}")
-        check_confirmed(creates, threshold, capped=capped, confirmed=confirmed)
 
     async def _ledger(self, api: AsyncConvoiClient, store: ResultsStore, cap: Money | Decimal) -> SpendLedger:
         """A ledger of what the experiment has spent so far (calls still running are read again first)."""

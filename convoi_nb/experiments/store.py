@@ -10,6 +10,11 @@ lock file beside the store (`run_lock`).
 
 Each row of `results` is a cell: (variant, kind, replicate), where `kind` is "replicate" or "pilot" (the design's
 cells, numbered 0…N-1 together) or "listening" (a listening session's calls, numbered 0, 1, … apart).
+
+A sequential run (`run(until="decided")`) records its settings once in `sequential` (so a resumed run uses the same
+ones) and why it last stopped (so a budget stop is remembered). The table was added within format 2: a store
+without it gets it when opened for writing (an empty table changes nothing for a version that does not know it),
+and a read-only one without it has no sequential run.
 """
 
 from __future__ import annotations
@@ -57,6 +62,12 @@ CREATE TABLE ratings (
     at REAL NOT NULL, PRIMARY KEY (experiment, rater, step)
 );
 PRAGMA user_version = {FORMAT};
+"""
+# Added within format 2 (see the module's docstring): created when missing, on every writable open.
+_SEQUENTIAL = """
+CREATE TABLE IF NOT EXISTS sequential (
+    experiment TEXT PRIMARY KEY, config TEXT NOT NULL, stop TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL
+);
 """
 _DESIGN = "(" + ", ".join(f"'{k}'" for k in DESIGN_KINDS) + ")"
 
@@ -166,6 +177,8 @@ class ResultsStore:
             # Survives a killed process (the case that matters in a notebook) without an fsync per call,
             # which would stall the event loop that runs the creates.
             self._db.execute("PRAGMA synchronous=NORMAL")
+        if not self.read_only:
+            self._db.executescript(_SEQUENTIAL)
 
     def _check_writable(self, doing: str) -> None:
         if self.read_only:
@@ -418,6 +431,56 @@ class ResultsStore:
             )
             for r in rows
         ]
+
+    # -- sequential runs: their settings, fixed for the experiment's life, and why the last one stopped -----
+
+    def sequential(self, experiment: str) -> tuple[dict[str, Any], str | None] | None:
+        """The settings a sequential run of the experiment recorded, and why the last one stopped.
+
+        Args:
+            experiment: The experiment.
+
+        Returns:
+            (settings, stop) where stop is a decision's status or None (still running, or interrupted); None when
+            the experiment was never run sequentially.
+        """
+        known = self._read("SELECT name FROM sqlite_master WHERE type='table' AND name='sequential'", ())
+        if not known:  # a read-only store of a version before sequential runs
+            return None
+        rows = self._read("SELECT config, stop FROM sequential WHERE experiment=?", (experiment,))
+        if not rows:
+            return None
+        config = json.loads(rows[0]["config"])
+        if not isinstance(config, dict):
+            raise ExperimentError(
+                f"results store {self.path} holds damaged sequential settings for {experiment!r}: "
+                "pass another store= path, or use a new experiment name"
+            )
+        return config, rows[0]["stop"]
+
+    def record_sequential(self, experiment: str, config: Mapping[str, Any]) -> None:
+        """Record a sequential run's settings once (a later call keeps the first).
+
+        Args:
+            experiment: The experiment.
+            config: The settings (JSON-able).
+        """
+        now = time.time()
+        with self._write() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO sequential VALUES (?, ?, NULL, ?, ?)",
+                (experiment, json.dumps(dict(config), sort_keys=True), now, now),
+            )
+
+    def record_stop(self, experiment: str, stop: str | None) -> None:
+        """Record why the experiment's sequential run stopped (None: it is running again).
+
+        Args:
+            experiment: The experiment.
+            stop: A decision's status, or None.
+        """
+        with self._write() as db:
+            db.execute("UPDATE sequential SET stop=?, updated_at=? WHERE experiment=?", (stop, time.time(), experiment))
 
     @contextmanager
     def run_lock(self, experiment: str, *, then: str = "run() again") -> Iterator[None]:
