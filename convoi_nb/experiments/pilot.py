@@ -80,13 +80,16 @@ class PilotQuote:
             "confirm=True to run it"
         )
 
-    def question(self) -> str:
+    def question(self, before: str = "Estimate") -> str:
         """What the ExperimentPanel asks before running the pilot.
+
+        Args:
+            before: What needs the pilot ("Estimate", "Run with a Budget").
 
         Returns:
             The question.
         """
         return (
-            f"Estimate runs a pilot first: {self._calls()} on {self.where}, billed. The most they can cost is "
+            f"{before} runs a pilot first: {self._calls()} on {self.where}, billed. The most they can cost is "
             "unknown (no per-call limit). Run the pilot?"
         )
