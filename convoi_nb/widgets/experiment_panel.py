@@ -34,9 +34,11 @@ from ..errors import ConvoiError
 from ..experiments import Analysis, Experiment, ExperimentResults
 from ..experiments.pilot import DEFAULT_PILOT
 from ..experiments.runner import quote_pilot
+from ..experiments.sequential_settings import decision_of
 from ..money import format_money
 from ..report.plots import plot_experiment
 from ..report.tables import comparison_table, summary_table
+from ..stats.sequential import BUDGET
 from ._closing import close_children
 from ._fields import agent_dropdown, error_html
 from .call_picker import CallPicker
@@ -47,6 +49,8 @@ from .variant_builder import VariantBuilder
 
 if TYPE_CHECKING:
     from .._client import ConvoiClient
+    from ..experiments.store import ResultsStore
+    from ..stats.sequential import Decision
 
 TABLE_COLUMNS = ["variant", "replicate", "status", "duration_seconds", "cost_amount", "attempts", "create_error"]
 FIXED, SEQUENTIAL = "fixed", "decided"  # the Design choices (SEQUENTIAL is run()'s until="decided")
@@ -59,6 +63,9 @@ STOPPED = (
 
 class ExperimentPanel(w.VBox):
     """Run and Resume work in a background thread; `.results` holds the last `ExperimentResults`.
+
+    In the "Until decided" Design, `.decision_shown` is the decision the last refresh showed, and Stop (`stop()`)
+    ends the run before its next create.
 
     Args:
         client: The client the experiment runs with.
@@ -143,6 +150,8 @@ class ExperimentPanel(w.VBox):
         self._stop_lock = threading.Lock()
         self._stop_run: Callable[[], Any] | None = None  # cancels the sequential run under way
         self._stopped_by_hand = False
+        self._sequential_store: ResultsStore | None = None  # the store of the run until decided shown
+        self.decision_shown: Decision | None = None  # the decision the last refresh showed
         self.estimate_button.on_click(lambda _: self.start_estimate())
         self.run_button.on_click(lambda _: self.start(resume=False))
         self.resume_button.on_click(lambda _: self.start(resume=True))
@@ -359,6 +368,7 @@ class ExperimentPanel(w.VBox):
         max_cost = self._max_cost()
         if max_cost is not None and not self.estimate_line.value:
             self._estimate(experiment, confirmed=pilot_confirmed)  # a cap needs a cost per call to project from
+        self._sequential_store = None
         self.status.value = "checking the server for this experiment's calls…"
         self.results = experiment.run(
             self._client,
@@ -384,6 +394,7 @@ class ExperimentPanel(w.VBox):
         if max_cost is not None and not self.estimate_line.value:
             self._estimate(experiment, confirmed=pilot_confirmed)  # a cap needs a cost per call to project from
         self._stopped_by_hand = False
+        self._sequential_store, self.decision_shown = experiment._open_store(), None
         self.results = experiment.results(self._client)
         self.status.value = "checking the server for this experiment's calls…"
         loop = asyncio.new_event_loop()
@@ -414,7 +425,7 @@ class ExperimentPanel(w.VBox):
         self.progress.description = "stopped" if self._stopped_by_hand else "done"
         with contextlib.suppress(ConvoiError):  # stopped before any call was recorded: nothing to show
             self.refresh(final=True)
-        decision = self.results.decision
+        decision = self.decision_shown
         if self._stopped_by_hand and (decision is None or not decision.done):
             self.status.value = escape(STOPPED.format(looks=decision.looks if decision is not None else 0))
         elif decision is not None:
@@ -465,12 +476,32 @@ class ExperimentPanel(w.VBox):
         analysis = self.results.analysis()
         self._show_table(analysis)
         self._show_spend(analysis)
-        decision = self.results.decision  # of the same frame read (None: not run until decided)
+        decision = self.decision_shown = self._decision(analysis)
         if decision is not None:
             self.decision.value = decision_html(decision, stopped_by_hand=self._stopped_by_hand)
         elif final:
             self._show_summary(analysis)
         return analysis
+
+    def _decision(self, analysis: Analysis) -> Decision | None:
+        """The decision of a run until decided, replayed from the analysis's own frame.
+
+        What `results.decision` says, from the frame this refresh read once: the calls table, the spend and the
+        decision shown side by side come from one snapshot of the store. None for a fixed design.
+        """
+        store, results = self._sequential_store, self.results
+        recorded = store.sequential(results.name) if store is not None and results is not None else None
+        if store is None or results is None or recorded is None:
+            return None
+        settings, stop = recorded
+        return decision_of(
+            results.name,
+            analysis.frame,
+            settings,
+            calls=len(store.done(results.name)),
+            spend=analysis.spend,
+            out_of_budget=stop == BUDGET,
+        )
 
     def _show_spend(self, analysis: Analysis) -> None:
         assert self.results is not None
