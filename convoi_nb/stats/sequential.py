@@ -42,9 +42,13 @@ voids the guarantee.
 
 ## What an outcome is
 
-Every call attempt counts, as recorded: "cost" is what the call was billed (a failed call what it talked before
-dropping, an expired one 0): cost per attempt is what the user pays. "duration" is the seconds talked per attempt
-(failed: until the drop; expired: 0). A replicate whose call has not reached a terminal status (or whose create
+The statistics of a metric are those of the calls that *ended*, as in the fixed design's summary, so the
+decision and the summary speak of the same "cost per call" and "call length": a failed or expired call is a
+finished replicate without a value (counted in calls and spend, never averaged in), and the j-th ended call of
+one variant is paired with the j-th ended call of the other (still i.i.d. differences: whether a call ends is
+decided call by call). Averaging failed calls in as what they were billed would make a variant whose calls drop
+half-way look cheaper, and adds the spread of the drops to every difference (on the sandbox it takes about 1.75×
+the calls to separate the same pair). A replicate whose call has not reached a terminal status (or whose create
 failed: no call to read yet) ends its variant's sequence there, so the order of outcomes never depends on which
 call happened to finish first.
 """
@@ -74,6 +78,7 @@ BUDGET = "budget"
 MAX_REPLICATES = "max_replicates"
 STATUSES = (RUNNING, WINNER, EQUIVALENT, BUDGET, MAX_REPLICATES)
 
+ENDED = "ended"
 COLUMNS = dict(METRICS)  # metric → its column of the results frame
 UNITS = {"duration": "s"}  # the cost's unit is the spend's currency
 WHAT = "sequential configuration"
@@ -176,18 +181,20 @@ class SequentialConfig:
 def outcomes_from_frame(frame: pd.DataFrame, metric: str) -> dict[str, list[float]]:
     """Each variant's metric values in replicate order, as far as its calls have finished.
 
-    Only rows of kind "replicate" count (pilot calls and listening sessions are not waves). A variant's values
-    run from replicate 0 up to, not including, the first replicate that is missing, whose call has not reached
-    a terminal status (ended, failed, expired), whose create failed, or whose value is not recorded: so the
-    sequence, and every decision made from it, depends only on recorded outcomes, never on which call of a wave
-    finished first. A failed call counts what it was billed (and talked); an expired one 0.
+    Only rows of kind "replicate" count (pilot calls and listening sessions are not waves). A variant's list
+    runs from replicate 0 up to, not including, the first replicate that is missing, whose call has not reached
+    a terminal status (ended, failed, expired) or whose create failed: so the sequence, and every decision made
+    from it, depends only on recorded outcomes, never on which call of a wave finished first. An ended call
+    gives its value; a failed or expired one NaN: finished, counted in calls and spend, never averaged in (as
+    in the fixed design's summary).
 
     Args:
         frame: A results frame (`ExperimentResults.frame()`).
         metric: "cost" or "duration".
 
     Returns:
-        Variant → values, for every variant of the frame (in its order), possibly empty.
+        Variant → one entry per finished replicate (NaN for a failed or expired call), for every variant of the
+        frame (in its order), possibly empty.
 
     Raises:
         ValidationError: `metric` is not "cost" or "duration".
@@ -203,9 +210,9 @@ def outcomes_from_frame(frame: pd.DataFrame, metric: str) -> dict[str, list[floa
         for replicate, status, value in zip(mine["replicate"], mine["status"], mine[column], strict=True):
             if pd.isna(replicate) or int(replicate) != len(values):
                 break  # a gap (or a duplicate): the replicate len(values) has no finished call yet
-            if pd.isna(status) or status not in TERMINAL_STATUSES or pd.isna(value):
-                break
-            values.append(float(value))
+            if pd.isna(status) or status not in TERMINAL_STATUSES:
+                break  # still running, or its create failed: no call to read yet
+            values.append(float(value) if status == ENDED and not pd.isna(value) else math.nan)
         found[name] = values
     return found
 
@@ -263,44 +270,101 @@ class Decision:
         printer.text(str(self))
 
 
-def _mean_rows(
-    outcomes: Mapping[str, np.ndarray], used: Mapping[str, int], config: SequentialConfig, unit: str
-) -> list[dict[str, Any]]:
-    names = list(outcomes)
-    alpha = config.variant_alpha(len(names))
+@dataclass(frozen=True)
+class _Track:
+    """One confidence sequence over a stream of values: the running mean and interval after 1, 2, … values."""
+
+    mean: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+    @classmethod
+    def of(cls, values: np.ndarray, alpha: float, planned: int) -> _Track:
+        low, high = lai_sequence(values, alpha=alpha, planned=planned)
+        return cls(np.cumsum(values) / np.arange(1, len(values) + 1), low, high)
+
+    def at(self, m: int) -> tuple[float, float, float]:
+        # (estimate, low, high) after m values; (NaN, −inf, inf) before the first
+        if m == 0:
+            return math.nan, -math.inf, math.inf
+        return float(self.mean[m - 1]), float(self.low[m - 1]), float(self.high[m - 1])
+
+
+@dataclass(frozen=True)
+class _Streams:
+    """The outcomes of a decision's variants: which replicates have a value, and the sequences over them."""
+
+    names: list[str]
+    counts: dict[str, np.ndarray]  # variant → values among its first k replicates, k = 0, 1, …
+    variants: dict[str, _Track]
+    pairs: dict[tuple[str, str], _Track]  # (a, b), a before b → the CS of mean(a − b)
+
+    @classmethod
+    def of(cls, data: Mapping[str, np.ndarray], config: SequentialConfig) -> _Streams:
+        names = list(data)
+        values = {n: data[n][~np.isnan(data[n])] for n in names}
+        counts = {n: np.concatenate([[0], np.cumsum(~np.isnan(data[n]))]) for n in names}
+        per_variant = config.variant_alpha(len(names))
+        per_pair = config.pair_alpha(len(names))
+        pairs = {}
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                # the j-th value of a against the j-th of b: i.i.d. differences with mean μ_a − μ_b
+                m = min(len(values[a]), len(values[b]))
+                pairs[(a, b)] = _Track.of(values[a][:m] - values[b][:m], per_pair, config.planned)
+        tracks = {n: _Track.of(values[n], per_variant, config.planned) for n in names}
+        return cls(names, counts, tracks, pairs)
+
+    def variant_at(self, name: str, k: int) -> tuple[int, tuple[float, float, float]]:
+        # (values used, (estimate, low, high)) of a variant's mean after its first k replicates
+        m = int(self.counts[name][k])
+        return m, self.variants[name].at(m)
+
+    def pair_at(self, a: str, b: str, k: int) -> tuple[int, tuple[float, float, float]]:
+        # (differences used, (estimate, low, high)) of mean(a − b) after the first k replicates of each
+        m = int(min(self.counts[a][k], self.counts[b][k]))
+        return m, self.pairs[(a, b)].at(m)
+
+
+def _mean_rows(streams: _Streams, used: Mapping[str, int], config: SequentialConfig, unit: str) -> list[dict[str, Any]]:
     rows = []
-    for name in names:
-        values = outcomes[name][: used[name]]
-        low, high = lai_sequence(values, alpha=alpha, planned=config.planned)
+    for name in streams.names:
+        n, (estimate, low, high) = streams.variant_at(name, used[name])
         rows.append(
             {
                 "kind": "variant",
                 "variant": name,
                 "other": None,
-                "n": len(values),
-                "estimate": float(values.mean()) if len(values) else math.nan,
-                "low": float(low[-1]) if len(values) else -math.inf,
-                "high": float(high[-1]) if len(values) else math.inf,
+                "n": n,
+                "estimate": estimate,
+                "low": low,
+                "high": high,
                 "unit": unit,
-                "level": 1 - alpha,
+                "level": 1 - config.variant_alpha(len(streams.names)),
             }
         )
     return rows
 
 
-def _pair_sequences(
-    outcomes: Mapping[str, np.ndarray], length: int, alpha: float, planned: int
-) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    # (a, b) → (running mean, low, high) of the CS of mean(a − b) after 1..length wave-paired differences
-    names = list(outcomes)
-    sequences = {}
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            n = min(length, len(outcomes[a]), len(outcomes[b]))
-            d = outcomes[a][:n] - outcomes[b][:n]
-            low, high = lai_sequence(d, alpha=alpha, planned=planned)
-            sequences[(a, b)] = (np.cumsum(d) / np.arange(1, n + 1), low, high)
-    return sequences
+def _pair_rows(streams: _Streams, used: Mapping[str, int], config: SequentialConfig, unit: str) -> list[dict[str, Any]]:
+    # Each pair at the last look where both were still in: the CS holds at every look, that one included.
+    rows = []
+    for a, b in streams.pairs:
+        n, (estimate, low, high) = streams.pair_at(a, b, min(used[a], used[b]))
+        rows.append(
+            {
+                "kind": "pair",
+                "variant": a,
+                "other": b,
+                "n": n,
+                "estimate": estimate,
+                "low": low,
+                "high": high,
+                "unit": unit,
+                "level": 1 - config.pair_alpha(len(streams.names)),
+            }
+        )
+    return rows
 
 
 def decide(
@@ -313,8 +377,11 @@ def decide(
 ) -> Decision:
     """Replay the looks over the outcomes in order and say what they decide (deterministic).
 
-    Look k sees the first k outcomes of every variant active at look k; it happens only once each of them has
-    k outcomes (outcomes beyond the last look, or of a variant after it left, are not read).
+    Look k is made once every variant still in has k finished replicates, and reads only the first k of each
+    (replicates beyond the last look, or of a variant after it left, are not read). A NaN outcome is a replicate
+    that finished without a value (a failed or expired call: counted, never averaged in); each variant's mean
+    and each pair's difference are over the values present, the j-th value of one variant paired with the j-th
+    of the other.
 
     Args:
         outcomes: Variant → its metric values in replicate order (`outcomes_from_frame`); the mapping's order is
@@ -329,21 +396,22 @@ def decide(
         The decision.
 
     Raises:
-        ValidationError: Fewer than two variants, or a value that is not a finite number.
+        ValidationError: Fewer than two variants, or a value that is infinite.
     """
     names = [str(n) for n in outcomes]
     if len(names) < 2:
         raise ValidationError.of_field(
             "argument", "outcomes", f"needs at least two variants to compare, got {len(names)}"
         )
-    data = {n: np.asarray(outcomes[n], dtype=float) for n in names}
+    data = {n: np.asarray(outcomes[n], dtype=float)[: config.max_replicates] for n in names}
     for name, values in data.items():
-        if values.ndim != 1 or not np.all(np.isfinite(values)):
-            raise ValidationError.of_field("argument", f"outcomes[{name!r}]", "must be finite numbers")
+        if values.ndim != 1 or np.isinf(values).any():
+            raise ValidationError.of_field(
+                "argument", f"outcomes[{name!r}]", "must be a sequence of numbers (NaN: finished without a value)"
+            )
     spend = spend if spend is not None else Money(Decimal(0), "USD")
     unit = UNITS.get(config.metric, spend.currency)
-    horizon = min(config.max_replicates, max(len(v) for v in data.values()))
-    pairs = _pair_sequences(data, horizon, config.pair_alpha(len(names)), config.planned)
+    streams = _Streams.of(data, config)
 
     eliminated: dict[str, int] = {}
     beaten_by: dict[str, str] = {}
@@ -354,25 +422,29 @@ def decide(
         if any(len(data[n]) < k for n in active):
             break  # the wave of look k is not complete
         looks = k
-        means = {n: float(data[n][:k].mean()) for n in active}
+        means = {n: streams.variant_at(n, k)[1][0] for n in active}
         leaving: dict[str, str] = {}  # variant → the variant it is clearly worse than (the first found)
         if k >= config.min_replicates:
-            for (a, b), (_, low, high) in pairs.items():
+            for a, b in streams.pairs:
                 if a in means and b in means:
-                    if low[k - 1] > 0:
+                    _, (_, low, high) = streams.pair_at(a, b, k)
+                    if low > 0:
                         leaving.setdefault(a, b)  # a − b > 0: a is clearly worse (costs more, talks longer)
-                    elif high[k - 1] < 0:
+                    elif high < 0:
                         leaving.setdefault(b, a)
+        if len(leaving) == len(active):  # only possible when pairs read different counts: keep the best in
+            leaving.pop(min(active, key=lambda n: (math.isnan(means[n]), means[n], names.index(n))))
         for name in names:
             if name in leaving:
                 eliminated[name] = k
                 beaten_by[name] = leaving[name]
         remaining = [n for n in active if n not in eliminated]
-        leader = min(remaining, key=lambda n: (means[n], names.index(n)))
+        # the lowest mean (a variant without a value yet last); never eliminated: its pair estimates are <= 0
+        leader = min(remaining, key=lambda n: (math.isnan(means[n]), means[n], names.index(n)))
         if k >= config.min_replicates:
             if len(remaining) == 1:
                 status = WINNER
-            elif config.tolerance is not None and _equivalent(pairs, remaining, k, config.tolerance * means[leader]):
+            elif config.tolerance is not None and _equivalent(streams, remaining, k, config.tolerance * means[leader]):
                 status = EQUIVALENT
             elif k >= config.max_replicates:
                 status = MAX_REPLICATES
@@ -396,7 +468,7 @@ def decide(
             history[-1]["status"] = BUDGET
     used = {n: eliminated.get(n, looks) for n in names}
     intervals = pd.DataFrame(
-        _mean_rows(data, used, config, unit) + _pair_rows(pairs, used, config, unit, len(names)),
+        _mean_rows(streams, used, config, unit) + _pair_rows(streams, used, config, unit),
         columns=INTERVAL_COLUMNS[:9],
     )
     intervals["active"] = [
@@ -426,46 +498,15 @@ def decide(
     )
 
 
-def _equivalent(
-    pairs: Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]],
-    remaining: Sequence[str],
-    k: int,
-    margin: float,
-) -> bool:
+def _equivalent(streams: _Streams, remaining: Sequence[str], k: int, margin: float) -> bool:
     # every remaining pair's interval inside ±margin (a pair without a bound yet is not inside)
     inside = [
-        -margin <= low[k - 1] and high[k - 1] <= margin
-        for (a, b), (_, low, high) in pairs.items()
+        -margin <= low and high <= margin
+        for a, b in streams.pairs
         if a in remaining and b in remaining
+        for _, (_, low, high) in [streams.pair_at(a, b, k)]
     ]
     return bool(inside) and all(inside)
-
-
-def _pair_rows(
-    pairs: Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]],
-    used: Mapping[str, int],
-    config: SequentialConfig,
-    unit: str,
-    variants: int,
-) -> list[dict[str, Any]]:
-    # Each pair at the last look where both were still in: the CS holds at every look, that one included.
-    rows = []
-    for (a, b), (mean, low, high) in pairs.items():
-        n = min(used[a], used[b], len(mean))
-        rows.append(
-            {
-                "kind": "pair",
-                "variant": a,
-                "other": b,
-                "n": n,
-                "estimate": float(mean[n - 1]) if n else math.nan,
-                "low": float(low[n - 1]) if n else -math.inf,
-                "high": float(high[n - 1]) if n else math.inf,
-                "unit": unit,
-                "level": 1 - config.pair_alpha(variants),
-            }
-        )
-    return rows
 
 
 def _amount(value: float, unit: str) -> str:
