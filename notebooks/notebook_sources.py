@@ -208,13 +208,19 @@ COMPARE = [
         """# Which settings make a support call cheaper?
 
 **The question.** Our support agent runs on `gpt-4o-mini` at normal speech speed. Would `gpt-4o`, faster speech,
-or a prompt asking for short answers change what a call costs and how long it lasts, and by how much?
+or a prompt asking for short answers make a call cheaper, and which is the cheapest?
 
-**How.** Same agent, five `agent_overrides` variants (two LLM models × two TTS speeds, plus a short-answers prompt),
-several calls each; every call's cost and length is compared with the baseline, with intervals, and a winner is
-named only when the data separate it. On the embedded sandbox the figures are **simulated** (a documented rate
-card and seeded call lengths): the workflow is real, the numbers illustrative. With `CONVOI_API_KEY` and
-`CONVOI_BASE_URL` set, the same cells measure the real service.""",
+**How.** Same agent, five `agent_overrides` variants (two LLM models × two TTS speeds, plus a short-answers prompt).
+The calls are made in **waves**, one call per variant still in the race. After each wave, an interval for each pair
+of variants' difference in mean cost per call says which are clearly dearer, and those get no more calls. The
+intervals are *anytime-valid*: they hold at 95 % over every look at once, so looking after every wave (or stopping
+by hand) does not make them lie. The run stops when one variant is left (the winner), when the next wave could pass
+the budget, or after 120 calls per variant (no winner: the leader is named).
+
+On the embedded sandbox the figures are **simulated** (a documented rate card and seeded call lengths): the
+workflow is real, the numbers illustrative; the sandbox here plays its calls 20× faster than its default, so the
+waves go by in seconds (`time_scale`, ignored on the real service). With `CONVOI_API_KEY` and `CONVOI_BASE_URL`
+set, the same cells measure the real service.""",
     ),
     (
         "code",
@@ -222,8 +228,9 @@ card and seeded call lengths): the workflow is real, the numbers illustrative. W
 
 import convoi_nb
 from convoi_nb.experiments import Experiment, Variant
+from convoi_nb.money import format_money
 
-client = convoi_nb.connect()
+client = convoi_nb.connect(sandbox_settings={"time_scale": 3600})
 agent = client.list_agents()[0]
 print(f"{agent.name}: llm={agent.llm}, tts={agent.tts}")""",
     ),
@@ -236,71 +243,56 @@ short_prompt = Variant("model=gpt-4o-mini, speed=1.0, short answers", {
     "system_prompt": "You are a support agent. Answer in one or two short sentences.",
 })
 variants = [*grid, short_prompt]
-baseline = variants[0].name
 [(variant.name, variant.body) for variant in variants]""",
     ),
     (
         "md",
-        """## The plan: how many calls, and what they will cost
-A pilot of three calls per variant tells how much calls vary, and so how many are needed to see a 10 % difference
-in mean cost or length (80 % power, corrected for comparing several variants). The pilot calls are the
-experiment's first replicates: the main run keeps them.""",
+        """## What the run may cost
+At most 120 calls per variant. A pilot of two calls per variant (the run keeps them as its first calls) tells what
+a call costs, and so what all 120 × 5 calls would cost if no variant were ever dropped (a 90 % prediction
+interval). Dropping the dearer variants early costs less than that; the budget is a cap on top: a wave is created
+only when the spend so far plus the wave's projected cost fits within it.""",
     ),
     (
         "code",
-        """experiment = Experiment("compare-override-variants", agent.id, variants, replicates=8,
+        """MAX_CALLS = 120  # per variant
+experiment = Experiment("compare-override-variants", agent.id, variants, replicates=MAX_CALLS,
                         metadata={"notebook": "02_compare_override_variants"})
-plan = experiment.plan(client, pilot=3, detect=0.10)
-print(f"to detect a 10 % difference: up to {plan['replicates'].max():.0f} calls per variant")
-plan[["pilot_calls", "replicates_for_cost", "replicates_for_duration", "estimated_cost", "currency"]]""",
-    ),
-    (
-        "md",
-        """We run eight calls per variant: fewer than the plan asks for, so expect the verdict to say what it cannot yet
-tell apart. What those calls will cost, predicted from the pilot (a 90 % prediction interval for the calls still
-to make; `bench/estimate_coverage.py` checks it against the sandbox), and a budget with room for its high end:""",
-    ),
-    (
-        "code",
-        """estimate = experiment.estimate(client)
-print(estimate)
-budget = math.ceil(float(estimate.spent.amount) + estimate.cost.high + 0.5)
+estimate = experiment.estimate(client, pilot=2)
+print(f"every variant to {MAX_CALLS} calls: {estimate}")
+budget = math.ceil(float(estimate.spent.amount) + estimate.cost.estimate / 2)
 print(f"budget (max_cost): {budget} {estimate.currency}")""",
     ),
     (
         "md",
-        """## Run
-Sixteen calls at a time, capped at the budget (no call is created once the spend so far plus the calls running
-would pass it). Each (experiment, variant, replicate) has a fixed idempotency key, so re-running this cell
-returns the same calls, and an interrupted run resumes where it stopped (results are kept in
-`convoi_experiments.sqlite3` next to this notebook).""",
+        """## Run until decided
+`until="decided"` runs the waves; `metric="cost"` is the one figure compared, declared before any data (deciding
+on cost and call length at once would halve the error budget of each). Each (experiment, variant, replicate) has
+a fixed idempotency key, and the run's settings are recorded in the experiment's results store
+(`experiment.store_path`): running this cell again, after an interruption too, continues from the recorded calls
+with the same eliminations and creates no call twice. Changing a setting afterwards is refused: it would void the
+intervals.""",
     ),
     (
         "code",
-        """results = experiment.run(client, concurrency=16, max_cost=budget)
-print(results.budget)
-results.wait(timeout=120)
-print(f"spent {results.spend()}")""",
+        """results = experiment.run(client, until="decided", metric="cost", max_replicates=MAX_CALLS, max_cost=budget)
+decision = results.decision
+print(decision)""",
     ),
     (
         "md",
-        """## The answer
-Each variant's change against the baseline in mean cost per call and mean call length, with 95 % intervals: an
-interval that crosses the dashed zero line is a change this sample cannot tell from none. Below, every ended
-call.""",
+        """## The decision
+`decision.status` says why the run stopped (`"winner"`, `"budget"`, `"max_replicates"`, or `"equivalent"` when
+a `tolerance` is given), `decision.eliminated` each dropped variant with the look at which it left. The intervals
+at the stop: one row per pair (the differences the eliminations were made on) and one per variant (its mean cost
+per call, for reading: never used to drop a variant).""",
     ),
-    ("code", """results.plot(baseline)"""),
-    (
-        "code",
-        """verdict = results.verdict(baseline=baseline)
-print(verdict)""",
-    ),
-    ("md", """In figures (means of the calls that **ended**; failed or expired calls are counted, not averaged in):"""),
-    ("code", """results.summary_table()"""),
-    ("code", """results.compare_table(baseline)"""),
+    ("code", """decision.intervals"""),
+    ("md", """One row per look (a look follows each wave):"""),
+    ("code", """decision.history.tail(8)"""),
     (
         "md",
-        """**Why "short answers" is not shorter here.** The sandbox does not read prompts: it lengthens a call with the
+        """**Why "short answers" is not cheaper here.** The sandbox does not read prompts: it lengthens a call with the
 length of its system prompt (more context per turn) and with slower models and speech, as documented in the
 README's sandbox section. So a longer prompt asking for short answers makes sandbox calls a little longer and
 dearer. Whether short answers shorten real calls is exactly what this notebook measures on the real service.
@@ -309,22 +301,34 @@ dearer. Whether short answers shorten real calls is exactly what this notebook m
     ),
     (
         "code",
-        """cost = verdict.finding("cost")
-if cost.winner:
-    print(f"{cost.winner} is the cheapest per call, separated from every other variant: "
-          "listen to a few of its calls before adopting it (quality is not in these numbers).")
-elif cost.leader is not None and math.isfinite(cost.replicates_needed):
-    print(f"Not settled: {cost.leader} and {cost.runner_up} are the two cheapest but not separated. About "
-          f"{cost.replicates_needed:.0f} calls per variant would tell them apart: set replicates to that and "
-          "run again (the calls made so far are kept), with a budget from experiment.estimate(client).")
+        """still_in = ", ".join(decision.active)
+if decision.status == "winner":
+    print(f"{decision.winner} is the cheapest per call, every other variant eliminated: listen to a few of its "
+          "calls before adopting it (quality is not in these numbers).")
+elif decision.status == "budget":
+    print(f"Stopped by the budget with {still_in} still in (leader: {decision.leader}): run the cell above again "
+          "with a higher max_cost to continue from here.")
+elif decision.status == "equivalent":
+    print(f"{still_in} cost the same per call within the tolerance: choose between them on other grounds.")
 else:
-    print("Not settled, and these calls do not say how many more would settle it: run more replicates.")
-failing = results.summary().query("failure_rate > 0")
-if len(failing):
-    print("Calls that did not end (excluded from the averages): " +
-          ", ".join(f"{v}: {r['failure_rate']:.0%}" for v, r in failing.iterrows()) + ".")""",
+    print(f"No winner within {MAX_CALLS} calls per variant: {still_in} are closer than these calls can tell apart "
+          f"(leader: {decision.leader}). Choose between them on other grounds (listen to them), or start a new "
+          "experiment of those variants with a larger max_replicates.")
+spent = format_money(decision.spend.amount, decision.spend.currency)
+print(f"{decision.calls} calls made, {spent} spent; {MAX_CALLS} calls of every variant would have been "
+      f"{MAX_CALLS * len(variants)}.")""",
     ),
-    ("md", """Every call, joined with its variant and the overrides it sent, for your own analysis:"""),
+    (
+        "md",
+        """## The fixed design
+`experiment.run(client)` without `until` makes `replicates` calls per variant at once; `results.verdict()`,
+`summary_table()`, `compare_table()` and `plot()` read them, and `experiment.plan(client)` says how many calls
+that takes. Those intervals hold for **one** look, at the end: re-reading them after every batch and stopping at
+the first "significant" difference calls identical variants different several times more often than their 5 %.
+To watch as the calls come in, or to stop as soon as the answer is known, use `until="decided"` as above.
+
+Every call made here, joined with its variant and the overrides it sent, for your own analysis:""",
+    ),
     (
         "code",
         """frame = results.frame()

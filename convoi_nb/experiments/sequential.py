@@ -12,6 +12,7 @@ store remembers why.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -193,7 +194,7 @@ class SequentialRunner:
                             store.record_stop(name, BUDGET)
                             decision = self._look(results, store, out_of_budget=True)
                             break
-                    made = await asyncio.gather(*(create(v, r) for v, r in wave))
+                    made = await _all_or_cancelled([create(v, r) for v, r in wave])
                     conflicts = [v.name for (v, _), m in zip(wave, made, strict=True) if m.conflict]
                     if conflicts:
                         raise conflict_error(experiment, conflicts)
@@ -328,3 +329,18 @@ def admit_wave(ledger: SpendLedger, wave: list[tuple[Variant, int]]) -> bool:
             return False
         admitted.append(cell)
     return True
+
+
+async def _all_or_cancelled(creates: list[Coroutine[Any, Any, CreateOutcome]]) -> list[CreateOutcome]:
+    """Await a wave's creates; if one raises (or the run is cancelled), cancel the others before going on.
+
+    So an interrupted run leaves no create running on a connection pool that is about to close.
+    """
+    tasks = [asyncio.ensure_future(c) for c in creates]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
