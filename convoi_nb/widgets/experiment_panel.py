@@ -13,7 +13,6 @@ a Yes (`ConfirmBar`) showing how many calls it makes.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import threading
@@ -39,6 +38,7 @@ from ..money import format_money
 from ..report.plots import plot_experiment
 from ..report.tables import comparison_table, summary_table
 from ..stats.sequential import BUDGET
+from ._cancellable import CancellableRun
 from ._closing import close_children
 from ._fields import agent_dropdown, error_html
 from .call_picker import CallPicker
@@ -147,9 +147,7 @@ class ExperimentPanel(w.VBox):
         self.results: ExperimentResults | None = None
         self._estimated: str | None = None  # the experiment whose pilot this panel ran
         self._thread: threading.Thread | None = None
-        self._stop_lock = threading.Lock()
-        self._stop_run: Callable[[], Any] | None = None  # cancels the sequential run under way
-        self._stopped_by_hand = False
+        self._sequential_run = CancellableRun()  # Stop cancels it
         self._sequential_store: ResultsStore | None = None  # the store of the run until decided shown
         self.decision_shown: Decision | None = None  # the decision the last refresh showed
         self.estimate_button.on_click(lambda _: self.start_estimate())
@@ -363,11 +361,16 @@ class ExperimentPanel(w.VBox):
         """The Budget field read by the spend policy's rule (empty: no cap; 0: a cap of zero)."""
         return cap_from_text(self.budget.value)
 
-    def _run(self, experiment: Experiment, *, pilot_confirmed: bool = False) -> None:
-        started = time.monotonic()
+    def _cap_with_estimate(self, experiment: Experiment, pilot_confirmed: bool) -> Decimal | None:
+        """The Budget, after an estimate (its pilot) if there is none yet: a cap projects from a cost per call."""
         max_cost = self._max_cost()
         if max_cost is not None and not self.estimate_line.value:
-            self._estimate(experiment, confirmed=pilot_confirmed)  # a cap needs a cost per call to project from
+            self._estimate(experiment, confirmed=pilot_confirmed)
+        return max_cost
+
+    def _run(self, experiment: Experiment, *, pilot_confirmed: bool = False) -> None:
+        started = time.monotonic()
+        max_cost = self._cap_with_estimate(experiment, pilot_confirmed)
         self._sequential_store = None
         self.status.value = "checking the server for this experiment's calls…"
         self.results = experiment.run(
@@ -388,49 +391,43 @@ class ExperimentPanel(w.VBox):
         self.status.value = escape(self._outcome(experiment, analysis, time.monotonic() - started))
 
     def _run_until_decided(self, experiment: Experiment, *, pilot_confirmed: bool = False) -> None:
-        """`run(until="decided")` on a loop of this thread's own, so that Stop can cancel it."""
+        """`arun(until="decided")` on a loop of this thread's own (`CancellableRun`), so that Stop can cancel it."""
         started = time.monotonic()
-        max_cost = self._max_cost()
-        if max_cost is not None and not self.estimate_line.value:
-            self._estimate(experiment, confirmed=pilot_confirmed)  # a cap needs a cost per call to project from
-        self._stopped_by_hand = False
-        self._sequential_store, self.decision_shown = experiment._open_store(), None
-        self.results = experiment.results(self._client)
+        max_cost = self._cap_with_estimate(experiment, pilot_confirmed)
+        self._show_sequential(experiment)
         self.status.value = "checking the server for this experiment's calls…"
-        loop = asyncio.new_event_loop()
-        task = loop.create_task(
-            experiment.arun(
-                self._client,
-                until=SEQUENTIAL,
-                **self.sequential.settings(),
-                concurrency=self.concurrency.value,
-                progress=False,
-                on_progress=self._progress("creating", "waves: {done} calls created (at most {total})", live=True),
-                max_cost=max_cost,
-                wait_timeout=self._wait_timeout,
-            )
-        )
-        with self._stop_lock:
-            self._stop_run = partial(loop.call_soon_threadsafe, task.cancel)
-            self.stop_button.disabled = False
+        self._sequential_run.arm()
+        self.stop_button.disabled = False
         try:
-            self.results = loop.run_until_complete(task)
-        except asyncio.CancelledError:
-            pass  # Stop: the store holds every call created; Resume goes on from it
+            finished = self._sequential_run.run(
+                experiment.arun(
+                    self._client,
+                    until=SEQUENTIAL,
+                    **self.sequential.settings(),
+                    concurrency=self.concurrency.value,
+                    progress=False,
+                    on_progress=self._progress("creating", "waves: {done} calls created (at most {total})", live=True),
+                    max_cost=max_cost,
+                    wait_timeout=self._wait_timeout,
+                )
+            )
         finally:
-            with self._stop_lock:
-                self._stop_run = None
-                self.stop_button.disabled = True
-            loop.close()
-        self.progress.description = "stopped" if self._stopped_by_hand else "done"
+            self.stop_button.disabled = True
+        self.results = finished or self.results  # stopped: the store holds every call created; Resume goes on
+        stopped = self._sequential_run.stopped
+        self.progress.description = "stopped" if stopped else "done"
         with contextlib.suppress(ConvoiError):  # stopped before any call was recorded: nothing to show
             self.refresh(final=True)
         decision = self.decision_shown
-        if self._stopped_by_hand and (decision is None or not decision.done):
+        if stopped and (decision is None or not decision.done):
             self.status.value = escape(STOPPED.format(looks=decision.looks if decision is not None else 0))
         elif decision is not None:
-            elapsed = time.monotonic() - started
-            self.status.value = escape(f"done in {elapsed:.0f} s: {stop_reason(decision)}")
+            self.status.value = escape(f"done in {time.monotonic() - started:.0f} s: {stop_reason(decision)}")
+
+    def _show_sequential(self, experiment: Experiment) -> None:
+        """Show `experiment`'s results and decision from now on (nothing shown of it yet)."""
+        self._sequential_store, self.decision_shown = experiment._open_store(), None
+        self.results = experiment.results(self._client)
 
     def stop(self) -> bool:
         """Stop a run until decided: no new call is created (what the Stop button does).
@@ -440,12 +437,9 @@ class ExperimentPanel(w.VBox):
         Returns:
             Whether a run was under way to stop.
         """
-        with self._stop_lock:
-            if self._stop_run is None:
-                return False
-            self._stopped_by_hand = True
-            self._stop_run()
-            self.stop_button.disabled = True
+        if not self._sequential_run.stop():
+            return False
+        self.stop_button.disabled = True
         self.status.value = "stopping: no new call is created…"
         return True
 
@@ -478,7 +472,7 @@ class ExperimentPanel(w.VBox):
         self._show_spend(analysis)
         decision = self.decision_shown = self._decision(analysis)
         if decision is not None:
-            self.decision.value = decision_html(decision, stopped_by_hand=self._stopped_by_hand)
+            self.decision.value = decision_html(decision, stopped_by_hand=self._sequential_run.stopped)
         elif final:
             self._show_summary(analysis)
         return analysis
@@ -528,7 +522,11 @@ class ExperimentPanel(w.VBox):
         )
 
     def close(self) -> None:
-        """Close the panel and every widget it is made of (its call picker and any card it opened included)."""
+        """Close the panel and every widget it is made of (its call picker and any card it opened included).
+
+        A run until decided under way is stopped first (no new call is created; Resume continues it).
+        """
+        self.stop()
         close_children(self)
         super().close()
 
