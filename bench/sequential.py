@@ -21,7 +21,7 @@ Rows (each with its run count and a binomial standard error):
   named when Holm-adjusted Welch p-values against every other variant are all below 0.05 (`stats.verdict.find`;
   the script checks its copy of the rule against `find` on real summaries first);
 - heavier tails: log-normal spread 0.4 (`simulation.NOISE_SIGMA`, a module constant of the simulation, set for
-  these rows) and 10 % failed calls (`fail_rate`, a sandbox setting): the same bounds;
+  these rows) and 10 % failed calls (`fail_rate`, a sandbox setting): the same error bounds, and the calls used;
 - tuned for 10 / 30 / 60 calls (`planned`): calls used and error rates.
 
     python bench/sequential.py                  # the full table (500 runs a row; several minutes)
@@ -313,7 +313,9 @@ def fixed_requirement(result: SetResult, arms: Sequence[Variant], world: World, 
     return n0 + (n1 - n0) * (target - p0) / (p1 - p0) if p1 > p0 else float(n1), per_call
 
 
-def print_set(label: str, result: SetResult, arms: Sequence[Variant], world: World, planned: int) -> None:
+def print_set(
+    label: str, result: SetResult, arms: Sequence[Variant], world: World, planned: int, compare: bool = True
+) -> None:
     runs = result.runs
     p_named = result.right / runs
     statuses = ", ".join(f"{k} {v / runs:.2f}" for k, v in sorted(result.statuses.items()))
@@ -324,6 +326,9 @@ def print_set(label: str, result: SetResult, arms: Sequence[Variant], world: Wor
         f"{verdict(result.covered / runs >= 0.95)}); stops: {statuses}",
         flush=True,
     )
+    if not compare:  # the heavy-tailed rows check the error bounds only; the calls used are shown as measured
+        print(f"{' ' * len(label)}  calls to a decision {mean_se(result.calls)} (no efficiency bound for these)")
+        return
     if result.right == 0:
         print(
             f"{' ' * len(label)}  calls to a decision {mean_se(result.calls)}; no right winner: "
@@ -373,7 +378,7 @@ def main() -> None:
     label = "heavy tails (σ 0.4, 10 % failed): "
     identical_pair(runs, heavy, label)
     six_identical(runs, heavy, label)
-    print_set(label, notebook_set(runs, heavy, 30, 4_000_000), arms, heavy, 30)
+    print_set(label, notebook_set(runs, heavy, 30, 4_000_000), arms, heavy, 30, compare=False)
     print(f"({time.perf_counter() - started:.0f} s; load {os.getloadavg()[0]:.2f})")
 
 

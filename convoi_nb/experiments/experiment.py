@@ -10,11 +10,10 @@ import os
 import uuid
 from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from .._base_client import build_web_call
 from .._sync_bridge import run_sync
-from ..budget import Cap
 from ..errors import ExperimentError, ValidationError
 from ..models import WebCallRequest
 from ..stats.columns import DESIGN_KINDS, KINDS, LISTENING, REPLICATE
@@ -24,7 +23,7 @@ from .pools import check_client
 from .reconcile import canonical
 from .results import ExperimentResults
 from .sequential import SequentialRunner
-from .sequential_settings import check_until, sequential_config
+from .sequential_settings import RunOptions, SequentialArguments, check_until, sequential_config
 from .store import ResultsStore
 from .variants import Variant
 
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .._client import AsyncConvoiClient, ConvoiClient
+    from ..budget import Cap
     from ..models import Call
     from ..stats.estimate import Estimate
 
@@ -40,17 +40,6 @@ if TYPE_CHECKING:
 DEFAULT_STORE = "convoi_experiments.sqlite3"
 # Fixed namespace: the same (experiment, agent, variant, replicate) always maps to the same key.
 _KEY_NAMESPACE = uuid.UUID("7c4f3a52-9a51-4d43-8a8e-9f6f2b1c0e11")
-
-
-class _RunOptions(NamedTuple):
-    """The arguments of `run()` both designs take (and the sequential one's wait)."""
-
-    concurrency: int
-    progress: bool
-    on_progress: Progress
-    max_cost: Cap | None
-    confirm: bool
-    wait_timeout: float
 
 
 def _positive(name: str, value: Any, minimum: int = 1) -> None:
@@ -331,23 +320,9 @@ class Experiment:
                 a `max_cost` smaller than one wave), or a variant the API would refuse (before anything is sent).
             WaitTimeoutError: Sequential: a wave's calls still running after `wait_timeout` (run again to go on).
         """
-        return run_sync(
-            self._start(
-                client,
-                until,
-                dict(
-                    metric=metric,
-                    max_replicates=max_replicates,
-                    min_replicates=min_replicates,
-                    level=level,
-                    tolerance=tolerance,
-                    planned=planned,
-                ),
-                own_loop=True,
-                doing="experiment.run()",
-                options=_RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout),
-            )
-        )
+        sequential = SequentialArguments(metric, max_replicates, min_replicates, level, tolerance, planned)
+        options = RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout)
+        return run_sync(self._start(client, until, sequential, options, own_loop=True, doing="experiment.run()"))
 
     async def arun(
         self,
@@ -399,34 +374,23 @@ class Experiment:
             ValidationError: As `run()`.
             WaitTimeoutError: As `run()`.
         """
-        return await self._start(
-            client,
-            until,
-            dict(
-                metric=metric,
-                max_replicates=max_replicates,
-                min_replicates=min_replicates,
-                level=level,
-                tolerance=tolerance,
-                planned=planned,
-            ),
-            own_loop=False,
-            doing="experiment.arun()",
-            options=_RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout),
-        )
+        sequential = SequentialArguments(metric, max_replicates, min_replicates, level, tolerance, planned)
+        options = RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout)
+        return await self._start(client, until, sequential, options, own_loop=False, doing="experiment.arun()")
 
     def _start(
         self,
         client: AnyClient,
         until: object,
-        sequential: dict[str, Any],
+        sequential: SequentialArguments,
+        options: RunOptions,
         *,
         own_loop: bool,
         doing: str,
-        options: _RunOptions,
     ) -> Coroutine[Any, Any, ExperimentResults]:
         """The run of the design asked for (its sequential arguments checked now, before anything is sent)."""
-        if not check_until(until, sequential):
+        given = sequential._asdict()
+        if not check_until(until, given):
             return runner.FixedRunner(self, client, own_loop=own_loop, doing=doing).arun(
                 concurrency=options.concurrency,
                 progress=options.progress,
@@ -434,7 +398,7 @@ class Experiment:
                 max_cost=options.max_cost,
                 confirm=options.confirm,
             )
-        return SequentialRunner(self, client, sequential_config(sequential), own_loop=own_loop, doing=doing).arun(
+        return SequentialRunner(self, client, sequential_config(given), own_loop=own_loop, doing=doing).arun(
             concurrency=options.concurrency,
             progress=options.progress,
             on_progress=options.on_progress,

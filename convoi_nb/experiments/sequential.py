@@ -148,15 +148,16 @@ class SequentialRunner:
             await self._wait(api, store, self._running(store), wait_timeout)
             decision = self._look(results, store, out_of_budget=False)
             created = len(store.done(name))
-            confirm_large_run(
-                experiment,
-                self.client,
-                store,
-                config.max_replicates,
-                max(most - created, 0),
-                capped=cap is not None,
-                confirmed=confirm,
-            )
+            if not decision.done:  # a decided experiment creates nothing: nothing to confirm
+                confirm_large_run(
+                    experiment,
+                    self.client,
+                    store,
+                    config.max_replicates,
+                    max(most - created, 0),
+                    capped=cap is not None,
+                    confirmed=confirm,
+                )
             ledger = self._ledger(results, cap) if cap is not None else None
             if cap is not None:
                 self._check_one_wave(results, cap, self._wave(store, decision))

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
+from ..budget import Cap
 from ..errors import ExperimentError, ValidationError
 from ..stats.columns import KINDS, REPLICATE, design_rows
 from ..stats.sequential import Decision, SequentialConfig, decide, outcomes_from_frame
+from .polling import Progress
 
 if TYPE_CHECKING:
     from ..money import Money
@@ -35,6 +37,28 @@ SEQUENTIAL_DEFAULTS: dict[str, Any] = {
     "tolerance": None,
     "planned": None,
 }
+
+
+class SequentialArguments(NamedTuple):
+    """The sequential arguments of `run()`, as given (see `SEQUENTIAL_DEFAULTS`)."""
+
+    metric: str
+    max_replicates: int
+    min_replicates: int | None
+    level: float
+    tolerance: float | None
+    planned: int | None
+
+
+class RunOptions(NamedTuple):
+    """The arguments of `run()` both designs take, and the sequential one's wait."""
+
+    concurrency: int
+    progress: bool
+    on_progress: Progress
+    max_cost: Cap | None
+    confirm: bool
+    wait_timeout: float
 
 
 def check_until(until: object, given: Mapping[str, Any]) -> bool:
@@ -70,7 +94,8 @@ def sequential_config(given: Mapping[str, Any]) -> SequentialConfig:
     """The sequential configuration of `run(until="decided", ...)`, checked.
 
     Args:
-        given: The sequential arguments (see `SEQUENTIAL_DEFAULTS`; None keeps the configuration's default).
+        given: The sequential arguments (see `SEQUENTIAL_DEFAULTS`; `min_replicates` or `planned` None keeps the
+            configuration's default).
 
     Returns:
         The configuration.
@@ -78,7 +103,8 @@ def sequential_config(given: Mapping[str, Any]) -> SequentialConfig:
     Raises:
         ValidationError: An argument out of its range (the configuration names it).
     """
-    return SequentialConfig(**{name: value for name, value in given.items() if value is not None})
+    defaulted = ("min_replicates", "planned")  # None: the configuration's default; elsewhere None is refused
+    return SequentialConfig(**{k: v for k, v in given.items() if not (v is None and k in defaulted)})
 
 
 def check_variants(names: Sequence[str]) -> None:
@@ -108,7 +134,9 @@ def settings_record(config: SequentialConfig, variants: Sequence[str]) -> dict[s
     Returns:
         The record (JSON-able).
     """
-    return {**dataclasses.asdict(config), "variants": list(variants)}
+    # numpy numbers as Python ones: the record is JSON, and compared with the JSON read back later
+    fields = {k: v.item() if hasattr(v, "item") else v for k, v in dataclasses.asdict(config).items()}
+    return {**fields, "variants": list(variants)}
 
 
 def check_same_settings(experiment: str, recorded: Mapping[str, Any], record: Mapping[str, Any]) -> None:

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 from convoi_nb import AsyncConvoiClient, ConvoiClient, ValidationError
+from convoi_nb.errors import WaitTimeoutError
 from convoi_nb.experiments import Experiment, ExperimentError, ResultsStore, Variant
 from convoi_nb.money import Money
-from convoi_nb.sandbox import Sandbox, SandboxSettings
+from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings
 
 from .test_experiment import AGENT, client_for, creates_sent
 
@@ -184,6 +185,8 @@ def test_a_run_with_other_settings_is_refused_naming_what_changed(sandbox: Sandb
 BAD = {
     "until": ({"until": "done"}, ValidationError, r"until.*decided"),
     "metric": ({"metric": "calls"}, ValidationError, r"metric.*cost"),
+    "metric None": ({"metric": None}, ValidationError, r"metric.*cost"),
+    "max_replicates None": ({"max_replicates": None}, ValidationError, r"max_replicates"),
     "max below min": ({"max_replicates": 3, "min_replicates": 5}, ValidationError, r"max_replicates.*min_replicates"),
     "tolerance 0": ({"tolerance": 0}, ValidationError, r"tolerance"),
     "tolerance 1.5": ({"tolerance": 1.5}, ValidationError, r"tolerance"),
@@ -224,11 +227,14 @@ def test_one_variant_and_a_budget_smaller_than_one_wave_are_refused_before_any_c
 def test_the_confirm_rule_counts_the_most_the_run_can_create(sandbox: Sandbox) -> None:
     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, confirm_runs_over=20)
     experiment = Experiment("large", AGENT, SAME, store=":memory:")
-    with pytest.raises(ExperimentError, match=r"would create 24 calls .*confirm_runs_over=20"):
-        decided(experiment, client, max_replicates=12, min_replicates=3)
+    with pytest.raises(ExperimentError, match=r"would create 120 calls .*confirm_runs_over=20"):
+        decided(experiment, client, max_replicates=60, tolerance=0.5)
     assert creates_sent(sandbox) == []
-    results = decided(experiment, client, max_replicates=12, min_replicates=3, confirm=True)
-    assert results.decision.calls == len(creates_sent(sandbox)) > 0
+    results = decided(experiment, client, max_replicates=60, tolerance=0.5, confirm=True)
+    decision = results.decision
+    assert decision.status == "equivalent" and decision.calls == len(creates_sent(sandbox)) < 120 - 20
+    again = decided(experiment, client, max_replicates=60, tolerance=0.5)  # decided: nothing to create or confirm
+    assert again.decision.status == "equivalent" and again.decision.calls == decision.calls
 
 
 def test_arun_on_your_loop_and_run_inside_a_running_loop(sandbox: Sandbox) -> None:
@@ -267,3 +273,29 @@ def test_a_store_without_the_sequential_table_gets_it_and_a_read_only_one_has_no
         assert Experiment("x", AGENT, SAME, store=path).results(None).decision is None
     finally:
         path.chmod(0o600)
+
+
+def test_a_wave_past_its_wait_timeout_stops_the_run_and_the_next_run_waits_for_it_first(tmp_path: Path) -> None:
+    clock = ManualClock()  # calls end only when the clock is moved
+    with Sandbox(SandboxSettings(clock=clock, seed=3, expire_rate=0, fail_rate=0)) as sandbox:
+        client = client_for(sandbox)
+        experiment = Experiment("slow", AGENT, SAME, store=tmp_path / "r.sqlite3")
+        with pytest.raises(WaitTimeoutError, match=r"2 of 2 calls.*run\(until='decided'\) again"):
+            decided(experiment, client, wait_timeout=0.2)
+        assert experiment.results(None).decision.looks == 0 and len(creates_sent(sandbox)) == 2
+        clock.advance(3600)  # the first wave ends; the next run reads it, looks, and makes the second wave
+        with pytest.raises(WaitTimeoutError):
+            decided(experiment, client, wait_timeout=0.2)
+        assert experiment.results(None).decision.looks == 1
+        keys = creates_sent(sandbox)
+        assert len(keys) == len(set(keys)) == 4
+
+
+def test_numpy_numbers_are_recorded_as_the_same_settings(sandbox: Sandbox) -> None:
+    import numpy as np
+
+    client = client_for(sandbox)
+    experiment = Experiment("numpy", AGENT, SAME, store=":memory:")
+    first = decided(experiment, client, max_replicates=np.int64(4), min_replicates=np.int64(3), level=np.float64(0.9))
+    again = decided(experiment, client, max_replicates=4, min_replicates=3, level=0.9)  # the same settings
+    assert first.decision.status == again.decision.status == "max_replicates" and again.decision.calls == 8
