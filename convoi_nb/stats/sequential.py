@@ -250,8 +250,8 @@ class Decision:
     looks: int
     calls: int
     spend: Money
-    intervals: pd.DataFrame = field(repr=False)
-    history: pd.DataFrame = field(repr=False)
+    intervals: pd.DataFrame = field(repr=False, compare=False)
+    history: pd.DataFrame = field(repr=False, compare=False)
     config: SequentialConfig
     variants: tuple[str, ...] = ()
     eliminated_by: Mapping[str, str] = field(default_factory=dict)
