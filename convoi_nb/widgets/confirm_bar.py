@@ -45,7 +45,8 @@ class ConfirmBar(w.VBox):
             on_yes: What Yes does.
             on_cancel: What Cancel does (None: nothing more than hiding the bar).
         """
-        self.question.value = f"<b>{escape(question)}</b>"
+        # Prose that may wrap, set off by a bar rather than bold (bold marks the panel's one-line headings).
+        self.question.value = f"<div style='border-left:3px solid #f59e0b;padding-left:6px'>{escape(question)}</div>"
         self._on_yes, self._on_cancel = on_yes, on_cancel
         self.layout.display = None
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..stats.sequential import Decision
 
 GREY = "#9ca3af"
+CELL = "text-align:left;padding:0 1em 0 0"
 BEST = {"cost": "cheapest", "duration": "shortest calls"}
 
 
@@ -121,7 +122,7 @@ def decision_html(decision: Decision, *, stopped_by_hand: bool = False) -> str:
             "in" if look is None else f"left at look {look}",
         ]
         style = f" style='color:{GREY}'" if look is not None else ""
-        body.append(f"<tr{style}>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+        body.append(f"<tr{style}>" + "".join(f"<td style='{CELL}'>{escape(c)}</td>" for c in cells) + "</tr>")
     label = f"anytime-valid {config.level:.0%} intervals: they hold however often you look" + (
         ", and stay valid now that you stopped" if stopped_by_hand and not decision.done else ""
     )
@@ -129,7 +130,7 @@ def decision_html(decision: Decision, *, stopped_by_hand: bool = False) -> str:
     return (
         f"<p><b>{escape(stop_reason(decision, stopped_by_hand=stopped_by_hand))}</b></p>"
         f"<p><i>{escape(label)}</i></p>"
-        "<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead>"
+        "<table><thead><tr>" + "".join(f"<th style='{CELL}'>{escape(h)}</th>" for h in head) + "</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
         f"<p>{decision.calls} calls created, {escape(spend)} spent, {decision.looks} looks</p>"
     )

@@ -120,8 +120,6 @@ class ExperimentPanel(w.VBox):
         self.design = w.ToggleButtons(
             options=[("Fixed", FIXED), ("Until decided", SEQUENTIAL)],
             value=FIXED,
-            description="Design",
-            style=fits,
             tooltips=[
                 "Replicates calls per variant, then the comparison",
                 "waves of one call per variant, dropping the clearly worse, until decided",
@@ -167,6 +165,7 @@ class ExperimentPanel(w.VBox):
                 self.name,
                 w.HTML("<b>Variants</b>"),
                 self.variants,
+                w.HTML("<b>Design</b>"),
                 self.design,
                 self.sequential,
                 w.HBox([self.replicates, self.concurrency]),

@@ -16,7 +16,7 @@ from convoi_nb.money import Money
 from convoi_nb.sandbox import ManualClock
 from convoi_nb.stats.sequential import SequentialConfig, decide
 from convoi_nb.widgets import ExperimentPanel
-from convoi_nb.widgets.decision_view import GREY, decision_html
+from convoi_nb.widgets.decision_view import CELL, GREY, decision_html
 
 from .conftest import Opened
 
@@ -58,7 +58,7 @@ def test_decision_html_labels_the_intervals_and_greys_the_eliminated() -> None:
     assert "anytime-valid 95% intervals: they hold however often you look" in html
     assert "Stopped at the maximum, 12 calls per variant. No winner; leader" in html
     look = decision.eliminated["b"]
-    row = next(r for r in html.split("<tr") if r.split("<td>")[1:2] == ["b</td>"])
+    row = next(r for r in html.split("<tr") if ">b</td>" in r)
     assert f"color:{GREY}" in row and f"left at look {look}" in row
     assert "30 calls created, $9.50 spent, 12 looks" in html
     stopped = decide({k: v[:6] for k, v in outcomes.items()}, config, calls=18, spend=Money(Decimal("3"), "USD"))
@@ -92,7 +92,7 @@ def test_run_until_decided_shows_the_decision(
     shown = panel.decision.value
     assert "anytime-valid 95% intervals: they hold however often you look" in shown
     for name, look in decision.eliminated.items():
-        assert f"left at look {look}" in shown and f"<tr style='color:{GREY}'><td>{name}</td>" in shown
+        assert f"left at look {look}" in shown and f"<tr style='color:{GREY}'><td style='{CELL}'>{name}</td>" in shown
     assert f"{decision.calls} calls created" in shown and sandbox.service.store.count() == decision.calls
     assert panel.summary.outputs == () and panel.summary_heading.layout.display == "none"  # no fixed-n intervals
     assert panel.stop_button.disabled and not panel.stop()  # nothing to stop any more
