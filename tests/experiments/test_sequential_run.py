@@ -116,6 +116,8 @@ def test_a_budget_stop_is_remembered_and_a_higher_cap_continues_without_duplicat
     spend = results.spend().amount
     assert spend <= cap * Decimal("1.25")  # the waves admitted fit by projection; a wave may cost a bit more
     assert 4 <= decision.looks < 40 and budget.cells_remaining == 2 * (40 - decision.looks)
+    # The pilot's calls (kind "pilot") are the first outcomes: every call made is in a look.
+    assert per_variant(results) == {"baseline": decision.looks, "copy": decision.looks}
     # Remembered: the store alone says why it stopped.
     assert Experiment("budget", AGENT, SAME, store=store).results(None).decision.status == "budget"
     # The same cap again: stopped at once, nothing created.
