@@ -456,23 +456,34 @@ class Experiment:
         return len(runner.missing_cells(self, self._open_store(), self.replicates))
 
     def estimate(
-        self, client: AnyClient, *, pilot: int = 2, level: float = 0.90, wait_timeout: float = 300.0
+        self,
+        client: AnyClient,
+        *,
+        pilot: int | None = None,
+        confirm: bool = False,
+        level: float = 0.90,
+        wait_timeout: float = 300.0,
     ) -> Estimate:
         """What the rest of this experiment will cost and how long its calls will talk, with a prediction interval.
 
         Predicted from the finished calls in the store; a variant with fewer than `pilot` of them first gets its
-        first `pilot` replicates run and waited for (a later `run()` keeps them).
+        first `pilot` replicates run and waited for (a later `run()` keeps them). A pilot spends: on a client that
+        may bill real money (not the embedded sandbox, or one with `confirm_runs_over` set) it runs only when
+        asked for, by `pilot=` or `confirm=True`; otherwise an `ExperimentError` says how many calls it would
+        create, and nothing is created. `str(estimate)` says how many finished calls the interval rests on.
 
         Args:
             client: The client, for the pilot.
-            pilot: Finished calls per variant to predict from (at least 2: a spread needs two).
+            pilot: Finished calls per variant to predict from (at least 2: a spread needs two); None: 2, run on
+                the sandbox only unless `confirm`.
+            confirm: Run the default pilot on a client that may bill real money.
             level: The prediction level.
             wait_timeout: Seconds to wait for the pilot's calls.
 
         Returns:
             The estimate, per variant and in total.
         """
-        return runner.estimate(self, client, pilot=pilot, level=level, wait_timeout=wait_timeout)
+        return runner.estimate(self, client, pilot=pilot, confirm=confirm, level=level, wait_timeout=wait_timeout)
 
     def plan(
         self,

@@ -23,6 +23,8 @@ from ..models import TERMINAL_STATUSES, Call, WebCallRequest
 from ..money import Money
 from ..stats.columns import PILOT, REPLICATE, design_rows
 from ..stats.estimate import Estimate, estimate_remaining, finished_spend, per_call_cost
+from ..stats.primitives import check_probability
+from .pilot import DEFAULT_PILOT, PilotQuote, bills_money
 from .polling import CallPoller, Progress, check_concurrency, check_progress_callback, check_wait_timeout
 from .pools import async_api, check_client, check_own_loop, check_sync_in_async
 from .reconcile import adopt, server_calls
@@ -440,13 +442,35 @@ def run_pilot(
     return run_sync(runner.arun(progress=False)).wait(timeout=wait_timeout, progress=False)
 
 
-def estimate(experiment: Design, client: AnyClient, *, pilot: int, level: float, wait_timeout: float) -> Estimate:
+def quote_pilot(experiment: Design, client: AnyClient, pilot: int) -> PilotQuote:
+    """What a pilot of `pilot` replicates per variant would create now, and whether it must be asked for.
+
+    Args:
+        experiment: The experiment.
+        client: The client the pilot would run with.
+        pilot: Replicates per variant (at most the experiment's).
+
+    Returns:
+        The quote (its `calls` are the cells of those replicates with no call in the store).
+    """
+    per_variant = min(pilot, experiment.replicates)
+    creates = len(missing_cells(experiment, experiment._open_store(), per_variant))
+    return PilotQuote(
+        experiment.name, creates, per_variant, len(experiment.variants), client.base_url, bills_money(client)
+    )
+
+
+def estimate(
+    experiment: Design, client: AnyClient, *, pilot: int | None, confirm: bool, level: float, wait_timeout: float
+) -> Estimate:
     """What the rest of the experiment will cost (see `Experiment.estimate`), after a pilot if one is needed.
 
     Args:
         experiment: The experiment.
         client: The client, for the pilot.
-        pilot: Finished calls per variant to predict from.
+        pilot: Finished calls per variant to predict from (None: 2, and a pilot that may cost money needs
+            `confirm`).
+        confirm: Run the pilot on a client that may bill real money without an explicit `pilot`.
         level: The prediction level.
         wait_timeout: Seconds to wait for the pilot's calls.
 
@@ -455,15 +479,23 @@ def estimate(experiment: Design, client: AnyClient, *, pilot: int, level: float,
 
     Raises:
         ConfigurationError: The client sends through your own httpx client (a pilot runs on a loop of its own).
-        ValidationError: A bad `client`, `pilot` or `wait_timeout`.
+        ExperimentError: A pilot that may cost money, neither asked for (`pilot=`) nor confirmed (nothing created).
+        ValidationError: A bad `client`, `pilot`, `confirm`, `level` or `wait_timeout`.
     """
-    _check_pilot(client, pilot, wait_timeout, "experiment.estimate()")
+    size = DEFAULT_PILOT if pilot is None else pilot
+    _check_pilot(client, size, wait_timeout, "experiment.estimate()")
+    check_probability("level", level)  # before a pilot, not after it
+    if not isinstance(confirm, bool):
+        raise ValidationError.of_field("argument", "confirm", f"must be True or False, got {confirm!r}")
     names = [v.name for v in experiment.variants]
     frame = _frame(experiment._open_store(), experiment.name)
     design = design_rows(frame)
     finished = design[design["status"].isin(TERMINAL_STATUSES)].groupby("variant", observed=False).size()
-    if any(finished.get(name, 0) < min(pilot, experiment.replicates) for name in names):
-        frame = run_pilot(experiment, client, pilot, wait_timeout, "experiment.estimate()").frame()
+    if any(finished.get(name, 0) < min(size, experiment.replicates) for name in names):
+        quote = quote_pilot(experiment, client, size)
+        if quote.needs_asking and pilot is None and not confirm:
+            raise ExperimentError(quote.refusal())
+        frame = run_pilot(experiment, client, size, wait_timeout, "experiment.estimate()").frame()
     return estimate_remaining(frame, names, experiment.replicates, level=level)
 
 

@@ -2,7 +2,9 @@
 
 A pure function of a results frame (see `ExperimentResults.frame()`): each variant's finished calls (ended,
 failed or expired: all are billed as they happened) predict its cells still to create and its calls still in
-flight, with a Student-t prediction interval for their total (`stats.total_prediction_interval`).
+flight, with a Student-t prediction interval for their total (`stats.total_prediction_interval`). Its low end is
+never below what the calls in flight have already cost (they cannot cost less), and the estimate says how many
+finished calls it rests on: at 2 per variant the interval is wide, and its low end is often only that floor.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .primitives import Prediction, check_probability, total_prediction_interval
 
 CENT = Decimal("0.0001")  # predictions are kept to 4 places, as the API bills
 NEEDS_DATA = "fewer than 2 finished calls to predict from: estimate(client) runs a pilot"
+WIDE_BELOW = 5  # finished calls per variant under which the interval is called wide (t has 1–3 degrees of freedom)
 
 
 def as_money(value: float) -> Decimal:
@@ -47,8 +50,10 @@ class Estimate:
         spent: What the finished calls so far were billed, exact.
         to_create: Cells without a call.
         in_flight: Calls still running.
-        cost: The predicted cost of the calls to create and in flight, in `spent.currency`.
+        cost: The predicted cost of the calls to create and in flight, in `spent.currency` (its low end never below
+            `floor`).
         call_seconds: Their predicted call time.
+        floor: What the calls in flight have already cost, exact: the least the rest can cost.
     """
 
     table: pd.DataFrame
@@ -58,6 +63,7 @@ class Estimate:
     in_flight: int
     cost: Prediction
     call_seconds: Prediction
+    floor: Decimal = Decimal(0)
 
     @property
     def currency(self) -> str:
@@ -68,6 +74,32 @@ class Estimate:
     def known(self) -> bool:
         """Whether there were enough finished calls to predict from."""
         return math.isfinite(self.cost.estimate)
+
+    @property
+    def rests_on(self) -> tuple[int, int]:
+        """The fewest and the most finished calls a variant with calls left predicts from ((0, 0): none left)."""
+        left = self.table[(self.table["to_create"] + self.table["in_flight"]) > 0]
+        if left.empty:
+            return (0, 0)
+        return (int(left["finished"].min()), int(left["finished"].max()))
+
+    def basis(self) -> str:
+        """What the interval rests on, in words: "rests on 2 finished calls per variant: wide".
+
+        Returns:
+            The sentence (empty when nothing is left to predict).
+        """
+        fewest, most = self.rests_on
+        if not most:
+            return ""
+        count = f"{fewest}" if fewest == most else f"{fewest} to {most}"
+        text = f"rests on {count} finished calls per variant"
+        if fewest < WIDE_BELOW:
+            text += ": wide"
+            if self.cost.low <= float(self.floor):
+                # The t interval reached below anything possible: say its low end is only the least possible.
+                text += f" (its low end, {format_money(self.cost.low, self.currency)}, is only the least possible)"
+        return text
 
     def __str__(self) -> str:
         calls = f"{self.to_create} calls to create" + (f", {self.in_flight} in flight" if self.in_flight else "")
@@ -82,8 +114,8 @@ class Estimate:
 
         return (
             f"this run: ~{money(self.cost.estimate)}, {self.level:.0%} between {money(self.cost.low)} and "
-            f"{money(self.cost.high)} ({calls}; about {self.call_seconds.estimate / 60:,.0f} call minutes)"
-            f"{spent}"
+            f"{money(self.cost.high)} ({calls}; about {self.call_seconds.estimate / 60:,.0f} call minutes); "
+            f"{self.basis()}{spent}"
         )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -129,14 +161,19 @@ def estimate_remaining(
     created = design_rows(frame[frame["id"].notna()])
     spent = finished_spend(frame)
     rows, cost_groups, seconds_groups = [], [], []
+    floors: list[tuple[Decimal, float]] = []  # (cost, seconds) the calls in flight have already reached
     for variant in variants:
         mine = created[(created["variant"] == variant) & created["replicate"].between(0, replicates - 1)]
         done = mine[mine["status"].isin(TERMINAL_STATUSES)]
         costs, seconds = done["cost_amount"].to_numpy(dtype=float), done["duration_seconds"].to_numpy(dtype=float)
         to_create, running = replicates - len(mine), len(mine) - len(done)
         left = to_create + running
-        cost = total_prediction_interval([(costs, left)], level)
-        talk = total_prediction_interval([(seconds, left)], level)
+        flying = mine[~mine["status"].isin(TERMINAL_STATUSES)]
+        paid = total((a, spent.currency) for a in flying["cost_amount"] if not pd.isna(a)).amount
+        talked = float(flying["duration_seconds"].fillna(0).sum())
+        floors.append((paid, talked))
+        cost = at_least(total_prediction_interval([(costs, left)], level), float(paid))
+        talk = at_least(total_prediction_interval([(seconds, left)], level), talked)
         cost_groups.append((costs, left))
         seconds_groups.append((seconds, left))
         rows.append(
@@ -157,7 +194,8 @@ def estimate_remaining(
             }
         )
     table = pd.DataFrame(rows).set_index("variant")
-    cost = total_prediction_interval(cost_groups, level)
+    floor = sum((paid for paid, _ in floors), Decimal(0))
+    cost = at_least(total_prediction_interval(cost_groups, level), float(floor))
     return Estimate(
         table,
         level,
@@ -165,8 +203,24 @@ def estimate_remaining(
         int(table["to_create"].sum()),
         int(table["in_flight"].sum()),
         Prediction(*(float(as_money(v)) if math.isfinite(v) else v for v in (cost.estimate, cost.low, cost.high))),
-        total_prediction_interval(seconds_groups, level),
+        at_least(total_prediction_interval(seconds_groups, level), sum(talked for _, talked in floors)),
+        floor,
     )
+
+
+def at_least(prediction: Prediction, floor: float) -> Prediction:
+    """A prediction whose ends are no lower than `floor`: what is already known to be spent (or talked).
+
+    Args:
+        prediction: The prediction.
+        floor: The least the predicted total can be.
+
+    Returns:
+        The prediction, each end raised to `floor` if below it (NaN stays NaN).
+    """
+    if not math.isfinite(prediction.estimate):
+        return prediction
+    return Prediction(*(max(value, floor) for value in (prediction.estimate, prediction.low, prediction.high)))
 
 
 def per_call_cost(frame: pd.DataFrame, variants: Sequence[str]) -> dict[str, Decimal | None]:
