@@ -273,19 +273,34 @@ class ExperimentResults:
         """
         return self.analysis(baseline, level=level, seed=seed, power=power).verdict
 
-    def plan(self, *, detect: float = 0.10, power: float = 0.8, level: float = 0.95) -> pd.DataFrame:
-        """From the calls so far (a pilot): calls per variant needed to detect a relative difference.
+    def plan(
+        self,
+        *,
+        probability: float = 0.8,
+        metric: str = "cost",
+        detect: float | None = None,
+        power: float = 0.8,
+        level: float = 0.95,
+    ) -> pd.DataFrame:
+        """From the calls so far (a pilot): calls per variant for the verdict to name the cheapest variant.
+
+        A seeded simulation of `verdict()`'s own rule at the means seen, a spread proportional to each mean
+        (pooled over the variants) and the share of calls that ended, taken as the truth.
 
         Args:
-            detect: The relative difference in mean cost and in mean duration to detect, e.g. 0.10.
-            power: The probability of detecting it.
-            level: The confidence level (split over the variants compared).
+            probability: The probability that the verdict names the cheapest (or shortest-call) variant.
+            metric: "cost" (the cheapest) or "duration" (the shortest calls): which answer is `replicates`.
+            detect: Instead, the relative difference in mean cost and duration to detect, e.g. 0.10 (the older
+                question; `power` applies).
+            power: With `detect`: the probability of detecting it.
+            level: The verdict's confidence level.
 
         Returns:
-            One row per variant with `replicates` and `estimated_cost` (Decimal: what that many calls would
-            cost); `.attrs["total_estimated_cost"]` for all variants.
+            One row per variant with `replicates` (calls per variant in all, the pilot's included) and
+            `estimated_cost` (Decimal: what that many calls would cost); `.attrs["total_estimated_cost"]` for
+            all variants and `.attrs["question"]` in words.
         """
-        return self.analysis(level=level).plan(detect=detect, power=power)
+        return self.analysis(level=level).plan(probability=probability, metric=metric, detect=detect, power=power)
 
     def summary_table(self, *, level: float = 0.95, seed: int = 0) -> Styler:
         """`summary()` for reading: money with its currency, call lengths in s or min, intervals in one cell.
