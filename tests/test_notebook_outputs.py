@@ -92,14 +92,18 @@ NAMED = re.compile(
 UNCLEAR = re.compile(
     rf"No clear cheapest variant: (.+) \({NUMBER} USD per call \[{NUMBER}, {NUMBER}\]\) and (.+) "
     rf"\({NUMBER} USD per call \[{NUMBER}, {NUMBER}\]\) are not separated at this sample size "
-    r"\(Holm-adjusted p = (\S+)\)(?:; about (\d+) calls per variant would separate them at the "
-    r"spread seen \(80% power\))?\."
+    r"\(Holm-adjusted p = (\S+)\)(?:; about (\d+) calls per variant would name the cheapest with 80% "
+    r"probability if the means and spread seen were the truth \(see plan\(\)\))?\."
 )
-SIGNIFICANT = re.compile(
-    r"(.+) costs (\d+)% (more|less) per call than (.+) \(95% CI .+; significant after Holm "
-    r"adjustment\)\."
+# the intervals beside the words are at Bonferroni's level over the 4 comparisons: 98.75 % each
+SIGNIFICANT = re.compile(r"(.+) costs (\d+(?:\.\d)?)% (more|less) per call than (.+) \(98\.75% CI .+\)\.")
+NOT_SIGNIFICANT = re.compile(
+    r"(.+) vs (.+): no cost difference this sample can tell apart \((0|[+-]\d+(?:\.\d)?)%, 98\.75% CI .+\)\."
 )
-NOT_SIGNIFICANT = re.compile(r"(.+) vs (.+): no cost difference this sample can tell apart \(([+-]\d+)%, 95% CI .+\)\.")
+LEVEL = (
+    "(Each interval against {} is at 98.75%: Bonferroni over the 4 variants compared, so together they hold with "
+    "95%; a difference is called only when its interval excludes 0.)"
+)
 FAILING = re.compile(r"Calls that did not end \(excluded from the averages\): (.+)\.")
 
 
@@ -173,11 +177,11 @@ def test_the_verdict_follows_the_calls(tmp_path: Path, monkeypatch: pytest.Monke
         f"{ranked[0]} is the cheapest" if named else f"Not settled: {ranked[0]} and {ranked[1]}"
     )
 
-    # Each variant against the baseline: significant exactly when Holm says so.
+    # Each variant against the baseline: significant exactly when Bonferroni says so.
     others = names[1:]
     base = calls[baseline]["cost"]
     adjusted = multipletests(
-        [stats.ttest_ind(calls[v]["cost"], base, equal_var=False).pvalue for v in others], method="holm"
+        [stats.ttest_ind(calls[v]["cost"], base, equal_var=False).pvalue for v in others], method="bonferroni"
     )[1]
     against = lines[2 : 2 + len(others)]
     for variant, p_adjusted, line in zip(others, adjusted, against, strict=False):
@@ -191,7 +195,8 @@ def test_the_verdict_follows_the_calls(tmp_path: Path, monkeypatch: pytest.Monke
             assert same(no[3].lstrip("+"), delta_pct)
 
     failing = {v: s["unsuccessful"] / s["n"] for v, s in calls.items() if s["unsuccessful"]}
-    rest = lines[2 + len(others) :]
+    assert lines[2 + len(others)] == LEVEL.format(baseline)
+    rest = lines[3 + len(others) :]
     if failing:
         assert len(rest) == 1, f"one line should list the calls that did not end: {failing}; printed {rest}"
         listed = FAILING.fullmatch(rest[0])

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-NAN = float("nan")
+from .primitives import NAN, Values
+
 SIMULATIONS = 4000
 LIMIT = 10_000  # calls per variant beyond which the answer is "more than any experiment would run": inf
 
@@ -43,8 +44,8 @@ def holm_separates(p_values: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def naming_probability(
-    means: Sequence[float],
-    sds: Sequence[float],
+    means: Values,
+    sds: Values,
     calls: int,
     *,
     end_rate: float = 1.0,
@@ -90,8 +91,8 @@ def naming_probability(
 
 
 def calls_to_name_best(
-    means: Sequence[float],
-    sds: Sequence[float],
+    means: Values,
+    sds: Values,
     *,
     probability: float = 0.8,
     end_rate: float = 1.0,

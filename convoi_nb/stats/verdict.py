@@ -94,6 +94,27 @@ def _show(label: str, summary: VariantSummary) -> str:
     return f"{metric.mean:.0f} s [{metric.ci.low:.0f}, {metric.ci.high:.0f}]"
 
 
+def separation(summaries: Mapping[str, VariantSummary], label: str) -> tuple[list[str], float]:
+    """The verdict's rule: the variants ranked by mean, and the leader's largest Holm-adjusted p against the others.
+
+    The leader is named when that p-value is below 1 − level. Only variants with 2 ended calls take part.
+
+    Args:
+        summaries: Variant name → summary.
+        label: The metric, "cost" or "duration".
+
+    Returns:
+        The variants with 2 ended calls, lowest mean first, and the largest adjusted p-value (NaN when one is
+        undefined or fewer than two variants take part).
+    """
+    ranked = sorted((v for v, s in summaries.items() if s.ended >= 2), key=lambda v: summaries[v].metrics[label].mean)
+    if len(ranked) < 2:
+        return ranked, NAN
+    values = {v: summaries[v].metrics[label].values for v in ranked}
+    adjusted = holm([difference(values[ranked[0]], values[v]).p_value for v in ranked[1:]])
+    return ranked, NAN if any(math.isnan(p) for p in adjusted) else max(adjusted)
+
+
 def calls_needed(
     summaries: Mapping[str, VariantSummary], label: str, *, probability: float, level: float, seed: int = 0
 ) -> float:
@@ -137,18 +158,13 @@ def find(summaries: Mapping[str, VariantSummary], label: str, *, level: float, p
     Returns:
         The finding.
     """
-    alpha = 1 - level
-    usable = [v for v, s in summaries.items() if s.ended >= 2]
-    if len(usable) < 2:
+    ranked, worst = separation(summaries, label)
+    if len(ranked) < 2:
         text = f"No verdict on {LOWER_IS[label]}: fewer than two variants have 2 ended calls."
         return Finding(label, None, None, None, NAN, NAN, text)
-    ranked = sorted(usable, key=lambda v: summaries[v].metrics[label].mean)
     leader, runner_up = ranked[0], ranked[1]
-    values = {v: summaries[v].metrics[label].values for v in ranked}
-    adjusted = holm([difference(values[leader], values[v], level).p_value for v in ranked[1:]])
-    worst = NAN if any(math.isnan(p) for p in adjusted) else max(adjusted)
     shown = _show(label, summaries[leader])
-    if worst < alpha:
+    if worst < 1 - level:
         text = (
             f"{LOWER_IS[label].capitalize()}: {leader} at {shown}, separated from every other variant "
             f"(Holm-adjusted p ≤ {worst:.3g})."
