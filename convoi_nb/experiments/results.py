@@ -238,9 +238,10 @@ class ExperimentResults:
     def compare(self, baseline: str | None = None, *, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
         """Each variant against `baseline`, for cost and for duration of ended calls.
 
-        `*_delta` (difference of means) with Welch's `level` interval, `*_p_value`, `*_p_adjusted` (Holm, over
-        the variants compared) and `*_significant` (adjusted p below 1 − level), and the relative change
-        `*_delta_pct` with a seeded BCa bootstrap interval.
+        `*_delta` (difference of means) with Welch's interval, `*_p_value`, `*_p_adjusted` (Bonferroni, over the
+        variants compared), the relative change `*_delta_pct` with Fieller's interval, both intervals at
+        `*_ci_level` (Bonferroni's: 1 − (1 − level) / variants compared, so together they hold with `level`), and
+        `*_significant` (those intervals exclude 0; the adjusted p is below 1 − level).
 
         Args:
             baseline: The variant the others are compared with (default: the first).
@@ -258,15 +259,15 @@ class ExperimentResults:
         """What a reader can conclude.
 
         The cheapest (and the shortest-call) variant is named only when it is separated from every other variant
-        after Holm adjustment; otherwise "no clear winner", with about how many calls per variant would separate
-        the top two at the spread seen (`power`). `str(verdict)` is the text; `verdict.findings` the structured
-        results.
+        after Holm adjustment; otherwise "no clear winner", with about how many calls per variant would name it
+        with probability `power` at the means and spread seen (`plan()`'s computation). `str(verdict)` is the
+        text; `verdict.findings` the structured results.
 
         Args:
             baseline: The variant the others are compared with (default: the first).
             level: The confidence level.
             seed: The seed of the bootstrap intervals.
-            power: The power of the advice on calls needed.
+            power: The probability behind the advice on calls needed.
 
         Returns:
             The verdict.

@@ -74,8 +74,10 @@ def plan_replicates(
     """Calls per variant for the verdict to name the cheapest (shortest-call) variant with `probability`.
 
     From the means seen, a spread proportional to each mean (pooled over the variants) and the share of calls
-    that ended, taken as the truth. A pilot of a few calls is itself uncertain: repeated 3-call pilots on
-    notebook 02's set put the answer anywhere within about a factor of two (see the README).
+    that ended, taken as the truth. A pilot of a few calls knows the gap between the two best variants poorly,
+    and the answer grows with one over that gap squared: on notebook 02's set (truth: about 45 calls per variant
+    at 80 %) repeated 3-call pilots put it anywhere from under 10 to several hundred (`bench/calibration.py
+    --plan`). Plan again once the first calls are in; the answer firms up as calls accumulate.
 
     Args:
         summaries: Variant name → summary (of a pilot, typically).

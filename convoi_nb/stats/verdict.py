@@ -115,13 +115,34 @@ def separation(summaries: Mapping[str, VariantSummary], label: str) -> tuple[lis
     return ranked, NAN if any(math.isnan(p) for p in adjusted) else max(adjusted)
 
 
+def pilot_truth(summaries: Mapping[str, VariantSummary], label: str) -> tuple[list[float], list[int], float, float]:
+    """What `calls_needed` takes as the truth, from the variants with 2 ended calls.
+
+    Their means, their ended calls, the relative spread pooled over them and the share of their calls that ended.
+
+    Args:
+        summaries: Variant name → summary.
+        label: The metric, "cost" or "duration".
+
+    Returns:
+        (means, ended counts, coefficient of variation, end rate).
+    """
+    usable = [s for s in summaries.values() if s.ended >= 2]
+    means = [s.metrics[label].mean for s in usable]
+    counts = [s.ended for s in usable]
+    spread = pooled_relative_spread(means, [s.metrics[label].sd for s in usable], counts)
+    finished = sum(s.ended + s.failed + s.expired for s in usable)
+    return means, counts, spread, sum(counts) / finished if finished else 1.0
+
+
 def calls_needed(
     summaries: Mapping[str, VariantSummary], label: str, *, probability: float, level: float, seed: int = 0
 ) -> float:
     """Calls per variant with which `find` names the lowest-mean variant with `probability`, if these are the truth.
 
     The means seen, a spread proportional to each mean (the relative spread pooled over the variants) and the
-    share of calls that ended, put into `naming.calls_to_name_best`: a simulation of `find`'s own rule.
+    share of calls that ended (`pilot_truth`), put into `naming.calls_to_name_best`: a simulation of `find`'s own
+    rule.
 
     Args:
         summaries: Variant name → summary (a pilot's, or the calls so far).
@@ -133,13 +154,7 @@ def calls_needed(
     Returns:
         Calls per variant (inf when more than 10,000; NaN when fewer than two variants have 2 ended calls).
     """
-    usable = [s for s in summaries.values() if s.ended >= 2]
-    if len(usable) < 2:
-        return NAN
-    means = [s.metrics[label].mean for s in usable]
-    spread = pooled_relative_spread(means, [s.metrics[label].sd for s in usable], [s.ended for s in usable])
-    finished = sum(s.ended + s.failed + s.expired for s in usable)
-    end_rate = sum(s.ended for s in usable) / finished if finished else 1.0
+    means, _, spread, end_rate = pilot_truth(summaries, label)
     return calls_to_name_best(
         means, [abs(m) * spread for m in means], probability=probability, end_rate=end_rate, level=level, seed=seed
     )
