@@ -21,7 +21,7 @@ from scipy import stats
 
 from .primitives import NAN, Values
 
-SIMULATIONS = 4000
+SIMULATIONS = 2000
 LIMIT = 10_000  # calls per variant beyond which the answer is "more than any experiment would run": inf
 
 
