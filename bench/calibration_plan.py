@@ -20,10 +20,10 @@ from calibration import BASELINE, variants
 from convoi_nb.models import AgentOverrides
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
 from convoi_nb.sandbox.simulation import expected_outcome, merge_settings, plan_call
-from convoi_nb.stats.naming import calls_to_name_best
+from convoi_nb.stats.naming import answer_range, calls_to_name_best
 from convoi_nb.stats.primitives import NAN, Interval
 from convoi_nb.stats.summary import MetricSummary, VariantSummary
-from convoi_nb.stats.verdict import calls_needed, separation
+from convoi_nb.stats.verdict import calls_needed, pilot_truth, separation
 
 PROBABILITY = 0.8
 NO_INTERVAL = Interval(NAN, NAN)
@@ -125,14 +125,15 @@ def check_plan(*, quick: bool = False) -> None:
         else "80 % not reached on the grid"
     )
     pilots = 40 if quick else 300
-    answers = [
-        calls_needed(s, "cost", probability=PROBABILITY, level=0.95) for s in experiments(3, pilots, offset=555_555)
-    ]
-    print(f"plan() from {pilots} 3-call pilots: {quantiles(answers)}")
-    advice = [
-        calls_needed(s, "cost", probability=PROBABILITY, level=0.95)
-        for s in experiments(8, pilots, offset=777_777)
-        if not separation(s, "cost")[1] < 0.05
-    ]
-    print(f"the verdict's 'about N calls' after {pilots} 8-call runs (no winner named): {quantiles(advice)}")
+    for calls, what in ((3, "plan() from {} 3-call pilots"), (8, "the verdict's 'about N calls' after {} 8-call runs")):
+        answers, held = [], 0
+        for s in experiments(calls, pilots, offset=555_555 + calls):
+            if calls == 8 and separation(s, "cost")[1] < 0.05:
+                continue  # a winner named: the verdict gives no advice
+            needed = calls_needed(s, "cost", probability=PROBABILITY, level=0.95)
+            means, counts, spread, _ = pilot_truth(s, "cost")
+            low, high = answer_range(needed, means, counts, spread)
+            answers.append(needed)
+            held += low <= true_n <= high
+        print(f"{what.format(pilots)}: {quantiles(answers)}; its 80 % range held the truth {held / len(answers):.3f}")
     print(f"({time.perf_counter() - started:.0f} s)")

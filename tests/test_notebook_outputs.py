@@ -93,7 +93,8 @@ UNCLEAR = re.compile(
     rf"No clear cheapest variant: (.+) \({NUMBER} USD per call \[{NUMBER}, {NUMBER}\]\) and (.+) "
     rf"\({NUMBER} USD per call \[{NUMBER}, {NUMBER}\]\) are not separated at this sample size "
     r"\(Holm-adjusted p = (\S+)\)(?:; about (\d+) calls per variant would name the cheapest with 80% "
-    r"probability if the means and spread seen were the truth \(see plan\(\)\))?\."
+    r"probability at the means and spread seen \((\d+) to (?:\d+|more than 10,000) for how uncertain the gap "
+    r"between them still is; see plan\(\)\))?\."
 )
 # the intervals beside the words are at Bonferroni's level over the 4 comparisons: 98.75 % each
 SIGNIFICANT = re.compile(r"(.+) costs (\d+(?:\.\d)?)% (more|less) per call than (.+) \(98\.75% CI .+\)\.")

@@ -157,3 +157,35 @@ def pooled_relative_spread(means: Sequence[float], sds: Sequence[float], counts:
             weighted += (n - 1) * (sd / mean) ** 2
             weights += n - 1
     return math.sqrt(weighted / weights) if weights else NAN
+
+
+def answer_range(
+    calls: float, means: Values, counts: Sequence[int], spread: float, *, share: float = 0.8
+) -> tuple[float, float]:
+    """Where the answer would lie if the gap between the two lowest means were at either end of its interval.
+
+    The answer grows with one over the squared gap between the best variant and the runner-up; a few calls
+    know that gap poorly. With the gap g seen and its standard error s (at the pooled relative spread), the
+    answer is rescaled by (g / (g ± z·s))², z the normal quantile for `share`: a quick, honest sense of how
+    much to trust one number from a pilot (`bench/calibration.py --plan` measures how often it holds the truth).
+
+    Args:
+        calls: The answer at the gap seen.
+        means: Each variant's mean.
+        counts: Each variant's ended calls.
+        spread: The pooled coefficient of variation.
+        share: The central share of the gap's uncertainty the range reflects.
+
+    Returns:
+        (low, high) calls per variant (at least 2; high is inf when the gap is not clear of 0 at this share).
+    """
+    mu, n = np.asarray(means, dtype=float), np.asarray(counts, dtype=float)
+    if len(mu) < 2 or not (math.isfinite(calls) and math.isfinite(spread)):
+        return NAN, NAN
+    first, second = np.argsort(mu)[:2]
+    gap = mu[second] - mu[first]
+    error = spread * math.sqrt(mu[first] ** 2 / n[first] + mu[second] ** 2 / n[second])
+    z = float(stats.norm.ppf((1 + share) / 2))
+    low = max(2.0, math.ceil(calls * (gap / (gap + z * error)) ** 2))
+    high = math.ceil(calls * (gap / (gap - z * error)) ** 2) if gap > z * error else math.inf
+    return float(low), float(max(high, calls))

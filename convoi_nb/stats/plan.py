@@ -17,9 +17,10 @@ import pandas as pd
 from ..errors import ValidationError
 from ..money import to_decimal
 from .columns import METRICS
+from .naming import answer_range
 from .primitives import check_probability, replicates_to_separate
 from .summary import VariantSummary
-from .verdict import calls_needed
+from .verdict import calls_needed, pilot_truth
 
 LABELS = tuple(label for label, _ in METRICS)
 
@@ -77,7 +78,8 @@ def plan_replicates(
     that ended, taken as the truth. A pilot of a few calls knows the gap between the two best variants poorly,
     and the answer grows with one over that gap squared: on notebook 02's set (truth: about 45 calls per variant
     at 80 %) repeated 3-call pilots put it anywhere from under 10 to several hundred (`bench/calibration.py
-    --plan`). Plan again once the first calls are in; the answer firms up as calls accumulate.
+    --plan`). `replicates_low`/`replicates_high` show that uncertainty for this pilot; plan again once the first
+    calls are in: the answer firms up as calls accumulate.
 
     Args:
         summaries: Variant name → summary (of a pilot, typically).
@@ -92,13 +94,16 @@ def plan_replicates(
     Returns:
         One row per variant: `pilot_calls`, means and spreads, `replicates_for_cost`,
         `replicates_for_duration`, `replicates` (the one for `metric`, calls per variant in all, the pilot's
-        included), `estimated_cost` (Decimal: that many calls at the variant's cost per call) and `currency`;
-        `.attrs` holds `total_estimated_cost`, `question` (in words), `probability`, `metric`.
+        included), `replicates_low`/`replicates_high` (the answer with the gap between the two best variants at
+        either end of its 80 % interval; NaN with `detect`), `estimated_cost` (Decimal: that many calls at the
+        variant's cost per call) and `currency`; `.attrs` holds `total_estimated_cost`, `question` (in words),
+        `probability`, `metric`.
 
     Raises:
         ValidationError: `metric` is not "cost" or "duration", or a probability is not strictly between 0 and 1.
     """
     check_plan_arguments(probability, metric, detect, power)
+    span = (math.nan, math.nan)
     if detect is None:
         needed = {
             label: dict.fromkeys(
@@ -106,6 +111,8 @@ def plan_replicates(
             )
             for label in LABELS
         }
+        means, counts, spread, _ = pilot_truth(summaries, metric)
+        span = answer_range(needed[metric][next(iter(summaries))], means, counts, spread) if summaries else span
         best = "cheapest" if metric == "cost" else "shortest-call"
         question = f"calls per variant for the verdict to name the {best} variant with {probability:.0%} probability"
     else:
@@ -131,6 +138,8 @@ def plan_replicates(
                 "replicates_for_cost": needed["cost"][variant],
                 "replicates_for_duration": needed["duration"][variant],
                 "replicates": replicates,
+                "replicates_low": span[0],
+                "replicates_high": span[1],
                 "estimated_cost": cost.quantize(Decimal("0.01")) if cost.is_finite() else cost,
                 "currency": summary.currency,
             }

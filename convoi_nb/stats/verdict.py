@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import ValidationError
 from .columns import METRICS
 from .comparison import Comparison
-from .naming import calls_to_name_best, pooled_relative_spread
+from .naming import answer_range, calls_to_name_best, pooled_relative_spread
 from .primitives import NAN, difference, holm
 from .summary import VariantSummary
 from .wording import level as show_level
@@ -39,6 +39,8 @@ class Finding:
         replicates_needed: Calls per variant with which this rule would name the cheapest (shortest) variant
             with the analysis' probability, at the means and spread seen (`calls_needed`); NaN with a winner.
         text: The finding in words.
+        replicates_range: Where `replicates_needed` would lie with the gap between the two best variants at
+            either end of its 80 % interval (`naming.answer_range`).
     """
 
     metric: str
@@ -48,6 +50,7 @@ class Finding:
     p_adjusted: float
     replicates_needed: float
     text: str
+    replicates_range: tuple[float, float] = (NAN, NAN)
 
 
 @dataclass(frozen=True)
@@ -186,9 +189,13 @@ def find(summaries: Mapping[str, VariantSummary], label: str, *, level: float, p
         )
         return Finding(label, leader, leader, runner_up, worst, NAN, text)
     needed = calls_needed(summaries, label, probability=power, level=level, seed=seed)
+    means, counts, spread, _ = pilot_truth(summaries, label)
+    low, high = answer_range(needed, means, counts, spread)
     more = (
         f"; about {needed:.0f} calls per variant would name the {LOWER_IS[label].split()[0]} with "
-        f"{power:.0%} probability if the means and spread seen were the truth (see plan())"
+        f"{power:.0%} probability at the means and spread seen ({low:.0f} to "
+        f"{'more than 10,000' if math.isinf(high) else f'{high:.0f}'} for how uncertain the gap between them "
+        "still is; see plan())"
         if math.isfinite(needed)
         else ""
     )
@@ -196,7 +203,7 @@ def find(summaries: Mapping[str, VariantSummary], label: str, *, level: float, p
         f"{NO_CLEAR[label]}: {leader} ({shown}) and {runner_up} ({_show(label, summaries[runner_up])}) are not "
         f"separated at this sample size (Holm-adjusted p = {worst:.2g}){more}."
     )
-    return Finding(label, None, leader, runner_up, worst, needed, text)
+    return Finding(label, None, leader, runner_up, worst, needed, text, (low, high))
 
 
 def cost_sentence(comparison: Comparison, currency: str = "") -> str:

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from convoi_nb.errors import ValidationError
-from convoi_nb.stats.naming import calls_to_name_best, holm_separates, naming_probability, pooled_relative_spread
+from convoi_nb.stats.naming import (
+    answer_range,
+    calls_to_name_best,
+    holm_separates,
+    naming_probability,
+    pooled_relative_spread,
+)
 from convoi_nb.stats.plan import plan_replicates
 from convoi_nb.stats.primitives import holm
 from convoi_nb.stats.verdict import find, separation
@@ -59,12 +65,27 @@ def test_the_verdict_s_advice_is_plan_s_answer() -> None:
     assert (plan["replicates"] == finding.replicates_needed).all()
     assert (plan["replicates_for_cost"] == finding.replicates_needed).all()
     assert f"about {finding.replicates_needed:.0f} calls per variant would name the cheapest" in finding.text
+    low, high = finding.replicates_range
+    assert low <= finding.replicates_needed <= high and f"({low:.0f} to " in finding.text
+    assert (plan["replicates_low"] == low).all() and (plan["replicates_high"] == high).all()
     assert plan.attrs["question"] == (
         "calls per variant for the verdict to name the cheapest variant with 80% probability"
     )
     # a surer answer takes more calls; the older question is still there
     assert plan_replicates(sample, probability=0.95)["replicates"].iloc[0] > finding.replicates_needed
     assert plan_replicates(sample, detect=0.10).attrs["question"].startswith("calls per variant to detect a 10%")
+
+
+def test_the_range_rescales_the_answer_by_the_gap_s_uncertainty() -> None:
+    # gap 0.1 with standard error 0.05 · √2 ≈ 0.0707 (5 calls each at a relative spread of 0.25 on means 1.0
+    # and 1.1 — approximately): the answer is rescaled by (g / (g ± 1.28 s))²
+    low, high = answer_range(100, [1.0, 1.1, 2.0], [5, 5, 5], 0.25)
+    error = 0.25 * math.sqrt(1.0 / 5 + 1.21 / 5)
+    assert low == math.ceil(100 * (0.1 / (0.1 + 1.2816 * error)) ** 2)
+    assert high == math.inf  # the gap is not clear of 0: no upper end
+    low, high = answer_range(100, [1.0, 1.5], [20, 20], 0.1)
+    assert 2 <= low < 100 < high < math.inf
+    assert answer_range(math.inf, [1.0, 1.5], [20, 20], 0.1) == pytest.approx((math.nan, math.nan), nan_ok=True)
 
 
 def test_equal_leaders_or_no_spread_have_no_finite_answer() -> None:
