@@ -35,9 +35,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExperimentResu
         Sandbox(SandboxSettings(clock=clock, seed=21, expire_rate=0.1, fail_rate=0.1)) as sandbox,
         ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url) as client,
     ):
-        # one call at a time: each call's story follows its arrival order, so the data (and what is significant)
-        # are the same on every run
-        results = Experiment("report", AGENT, VARIANTS, 8, store=store).run(client, concurrency=1, progress=False)
+        # one create at a time: the simulated outcomes (and the significance asserted) are then the same on every run
+        results = Experiment("report", AGENT, VARIANTS, 8, store=store).run(client, progress=False, concurrency=1)
         clock.advance(3600)
         yield results.wait(timeout=60, progress=False)
 
