@@ -490,27 +490,40 @@ class Experiment:
         client: AnyClient,
         *,
         pilot: int = 3,
-        detect: float = 0.10,
+        probability: float = 0.8,
+        metric: str = "cost",
+        detect: float | None = None,
         power: float = 0.8,
         level: float = 0.95,
         wait_timeout: float = 300.0,
     ) -> pd.DataFrame:
         """Run `pilot` replicates per variant, wait for them, and return `results.plan(...)`.
 
+        By default: how many calls per variant make the verdict name the cheapest variant with `probability`.
         The pilot's calls are the experiment's first replicates: a later `run()` keeps them.
 
         Args:
             client: The client, for the pilot.
             pilot: Replicates per variant in the pilot.
-            detect: The relative difference in mean cost or duration to detect.
-            power: The probability of detecting it.
-            level: The confidence level.
+            probability: The probability that the verdict names the cheapest (or shortest-call) variant.
+            metric: "cost" (the cheapest) or "duration" (the shortest calls).
+            detect: Instead, the relative difference in mean cost or duration to detect (`power` applies).
+            power: With `detect`: the probability of detecting it.
+            level: The verdict's confidence level.
             wait_timeout: Seconds to wait for the pilot's calls.
 
         Returns:
             Calls per variant needed, and what they would cost.
+
+        Raises:
+            ValidationError: A bad argument, before any call is made.
         """
-        return runner.run_pilot(self, client, pilot, wait_timeout).plan(detect=detect, power=power, level=level)
+        from ..stats.plan import check_plan_arguments  # scipy loads on first use
+
+        check_plan_arguments(probability, metric, detect, power)
+        return runner.run_pilot(self, client, pilot, wait_timeout).plan(
+            probability=probability, metric=metric, detect=detect, power=power, level=level
+        )
 
     def results(self, client: AnyClient | None) -> ExperimentResults:
         """The results recorded so far, without creating anything.

@@ -271,9 +271,10 @@ class ExperimentResults:
     def compare(self, baseline: str | None = None, *, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
         """Each variant against `baseline`, for cost and for duration of ended calls.
 
-        `*_delta` (difference of means) with Welch's `level` interval, `*_p_value`, `*_p_adjusted` (Holm, over
-        the variants compared) and `*_significant` (adjusted p below 1 − level), and the relative change
-        `*_delta_pct` with a seeded BCa bootstrap interval.
+        `*_delta` (difference of means) with Welch's interval, `*_p_value`, `*_p_adjusted` (Bonferroni, over the
+        variants compared), the relative change `*_delta_pct` with Fieller's interval, both intervals at
+        `*_ci_level` (Bonferroni's: 1 − (1 − level) / variants compared, so together they hold with `level`), and
+        `*_significant` (those intervals exclude 0; the adjusted p is below 1 − level).
 
         Args:
             baseline: The variant the others are compared with (default: the first).
@@ -291,34 +292,49 @@ class ExperimentResults:
         """What a reader can conclude.
 
         The cheapest (and the shortest-call) variant is named only when it is separated from every other variant
-        after Holm adjustment; otherwise "no clear winner", with about how many calls per variant would separate
-        the top two at the spread seen (`power`). `str(verdict)` is the text; `verdict.findings` the structured
-        results.
+        after Holm adjustment; otherwise "no clear winner", with about how many calls per variant would name it
+        with probability `power` at the means and spread seen (`plan()`'s computation). `str(verdict)` is the
+        text; `verdict.findings` the structured results.
 
         Args:
             baseline: The variant the others are compared with (default: the first).
             level: The confidence level.
             seed: The seed of the bootstrap intervals.
-            power: The power of the advice on calls needed.
+            power: The probability behind the advice on calls needed.
 
         Returns:
             The verdict.
         """
         return self.analysis(baseline, level=level, seed=seed, power=power).verdict
 
-    def plan(self, *, detect: float = 0.10, power: float = 0.8, level: float = 0.95) -> pd.DataFrame:
-        """From the calls so far (a pilot): calls per variant needed to detect a relative difference.
+    def plan(
+        self,
+        *,
+        probability: float = 0.8,
+        metric: str = "cost",
+        detect: float | None = None,
+        power: float = 0.8,
+        level: float = 0.95,
+    ) -> pd.DataFrame:
+        """From the calls so far (a pilot): calls per variant for the verdict to name the cheapest variant.
+
+        A seeded simulation of `verdict()`'s own rule at the means seen, a spread proportional to each mean
+        (pooled over the variants) and the share of calls that ended, taken as the truth.
 
         Args:
-            detect: The relative difference in mean cost and in mean duration to detect, e.g. 0.10.
-            power: The probability of detecting it.
-            level: The confidence level (split over the variants compared).
+            probability: The probability that the verdict names the cheapest (or shortest-call) variant.
+            metric: "cost" (the cheapest) or "duration" (the shortest calls): which answer is `replicates`.
+            detect: Instead, the relative difference in mean cost and duration to detect, e.g. 0.10 (the older
+                question; `power` applies).
+            power: With `detect`: the probability of detecting it.
+            level: The verdict's confidence level.
 
         Returns:
-            One row per variant with `replicates` and `estimated_cost` (Decimal: what that many calls would
-            cost); `.attrs["total_estimated_cost"]` for all variants.
+            One row per variant with `replicates` (calls per variant in all, the pilot's included) and
+            `estimated_cost` (Decimal: what that many calls would cost); `.attrs["total_estimated_cost"]` for
+            all variants and `.attrs["question"]` in words.
         """
-        return self.analysis(level=level).plan(detect=detect, power=power)
+        return self.analysis(level=level).plan(probability=probability, metric=metric, detect=detect, power=power)
 
     def summary_table(self, *, level: float = 0.95, seed: int = 0) -> Styler:
         """`summary()` for reading: money with its currency, call lengths in s or min, intervals in one cell.

@@ -10,6 +10,9 @@ import math
 from decimal import Decimal
 
 from ..money import format_money
+from ..stats.ratings import spans_scale
+from ..stats.wording import UNBOUNDED, money_change, percent
+from ..stats.wording import level as level  # a confidence level as text, re-exported for the tables
 
 NA = "–"
 NBSP = "\u00a0"
@@ -102,31 +105,45 @@ def seconds_with_interval(value: float, low: float, high: float) -> str:
     return f"{value / 60:.1f} min [{low / 60:.1f}, {high / 60:.1f}]"
 
 
-def _percent(value: float) -> str:
-    text = f"{value:+.0f}%"
-    return "0%" if text in ("+0%", "-0%") else text  # never "-0%"
-
-
 def percent_with_interval(value: float, low: float, high: float) -> str:
-    """`+12% [+5%, +19%]`: a relative change and its interval (never "-0%").
+    """`+12% [+5%, +19%]`: a relative change and its interval, never "-0%".
+
+    "[unbounded]" for a Fieller interval whose baseline mean is not separated from 0.
 
     Args:
         value: The change, in percent.
-        low: The interval's lower end.
-        high: Its upper end.
+        low: The interval's lower end (-inf when unbounded).
+        high: Its upper end (inf when unbounded).
 
     Returns:
         The text.
     """
     if not _finite(value):
         return NA
+    if math.isinf(low) or math.isinf(high):
+        return f"{percent(value)} [{UNBOUNDED}]"
     if not _finite(low, high):
-        return _percent(value)
-    return f"{_percent(value)} [{_percent(low)}, {_percent(high)}]"
+        return percent(value)
+    return f"{percent(value)} [{percent(low)}, {percent(high)}]"
+
+
+def money_delta(value: float, currency: str) -> str:
+    """A change per call in money, signed: `+$0.028`, `-$0.004`, `$0.000` (never `-$0.000`).
+
+    Args:
+        value: The change.
+        currency: Its currency.
+
+    Returns:
+        The text ("–" when not finite).
+    """
+    if not _finite(value):
+        return NA
+    return money_change(value, currency, money_places(value))
 
 
 def rating_with_interval(value: float, low: float, high: float) -> str:
-    """`4.2 [3.6, 4.8]` on the 1–5 scale.
+    """`4.2 [3.6, 4.8]` on the 1–5 scale; `4.0 (not enough ratings to tell)` when the interval spans the scale.
 
     Args:
         value: The mean rating.
@@ -138,7 +155,9 @@ def rating_with_interval(value: float, low: float, high: float) -> str:
     """
     if not _finite(value):
         return NA
-    return f"{value:.1f} [{low:.1f}, {high:.1f}]" if _finite(low, high) else f"{value:.1f}"
+    if spans_scale(low, high):
+        return f"{value:.1f} (not enough ratings to tell)"
+    return f"{value:.1f} [{low:.1f}, {high:.1f}]"
 
 
 def p_value(value: float) -> str:

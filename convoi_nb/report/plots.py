@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from . import formatting as fmt
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -84,7 +86,7 @@ def plot_experiment(analysis: Analysis, title: str) -> Figure:
     import matplotlib.pyplot as plt
 
     frame, variants, baseline = analysis.design, analysis.variants, analysis.baseline
-    comparison, level = analysis.compare(), analysis.config.level
+    comparison = analysis.compare()
     winner = analysis.verdict.finding("cost").winner
     ended = frame[frame["status"] == "ended"]
     currency = ended["cost_currency"].dropna().iloc[0] if ended["cost_currency"].notna().any() else ""
@@ -100,11 +102,10 @@ def plot_experiment(analysis: Analysis, title: str) -> Figure:
         gridspec_kw={"height_ratios": [others, len(variants)]},
     )
     if len(comparison):
-        # compare()'s BCa intervals, unadjusted; "significant" in the tables is after Holm's adjustment
-        _forest(axes[0, 0], comparison, "cost", f"mean cost per call vs baseline ({level:.0%} CI, unadjusted)", winner)
-        _forest(
-            axes[0, 1], comparison, "duration", f"mean call length vs baseline ({level:.0%} CI, unadjusted)", winner
-        )
+        # compare()'s Fieller intervals at Bonferroni's level: the tables' "significant" is "excludes 0"
+        each = fmt.level(float(comparison["cost_ci_level"].iloc[0]))
+        _forest(axes[0, 0], comparison, "cost", f"mean cost per call vs baseline ({each} CI, Bonferroni)", winner)
+        _forest(axes[0, 1], comparison, "duration", f"mean call length vs baseline ({each} CI, Bonferroni)", winner)
     else:
         for axis in axes[0]:
             axis.set_axis_off()

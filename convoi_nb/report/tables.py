@@ -156,7 +156,7 @@ def comparison_table(analysis: Analysis) -> Styler:
     """One row per variant against the baseline, from the analysis' comparisons.
 
     The relative change of mean cost and of mean call length with their intervals, the change per call in money,
-    and whether it holds after Holm's adjustment.
+    and whether it is significant: Fieller's interval at Bonferroni's level excludes 0.
 
     Args:
         analysis: The analysis whose comparisons are shown.
@@ -173,24 +173,26 @@ def comparison_table(analysis: Analysis) -> Styler:
             "cost per call vs baseline": fmt.percent_with_interval(
                 row["cost_delta_pct"], row["cost_delta_pct_ci_low"], row["cost_delta_pct_ci_high"]
             ),
-            "per call": ("+" if row["cost_delta"] > 0 else "") + fmt.money(row["cost_delta"], currency),
-            "cost, after Holm": _significance(row, "cost"),
+            "per call": fmt.money_delta(row["cost_delta"], currency),
+            "cost, Bonferroni": _significance(row, "cost"),
             "call length": fmt.percent_with_interval(
                 row["duration_delta_pct"], row["duration_delta_pct_ci_low"], row["duration_delta_pct_ci_high"]
             ),
-            "length, after Holm": _significance(row, "duration"),
+            "length, Bonferroni": _significance(row, "duration"),
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     baseline = comparison["baseline"].iloc[0] if len(comparison) else ""
     caption = (
-        f"Change of the mean against the baseline ({baseline}) with a {level:.0%} bootstrap (BCa) interval; "
-        f"'significant' holds after Holm's adjustment over the {len(rows)} comparisons."
+        f"Change of the mean against the baseline ({baseline}) with Fieller's interval at "
+        f"{fmt.level(float(comparison['cost_ci_level'].iloc[0])) if len(rows) else fmt.level(level)} each "
+        f"(Bonferroni over the {len(rows)} comparisons: together they hold with {fmt.level(level)}); "
+        "'significant': that interval excludes 0 (p shown after Bonferroni's adjustment)."
     )
     styler = _styled(table, caption)
     if len(table):
         bold = {
-            "cost, after Holm": comparison["cost_significant"],
-            "length, after Holm": comparison["duration_significant"],
+            "cost, Bonferroni": comparison["cost_significant"],
+            "length, Bonferroni": comparison["duration_significant"],
         }
 
         def significant_in_bold(cells: pd.DataFrame) -> pd.DataFrame:

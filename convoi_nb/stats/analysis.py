@@ -36,8 +36,9 @@ class AnalysisConfig:
 
     Attributes:
         level: The confidence level of every interval and test (0.95: 95 % intervals, 5 % tests).
-        seed: The seed of the bootstrap intervals (the same seed gives the same intervals).
-        power: The power behind the verdict's "about N calls per variant would separate them".
+        seed: The seed of the median's bootstrap interval and of the simulation behind the verdict's "about N
+            calls per variant" (the same seed gives the same answers).
+        power: The probability of naming the best variant behind the verdict's "about N calls per variant".
         baseline: The variant the others are compared with; None: the first variant.
         rater: Rating statistics of one rater only; None: all raters pooled.
     """
@@ -104,7 +105,7 @@ class Analysis:
         Returns:
             Variant → metric → comparison.
         """
-        return compare_variants(self.statistics, self.baseline, level=self.config.level, seed=self.config.seed)
+        return compare_variants(self.statistics, self.baseline, level=self.config.level)
 
     @cached_property
     def has_ratings(self) -> bool:
@@ -136,10 +137,10 @@ class Analysis:
             The verdict.
         """
         level = self.config.level
-        found = findings(self.statistics, level=level, power=self.config.power)
-        lines = cost_sentences(self.comparisons, self.baseline, level)
+        found = findings(self.statistics, level=level, power=self.config.power, seed=self.config.seed)
+        currency = finished_spend(self.design).currency
+        lines = cost_sentences(self.comparisons, self.baseline, level, currency)
         if self.has_ratings:
-            currency = finished_spend(self.design).currency
             cost = {v: float(c["cost"].difference.delta) for v, c in self.comparisons.items()}
             lines += quality_against_cost(
                 self.frame, self.variants, self.baseline, self.criteria, cost, currency, level=level
@@ -172,14 +173,28 @@ class Analysis:
         """
         return comparison_frame(self.comparisons, self.baseline)
 
-    def plan(self, *, detect: float = 0.10, power: float = 0.8) -> pd.DataFrame:
-        """Calls per variant to detect a relative difference, from these calls (see `ExperimentResults.plan`).
+    def plan(
+        self, *, probability: float = 0.8, metric: str = "cost", detect: float | None = None, power: float = 0.8
+    ) -> pd.DataFrame:
+        """Calls per variant to name the cheapest (or shortest-call) variant, from these calls.
+
+        See `ExperimentResults.plan`.
 
         Args:
-            detect: The relative difference to detect, e.g. 0.10.
-            power: The probability of detecting it.
+            probability: The probability that the verdict names it.
+            metric: "cost" (the cheapest) or "duration" (the shortest calls).
+            detect: Instead, the relative difference to detect against each variant (the older question).
+            power: With `detect`: the probability of detecting it.
 
         Returns:
             One row per variant.
         """
-        return plan_replicates(self.statistics, detect=detect, power=power, level=self.config.level)
+        return plan_replicates(
+            self.statistics,
+            probability=probability,
+            metric=metric,
+            detect=detect,
+            power=power,
+            level=self.config.level,
+            seed=self.config.seed,
+        )

@@ -1,7 +1,10 @@
 """Each variant against a baseline, on each metric.
 
-Welch differences of the means, Holm-adjusted over the variants compared, and the relative change with a seeded
-BCa bootstrap interval.
+Every interval of a comparison is at Bonferroni's level over the variants compared (`family_level`: 98.75 % each
+for four comparisons at 95 %, so all of them hold together with at least 95 %): Welch's interval of the
+difference of the means, and Fieller's interval of the relative change, which excludes 0 exactly when Welch's
+does. "Significant" means that interval excludes 0, which is Bonferroni's adjusted p-value below 1 − level: the
+words, the p-value and every interval printed beside them come from this one computation.
 """
 
 from __future__ import annotations
@@ -10,16 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .columns import METRICS
-from .primitives import NAN, Difference, Interval, bootstrap_interval, difference, holm
+from .primitives import NAN, Difference, Interval, difference, family_level, relative_change
 from .summary import VariantSummary
-
-
-def _mean_ratio(a: np.ndarray, b: np.ndarray, axis: int = -1) -> Any:
-    return np.mean(a, axis=axis) / np.mean(b, axis=axis) - 1.0
 
 
 @dataclass(frozen=True)
@@ -30,11 +28,14 @@ class Comparison:
         variant: The variant compared.
         baseline: The baseline.
         metric: "cost" or "duration".
-        difference: Welch's difference of the means (variant − baseline), its interval and raw p-value.
-        p_adjusted: The p-value after Holm's adjustment over the variants compared.
-        significant: Whether the adjusted p-value is below 1 − level.
+        difference: Welch's difference of the means (variant − baseline), its interval at `interval_level`
+            and its raw p-value.
+        p_adjusted: The p-value after Bonferroni's adjustment over the variants compared.
+        significant: Whether the intervals exclude 0 (the adjusted p-value is below 1 − level).
         delta_pct: The change of the mean in percent of the baseline's mean.
-        delta_pct_ci: A BCa bootstrap interval of that change, in percent.
+        delta_pct_ci: Fieller's interval of that change at `interval_level`, in percent; (−inf, inf) when the
+            baseline's mean is not separated from 0.
+        interval_level: The level of both intervals: Bonferroni's, 1 − (1 − level) / variants compared.
     """
 
     variant: str
@@ -45,41 +46,58 @@ class Comparison:
     significant: bool
     delta_pct: float
     delta_pct_ci: Interval
+    interval_level: float
+
+    @property
+    def direction(self) -> str:
+        """The direction of a significant change, "more" or "less" (the interval's side of 0); "" otherwise.
+
+        Returns:
+            The direction.
+        """
+        if not self.significant:
+            return ""
+        return "more" if self.difference.low > 0 else "less"
+
+
+def _excludes_zero(interval: Difference) -> bool:
+    return bool(interval.low > 0 or interval.high < 0)  # NaN ends compare False: not significant
 
 
 def compare_variants(
-    summaries: Mapping[str, VariantSummary], baseline: str, *, level: float = 0.95, seed: int = 0
+    summaries: Mapping[str, VariantSummary], baseline: str, *, level: float = 0.95
 ) -> dict[str, dict[str, Comparison]]:
-    """Every other variant against `baseline`, for each metric.
+    """Every other variant against `baseline`, for each metric, at Bonferroni's level over them.
 
     Args:
         summaries: Variant name → summary (their ended calls' values are compared).
         baseline: The variant the others are compared with.
-        level: The confidence level of the intervals; "significant" means adjusted p below 1 − level.
-        seed: The seed of the bootstraps.
+        level: The level for all comparisons together; each interval is at `family_level(level, compared)`.
 
     Returns:
         Variant → metric → comparison, for each variant but the baseline, in order.
     """
     others = [v for v in summaries if v != baseline]
+    each = family_level(level, len(others))
     out: dict[str, dict[str, Comparison]] = {v: {} for v in others}
     for label, _ in METRICS:
         base = summaries[baseline].metrics[label].values
-        diffs = {v: difference(summaries[v].metrics[label].values, base, level) for v in others}
-        adjusted = dict(zip(others, holm([diffs[v].p_value for v in others]), strict=False))
         base_mean = float(base.mean()) if len(base) else NAN
         for variant in others:
-            d = diffs[variant]
-            relative = bootstrap_interval([summaries[variant].metrics[label].values, base], _mean_ratio, level, seed)
+            values = summaries[variant].metrics[label].values
+            d = difference(values, base, each)
+            relative = relative_change(values, base, each)
             out[variant][label] = Comparison(
                 variant=variant,
                 baseline=baseline,
                 metric=label,
                 difference=d,
-                p_adjusted=adjusted[variant],
-                significant=bool(adjusted[variant] < 1 - level),
+                p_adjusted=min(d.p_value * len(others), 1.0),
+                # Fieller's interval excludes 0 exactly when Welch's does: one decision for the words and both
+                significant=_excludes_zero(d),
                 delta_pct=100 * d.delta / base_mean if base_mean else NAN,
                 delta_pct_ci=Interval(100 * relative.low, 100 * relative.high),
+                interval_level=each,
             )
     return out
 
@@ -110,6 +128,7 @@ def comparison_frame(comparisons: Mapping[str, Mapping[str, Comparison]], baseli
                     f"{label}_delta_pct": c.delta_pct,
                     f"{label}_delta_pct_ci_low": c.delta_pct_ci.low,
                     f"{label}_delta_pct_ci_high": c.delta_pct_ci.high,
+                    f"{label}_ci_level": c.interval_level,
                 }
             )
         rows.append(row)

@@ -2,8 +2,11 @@
 
 - mean: Student-t interval (scipy `ttest_1samp(...).confidence_interval`);
 - difference of two means: Welch's t-test, its p-value and interval (scipy `ttest_ind(equal_var=False)`);
-- median and relative change: BCa bootstrap intervals (scipy `bootstrap`, seeded);
-- several comparisons at once: Holm's step-down adjustment (as statsmodels' `multipletests`, see `holm`);
+- median: BCa bootstrap interval (scipy `bootstrap`, seeded);
+- relative change mean(a)/mean(b) − 1: Fieller's interval with Welch–Satterthwaite degrees of freedom
+  (`relative_change`; a bootstrap of a ratio of means covers 0.77–0.91 at 3–20 calls, Fieller ≥ 0.95);
+- several comparisons at once: Holm's step-down adjustment (as statsmodels' `multipletests`, see `holm`) to
+  name a winner, and Bonferroni's level (`family_level`) for comparisons printed with their intervals;
 - sample sizes: power of the two-sample t-test (statsmodels `TTestIndPower`);
 - what the rest of a run will total: a Student-t prediction interval for a sum of future calls
   (`total_prediction_interval`, Welch–Satterthwaite degrees of freedom over the variants).
@@ -113,6 +116,70 @@ def difference(a: Values, b: Values, level: float = 0.95) -> Difference:
         result = stats.ttest_ind(x, y, equal_var=False)
         ci = result.confidence_interval(level)
     return Difference(delta, float(ci.low), float(ci.high), float(result.pvalue))
+
+
+def welch_dof(var_a: float, n_a: int, var_b: float, n_b: int) -> float:
+    """Welch–Satterthwaite degrees of freedom of a difference of two independent means.
+
+    Args:
+        var_a: The first sample's variance.
+        n_a: Its size.
+        var_b: The second sample's variance.
+        n_b: Its size.
+
+    Returns:
+        The degrees of freedom (NaN when both variances are 0).
+    """
+    part_a, part_b = var_a / n_a, var_b / n_b
+    denominator = part_a**2 / (n_a - 1) + part_b**2 / (n_b - 1)
+    return (part_a + part_b) ** 2 / denominator if denominator else NAN
+
+
+def relative_change(a: Values, b: Values, level: float = 0.95) -> Interval:
+    """Fieller's interval of mean(a) / mean(b) − 1, with Welch–Satterthwaite degrees of freedom.
+
+    The set of ratios ρ with |ā − ρ·b̄| ≤ t·√(s²ₐ/nₐ + ρ²·s²ᵦ/nᵦ), t at Welch's degrees of freedom of the plain
+    difference: so the interval excludes 0 exactly when Welch's interval of mean(a) − mean(b) at the same level
+    does (both test ρ = 1 with the same statistic). When b's mean is not separated from 0 at this level the set
+    is unbounded: returned as (−inf, inf).
+
+    Args:
+        a: The compared sample.
+        b: The reference sample (its mean is the denominator).
+        level: The confidence level.
+
+    Returns:
+        The interval of the relative change (0.1 for +10 %); NaN ends with fewer than 2 values in a sample or
+        no spread in either (as `difference`), (−inf, inf) when unbounded.
+    """
+    x, y = _clean(a), _clean(b)
+    if len(x) < 2 or len(y) < 2:
+        return Interval(NAN, NAN)
+    mean_x, mean_y = float(x.mean()), float(y.mean())
+    spread_x, spread_y = float(x.var(ddof=1)), float(y.var(ddof=1))
+    if spread_x == 0 and spread_y == 0:
+        return Interval(0.0, 0.0) if mean_x == mean_y and mean_y != 0 else Interval(NAN, NAN)
+    var_x, var_y = spread_x / len(x), spread_y / len(y)  # the variances of the two means
+    t = float(stats.t.ppf((1 + level) / 2, welch_dof(spread_x, len(x), spread_y, len(y))))
+    # (b̄² − t²·vᵦ)·ρ² − 2·ā·b̄·ρ + (ā² − t²·vₐ) ≤ 0; bounded iff the leading coefficient is positive
+    lead, half, const = mean_y**2 - t * t * var_y, mean_x * mean_y, mean_x**2 - t * t * var_x
+    if lead <= 0:
+        return Interval(-math.inf, math.inf)
+    root = math.sqrt(max(half * half - lead * const, 0.0))  # positive whenever lead > 0
+    return Interval((half - root) / lead - 1.0, (half + root) / lead - 1.0)
+
+
+def family_level(level: float, comparisons: int) -> float:
+    """Bonferroni's level for each of `comparisons` intervals that hold together with `level`.
+
+    Args:
+        level: The level for the family, e.g. 0.95.
+        comparisons: How many comparisons are made together.
+
+    Returns:
+        1 − (1 − level) / comparisons (`level` itself for one comparison or none).
+    """
+    return 1 - (1 - level) / max(comparisons, 1)
 
 
 def bootstrap_interval(

@@ -1,6 +1,7 @@
 """Listeners' ratings next to cost: per-criterion means with intervals, and quality weighed against cost.
 
-The comparisons never name a winner the data do not separate.
+The comparisons never name a winner the data do not separate, and say "not enough ratings to tell" when an
+interval is as wide as the rating scale itself.
 
 A rating counts only when the rater rated the call (not skipped, not "broken") and the call did not fail or
 expire: the others are recorded and counted (`ratings_excluded`), never averaged in.
@@ -16,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .columns import LISTENING
-from .primitives import NAN, difference, holm, mean_interval
+from .primitives import NAN, Difference, difference, family_level, mean_interval
+from .wording import level as show_level
+from .wording import money_change, signed
 
 PREFIX = "rating."
 SCALE = (1.0, 5.0)
@@ -57,6 +60,21 @@ def add_rating_columns(
         frame[PREFIX + criterion] = pd.array([r["scores"].get(criterion) if r else None for r in found], dtype="Int64")
     frame["rating_note"] = pd.array([r["note"] if r else None for r in found], dtype="string")
     return frame
+
+
+def spans_scale(low: float, high: float) -> bool:
+    """Whether an interval of a mean rating, or of a difference of two, tells nothing the scale does not.
+
+    True when it is missing (NaN) or at least as wide as the 1–5 scale.
+
+    Args:
+        low: The interval's lower end.
+        high: Its upper end.
+
+    Returns:
+        True when the ratings are too few to tell anything.
+    """
+    return not (np.isfinite(low) and np.isfinite(high)) or high - low >= SCALE[1] - SCALE[0]
 
 
 def _usable(frame: pd.DataFrame) -> pd.Series[bool]:
@@ -121,8 +139,8 @@ def quality_against_cost(
 ) -> list[str]:
     """One line per variant and criterion: the difference in mean rating against the baseline, next to cost.
 
-    Welch's test, Holm-adjusted over the variants compared. "Higher"/"lower" only when it holds after the
-    adjustment; otherwise "no difference these ratings can tell apart".
+    Welch's interval at Bonferroni's level over the variants compared (as the cost comparisons): "higher"/"lower"
+    exactly when the printed interval excludes 0; "not enough ratings to tell" when it spans the whole scale.
 
     Args:
         frame: A results frame with rating columns.
@@ -131,36 +149,43 @@ def quality_against_cost(
         criteria: The rating criteria.
         cost_delta: Variant → its difference in mean cost per call against the baseline.
         currency: The currency of that difference.
-        level: The confidence level.
+        level: The level the comparisons hold at together.
 
     Returns:
         The sentences.
     """
     usable = frame[_usable(frame)] if "rating_outcome" in frame else frame.iloc[0:0]
     others = [v for v in variants if v != baseline]
+    each = family_level(level, len(others))
     lines = []
     for criterion in criteria:
         column = PREFIX + criterion
         values = {v: usable.loc[usable["variant"] == v, column].dropna().to_numpy(dtype=float) for v in variants}
-        diffs = {v: difference(values[v], values[baseline], level) for v in others}
-        adjusted = dict(zip(others, holm([diffs[v].p_value for v in others]), strict=False))
         for variant in others:
-            d = diffs[variant]
+            d = difference(values[variant], values[baseline], each)
             if np.isnan(d.delta):
                 continue
             cost = cost_delta.get(variant, NAN)
-            money = f"{cost:+.3f} {currency} per call" if np.isfinite(cost) else "an unknown cost difference"
-            span = SCALE[1] - SCALE[0]  # a difference of two mean ratings lies within ±4
-            interval = f"{level:.0%} CI {max(d.low, -span):+.1f} to {min(d.high, span):+.1f}"
-            if adjusted[variant] < 1 - level:
-                direction = "higher" if d.delta > 0 else "lower"
-                lines.append(
-                    f"{variant} rates {abs(d.delta):.1f} {direction} on {criterion} than {baseline} "
-                    f"({interval}; significant after Holm adjustment) at {money}."
-                )
-            else:
-                lines.append(
-                    f"{variant} vs {baseline} on {criterion}: no difference these ratings can tell apart "
-                    f"({d.delta:+.1f}, {interval}), at {money}."
-                )
+            money = f"{money_change(cost, currency)} per call" if np.isfinite(cost) else "an unknown cost difference"
+            counts = (len(values[variant]), len(values[baseline]))
+            lines.append(_rating_sentence(variant, baseline, criterion, d, show_level(each), counts) + f" at {money}.")
     return lines
+
+
+def _rating_sentence(
+    variant: str, baseline: str, criterion: str, d: Difference, shown: str, counts: tuple[int, int]
+) -> str:
+    if spans_scale(d.low, d.high):
+        return (
+            f"{variant} vs {baseline} on {criterion}: not enough ratings to tell ({counts[0]} and {counts[1]} "
+            f"ratings: the {shown} interval spans the whole scale),"
+        )
+    span = SCALE[1] - SCALE[0]  # a difference of two mean ratings lies within ±4
+    interval = f"{shown} CI {signed(max(d.low, -span), 1)} to {signed(min(d.high, span), 1)}"
+    if d.low > 0 or d.high < 0:
+        direction = "higher" if d.low > 0 else "lower"
+        return f"{variant} rates {abs(d.delta):.1f} {direction} on {criterion} than {baseline} ({interval})"
+    return (
+        f"{variant} vs {baseline} on {criterion}: no difference these ratings can tell apart "
+        f"({signed(d.delta, 1)}, {interval}),"
+    )

@@ -32,8 +32,9 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
         ),
         (
             "calibration.py",
-            r"replicates  5: cost mean [\d.]+, duration mean [\d.]+, cost delta [\d.]+.*identical pair "
-            r"called different [\d.]+",
+            r"replicates  5, 3 experiments \(\d+ s\):\n  cost mean +[\d.]+  \(n = \d+, SE [\d.]+\)\n"
+            r"(?:.*\n)*?  cost % change, printed +[\d.]+  \(n = \d+, SE [\d.]+\)\n"
+            r"(?:.*\n)*?  identical pair called different +[\d.]+",
         ),
         (
             "estimate_coverage.py",

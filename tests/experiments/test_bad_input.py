@@ -46,6 +46,8 @@ def test_bad_run_arguments_fail_before_anything_is_sent(reliable: Sandbox, tmp_p
         ("max_cost", lambda: experiment.run(client, max_cost=[5], progress=False)),
         ("pilot", lambda: experiment.estimate(client, pilot=1)),
         ("pilot", lambda: experiment.plan(client, pilot=True)),
+        ("metric", lambda: experiment.plan(client, metric="price")),
+        ("probability", lambda: experiment.plan(client, probability=80)),
         ("kind", lambda: experiment.create_cell(client, "baseline", 0, kind="other")),
     ]:
         with pytest.raises(ValidationError, match=named):
@@ -64,6 +66,8 @@ def test_bad_reading_arguments_are_validation_errors(reliable: Sandbox, tmp_path
         ("power", lambda: results.verdict(power=1)),
         ("seed", lambda: results.summary(seed=1.5)),
         ("detect", lambda: results.plan(detect=2)),
+        ("metric", lambda: results.plan(metric="quality")),
+        ("probability", lambda: results.plan(probability=1)),
         ("until", lambda: results.wait("done", progress=False)),
         ("timeout", lambda: results.wait(timeout=-1, progress=False)),
         ("concurrency", lambda: results.wait(concurrency=0, progress=False)),

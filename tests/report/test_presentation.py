@@ -4,6 +4,7 @@ HTML and from the figure's artists (one seeded experiment on a manual-clock sand
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,7 +49,12 @@ def test_formatting_of_money_time_and_change() -> None:
     assert fmt.seconds_with_interval(147, 130.2, 164.8) == "147 s [130, 165]"
     assert fmt.seconds_with_interval(740, 660, 816) == "12.3 min [11.0, 13.6]"
     assert fmt.percent_with_interval(12.3, 4.6, 19.4) == "+12% [+5%, +19%]"
-    assert fmt.percent_with_interval(-0.3, -5.2, 0.4) == "0% [-5%, 0%]"  # never "-0%"
+    assert fmt.percent_with_interval(-0.3, -5.2, 0.4) == "-0.3% [-5%, +0.4%]"  # below 1 %: one decimal
+    assert fmt.percent_with_interval(-0.04, -5.2, 0.04) == "0% [-5%, 0%]"  # rounds to zero: never "-0%"
+    assert fmt.percent_with_interval(-0.4, -0.5, -0.49) == "-0.4% [-0.5%, -0.5%]"
+    assert fmt.percent_with_interval(89, -math.inf, math.inf) == "+89% [unbounded]"  # Fieller, unbounded
+    assert fmt.money_delta(-0.00001, "USD") == "$0.0000" and fmt.money_delta(0.0279, "USD") == "+$0.028"
+    assert fmt.money_delta(-0.0279, "CHF") == "-0.028 CHF"
     assert fmt.p_value(0.0004) == "p\u00a0<\u00a00.001" and fmt.p_value(0.0312) == "p\u00a0=\u00a00.031"
 
 
@@ -81,7 +87,7 @@ def test_the_comparison_table_marks_what_holds_after_adjustment(results: Experim
         assert change == fmt.percent_with_interval(
             row["cost_delta_pct"], row["cost_delta_pct_ci_low"], row["cost_delta_pct_ci_high"]
         )
-        assert cells.loc[variant, "cost, after Holm"].startswith(
+        assert cells.loc[variant, "cost, Bonferroni"].startswith(
             "significant" if row["cost_significant"] else "not separated"
         )
     html = styler.to_html()

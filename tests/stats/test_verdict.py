@@ -54,4 +54,4 @@ def test_no_winner_is_explained_with_the_calls_it_would_take(tmp_path: Path) -> 
     verdict, _ = run(3, 3, tmp_path)
     finding = verdict.finding("duration")
     assert finding.winner is None and finding.replicates_needed > 3, str(verdict)
-    assert f"about {finding.replicates_needed:.0f} calls per variant would separate them" in finding.text
+    assert f"about {finding.replicates_needed:.0f} calls per variant would name the shortest" in finding.text

@@ -42,7 +42,7 @@ def test_run_then_resume(
         o["data"].get("text/html") or o["data"]["text/plain"] for o in panel.summary.outputs
     )
     assert "cost per call [95% CI]" in summary_html and "$" in summary_html  # the formatted tables
-    assert "cost per call vs baseline" in comparison_html and "after Holm" in comparison_html
+    assert "cost per call vs baseline" in comparison_html and "Bonferroni" in comparison_html
     assert verdict == str(results.verdict())  # the sentence, as print() shows it
     assert bytes(panel.plot.value).startswith(b"\x89PNG")
     # Any call of the run opens as a card, with Join.
