@@ -489,7 +489,8 @@ class Experiment:
         self,
         client: AnyClient,
         *,
-        pilot: int = 3,
+        pilot: int | None = None,
+        confirm: bool = False,
         probability: float = 0.8,
         metric: str = "cost",
         detect: float | None = None,
@@ -500,11 +501,14 @@ class Experiment:
         """Run `pilot` replicates per variant, wait for them, and return `results.plan(...)`.
 
         By default: how many calls per variant make the verdict name the cheapest variant with `probability`.
-        The pilot's calls are the experiment's first replicates: a later `run()` keeps them.
+        The pilot's calls are the experiment's first replicates: a later `run()` keeps them. A pilot spends: on a
+        client that may bill real money (see `experiment.estimate`) it runs only with an explicit `pilot=` or
+        `confirm=True`; on the embedded sandbox it runs as asked.
 
         Args:
             client: The client, for the pilot.
-            pilot: Replicates per variant in the pilot.
+            pilot: Replicates per variant in the pilot (None: 3, which needs `confirm` where calls may cost money).
+            confirm: Run the default pilot on a client that may bill real money.
             probability: The probability that the verdict names the cheapest (or shortest-call) variant.
             metric: "cost" (the cheapest) or "duration" (the shortest calls).
             detect: Instead, the relative difference in mean cost or duration to detect (`power` applies).
@@ -516,12 +520,13 @@ class Experiment:
             Calls per variant needed, and what they would cost.
 
         Raises:
+            ExperimentError: A pilot that may cost money, neither asked for (`pilot=`) nor confirmed (nothing created).
             ValidationError: A bad argument, before any call is made.
         """
         from ..stats.plan import check_plan_arguments  # scipy loads on first use
 
         check_plan_arguments(probability, metric, detect, power)
-        return runner.run_pilot(self, client, pilot, wait_timeout).plan(
+        return runner.run_asked_pilot(self, client, pilot, confirm, wait_timeout).plan(
             probability=probability, metric=metric, detect=detect, power=power, level=level
         )
 

@@ -68,14 +68,17 @@ class PilotQuote:
     def _calls(self) -> str:
         return f"{self.calls} call{'s' if self.calls != 1 else ''} (up to {self.per_variant} per variant)"
 
-    def refusal(self) -> str:
-        """Why `estimate()` created nothing, and how to run the pilot.
+    def refusal(self, doing: str = "experiment.estimate()") -> str:
+        """Why `estimate()` (or `plan()`) created nothing, and how to run the pilot.
+
+        Args:
+            doing: What the user called.
 
         Returns:
             The message.
         """
         return (
-            f"experiment.estimate() would first run a pilot of {self._calls()} on {self.where}, which may bill "
+            f"{doing} would first run a pilot of {self._calls()} on {self.where}, which may bill "
             f"real money; {UNBOUNDED}. Nothing was created: pass pilot={self.per_variant} (calls per variant) or "
             "confirm=True to run it"
         )

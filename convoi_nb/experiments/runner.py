@@ -405,6 +405,9 @@ def _frame(store: ResultsStore, name: str) -> pd.DataFrame:
     return ExperimentResults(name, store).frame()
 
 
+PLAN_PILOT = 3  # calls per variant plan() measures the spread from when `pilot` is not given
+
+
 def _check_pilot(client: AnyClient, pilot: int, wait_timeout: float, doing: str) -> None:
     """Refuse, before anything is sent, what a pilot cannot run with (the same checks for plan and estimate)."""
     if isinstance(pilot, bool) or not isinstance(pilot, int) or pilot < 2:
@@ -414,6 +417,11 @@ def _check_pilot(client: AnyClient, pilot: int, wait_timeout: float, doing: str)
     check_wait_timeout(wait_timeout)
     check_client(client)
     check_own_loop(client, doing)
+
+
+def _check_confirm(confirm: object) -> None:
+    if not isinstance(confirm, bool):
+        raise ValidationError.of_field("argument", "confirm", f"must be True or False, got {confirm!r}")
 
 
 def run_pilot(
@@ -460,6 +468,50 @@ def quote_pilot(experiment: Design, client: AnyClient, pilot: int) -> PilotQuote
     )
 
 
+def refuse_unasked_pilot(experiment: Design, client: AnyClient, pilot: int, *, asked: bool, doing: str) -> None:
+    """Refuse, before anything is created, a pilot that may cost real money and was not asked for.
+
+    Args:
+        experiment: The experiment.
+        client: The client the pilot would run with.
+        pilot: Replicates per variant the pilot would complete.
+        asked: Whether the user gave `pilot=` or `confirm=True`.
+        doing: What the user called, for the message.
+
+    Raises:
+        ExperimentError: The pilot would create calls that may bill real money, and `asked` is False.
+    """
+    quote = quote_pilot(experiment, client, pilot)
+    if quote.needs_asking and not asked:
+        raise ExperimentError(quote.refusal(doing))
+
+
+def run_asked_pilot(
+    experiment: Design, client: AnyClient, pilot: int | None, confirm: bool, wait_timeout: float
+) -> ExperimentResults:
+    """`plan()`'s pilot: checked, refused where it may cost money unless asked for, then run and waited for.
+
+    Args:
+        experiment: The experiment.
+        client: The client.
+        pilot: Replicates per variant (None: `PLAN_PILOT`, which needs `confirm` where calls may cost money).
+        confirm: Run the default pilot on a client that may bill real money.
+        wait_timeout: Seconds to wait for the calls.
+
+    Returns:
+        The experiment's results, the pilot's calls finished.
+
+    Raises:
+        ExperimentError: A pilot that may cost money, neither asked for nor confirmed (nothing created).
+        ValidationError: A bad `client`, `pilot`, `confirm` or `wait_timeout`.
+    """
+    size = PLAN_PILOT if pilot is None else pilot
+    _check_pilot(client, size, wait_timeout, "experiment.plan()")
+    _check_confirm(confirm)
+    refuse_unasked_pilot(experiment, client, size, asked=pilot is not None or confirm, doing="experiment.plan()")
+    return run_pilot(experiment, client, size, wait_timeout)
+
+
 def estimate(
     experiment: Design, client: AnyClient, *, pilot: int | None, confirm: bool, level: float, wait_timeout: float
 ) -> Estimate:
@@ -485,16 +537,15 @@ def estimate(
     size = DEFAULT_PILOT if pilot is None else pilot
     _check_pilot(client, size, wait_timeout, "experiment.estimate()")
     check_probability("level", level)  # before a pilot, not after it
-    if not isinstance(confirm, bool):
-        raise ValidationError.of_field("argument", "confirm", f"must be True or False, got {confirm!r}")
+    _check_confirm(confirm)
     names = [v.name for v in experiment.variants]
     frame = _frame(experiment._open_store(), experiment.name)
     design = design_rows(frame)
     finished = design[design["status"].isin(TERMINAL_STATUSES)].groupby("variant", observed=False).size()
     if any(finished.get(name, 0) < min(size, experiment.replicates) for name in names):
-        quote = quote_pilot(experiment, client, size)
-        if quote.needs_asking and pilot is None and not confirm:
-            raise ExperimentError(quote.refusal())
+        refuse_unasked_pilot(
+            experiment, client, size, asked=pilot is not None or confirm, doing="experiment.estimate()"
+        )
         frame = run_pilot(experiment, client, size, wait_timeout, "experiment.estimate()").frame()
     return estimate_remaining(frame, names, experiment.replicates, level=level)
 

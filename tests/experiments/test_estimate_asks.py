@@ -67,3 +67,19 @@ def test_a_bad_level_is_refused_before_the_pilot(reliable: Sandbox, tmp_path: Pa
         with pytest.raises(ValidationError, match="level"):
             experiment.estimate(client, level=90)
     assert creates_sent(reliable) == []
+
+
+def test_plan_asks_before_its_pilot_as_estimate_does(reliable: Sandbox, tmp_path: Path) -> None:
+    with client_for(reliable, confirm_runs_over=20) as client:
+        experiment = Experiment("plans", AGENT, VARIANTS, 6, store=tmp_path / "r.sqlite3")
+        with pytest.raises(ExperimentError) as refused:
+            experiment.plan(client)
+        message = str(refused.value)
+        assert message.startswith("experiment.plan() would first run a pilot of 9 calls (up to 3 per variant)")
+        assert "pilot=3" in message and "confirm=True" in message and "Nothing was created" in message
+        assert creates_sent(reliable) == [] and experiment.cells_to_create() == 18
+        with pytest.raises(ValidationError, match="confirm: must be True or False"):
+            experiment.plan(client, confirm=1)  # type: ignore[arg-type]  # a bad value on purpose
+        assert creates_sent(reliable) == []
+        plan = experiment.plan(client, pilot=2)  # an explicit pilot is asking
+        assert len(creates_sent(reliable)) == 6 and list(plan.index) == [v.name for v in VARIANTS]
