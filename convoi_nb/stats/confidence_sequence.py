@@ -70,13 +70,17 @@ def lai_radius_factor(t: int, *, alpha: float, g: float) -> float:
     return math.sqrt(r * (t - 1) / (t * (t - r)))
 
 
-def lai_sequence(values: Values, *, alpha: float, planned: int) -> tuple[np.ndarray, np.ndarray]:
+def lai_sequence(
+    values: Values, *, alpha: float, planned: int, tuning: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Lai's confidence sequence at every look over `values`: the interval after 1, 2, …, n values.
 
     Args:
         values: The values, in the order they arrived.
-        alpha: The error probability of the whole sequence, in (0, 1).
+        alpha: The error probability of the whole sequence, in (0, 1): the α in Lai's A.
         planned: The tuning point n* (values where the sequence is tightest), fixed for the sequence's life.
+        tuning: Lai's mixing parameter g, when it is not `lai_tuning(alpha, planned)`: a horizon-calibrated
+            sequence (`horizon.horizon_level`) keeps the g of its error budget and raises only the α in A.
 
     Returns:
         (low, high): arrays of length n; entry t − 1 is the interval after t values, (−inf, inf) while no bound
@@ -84,10 +88,13 @@ def lai_sequence(values: Values, *, alpha: float, planned: int) -> tuple[np.ndar
         certainty a few values cannot give).
 
     Raises:
-        ValidationError: `alpha` is not in (0, 1), `planned` is not a positive integer, or a value is not finite.
+        ValidationError: `alpha` is not in (0, 1), `planned` is not a positive integer, `tuning` is not positive,
+            or a value is not finite.
     """
     check_probability("alpha", alpha)
     check_planned(planned)
+    if tuning is not None and not (math.isfinite(tuning) and tuning > 0):
+        raise ValidationError.of_field("argument", "tuning", f"must be a positive finite number, got {tuning!r}")
     data = np.asarray(values, dtype=float)
     if data.ndim != 1 or not np.all(np.isfinite(data)):
         raise ValidationError.of_field("argument", "values", "must be a flat sequence of finite numbers")
@@ -103,7 +110,8 @@ def lai_sequence(values: Values, *, alpha: float, planned: int) -> tuple[np.ndar
     squares = np.cumsum(shifted * shifted)
     with np.errstate(invalid="ignore", divide="ignore"):
         variance = np.maximum(squares - t * mean * mean, 0.0) / (t - 1)
-    factor = np.array([lai_radius_factor(int(k), alpha=alpha, g=lai_tuning(alpha, planned)) for k in t])
+    g = lai_tuning(alpha, planned) if tuning is None else tuning
+    factor = np.array([lai_radius_factor(int(k), alpha=alpha, g=g) for k in t])
     bounded = np.isfinite(factor) & (variance > 0)
     radius = factor[bounded] * np.sqrt(variance[bounded])
     centre = mean[bounded] + data[0]

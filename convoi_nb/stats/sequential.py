@@ -71,7 +71,8 @@ from ..errors import ValidationError
 from ..models import TERMINAL_STATUSES
 from ..money import Money, format_money
 from .columns import METRICS, REPLICATE
-from .confidence_sequence import lai_sequence
+from .confidence_sequence import lai_sequence, lai_tuning
+from .horizon import horizon_level
 from .primitives import check_probability
 
 RUNNING = "running"
@@ -80,6 +81,9 @@ EQUIVALENT = "equivalent"
 BUDGET = "budget"
 MAX_REPLICATES = "max_replicates"
 STATUSES = (RUNNING, WINNER, EQUIVALENT, BUDGET, MAX_REPLICATES)
+HORIZON = "horizon"
+LAI = "lai"
+BOUNDARIES = (HORIZON, LAI)
 
 ENDED = "ended"
 COLUMNS = dict(METRICS)  # metric → its column of the results frame
@@ -120,6 +124,9 @@ class SequentialConfig:
         planned: The tuning point n* of the confidence sequences: the replicates per variant where a decision
             is expected, where the intervals are tightest. Fixed for the experiment's life: changing it after
             seeing data voids the guarantee.
+        boundary: "horizon" (default): Lai's sequences calibrated to hold up to `max_replicates` values, the most
+            any look reads (`stats.horizon`); "lai": Lai's uncalibrated sequences, valid however far they are
+            read, and wider.
     """
 
     metric: str = "cost"
@@ -128,6 +135,7 @@ class SequentialConfig:
     max_replicates: int = 120
     tolerance: float | None = None
     planned: int = 30
+    boundary: str = HORIZON
 
     def __post_init__(self) -> None:
         """Check every field.
@@ -152,6 +160,10 @@ class SequentialConfig:
             check_probability("tolerance", self.tolerance)
         if not _is_int(self.planned) or self.planned < 1:
             raise ValidationError.of_field(WHAT, "planned", f"must be a positive integer, got {self.planned!r}")
+        if self.boundary not in BOUNDARIES:
+            raise ValidationError.of_field(
+                WHAT, "boundary", f"must be one of {', '.join(BOUNDARIES)}, got {self.boundary!r}"
+            )
 
     @property
     def alpha(self) -> float:
@@ -179,6 +191,21 @@ class SequentialConfig:
             α / variants.
         """
         return self.alpha / max(variants, 1)
+
+    def sequence_parameters(self, share: float) -> tuple[float, float]:
+        """Lai's (α in A, g) for a sequence with error budget `share` under this configuration's boundary.
+
+        Args:
+            share: The sequence's error budget (`pair_alpha` or `variant_alpha`).
+
+        Returns:
+            (`share`, g) for "lai"; (the horizon-calibrated level, g) for "horizon", computed once per
+            (share, planned, max_replicates) and cached. g is `lai_tuning(share, planned)` either way.
+        """
+        g = lai_tuning(share, self.planned)
+        if self.boundary == LAI:
+            return share, g
+        return horizon_level(share, self.planned, self.max_replicates), g
 
 
 def outcomes_from_frame(frame: pd.DataFrame, metric: str) -> dict[str, list[float]]:
@@ -282,8 +309,9 @@ class _Track:
     high: np.ndarray
 
     @classmethod
-    def of(cls, values: np.ndarray, alpha: float, planned: int) -> _Track:
-        low, high = lai_sequence(values, alpha=alpha, planned=planned)
+    def of(cls, values: np.ndarray, parameters: tuple[float, float], planned: int) -> _Track:
+        level, g = parameters
+        low, high = lai_sequence(values, alpha=level, planned=planned, tuning=g)
         return cls(np.cumsum(values) / np.arange(1, len(values) + 1), low, high)
 
     def at(self, m: int) -> tuple[float, float, float]:
@@ -307,8 +335,8 @@ class _Streams:
         names = list(data)
         values = {n: data[n][~np.isnan(data[n])] for n in names}
         counts = {n: np.concatenate([[0], np.cumsum(~np.isnan(data[n]))]) for n in names}
-        per_variant = config.variant_alpha(len(names))
-        per_pair = config.pair_alpha(len(names))
+        per_variant = config.sequence_parameters(config.variant_alpha(len(names)))
+        per_pair = config.sequence_parameters(config.pair_alpha(len(names)))
         pairs = {}
         for i, a in enumerate(names):
             for b in names[i + 1 :]:
