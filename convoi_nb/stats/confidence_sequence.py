@@ -119,7 +119,7 @@ def lai_sequence(
     return low, high
 
 
-def lai_interval(values: Values, *, alpha: float, planned: int) -> Interval:
+def lai_interval(values: Values, *, alpha: float, planned: int, tuning: float | None = None) -> Interval:
     """Lai's t-based confidence sequence for the mean of i.i.d. `values`, at the look that has seen them all.
 
     The interval holds together with those of every earlier and later look of the same sequence (same `alpha`
@@ -129,6 +129,7 @@ def lai_interval(values: Values, *, alpha: float, planned: int) -> Interval:
         values: The values so far, in the order they arrived.
         alpha: The error probability of the whole sequence, in (0, 1).
         planned: The tuning point n* (values where the sequence is tightest), >= 1, fixed for the sequence's life.
+        tuning: Lai's mixing parameter g, when it is not `lai_tuning(alpha, planned)` (see `lai_sequence`).
 
     Returns:
         The interval; `Interval(-inf, inf)` while no bound exists yet: fewer than 2 values, R >= t (the first
@@ -137,7 +138,7 @@ def lai_interval(values: Values, *, alpha: float, planned: int) -> Interval:
     Raises:
         ValidationError: `alpha` is not in (0, 1), `planned` is not a positive integer, or a value is not finite.
     """
-    low, high = lai_sequence(values, alpha=alpha, planned=planned)
+    low, high = lai_sequence(values, alpha=alpha, planned=planned, tuning=tuning)
     if not len(low):
         return UNBOUNDED
     return Interval(float(low[-1]), float(high[-1]))
