@@ -95,9 +95,41 @@ def lai_sequence(
     check_planned(planned)
     if tuning is not None and not (math.isfinite(tuning) and tuning > 0):
         raise ValidationError.of_field("argument", "tuning", f"must be a positive finite number, got {tuning!r}")
+    data = checked_values(values)
+    g = lai_tuning(alpha, planned) if tuning is None else tuning
+    return scaled_sequence(data, np.array([lai_radius_factor(t, alpha=alpha, g=g) for t in range(1, len(data) + 1)]))
+
+
+def checked_values(values: Values) -> np.ndarray:
+    """The values as a flat float array, checked.
+
+    Args:
+        values: What the caller passed.
+
+    Returns:
+        The values.
+
+    Raises:
+        ValidationError: They are not a flat sequence of finite numbers.
+    """
     data = np.asarray(values, dtype=float)
     if data.ndim != 1 or not np.all(np.isfinite(data)):
         raise ValidationError.of_field("argument", "values", "must be a flat sequence of finite numbers")
+    return data
+
+
+def scaled_sequence(data: np.ndarray, factors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Intervals mean ± factor × sample standard deviation after 1, 2, …, n values.
+
+    Args:
+        data: The values, in the order they arrived (finite).
+        factors: The half-width after t values in units of the sample standard deviation, entry t − 1 (inf: no
+            bound at that look); at least as long as `data`.
+
+    Returns:
+        (low, high): arrays of length n; (−inf, inf) where the factor is inf, t < 2, or there is no spread yet
+        (every value equal, where a zero-width interval would claim a certainty a few values cannot give).
+    """
     n = len(data)
     low, high = np.full(n, -math.inf), np.full(n, math.inf)
     if n < 2:
@@ -110,9 +142,8 @@ def lai_sequence(
     squares = np.cumsum(shifted * shifted)
     with np.errstate(invalid="ignore", divide="ignore"):
         variance = np.maximum(squares - t * mean * mean, 0.0) / (t - 1)
-    g = lai_tuning(alpha, planned) if tuning is None else tuning
-    factor = np.array([lai_radius_factor(int(k), alpha=alpha, g=g) for k in t])
-    bounded = np.isfinite(factor) & (variance > 0)
+    factor = np.asarray(factors[:n], dtype=float)
+    bounded = np.isfinite(factor) & (variance > 0) & (t >= 2)
     radius = factor[bounded] * np.sqrt(variance[bounded])
     centre = mean[bounded] + data[0]
     low[bounded], high[bounded] = centre - radius, centre + radius
@@ -157,4 +188,13 @@ def check_planned(planned: object) -> None:
         raise ValidationError.of_field("argument", "planned", f"must be a positive integer, got {planned!r}")
 
 
-__all__ = ["UNBOUNDED", "check_planned", "lai_interval", "lai_radius_factor", "lai_sequence", "lai_tuning"]
+__all__ = [
+    "UNBOUNDED",
+    "check_planned",
+    "checked_values",
+    "lai_interval",
+    "lai_radius_factor",
+    "lai_sequence",
+    "lai_tuning",
+    "scaled_sequence",
+]

@@ -81,8 +81,10 @@ def critical_levels(g: float, horizon: int, *, paths: int, seed: int) -> np.ndar
 
 @functools.lru_cache(maxsize=128)
 def horizon_level(share: float, planned: int, horizon: int) -> float:
-    """The level α' at which Lai's sequence, tuned for `planned` at `share`, misses with probability `share`
-    somewhere within `horizon` values (Gaussian values; a conservative Monte Carlo estimate, cached).
+    """The level α' at which Lai's sequence misses with probability `share` within `horizon` values.
+
+    Lai's sequence tuned for `planned` at `share`, on Gaussian values; a conservative Monte Carlo estimate,
+    cached per arguments.
 
     Args:
         share: The error budget of the sequence, in (0, 1).

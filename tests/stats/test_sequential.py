@@ -19,6 +19,7 @@ from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
 from convoi_nb.stats.confidence_sequence import lai_interval, lai_radius_factor, lai_tuning
 from convoi_nb.stats.sequential import SequentialConfig, decide, next_wave, outcomes_from_frame
+from convoi_nb.stats.spending import spending_sequence
 
 AGENT = DEFAULT_ACCOUNT.agents[0].id
 
@@ -28,8 +29,13 @@ def noisy(mean: float, n: int, seed: int, spread: float = 0.2) -> list[float]:
 
 
 def first_exclusion(diffs: list[float], config: SequentialConfig) -> int:
-    """The first look k >= min_replicates at which the pair's CS of the differences' mean (two variants: the
+    """The first look k >= min_replicates at which the pair's interval of the differences' mean (two variants: the
     whole error budget) lies above 0, computed apart from decide()."""
+    if config.boundary == "spending":
+        low, _ = spending_sequence(
+            diffs, share=config.alpha, first=config.min_replicates, horizon=config.max_replicates
+        )
+        return next(k for k in range(config.min_replicates, len(diffs) + 1) if low[k - 1] > 0)
     level, g = config.sequence_parameters(config.alpha)
     for k in range(config.min_replicates, len(diffs) + 1):
         if lai_interval(diffs[:k], alpha=level, planned=config.planned, tuning=g).low > 0:
@@ -37,7 +43,7 @@ def first_exclusion(diffs: list[float], config: SequentialConfig) -> int:
     raise AssertionError("never excluded 0")
 
 
-@pytest.mark.parametrize("boundary", ["horizon", "lai"])
+@pytest.mark.parametrize("boundary", ["spending", "horizon", "lai"])
 def test_a_clearly_worse_variant_leaves_at_the_look_its_pair_excludes_zero(boundary: str) -> None:
     a, b = noisy(0.20, 60, 1), noisy(0.30, 60, 2)
     config = SequentialConfig(max_replicates=60, planned=30, boundary=boundary)
@@ -58,7 +64,7 @@ def test_the_horizon_boundary_decides_earlier_than_the_uncalibrated_one() -> Non
     # the calibrated level is larger than the nominal one (the finite horizon leaves budget unspent), so the
     # same differences are separated at an earlier look, never a later one; "lai" is the uncalibrated sequence
     a, b = noisy(0.20, 60, 1), noisy(0.30, 60, 2)
-    horizon = SequentialConfig(max_replicates=60, planned=30)
+    horizon = SequentialConfig(max_replicates=60, planned=30, boundary="horizon")
     lai = SequentialConfig(max_replicates=60, planned=30, boundary="lai")
     assert lai.sequence_parameters(0.05) == (0.05, lai_tuning(0.05, 30))
     level, g = horizon.sequence_parameters(0.05)
@@ -67,15 +73,22 @@ def test_the_horizon_boundary_decides_earlier_than_the_uncalibrated_one() -> Non
     assert first_exclusion(diffs, horizon) < first_exclusion(diffs, lai) == 9
 
 
-def test_no_elimination_before_min_replicates() -> None:
-    a, b = noisy(0.20, 40, 1, spread=0.01), noisy(0.40, 40, 2, spread=0.01)  # separated from the first bound on
-    early = decide({"a": a, "b": b}, SequentialConfig(min_replicates=5, max_replicates=40))
-    late = decide({"a": a, "b": b}, SequentialConfig(min_replicates=15, max_replicates=40))
-    level, g = early.config.sequence_parameters(0.05)
-    first = next(t for t in range(2, 41) if math.isfinite(lai_radius_factor(t, alpha=level, g=g)))
-    # the first look with a bound: t = 6 at α = 0.05, n* = 30 calibrated to 40 looks (t = 7 uncalibrated)
-    assert early.eliminated == {"b": first} and first == 6
+@pytest.mark.parametrize(("boundary", "first"), [("spending", 5), ("horizon", 6), ("lai", 7)])
+def test_no_elimination_before_min_replicates(boundary: str, first: int) -> None:
+    # separated from the first bound on: the spending boundary's first bound is at min_replicates; Lai's comes
+    # when R < t: t = 6 at α = 0.05, n* = 30 calibrated to 40 looks, t = 7 uncalibrated
+    a, b = noisy(0.20, 40, 1, spread=0.01), noisy(0.40, 40, 2, spread=0.01)
+    early = decide({"a": a, "b": b}, SequentialConfig(min_replicates=5, max_replicates=40, boundary=boundary))
+    late = decide({"a": a, "b": b}, SequentialConfig(min_replicates=15, max_replicates=40, boundary=boundary))
+    if boundary != "spending":
+        level, g = early.config.sequence_parameters(0.05)
+        assert first == next(t for t in range(2, 41) if math.isfinite(lai_radius_factor(t, alpha=level, g=g)))
+    assert early.eliminated == {"b": first}
     assert late.eliminated == {"b": 15}
+
+
+def test_the_default_boundary_is_the_spending_one() -> None:
+    assert SequentialConfig().boundary == "spending"
 
 
 def test_the_replay_is_deterministic_and_a_prefix_replays_the_same_looks() -> None:
