@@ -2,11 +2,11 @@
 
 Lai's (1976) sequence (`confidence_sequence`) holds at level 1 − α over an *infinite* sequence of looks (Ville's
 inequality for a nonnegative martingale). An experiment run `until="decided"` never looks past `max_replicates`
-(the runner refuses a changed configuration on the same store), so most of that budget is never used: a Gaussian
-pair watched for 120 looks is missed about 0.49 of the nominal α (0.0016 of a nominal 0.0033), and the interval is
-wider than it needs to be for the looks that can happen.
+(the runner refuses a changed configuration on the same store), so about half of that budget is never used: a
+Gaussian pair watched for 120 looks is missed 0.47 of the nominal α (0.0016 of a nominal 0.0033), and the
+interval is wider than it needs to be for the looks that can happen.
 
-The calibration keeps Lai's boundary and its tuning g = `lai_tuning(share, planned)`, and lowers only the level
+The calibration keeps Lai's boundary and its tuning g = `lai_tuning(share, planned)`, and raises only the level
 α' in Lai's A = (α'² / (1 + t·g))^(1/t) until the probability that the sequence misses the true mean at *some*
 look t = 2, …, horizon equals the error budget `share`. That probability does not depend on the mean or the
 scale: for Gaussian values x_1, x_2, … with mean μ, write S_t = Σ(x_i − μ) and Q_t = Σ(x_i − μ)²; the interval
@@ -92,7 +92,8 @@ def horizon_level(share: float, planned: int, horizon: int) -> float:
         horizon: The most values the sequence will ever be read at (>= 1).
 
     Returns:
-        α' (>= `share`: the finite horizon only ever widens the level), to use in Lai's A with g as above.
+        α' (>= `share`: a finite horizon only ever raises the level, narrowing the intervals), to use in Lai's A
+        with g as above.
 
     Raises:
         ValidationError: `share` is not in (0, 1), or `planned` or `horizon` is not a positive integer.
