@@ -9,6 +9,12 @@ decision rule is replayed over them as the runner would run it (look k sees wave
 The truth is `simulation.expected_outcome(...).mean_cost`: the mean cost of an ended call, what the sequential
 metric estimates (failed and expired calls are finished replicates without a value, counted in calls and spend).
 
+The decision rule is the package's default (`SequentialConfig()`): repeated confidence intervals of a
+group-sequential design with Pocock-type error spending over the `max_replicates` looks (`stats.spending`), the
+error split α/C(K, 2) over every pair. The table opens with the Gaussian calibrations' own check: the miss rate
+within the horizon, on independent Gaussian paths, of the spending boundary and of Lai's sequence calibrated to the
+horizon (`stats.horizon`, boundary "horizon"), against their target, and what Lai's uncalibrated level misses.
+
 Rows (each with its run count and a binomial standard error):
 
 - the identical pair (notebook 02's baseline and an exact copy) watched for 60 looks: ever called different
@@ -22,7 +28,12 @@ Rows (each with its run count and a binomial standard error):
   the script checks its copy of the rule against `find` on real summaries first);
 - heavier tails: log-normal spread 0.4 (`simulation.NOISE_SIGMA`, a module constant of the simulation, set for
   these rows) and 10 % failed calls (`fail_rate`, a sandbox setting): the same error bounds, and the calls used;
-- tuned for 10 / 30 / 60 calls (`planned`): calls used and error rates.
+- the other boundaries on notebook 02's set, for comparison: Lai's sequence calibrated to the horizon, tuned for
+  10 / 30 / 60 calls (`planned`; the spending boundary has no tuning point), and Lai's uncalibrated sequence
+  (boundary "lai", tuned for 30): calls used, error rates and the same efficiency ratios. An O'Brien–Fleming-type
+  spending function was tried too while choosing (exploration, 200 runs, not in this table): 1.04× the calls and
+  0.99× the spend of a fixed design naming the cheapest as often (0.95): its early intervals are too wide for
+  eliminations to pay.
 
     python bench/sequential.py                  # the full table (500 runs a row; several minutes)
     python bench/sequential.py --runs 100       # fewer runs a row
@@ -51,13 +62,16 @@ from convoi_nb.money import to_decimal
 from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings, simulation
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
 from convoi_nb.sandbox.service import call_seed
+from convoi_nb.stats.horizon import PATHS, miss_rate
 from convoi_nb.stats.primitives import difference, holm
 from convoi_nb.stats.sequential import Decision, SequentialConfig, decide
+from convoi_nb.stats.spending import spending_miss_rate
 from convoi_nb.stats.summary import MetricSummary, VariantSummary
 from convoi_nb.stats.verdict import find
 
 AGENT_SETTINGS = next(a for a in DEFAULT_ACCOUNT.agents if a.id == AGENT).to_json()
 ALPHA = 0.05
+RULE = "spending boundary (the default)"
 
 
 @dataclass(frozen=True)
@@ -266,12 +280,11 @@ class SetResult:
     draws: list[Draws]
 
 
-def notebook_set(runs: int, world: World, planned: int, seed: int) -> SetResult:
+def notebook_set(runs: int, world: World, config: SequentialConfig, seed: int) -> SetResult:
     arms = variants()
     true = truth(arms, world)
     cheapest = {i for i, t in enumerate(true) if t <= true.min() * (1 + 1e-9)}
     names = [v.name for v in arms]
-    config = SequentialConfig(max_replicates=120, planned=planned)
     result = SetResult(runs, 0, 0, 0, 0, {}, [], [], [])
     for run in range(runs):
         decision, draws = sequential_run(arms, seed + run, config, world)
@@ -314,13 +327,13 @@ def fixed_requirement(result: SetResult, arms: Sequence[Variant], world: World, 
 
 
 def print_set(
-    label: str, result: SetResult, arms: Sequence[Variant], world: World, planned: int, compare: bool = True
+    label: str, result: SetResult, arms: Sequence[Variant], world: World, rule: str, compare: bool = True
 ) -> None:
     runs = result.runs
     p_named = result.right / runs
     statuses = ", ".join(f"{k} {v / runs:.2f}" for k, v in sorted(result.statuses.items()))
     print(
-        f"{label}notebook 02 + copy, tuned for {planned} ({runs} runs): right winner {rate(result.right, runs)}, "
+        f"{label}notebook 02 + copy, {rule} ({runs} runs): right winner {rate(result.right, runs)}, "
         f"wrong winner {rate(result.wrong, runs)} (bound ≤ 0.01: {verdict(result.wrong / runs <= 0.01)}), "
         f"every pair covered at the stop {rate(result.covered, runs)} (bound ≥ 0.95: "
         f"{verdict(result.covered / runs >= 0.95)}); stops: {statuses}",
@@ -353,6 +366,21 @@ def print_set(
         print(f"  calls {mean_se(result.calls)}; no fixed design up to 120 calls per variant names it as often")
 
 
+def gaussian_calibration() -> None:
+    """The calibrated boundaries' miss rates on Gaussian paths (independent of the calibrations' own paths)."""
+    for share, horizon, label in ((ALPHA, 60, "a pair, 60 looks"), (ALPHA / 15, 120, "one of 15 pairs, 120 looks")):
+        config = SequentialConfig(max_replicates=horizon, planned=30)
+        spent = spending_miss_rate(share, config.min_replicates, horizon, paths=PATHS, seed=7)
+        level, g = SequentialConfig(max_replicates=horizon, planned=30, boundary="horizon").sequence_parameters(share)
+        missed = miss_rate(level, g, horizon, paths=PATHS, seed=7)
+        nominal = miss_rate(share, g, horizon, paths=PATHS, seed=7)
+        print(
+            f"  Gaussian paths ({PATHS:,}), {label}, target {share:.4f}: spending boundary misses {spent:.4f}; Lai "
+            f"calibrated (level {level:.4f}) {missed:.4f}; Lai uncalibrated {nominal:.4f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=500, help="runs per row")
@@ -365,20 +393,25 @@ def main() -> None:
     check_draws_match_sandbox(variants(), plain)
     check_fixed_rule(variants(), plain, runs=2 if args.quick else 8)
     print(
-        f"sequential decisions on the sandbox's simulation; level 0.95, min 5, Lai CS, α/C(K,2) per pair; "
-        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; in-process draws checked against a sandbox"
+        f"sequential decisions on the sandbox's simulation; level 0.95, min 5, Pocock-type spending over "
+        f"max_replicates (stats.spending), α/C(K,2) per pair; {os.cpu_count()} CPUs, load "
+        f"{os.getloadavg()[0]:.2f}; in-process draws checked against a sandbox"
     )
+    gaussian_calibration()
     identical_pair(runs, plain, "")
     six_identical(runs, plain, "")
     arms = variants()
-    tuned: dict[int, SetResult] = {}
-    for planned in (30, 10, 60):
-        tuned[planned] = notebook_set(runs, plain, planned, 3_000_000 + planned * 10_000)
-        print_set("", tuned[planned], arms, plain, planned)
+    print_set("", notebook_set(runs, plain, SequentialConfig(), 3_300_000), arms, plain, RULE)
+    # the other boundaries on the same draws where their tuning is 30 (a paired comparison): Lai's sequences
+    # calibrated to the horizon, tuned for 10 / 30 / 60 calls, and Lai's uncalibrated sequences
+    for boundary, planned in (("horizon", 30), ("horizon", 10), ("horizon", 60), ("lai", 30)):
+        config = SequentialConfig(boundary=boundary, planned=planned)
+        result = notebook_set(runs, plain, config, 3_000_000 + planned * 10_000)
+        print_set("", result, arms, plain, f"{boundary} boundary, tuned for {planned}")
     label = "heavy tails (σ 0.4, 10 % failed): "
     identical_pair(runs, heavy, label)
     six_identical(runs, heavy, label)
-    print_set(label, notebook_set(runs, heavy, 30, 4_000_000), arms, heavy, 30, compare=False)
+    print_set(label, notebook_set(runs, heavy, SequentialConfig(), 4_000_000), arms, heavy, RULE, compare=False)
     print(f"({time.perf_counter() - started:.0f} s; load {os.getloadavg()[0]:.2f})")
 
 

@@ -27,11 +27,13 @@ def test_sequential_bench_prints_its_table() -> None:
     )
     assert re.search(rf"Welch re-run after every wave {RATE}", out)
     assert re.search(rf"six identical variants, 120 looks \(4 runs\): any elimination {RATE}", out)
-    for planned in (10, 30, 60):
+    for rule in ["spending boundary \\(the default\\)"] + [f"horizon boundary, tuned for {n}" for n in (30, 10, 60)]:
         assert re.search(
-            rf"notebook 02 \+ copy, tuned for {planned} \(4 runs\): right winner {RATE}, wrong winner {RATE} .*"
+            rf"notebook 02 \+ copy, {rule} \(4 runs\): right winner {RATE}, wrong winner {RATE} .*"
             rf"every pair covered at the stop {RATE}",
             out,
         )
+    assert "notebook 02 + copy, lai boundary, tuned for 30 (4 runs)" in out
+    assert re.search(r"Gaussian paths \(100,000\), a pair, 60 looks, target 0.0500: spending boundary misses", out)
     assert re.search(r"calls to a decision [\d.]+ ± [\d.]+ .*fixed design", out)
     assert len(re.findall(r"heavy tails \(σ 0.4, 10 % failed\)", out)) == 3

@@ -17,8 +17,9 @@ from convoi_nb.experiments import Experiment, Variant
 from convoi_nb.money import Money
 from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
-from convoi_nb.stats.confidence_sequence import lai_interval
+from convoi_nb.stats.confidence_sequence import lai_interval, lai_radius_factor, lai_tuning
 from convoi_nb.stats.sequential import SequentialConfig, decide, next_wave, outcomes_from_frame
+from convoi_nb.stats.spending import spending_sequence
 
 AGENT = DEFAULT_ACCOUNT.agents[0].id
 
@@ -27,19 +28,27 @@ def noisy(mean: float, n: int, seed: int, spread: float = 0.2) -> list[float]:
     return list(mean * np.random.default_rng(seed).lognormal(0, spread, n))
 
 
-def first_exclusion(diffs: list[float], alpha: float, planned: int, start: int) -> int:
-    """The first look k >= start at which Lai's CS of the differences' mean lies above 0 (computed apart)."""
-    for k in range(start, len(diffs) + 1):
-        if lai_interval(diffs[:k], alpha=alpha, planned=planned).low > 0:
+def first_exclusion(diffs: list[float], config: SequentialConfig) -> int:
+    """The first look k >= min_replicates at which the pair's interval of the differences' mean (two variants: the
+    whole error budget) lies above 0, computed apart from decide()."""
+    if config.boundary == "spending":
+        low, _ = spending_sequence(
+            diffs, share=config.alpha, first=config.min_replicates, horizon=config.max_replicates
+        )
+        return next(k for k in range(config.min_replicates, len(diffs) + 1) if low[k - 1] > 0)
+    level, g = config.sequence_parameters(config.alpha)
+    for k in range(config.min_replicates, len(diffs) + 1):
+        if lai_interval(diffs[:k], alpha=level, planned=config.planned, tuning=g).low > 0:
             return k
     raise AssertionError("never excluded 0")
 
 
-def test_a_clearly_worse_variant_leaves_at_the_look_its_pair_excludes_zero() -> None:
+@pytest.mark.parametrize("boundary", ["spending", "horizon", "lai"])
+def test_a_clearly_worse_variant_leaves_at_the_look_its_pair_excludes_zero(boundary: str) -> None:
     a, b = noisy(0.20, 60, 1), noisy(0.30, 60, 2)
-    config = SequentialConfig(max_replicates=60, planned=30)
+    config = SequentialConfig(max_replicates=60, planned=30, boundary=boundary)
     decision = decide({"a": a, "b": b}, config, calls=123, spend=Money(Decimal("4.5"), "USD"))
-    expected = first_exclusion([y - x for x, y in zip(a, b, strict=True)], 0.05, 30, config.min_replicates)
+    expected = first_exclusion([y - x for x, y in zip(a, b, strict=True)], config)
     assert decision.eliminated == {"b": expected}
     assert decision.eliminated_by == {"b": "a"}
     assert (decision.status, decision.winner, decision.leader, decision.looks) == ("winner", "a", "a", expected)
@@ -51,12 +60,35 @@ def test_a_clearly_worse_variant_leaves_at_the_look_its_pair_excludes_zero() -> 
     assert list(history["status"]) == ["running"] * (expected - 1) + ["winner"]
 
 
-def test_no_elimination_before_min_replicates() -> None:
-    a, b = noisy(0.20, 40, 1, spread=0.01), noisy(0.40, 40, 2, spread=0.01)  # separated from the first bound on
-    early = decide({"a": a, "b": b}, SequentialConfig(min_replicates=5, max_replicates=40))
-    late = decide({"a": a, "b": b}, SequentialConfig(min_replicates=15, max_replicates=40))
-    assert early.eliminated == {"b": 7}  # the first look with a bound at α = 0.05, n* = 30 (R < t from t = 7)
+def test_the_horizon_boundary_decides_earlier_than_the_uncalibrated_one() -> None:
+    # the calibrated level is larger than the nominal one (the finite horizon leaves budget unspent), so the
+    # same differences are separated at an earlier look, never a later one; "lai" is the uncalibrated sequence
+    a, b = noisy(0.20, 60, 1), noisy(0.30, 60, 2)
+    horizon = SequentialConfig(max_replicates=60, planned=30, boundary="horizon")
+    lai = SequentialConfig(max_replicates=60, planned=30, boundary="lai")
+    assert lai.sequence_parameters(0.05) == (0.05, lai_tuning(0.05, 30))
+    level, g = horizon.sequence_parameters(0.05)
+    assert level > 0.05 and g == lai_tuning(0.05, 30)
+    diffs = [y - x for x, y in zip(a, b, strict=True)]
+    assert first_exclusion(diffs, horizon) < first_exclusion(diffs, lai) == 9
+
+
+@pytest.mark.parametrize(("boundary", "first"), [("spending", 5), ("horizon", 6), ("lai", 7)])
+def test_no_elimination_before_min_replicates(boundary: str, first: int) -> None:
+    # separated from the first bound on: the spending boundary's first bound is at min_replicates; Lai's comes
+    # when R < t: t = 6 at α = 0.05, n* = 30 calibrated to 40 looks, t = 7 uncalibrated
+    a, b = noisy(0.20, 40, 1, spread=0.01), noisy(0.40, 40, 2, spread=0.01)
+    early = decide({"a": a, "b": b}, SequentialConfig(min_replicates=5, max_replicates=40, boundary=boundary))
+    late = decide({"a": a, "b": b}, SequentialConfig(min_replicates=15, max_replicates=40, boundary=boundary))
+    if boundary != "spending":
+        level, g = early.config.sequence_parameters(0.05)
+        assert first == next(t for t in range(2, 41) if math.isfinite(lai_radius_factor(t, alpha=level, g=g)))
+    assert early.eliminated == {"b": first}
     assert late.eliminated == {"b": 15}
+
+
+def test_the_default_boundary_is_the_spending_one() -> None:
+    assert SequentialConfig().boundary == "spending"
 
 
 def test_the_replay_is_deterministic_and_a_prefix_replays_the_same_looks() -> None:
@@ -186,6 +218,7 @@ def test_the_words_use_the_intervals_numbers() -> None:
         ({"tolerance": 0.0}, "tolerance"),
         ({"tolerance": 1.0}, "tolerance"),
         ({"planned": 0}, "planned"),
+        ({"boundary": "obf"}, "boundary"),
     ],
 )
 def test_bad_config_names_the_field(fields: dict, name: str) -> None:
