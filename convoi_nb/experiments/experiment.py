@@ -262,7 +262,7 @@ class Experiment:
         min_replicates: int | None = None,
         level: float = 0.95,
         tolerance: float | None = None,
-        planned: int | None = None,
+        boundary: str = "spending",
         concurrency: int = 16,
         progress: bool = True,
         on_progress: Progress = None,
@@ -296,8 +296,10 @@ class Experiment:
             level: Sequential: the confidence level, over every look, variant and pair at once.
             tolerance: Sequential: a relative margin in (0, 1) within which the remaining variants are
                 "equivalent" (None: never stop for that).
-            planned: Sequential: calls per variant where a decision is expected, which the intervals are tuned
-                for (None: the default, 30).
+            boundary: Sequential: how the intervals are made (see `convoi_nb.stats.sequential`): "spending"
+                (repeated confidence intervals with Pocock-type error spending over `max_replicates`: the
+                cheapest), "horizon" (Lai's sequence calibrated to `max_replicates`) or "lai" (Lai's sequence,
+                valid however far it is read).
             concurrency: Creates in flight at once.
             progress: Show a progress bar.
             on_progress: Called with (done, total) after each create (sequential: calls created so far, and the
@@ -322,7 +324,7 @@ class Experiment:
                 a `max_cost` smaller than one wave), or a variant the API would refuse (before anything is sent).
             WaitTimeoutError: Sequential: a wave's calls still running after `wait_timeout` (run again to go on).
         """
-        sequential = SequentialArguments(metric, max_replicates, min_replicates, level, tolerance, planned)
+        sequential = SequentialArguments(metric, max_replicates, min_replicates, level, tolerance, boundary)
         options = RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout)
         return run_sync(self._start(client, until, sequential, options, own_loop=True, doing="experiment.run()"))
 
@@ -336,7 +338,7 @@ class Experiment:
         min_replicates: int | None = None,
         level: float = 0.95,
         tolerance: float | None = None,
-        planned: int | None = None,
+        boundary: str = "spending",
         concurrency: int = 16,
         progress: bool = True,
         on_progress: Progress = None,
@@ -359,7 +361,7 @@ class Experiment:
             min_replicates: Sequential: calls per variant before any variant is dropped (None: the default).
             level: Sequential: the confidence level.
             tolerance: Sequential: the equivalence margin in (0, 1), or None.
-            planned: Sequential: calls per variant the intervals are tuned for (None: the default).
+            boundary: Sequential: how the intervals are made, as in `run()`.
             concurrency: Creates in flight at once.
             progress: Show a progress bar.
             on_progress: Called with (done, total) after each create.
@@ -376,7 +378,7 @@ class Experiment:
             ValidationError: As `run()`.
             WaitTimeoutError: As `run()`.
         """
-        sequential = SequentialArguments(metric, max_replicates, min_replicates, level, tolerance, planned)
+        sequential = SequentialArguments(metric, max_replicates, min_replicates, level, tolerance, boundary)
         options = RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout)
         return await self._start(client, until, sequential, options, own_loop=False, doing="experiment.arun()")
 

@@ -1,6 +1,6 @@
 """A sequential run's settings as the results store keeps them, and the decision they give on the recorded outcomes.
 
-The settings are fixed for an experiment's life: the error budget and the tuning point of the confidence sequences
+The settings are fixed for an experiment's life: the error budget and the boundary of the intervals
 may not change once outcomes have been seen (that would void the intervals' guarantee), nor the variants compared
 (that changes the pairs the budget is split over). The first sequential run records them; a later run with other
 settings is refused, naming what changed. The decision is a function of the recorded outcomes in order, so the
@@ -35,7 +35,7 @@ SEQUENTIAL_DEFAULTS: dict[str, Any] = {
     "min_replicates": None,
     "level": 0.95,
     "tolerance": None,
-    "planned": None,
+    "boundary": "spending",
 }
 
 
@@ -47,7 +47,7 @@ class SequentialArguments(NamedTuple):
     min_replicates: int | None
     level: float
     tolerance: float | None
-    planned: int | None
+    boundary: str
 
 
 class RunOptions(NamedTuple):
@@ -94,7 +94,7 @@ def sequential_config(given: Mapping[str, Any]) -> SequentialConfig:
     """The sequential configuration of `run(until="decided", ...)`, checked.
 
     Args:
-        given: The sequential arguments (see `SEQUENTIAL_DEFAULTS`; `min_replicates` or `planned` None keeps the
+        given: The sequential arguments (see `SEQUENTIAL_DEFAULTS`; `min_replicates` None keeps the
             configuration's default).
 
     Returns:
@@ -103,7 +103,7 @@ def sequential_config(given: Mapping[str, Any]) -> SequentialConfig:
     Raises:
         ValidationError: An argument out of its range (the configuration names it).
     """
-    defaulted = ("min_replicates", "planned")  # None: the configuration's default; elsewhere None is refused
+    defaulted = ("min_replicates",)  # None: the configuration's default; elsewhere None is refused
     return SequentialConfig(**{k: v for k, v in given.items() if not (v is None and k in defaulted)})
 
 

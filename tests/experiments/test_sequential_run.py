@@ -193,6 +193,8 @@ BAD = {
     "tolerance 0": ({"tolerance": 0}, ValidationError, r"tolerance"),
     "tolerance 1.5": ({"tolerance": 1.5}, ValidationError, r"tolerance"),
     "level": ({"level": 1.2}, ValidationError, r"level"),
+    "boundary": ({"boundary": "obrien"}, ValidationError, r"boundary.*spending"),
+    "boundary without until": ({"until": None, "boundary": "lai"}, ValidationError, r"boundary"),
     "max_cost": ({"max_cost": -1}, ValidationError, r"max_cost"),
     "wait_timeout": ({"wait_timeout": 0}, ValidationError, r"wait_timeout"),
     "sequential argument without until": ({"until": None, "max_replicates": 10}, ValidationError, r"max_replicates"),
