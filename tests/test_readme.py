@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def test_twenty_line_example_runs(
 ) -> None:
     from convoi_nb import _connect
 
-    monkeypatch.chdir(tmp_path)  # the experiment's results store lands here
+    monkeypatch.chdir(tmp_path)  # the working folder .convoi_nb/ (the results store) lands here
     monkeypatch.delenv("CONVOI_API_KEY", raising=False)
     monkeypatch.delenv("CONVOI_BASE_URL", raising=False)
     monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
@@ -58,9 +59,11 @@ def test_readme_keeps_the_sections_users_look_for() -> None:
         "Development",
     ):
         assert wanted in headings, wanted
-    # The first command: the launcher (issue 25) or, until the README says so, JupyterLab on the quickstart.
-    first = ("-m convoi_nb.notebooks", "jupyter lab notebooks/01_quickstart.ipynb")
-    assert "bash .ci/run" in README and any(command in README for command in first)
+    # The first command is the notebooks launcher (issue 25: JupyterLab on copies, so the checkout stays clean).
+    first = re.search(r"^## Two commands\n.*?```bash\n(.*?)```", README, re.S | re.M).group(1)
+    assert first.strip().endswith(".venv/bin/python -m convoi_nb.notebooks"), first
+    assert importlib.util.find_spec("convoi_nb.notebooks") is not None
+    assert "bash .ci/run" in README
 
 
 def test_the_error_tree_is_the_one_the_package_draws() -> None:
