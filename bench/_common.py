@@ -9,11 +9,30 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from convoi_nb.experiments import Variant
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT, DEFAULT_API_KEY
 from convoi_nb.sandbox.process import spawn
 
 AGENT = DEFAULT_ACCOUNT.agents[0].id
 ROOT = Path(__file__).resolve().parent.parent
+
+# Notebook 02's variants, shared by the calibration and sequential benches
+BASELINE = "model=gpt-4o-mini, speed=1.0"
+COPY = BASELINE + " (copy)"
+
+
+def variants() -> list[Variant]:
+    """Notebook 02's five variants plus an exact copy of its baseline (whose true difference is zero)."""
+    grid = Variant.grid(None, {"llm.model": ["gpt-4o-mini", "gpt-4o"], "tts.speed": [1.0, 1.2]})
+    short = Variant(
+        BASELINE + ", short answers",
+        {
+            "llm": {"model": "gpt-4o-mini"},
+            "tts": {"speed": 1.0},
+            "system_prompt": "You are a support agent. Answer in one or two short sentences.",
+        },
+    )
+    return [*grid, short, Variant(COPY, grid[0].overrides)]
 
 
 @contextlib.contextmanager

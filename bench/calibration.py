@@ -34,28 +34,12 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from _common import AGENT
+from _common import AGENT, BASELINE, COPY, variants
 
 from convoi_nb import ConvoiClient, RetryPolicy
-from convoi_nb.experiments import Experiment, Variant
+from convoi_nb.experiments import Experiment
 from convoi_nb.sandbox import ManualClock, Sandbox, SandboxSettings
 from convoi_nb.stats.primitives import relative_change
-
-BASELINE = "model=gpt-4o-mini, speed=1.0"
-COPY = BASELINE + " (copy)"
-
-
-def variants() -> list[Variant]:
-    grid = Variant.grid(None, {"llm.model": ["gpt-4o-mini", "gpt-4o"], "tts.speed": [1.0, 1.2]})
-    short = Variant(
-        BASELINE + ", short answers",
-        {
-            "llm": {"model": "gpt-4o-mini"},
-            "tts": {"speed": 1.0},
-            "system_prompt": "You are a support agent. Answer in one or two short sentences.",
-        },
-    )
-    return [*grid, short, Variant(COPY, grid[0].overrides)]
 
 
 def one_experiment(index: int, replicates: int, counts: dict[str, list[int]]) -> None:
@@ -123,7 +107,7 @@ def main() -> None:
     parser.add_argument("--plan", action="store_true", help="check plan() against the verdict's rule instead")
     args = parser.parse_args()
     if args.plan:
-        from calibration_plan import check_plan  # it reads this module's variants
+        from calibration_plan import check_plan  # numpy-heavy: loaded only for --plan
 
         check_plan(quick=args.quick)
         return

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
-from calibration import BASELINE, variants
+from _common import BASELINE, variants
 
 from convoi_nb.models import AgentOverrides
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT

@@ -53,8 +53,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from _common import AGENT
-from calibration import BASELINE, COPY, variants
+from _common import AGENT, BASELINE, COPY, variants
 
 from convoi_nb import ConvoiClient, RetryPolicy
 from convoi_nb.experiments import Variant
