@@ -81,10 +81,15 @@ class DayRecord(BaseModel):
 
 
 class Pending(BaseModel):
-    """An unfinished run: where its listing started, and the days it has written so far (newest first)."""
+    """An unfinished run: its window, and the days it has written so far (newest first, in any order of writing).
+
+    `created_before` is the run's snapshot bound (None until the run has fixed it); `last_day` is the oldest day
+    written (kept so manifests of earlier versions, which resumed below it, still read).
+    """
 
     model_config = _STRICT
     created_after: AwareDatetime | None
+    created_before: AwareDatetime | None = None
     written: list[Day] = Field(default_factory=list)
     last_day: Day | None = None
 
