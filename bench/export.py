@@ -148,7 +148,8 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
-    exact = export["rows"] == walk["calls"] == n and export["ids"] == walk["ids"] and export["total"] == walk["total"]
+    same_total = Decimal(export["total"]) == Decimal(walk["total"])
+    exact = export["rows"] == walk["calls"] == n and export["ids"] == walk["ids"] and same_total
     walk_rate, export_rate = n / walk["seconds"], n / export["seconds"]
     bounds = {
         "latency": args.concurrency * PAGE_SIZE / args.latency,

@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import ExitStack, aclosing
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -130,14 +130,25 @@ class _Export:
         self._resources.close()  # the lock, then the folder's descriptor
 
     def newest_filters(self) -> dict[str, Any] | None:
-        """The listing of the one newest call in the window (None when a resumed run already has its snapshot)."""
+        """The listing of the one newest call in the window.
+
+        Returns:
+            Its filters, or None when a resumed run already has its snapshot bound.
+        """
         if self.pending.created_before is not None:
             return None
         window = {"created_after": self.floor, "created_before": self.user_filters.get("created_before")}
         return self.listing_filters({"page_size": 1, **{k: v for k, v in window.items() if v is not None}})
 
     def plan(self, newest: Call | None) -> DayPlan | None:
-        """The days to list, below the snapshot bound (recorded first); None when the window holds no call."""
+        """The days to list, below the snapshot bound (recorded in the manifest first).
+
+        Args:
+            newest: The newest call in the window (None if none, or when the bound is already recorded).
+
+        Returns:
+            The plan, or None when the window holds no call.
+        """
         if self.pending.created_before is None:
             if newest is None:
                 return None
@@ -148,11 +159,22 @@ class _Export:
         return DayPlan(Window(self.floor, before), set(self.pending.written))
 
     def listing_filters(self, window: dict[str, Any]) -> dict[str, Any]:
-        """The user's filters with this listing's time window (and page size, when given)."""
+        """The user's filters with one listing's own.
+
+        Args:
+            window: This listing's time bounds (and page size, when given).
+
+        Returns:
+            The `list_calls` filters.
+        """
         return {**self.user_filters, **window}
 
     def write(self, day: DaySlice) -> None:
-        """Write one listed day whole, then record it in the manifest (the checkpoint)."""
+        """Write one listed day whole, then record it in the manifest (the checkpoint).
+
+        Args:
+            day: The day's calls.
+        """
         if not day.rows:
             return
         name = day.day.isoformat()
@@ -350,10 +372,10 @@ async def aexport_calls(
         async def fetch(day: date) -> DaySlice:
             assert plan is not None
             listed = DaySlice(day, plan.window.bounds(day))
-            async with aclosing(client.list_calls(**export.listing_filters(listed.bounds))) as calls:
-                async for call in calls:
-                    if not listed.add(call):
-                        break
+            # Left mid-way, the listing's generator holds no response (each page is read whole before its calls)
+            async for call in client.list_calls(**export.listing_filters(listed.bounds)):
+                if not listed.add(call):
+                    break
             plan.below(day, listed.older)
             return listed
 
@@ -363,7 +385,6 @@ async def aexport_calls(
 
 
 async def _first(calls: AsyncIterator[Call]) -> Call | None:
-    async with aclosing(calls):
-        async for call in calls:
-            return call
+    async for call in calls:
+        return call
     return None

@@ -128,6 +128,9 @@ class Manifest(BaseModel):
                 raise ValueError("pending.written must list each day once, newest first")
             if self.pending.last_day != (written[-1] if written else None):
                 raise ValueError("pending.last_day must be the last day of pending.written")
+            after, before = self.pending.created_after, self.pending.created_before
+            if after is not None and before is not None and after >= before:
+                raise ValueError("pending.created_after must be earlier than pending.created_before")
         return self
 
     @classmethod

@@ -13,8 +13,8 @@ the whole history per day. Reading one call past the day costs at most one page 
 day with calls is. The window's own start, when it has one, is still sent (`created_after`).
 
 Within a slice the pages follow the listing's cursor, one after another; up to `concurrency` slices are listed
-at once, so at most that many requests are in flight and at most that many days' rows are held before they are
-written.
+at once, so at most that many requests are in flight; the days listed while earlier ones are written make at
+most twice that many days' rows held in memory.
 
 Which days to list is found as the listing goes (`DayPlan`): from the newest day down; the first call a slice
 reads past its day names the next day that has calls (the days between hold none), and a listing that ends says
@@ -201,8 +201,9 @@ def run_threads(
 ) -> None:
     """List the plan's days on `workers` threads and write each finished day on this one.
 
-    A day is handed to a thread only when one is free, so at most `workers` days are held; on any failure (a
-    request, a write, an interrupt) the other threads stop at their next call and the failure is raised.
+    A day is handed to a thread only when one is free, and the threads go on listing while finished days are
+    written, so at most `2 × workers` days are held; on any failure (a request, a write, an interrupt) the other
+    threads stop at their next call and the failure is raised.
 
     Args:
         plan: The days to list.
@@ -220,8 +221,11 @@ def run_threads(
                 if not running:
                     return
                 done, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    write(future.result())
+                finished = [future.result() for future in done]
+                while len(running) < workers and (day := plan.take()) is not None:  # listing goes on while writing
+                    running.add(pool.submit(fetch, day, stop))
+                for listed in finished:
+                    write(listed)
         except BaseException:
             stop.set()
             for future in running:
@@ -248,8 +252,11 @@ async def run_tasks(
             if not running:
                 return
             done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                write(task.result())
+            finished = [task.result() for task in done]
+            while len(running) < workers and (day := plan.take()) is not None:
+                running.add(asyncio.ensure_future(fetch(day)))
+            for listed in finished:  # on a thread, one at a time: the loop goes on listing meanwhile
+                await asyncio.to_thread(write, listed)
     finally:
         for task in running:
             task.cancel()

@@ -16,7 +16,7 @@ import httpx
 import pyarrow.parquet as pq
 import pytest
 
-from convoi_nb import ConvoiClient, ValidationError
+from convoi_nb import ConvoiClient, DatasetError, ValidationError
 from convoi_nb.review import export_calls
 from convoi_nb.review.folder import ExportFolder
 from convoi_nb.sandbox import FaultConfig, ManualClock, Sandbox, SandboxSettings
@@ -205,3 +205,23 @@ def test_a_slow_service_is_listed_in_parallel(week: Sandbox, tmp_path: Path) -> 
     finally:
         week.set_faults(FaultConfig())
     assert dataset_files(tmp_path / "parallel") == dataset_files(tmp_path / "serial")
+
+
+def test_a_checkpoint_with_a_window_upside_down_is_refused(week_client: ConvoiClient, tmp_path: Path) -> None:
+    root = tmp_path / "calls"
+    export_calls(week_client, root)
+    manifest = json.loads((root / "_manifest.json").read_text())
+    manifest["pending"] = {
+        "created_after": "2026-11-05T00:00:00Z",
+        "created_before": "2026-11-04T00:00:00Z",
+        "written": [],
+        "last_day": None,
+    }
+    (root / "_manifest.json").write_text(json.dumps(manifest))
+    before = dataset_files(root)
+    with pytest.raises(
+        DatasetError,
+        match=r"not a valid export manifest .*pending.created_after must be earlier than pending.created_before",
+    ):
+        export_calls(week_client, root)
+    assert dataset_files(root) == before
