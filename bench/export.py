@@ -170,6 +170,11 @@ def main() -> None:
         f"the walk), exporting process {export['cpu'] / n * 1e6:.0f} µs"
     )
     print(
+        f"busy during the export: the sandbox {served / export['seconds']:.0%} of a core, the exporting process "
+        f"{export['cpu'] / export['seconds']:.0%} of a core (of {os.cpu_count()} cores shared with other work: see "
+        "the load average)"
+    )
+    print(
         "ceilings: "
         + "; ".join(f"{name} {rate:,.0f} calls/s" for name, rate in bounds.items())
         + f". Bound by {binding}: the export runs at {export_rate / bounds[binding]:.0%} of it"

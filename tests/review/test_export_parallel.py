@@ -101,7 +101,7 @@ def test_a_failure_after_two_days_resumes_to_the_same_dataset_without_listing_th
     week_client: ConvoiClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     export_calls(week_client, tmp_path / "whole", concurrency=3, page_size=2)
-    real_write, writes = ExportFolder.write_day, []
+    real_write, writes = ExportFolder.write_day, list[str]()
 
     def write(self: ExportFolder, day: str, table: Any) -> None:
         if len(writes) == 2:
