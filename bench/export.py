@@ -177,7 +177,8 @@ def main() -> None:
     print(
         "ceilings: "
         + "; ".join(f"{name} {rate:,.0f} calls/s" for name, rate in bounds.items())
-        + f". Bound by {binding}: the export runs at {export_rate / bounds[binding]:.0%} of it"
+        + f". The lowest ceiling is {binding}: the export runs at {export_rate / bounds[binding]:.0%} of it (below it, "
+        "the rest is the machine's cores shared with other work: see how busy each process was, and the load)"
     )
     print(
         f"exact: {exact} ({export['rows']:,} rows, ids equal {export['ids'] == walk['ids']}, Decimal total "

@@ -4,6 +4,8 @@ calls made during the export left to the next run, a bad `concurrency` refused b
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -21,6 +23,7 @@ from convoi_nb.review import export_calls
 from convoi_nb.review.folder import ExportFolder
 from convoi_nb.sandbox import FaultConfig, ManualClock, Sandbox, SandboxSettings
 
+from ..conftest import make_client
 from .conftest import AGENTS, START, checksum, create_week, dataset_files
 
 MIDNIGHT = datetime(2026, 11, 2, tzinfo=timezone.utc)
@@ -157,6 +160,40 @@ def test_requests_in_flight_never_exceed_concurrency(week: Sandbox, tmp_path: Pa
         summary = api.export_calls(tmp_path / "calls", concurrency=concurrency, page_size=2)
     assert summary.total_calls == 36
     assert transport.peak == concurrency  # reached (the days are listed at once), never passed
+
+
+class AsyncInFlight(httpx.AsyncBaseTransport):
+    """`InFlight` for the async client."""
+
+    def __init__(self, hold: int) -> None:
+        self.inner, self.hold = httpx.AsyncHTTPTransport(), hold
+        self.now = self.peak = 0
+        self.reached = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if "created_before" not in request.url.params:
+            return await self.inner.handle_async_request(request)
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        if self.peak >= self.hold:
+            self.reached.set()
+        try:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.reached.wait(), timeout=30)
+            return await self.inner.handle_async_request(request)
+        finally:
+            self.now -= 1
+
+
+@pytest.mark.parametrize("concurrency", [2, 5])
+def test_async_requests_in_flight_never_exceed_concurrency(week: Sandbox, tmp_path: Path, concurrency: int) -> None:
+    transport = AsyncInFlight(hold=concurrency)
+    api = make_client("async", api_key=week.api_key, base_url=week.url, transport=transport)
+    try:
+        summary = api.export_calls(tmp_path / "calls", concurrency=concurrency, page_size=2)
+    finally:
+        api.close()
+    assert summary.total_calls == 36 and transport.peak == concurrency
 
 
 def test_calls_made_during_the_export_are_left_to_the_next_run(tmp_path: Path) -> None:
