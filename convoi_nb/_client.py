@@ -321,9 +321,12 @@ class ConvoiClient(_ClientBase):
 
         return calls_to_frame(self.list_calls(**filters), include_tokens=include_tokens)
 
-    def export_calls(self, path: PathLike, **filters: Unpack[ListCallsParams]) -> ExportSummary:
+    def export_calls(
+        self, path: PathLike, *, concurrency: int | None = None, **filters: Unpack[ListCallsParams]
+    ) -> ExportSummary:
         """Stream the matching calls into a Parquet dataset in the folder `path`, one file per UTC day.
 
+        The UTC days are listed `concurrency` at a time; calls created while it runs are left to the next run.
         Resumable and incremental: run it again to finish an interrupted export or bring it up to date. Needs
         the `review` extra (`pip install "convoi_nb[review]"`); read it with `convoi_nb.review.Review(path)`.
 
@@ -331,6 +334,7 @@ class ConvoiClient(_ClientBase):
 
         Args:
             path: the export folder (created if missing); nothing is written outside it.
+            concurrency: UTC days listed at once, so requests in flight at most (1 to 64; default 8).
 
         Returns:
             What the run wrote.
@@ -339,7 +343,7 @@ class ConvoiClient(_ClientBase):
             ConfigurationError: the `review` extra (pyarrow, DuckDB) is not installed.
         """
         _check_path(path)
-        summary: ExportSummary = _review_export().export_calls(self, path, **filters)
+        summary: ExportSummary = _review_export().export_calls(self, path, concurrency=concurrency, **filters)
         return summary
 
     def _iterate(self, spec: RequestSpec, item: type) -> Iterator[Any]:
@@ -512,15 +516,18 @@ class AsyncConvoiClient(_ClientBase):
         calls = self.list_calls(**filters)
         return calls_to_frame([call async for call in calls], include_tokens=include_tokens)
 
-    async def export_calls(self, path: PathLike, **filters: Unpack[ListCallsParams]) -> ExportSummary:
+    async def export_calls(
+        self, path: PathLike, *, concurrency: int | None = None, **filters: Unpack[ListCallsParams]
+    ) -> ExportSummary:
         """Stream the matching calls into a Parquet dataset in the folder `path`, one file per UTC day.
 
-        As `ConvoiClient.export_calls`; files are written between pages, a day at a time.
+        As `ConvoiClient.export_calls`; the days are listed as tasks on this event loop.
 
         `filters`: as `list_calls` (except `created_after`/`created_before`, which the export manages).
 
         Args:
             path: the export folder (created if missing); nothing is written outside it.
+            concurrency: UTC days listed at once, so requests in flight at most (1 to 64; default 8).
 
         Returns:
             What the run wrote.
@@ -529,7 +536,7 @@ class AsyncConvoiClient(_ClientBase):
             ConfigurationError: the `review` extra (pyarrow, DuckDB) is not installed.
         """
         _check_path(path)
-        summary: ExportSummary = await _review_export().aexport_calls(self, path, **filters)
+        summary: ExportSummary = await _review_export().aexport_calls(self, path, concurrency=concurrency, **filters)
         return summary
 
     async def _iterate(self, spec: RequestSpec, item: type) -> AsyncIterator[Any]:

@@ -81,10 +81,15 @@ class DayRecord(BaseModel):
 
 
 class Pending(BaseModel):
-    """An unfinished run: where its listing started, and the days it has written so far (newest first)."""
+    """An unfinished run: its window, and the days it has written so far (newest first, in any order of writing).
+
+    `created_before` is the run's snapshot bound (None until the run has fixed it); `last_day` is the oldest day
+    written (kept so manifests of earlier versions, which resumed below it, still read).
+    """
 
     model_config = _STRICT
     created_after: AwareDatetime | None
+    created_before: AwareDatetime | None = None
     written: list[Day] = Field(default_factory=list)
     last_day: Day | None = None
 
@@ -123,6 +128,9 @@ class Manifest(BaseModel):
                 raise ValueError("pending.written must list each day once, newest first")
             if self.pending.last_day != (written[-1] if written else None):
                 raise ValueError("pending.last_day must be the last day of pending.written")
+            after, before = self.pending.created_after, self.pending.created_before
+            if after is not None and before is not None and after >= before:
+                raise ValueError("pending.created_after must be earlier than pending.created_before")
         return self
 
     @classmethod

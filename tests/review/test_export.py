@@ -142,8 +142,8 @@ def test_an_interrupted_export_resumes_to_the_same_dataset(
     whole.export_calls(tmp_path / "whole", page_size=4)
     transport = FailingTransport(4) if kind == "sync" else AsyncFailingTransport(4)
     broken = client_factory(api_key=week.api_key, base_url=week.url, transport=transport)
-    with pytest.raises(APIConnectionError):
-        broken.export_calls(tmp_path / "resumed", page_size=4)
+    with pytest.raises(APIConnectionError):  # one day at a time, so the outage lands after whole days
+        broken.export_calls(tmp_path / "resumed", page_size=4, concurrency=1)
     manifest = json.loads((tmp_path / "resumed" / "_manifest.json").read_text())
     written = manifest["pending"]["written"]
     assert 1 <= len(written) < DAYS and manifest["last_day"] == written[-1] and manifest["cursor"]
