@@ -144,7 +144,7 @@ def period_change(calls: ir.Table, period: str) -> ir.Table:
     return changed.order_by(["period", "currency"])
 
 
-class _SparkCompilerOptions(ibis.config.Config):
+class _SparkCompilerOptions(ibis.config.Config):  # type: ignore[misc]  # Ibis ships no type information
     """The one option Ibis' Spark compiler reads (`ibis.options.pyspark`), which only its pyspark backend registers.
 
     Attributes:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -92,6 +93,7 @@ class Review:
         self._db: duckdb.DuckDBPyConnection | None = None
         self._files: ExportedFiles | None = None
         self._compiled: dict[tuple[str, str], str] = {}
+        self.path: Path | None = None
         session = _spark_session(backend)  # the argument checked before the folder is read
         files = ExportedFiles.read(path)
         self.path = files.root
@@ -212,9 +214,11 @@ class Review:
     def expression(self, name: str, **params: Any) -> ir.Table:
         """A review query as an Ibis expression over this review's table, to refine or run yourself.
 
+        The keyword arguments are the query's parameters, as its method takes them (`by`, `n`, `experiment`,
+        `period`).
+
         Args:
             name: `cost_by`, `top_calls`, `variant_rates` or `period_change`.
-            **params: The query's parameters, as its method takes them (`by`, `n`, `experiment`, `period`).
 
         Returns:
             The expression.
@@ -227,11 +231,13 @@ class Review:
     def sql(self, name: str, *, dialect: str | None = None, **params: Any) -> str:
         """The SQL text of a review query over a table `calls` (with a `day` column), compiled by Ibis.
 
+        The keyword arguments are the query's parameters, as its method takes them (`by`, `n`, `experiment`,
+        `period`). Each string parameter is a literal the compiler quotes for the dialect, never spliced text.
+
         Args:
             name: `cost_by`, `top_calls`, `variant_rates` or `period_change`.
             dialect: `duckdb`, `spark` (or `pyspark`), `databricks`, `trino` or `snowflake`; None for the
                 review's own engine.
-            **params: The query's parameters, as its method takes them (`by`, `n`, `experiment`, `period`).
 
         Returns:
             The SQL text.
@@ -272,8 +278,8 @@ class Review:
             experiment = values["experiment"]
             if experiment is not None and not isinstance(experiment, str):
                 raise ValidationError.of_field(_WHAT, "experiment", f"must be a name or None (got {experiment!r})")
-            columns = [self._metadata_column(key, "experiment") for key in (EXPERIMENT_KEY, VARIANT_KEY)]
-            return expressions.variant_rates(calls, *columns, experiment)
+            tag = self._metadata_column(EXPERIMENT_KEY, "experiment")
+            return expressions.variant_rates(calls, tag, self._metadata_column(VARIANT_KEY, "experiment"), experiment)
         period = values["period"]
         if not isinstance(period, str) or period not in PERIODS:
             raise ValidationError.of_field(_WHAT, "period", f"must be one of {', '.join(PERIODS)} (got {period!r})")
@@ -340,9 +346,7 @@ class Review:
             raise DatasetError(f"this review of {self.path} is closed; open another with Review(path)")
 
     def _run(self, text: str, *, yours: bool = False) -> pd.DataFrame:
-        """Run SQL on DuckDB; a failure is the user's SQL (`yours`) or, in the review's own queries, its files
-        changing.
-        """
+        """Run SQL on DuckDB: a failure is the user's SQL (`yours`) or its files changing."""
         assert self._db is not None  # only reviews on DuckDB run SQL text
         try:
             relation: Any = self._db.sql(text)  # None for a statement without a result
