@@ -112,7 +112,7 @@ def variant_rates(
         tagged[variant_column].name("variant"),
         tagged.cost_currency.name("currency"),
     ]
-    ended = (tagged.status == "ended").cast("int64").sum()
+    ended = (tagged.status == "ended").cast("int64").sum().cast("int64")  # an integer on every engine
     grouped = tagged.group_by(keys).aggregate(**_totals(tagged), ended=ended)
     return grouped.order_by(["experiment", "currency", "cost_per_minute", "variant"])
 
