@@ -35,7 +35,7 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
         if not pa.types.is_decimal(field.type):
             continue
         if field.type.scale == 0:  # a SUM of integers is a DECIMAL(38, 0) on DuckDB: a count
-            frame[field.name] = frame[field.name].map(int, na_action="ignore")
+            frame[field.name] = frame[field.name].map(int, na_action="ignore").astype("Int64")
             continue
         frame[field.name] = frame[field.name].map(tidy, na_action="ignore")
         twin = field.name + FLOAT_SUFFIX
