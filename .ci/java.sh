@@ -6,6 +6,7 @@ if command -v java >/dev/null 2>&1; then
     java -version 2>&1 | head -1
     exit 0
 fi
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless
+APT="apt-get -qq -o DPkg::Lock::Timeout=600"  # waits for another apt (chromium's) to finish
+$APT update
+DEBIAN_FRONTEND=noninteractive $APT install -y --no-install-recommends openjdk-17-jre-headless
 java -version 2>&1 | head -1
