@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import duckdb
+import ibis
 
 from ..errors import DatasetError, ValidationError
 from .expressions import TABLE
@@ -50,6 +51,18 @@ def connect(files: ExportedFiles) -> duckdb.DuckDBPyConnection:
         db.close()
         raise DatasetError(f"cannot read the files of {files.root}: {exc}") from None
     return db
+
+
+def schema(db: duckdb.DuckDBPyConnection) -> ibis.Schema:
+    """The columns of the view `calls`, as Ibis types (from an empty result: no file is scanned).
+
+    Args:
+        db: The connection from `connect`.
+
+    Returns:
+        The schema.
+    """
+    return ibis.Schema.from_pyarrow(db.table(TABLE).limit(0).to_arrow_table().schema)
 
 
 def check_reads_only(text: str) -> None:
