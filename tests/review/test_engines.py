@@ -200,3 +200,15 @@ def test_a_file_spoiled_after_opening_is_a_dataset_error_on_spark(
         with pytest.raises(DatasetError, match="pyspark could not answer the review query") as caught:
             review.cost_by("agent")
     no_jvm_trace(str(caught.value))
+
+
+def test_an_expression_refines_and_runs_on_the_reviews_engine(on_duckdb: Review) -> None:
+    """`review.expression(...)`: the query as Ibis, bound to the review's own DuckDB connection."""
+    expression = on_duckdb.expression("cost_by", by="agent")
+    cheap = expression.filter(expression.calls > 0).to_pyarrow()
+    assert cheap.num_rows == 3
+    assert sum(cheap.column("total_cost").to_pylist(), Decimal(0)) == sum(
+        on_duckdb.cost_by("agent")["total_cost"], Decimal(0)
+    )
+    with pytest.raises(ValidationError, match="period: must be one of day, week, month"):
+        on_duckdb.expression("period_change", period="year")
