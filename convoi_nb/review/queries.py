@@ -109,7 +109,7 @@ class Review:
             self._db = duck.connect(files)
             # The view's schema alone (no Ibis backend: binding one costs ~50 ms a review); the queries run as SQL
             # compiled from it, and `expression()` binds the backend when asked.
-            self._table = ibis.table(duck.schema(self._db), name=TABLE)
+            self._table = ibis.table(duck.schema(files), name=TABLE)
             self.engine = "duckdb"
         else:
             _, self._table = spark.calls_table(session, list(files.files.values()))

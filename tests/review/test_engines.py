@@ -212,3 +212,10 @@ def test_an_expression_refines_and_runs_on_the_reviews_engine(on_duckdb: Review)
     )
     with pytest.raises(ValidationError, match="period: must be one of day, week, month"):
         on_duckdb.expression("period_change", period="year")
+
+
+def test_the_reviews_schema_is_duckdbs_view_of_the_files(on_duckdb: Review) -> None:
+    """The schema the queries are built on comes from the files' own schemas; it is what DuckDB reads."""
+    assert on_duckdb._db is not None
+    arrow = on_duckdb._db.table("calls").limit(0).to_arrow_table().schema
+    assert on_duckdb._table.schema() == ibis.Schema.from_pyarrow(arrow)
