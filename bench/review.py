@@ -269,6 +269,8 @@ def main() -> None:
         f"{frame['float']:.3f} s, DuckDB {frame['float'] / duck['seconds']:.1f}× faster; counting the load, "
         f"DuckDB {(frame['float'] + frame['load']) / duck['seconds']:.1f}× faster"
     )
+    within = max(export["rss"], duck["rss"]) <= 1024
+    print(f"peak RSS of export and queries within 1 GiB: {'yes' if within else 'NO'}")
     print("each Review query (Ibis → DuckDB) against the same query written by hand in raw DuckDB SQL:")
     overhead_ok = True
     for name, times in duck["per"].items():
@@ -288,8 +290,6 @@ def main() -> None:
         f"({'ok' if speedup >= 5 else 'under the 5× target'}); imports before it: convoi_nb.review "
         f"{first['review']['imports']:.2f} s, pandas + pyarrow {first['pandas']['imports']:.2f} s"
     )
-    within = max(export["rss"], duck["rss"]) <= 1024
-    print(f"peak RSS of export and queries within 1 GiB: {'yes' if within else 'NO'}")
 
 
 if __name__ == "__main__":
