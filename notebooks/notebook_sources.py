@@ -468,13 +468,39 @@ rates""",
     ),
     (
         "md",
+        """## The same review on Spark
+
+The questions above are written once (with Ibis) and run on any engine. Embedded DuckDB, used so far, needs no
+service and answers an account's whole history on one machine in tens of milliseconds: keep it for a laptop or a
+notebook server. Use Spark when the files sit on a cluster's shared storage or outgrow one machine:
+`Review(folder, backend=spark)` with your cluster's `SparkSession` (here `"spark"`: the active session, or a new
+local one). The totals are the same decimals, exactly. Spark needs `pip install "convoi_nb[spark]"` and Java 17;
+where either is missing (as on Binder) this cell says so and the rest of the notebook does not need it.""",
+    ),
+    (
+        "code",
+        """try:
+    on_spark = Review(folder, backend="spark")
+except convoi_nb.ConfigurationError as missing:
+    on_spark = None
+    print(f"Spark section skipped: {missing}")
+if on_spark is not None:
+    started = time.perf_counter()
+    spark_by_agent = on_spark.cost_by("agent")
+    print(f"Spark answered in {time.perf_counter() - started:.1f} s")
+    same = spark_by_agent["total_cost"].sort_index().equals(review.cost_by("agent")["total_cost"].sort_index())
+    print("the same exact totals as DuckDB:", same)
+    display(spark_by_agent.rename(index=agent_names))""",
+    ),
+    (
+        "md",
         """## The same SQL elsewhere
 
-Each answer is one standard SQL query over a table `calls`. Register the same files as `calls` in Spark
-(`spark.read.parquet(folder)`, backticks: `dialect="spark"`) or Trino (a Hive table over the folder) and run it
-there when an account outgrows one machine.""",
+Each answer is one query over a table `calls` (the files, with their `day` column), compiled by Ibis for the
+dialect you ask for: `duckdb`, `spark`, `databricks`, `trino` or `snowflake`. A table you already have in one of
+those engines (through Ibis) reviews in place: `Review.from_table(table)`.""",
     ),
-    ("code", """print(review.sql("cost_by", by="week"))"""),
+    ("code", """print(review.sql("cost_by", by="week", dialect="spark"))"""),
 ]
 
 LISTENING = [

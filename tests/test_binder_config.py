@@ -121,7 +121,7 @@ def _names(requirements: list[str]) -> set[str]:
 def test_the_review_is_an_extra_that_the_notebooks_and_tests_install() -> None:
     project = PYPROJECT["project"]
     extras = project["optional-dependencies"]
-    assert {"duckdb", "pyarrow"} == _names(extras["review"])
+    assert {"duckdb", "pyarrow", "ibis-framework", "sqlglot"} == _names(extras["review"])  # issue 27: queries in Ibis
     assert not {"duckdb", "pyarrow"} & _names(project["dependencies"])  # `import convoi_nb` never needs them
     assert "convoi_nb[review]" in extras["notebook"]  # notebook 03 reviews costs; Binder installs .[notebook]
     assert {"convoi_nb[review]", "convoi_nb[notebook]", "convoi_nb[voila]"} <= set(extras["test"])

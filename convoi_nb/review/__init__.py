@@ -1,8 +1,9 @@
 """Cost review at account scale.
 
 `client.export_calls(path)` streams calls into a Parquet dataset (one file per day); `Review(path)` answers cost
-questions over it with DuckDB, as pandas frames; `Review.sql(...)` gives the standard SQL text, which Spark or
-Trino run over the same files. Needs the `review` extra: `pip install "convoi_nb[review]"`.
+questions over it as pandas frames, on embedded DuckDB by default or on Spark (`Review(path, backend=spark)`, the
+`spark` extra), with the queries written once in Ibis; `Review.sql(...)` gives their SQL for a dialect. Needs the
+`review` extra: `pip install "convoi_nb[review]"`.
 
 Imports the client, models and frames; never widgets, experiments or the sandbox.
 """

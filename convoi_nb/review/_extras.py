@@ -1,4 +1,4 @@
-"""The `review` extra (duckdb, pyarrow): a missing one is a ConfigurationError that says how to install it."""
+"""The `review` extra (duckdb, pyarrow, ibis): a missing one is a ConfigurationError that says how to install it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import importlib
 
 from ..errors import ConfigurationError
 
-EXTRA_MODULES = ("pyarrow", "duckdb")
+EXTRA_MODULES = ("pyarrow", "duckdb", "ibis")
 
 
 def require_extras() -> None:

@@ -1,39 +1,61 @@
-"""`Review(path)`: the cost questions over an exported dataset, answered by DuckDB as pandas frames.
+"""`Review(path)`: the cost questions over an exported dataset, as pandas frames, on DuckDB, Spark or any Ibis table.
+
+The questions are written once, as Ibis expressions (`expressions.py`); the engine that answers them is a choice:
+
+- `Review(path)`: embedded DuckDB (the default, `duck.py`). One machine, no service: an account's whole history
+  (1,000,000 calls) answers in tens of milliseconds.
+- `Review(path, backend=spark)` (a PySpark session, an Ibis pyspark backend, or `"spark"` for the active or a new
+  local session; `spark.py`): when the files sit on a cluster's shared storage or outgrow one machine.
+- `Review.from_table(table)`: any Ibis table of exported calls a user already has (a warehouse's table, reviewed
+  in place).
 
 Money comes back twice, by one rule for every money column of every result (`total_cost`, `cost_amount`,
 `cost_change`, and any DECIMAL column of your own SQL with decimal places): the column itself holds exact `Decimal`s
-(DuckDB's DECIMAL through Arrow, never a float; sum and compare these), and the column after it, the same name with
-`_float` added (`total_cost_float`), holds the same amounts as floats, which pandas and matplotlib plot
+(the engine's DECIMAL through Arrow, never a float; sum and compare these), and the column after it, the same name
+with `_float` added (`total_cost_float`), holds the same amounts as floats, which pandas and matplotlib plot
 (`review.cost_by("agent")["total_cost_float"].plot.bar()`). Totals are per currency; counts come back as integers;
-days and weeks as dates. `review.sql(...)` is the text of each query, to run on Spark or Trino over the
-same files. DuckDB reads exactly the files the manifest lists, checked first (`files.py`): never a pattern
-built from the user's path, and no Hive partitions parsed from it (`day` is each call's UTC day).
+days and weeks as dates; timestamps in UTC. `review.sql(...)` is the text of each query, compiled by Ibis for the
+dialect asked for.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import warnings
-from collections.abc import Sequence
-from decimal import Decimal
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import ibis
+import ibis.backends.sql.compilers  # loaded with the review, not by its first question (~0.2 s)
+import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
 from ..errors import DatasetError, ValidationError
 from ..frames import METADATA_PREFIX
-from . import sql
+from . import duck, expressions, spark
+from .expressions import DIMENSIONS, PERIODS, TABLE
 from .files import ExportedFiles
+from .results import FLOAT_SUFFIX, to_frame
 
 if TYPE_CHECKING:
     import pyarrow.dataset
 
+__all__ = ["FLOAT_SUFFIX", "Review"]
+
 # The tags `convoi_nb.experiments` puts on each call it makes (Experiment.call_metadata).
 EXPERIMENT_KEY, VARIANT_KEY = "experiment", "variant"
-DIALECT_QUOTES = {"standard": '"', "duckdb": '"', "trino": '"', "spark": "`"}
+# The dialects `Review.sql` offers (its name -> sqlglot's): each compiles every query with metadata columns intact.
+DIALECTS = {
+    "duckdb": "duckdb",
+    "spark": "pyspark",
+    "pyspark": "pyspark",
+    "databricks": "databricks",
+    "trino": "trino",
+    "snowflake": "snowflake",
+}
 # Each query's parameters and their defaults (`...`: required).
 QUERIES: dict[str, dict[str, Any]] = {
     "cost_by": {"by": ...},
@@ -41,20 +63,15 @@ QUERIES: dict[str, dict[str, Any]] = {
     "variant_rates": {"experiment": None},
     "period_change": {"period": "week"},
 }
-# Each call's UTC day, by arithmetic on its microseconds since the epoch: as fast as a Hive partition column, where
-# CAST(created_at AS DATE) goes through the time zone library row by row (a quarter slower per query).
-_UTC_DAY = "DATE '1970-01-01' + CAST(epoch_us(created_at) // 86400000000 AS INTEGER)"
-# Each exact money column `X` (a Decimal) is followed by `X_float`, the same amount as a float, which pandas and
-# matplotlib plot; sum and compare the Decimal column.
-FLOAT_SUFFIX = "_float"
-MAX_ROWS = 2**63 - 1  # the largest LIMIT DuckDB takes (BIGINT)
+MAX_ROWS = 2**63 - 1  # the largest LIMIT DuckDB and Spark take (BIGINT)
 _WHAT = "review query"
 
 
 class Review:
-    """DuckDB over the files of `client.export_calls(path)`; each method returns a pandas DataFrame.
+    """The cost questions over the files of `client.export_calls(path)`; each method returns a pandas DataFrame.
 
-    >>> review = Review("calls")
+    >>> review = Review("calls")                       # embedded DuckDB
+    >>> review = Review("calls", backend=spark)         # the same questions on a PySpark session
     >>> review.cost_by("agent"); review.cost_by("week"); review.cost_by("metadata.source")
     >>> review.cost_by("week", "agent")["total_cost_float"].unstack("agent").plot()  # cost per agent per week
     >>> review.top_calls(10); review.variant_rates(); review.period_change("week")
@@ -62,14 +79,23 @@ class Review:
 
     Args:
         path: An export folder written by `client.export_calls(path)`.
+        backend: The engine: None or `"duckdb"` (embedded DuckDB), a PySpark `SparkSession`, an Ibis pyspark
+            backend, or `"spark"` (the active Spark session, or a new local one). Spark's session time zone is
+            set to UTC (each call's day is its UTC day).
 
     Raises:
-        ValidationError: `path` is not a path.
-        DatasetError: It is no export folder, holds no calls, or its files disagree with its manifest.
+        ValidationError: `path` is not a path, or `backend` is none of these.
+        ConfigurationError: The engine is not installed (the message names the extra) or does not start.
+        DatasetError: It is no export folder, holds no calls, its files disagree with its manifest, or the engine
+            cannot read them (the engine's message, without a JVM stack trace).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, backend: Any = None) -> None:
         self._db: duckdb.DuckDBPyConnection | None = None
+        self._files: ExportedFiles | None = None
+        self._compiled: dict[tuple[str, str], str] = {}
+        self.path: Path | None = None
+        session = _spark_session(backend)  # the argument checked before the folder is read
         files = ExportedFiles.read(path)
         self.path = files.root
         if files.manifest.pending is not None:  # still answerable, but not about every call: say so once
@@ -78,25 +104,53 @@ class Review:
                 "complete it",
                 stacklevel=2,
             )
-        self.metadata_keys = tuple(sorted(files.manifest.metadata_kinds))
         self._files = files
-        db = duckdb.connect()
-        db.execute("SET TimeZone = 'UTC'")  # timestamps and days in UTC, as the files' days are
-        db.execute("SET parquet_metadata_cache = true")  # each file's footer read once, not per query
-        listed = ", ".join(sql.literal(_glob_escaped(str(file))) for file in files.files.values())
-        # A day without some metadata key reads it as NULL (union_by_name), a cost of ~8 ms a query on 90 files
-        # that only datasets whose days differ in columns pay.
-        schemas = list(files.schemas.values())
-        union = "true" if any(not schema.equals(schemas[0]) for schema in schemas[1:]) else "false"
-        try:
-            db.execute(
-                f"CREATE VIEW {sql.TABLE} AS SELECT *, {_UTC_DAY} AS day FROM read_parquet([{listed}], "
-                f"hive_partitioning = false, union_by_name = {union})"
-            )
-        except duckdb.Error as exc:  # a file changed between the check and DuckDB's read
-            db.close()
-            raise DatasetError(f"cannot read the files of {self.path}: {exc}") from None
-        self._db = db
+        if session is None:
+            self._db = duck.connect(files)
+            # The view's schema alone (no Ibis backend: binding one costs ~50 ms a review); the queries run as SQL
+            # compiled from it, and `expression()` binds the backend when asked.
+            self._table = ibis.table(duck.schema(files), name=TABLE)
+            self.engine = "duckdb"
+        else:
+            _, self._table = spark.calls_table(session, list(files.files.values()))
+            self.engine = "pyspark"
+        self.metadata_keys = tuple(sorted(files.manifest.metadata_kinds))
+        self._open = True
+
+    @classmethod
+    def from_table(cls, table: ir.Table) -> Review:
+        """The review over an Ibis table of exported calls that you already have (a warehouse's, reviewed in place).
+
+        The table has the export's columns (`id`, `agent_id`, `status`, `created_at`, `duration_seconds`,
+        `cost_amount`, `cost_currency`, `metadata` and any `metadata.<key>` columns); `day` is derived from
+        `created_at` when the table has none (in the engine's session time zone: keep it UTC).
+
+        Args:
+            table: The Ibis table.
+
+        Returns:
+            The review, answered by the table's own engine.
+
+        Raises:
+            ValidationError: `table` is not an Ibis table, or lacks a column the queries read.
+        """
+        if not isinstance(table, ir.Table):
+            raise ValidationError.of_field(_WHAT, "table", f"must be an Ibis table (got {type(table).__name__})")
+        needed = ["id", "agent_id", "status", "created_at", "duration_seconds", "cost_amount", "cost_currency"]
+        missing = [name for name in [*needed, "metadata"] if name not in table.columns]
+        if missing:
+            raise ValidationError.of_field(_WHAT, "table", f"has no column {', '.join(missing)} (an export's columns)")
+        if "day" not in table.columns:
+            table = table.mutate(day=table.created_at.date())
+        review = cls.__new__(cls)
+        review._db, review._files, review._compiled = None, None, {}
+        review.path = None
+        review._table = table
+        review.engine = _engine_of(table)
+        keys = [name[len(METADATA_PREFIX) :] for name in table.columns if name.startswith(METADATA_PREFIX)]
+        review.metadata_keys = tuple(sorted(keys))
+        review._open = True
+        return review
 
     # -- the questions -------------------------------------------------------------------------------------
 
@@ -120,7 +174,7 @@ class Review:
             ValidationError: No dimension, an unknown or repeated one (the message names it and the known ones).
         """
         keys = [*_key_list(by), *more]
-        frame = self._run(self.sql("cost_by", by=keys))
+        frame = self._answer("cost_by", by=keys)
         return frame.set_index(keys if len(keys) > 1 else keys[0])
 
     def top_calls(self, n: int = 10) -> pd.DataFrame:
@@ -132,7 +186,7 @@ class Review:
         Returns:
             One row per call, most expensive first.
         """
-        return self._run(self.sql("top_calls", n=n))
+        return self._answer("top_calls", n=n)
 
     def variant_rates(self, experiment: str | None = None) -> pd.DataFrame:
         """Cost per minute by experiment and variant, for the calls that `convoi_nb.experiments` tagged.
@@ -145,7 +199,7 @@ class Review:
         Returns:
             One row per experiment, variant and currency, with `calls` and `ended` as integers.
         """
-        return self._run(self.sql("variant_rates", experiment=experiment))
+        return self._answer("variant_rates", experiment=experiment)
 
     def period_change(self, period: str = "week") -> pd.DataFrame:
         """Calls, cost and minutes per period, with the change from the period before.
@@ -156,19 +210,41 @@ class Review:
         Returns:
             One row per period and currency.
         """
-        return self._run(self.sql("period_change", period=period))
+        return self._answer("period_change", period=period)
 
     # -- SQL ---------------------------------------------------------------------------------------------
 
-    def sql(self, name: str, *, dialect: str = "standard", **params: Any) -> str:
-        """The SQL text of a review query over a table `calls`.
+    def expression(self, name: str, **params: Any) -> ir.Table:
+        """A review query as an Ibis expression over this review's table, to refine or run yourself.
 
         The keyword arguments are the query's parameters, as its method takes them (`by`, `n`, `experiment`,
         `period`).
 
         Args:
             name: `cost_by`, `top_calls`, `variant_rates` or `period_change`.
-            dialect: `standard`, `duckdb`, `trino` or `spark` (which quotes names with backticks).
+
+        Returns:
+            The expression.
+
+        Raises:
+            ValidationError: An unknown query or parameter, a missing or invalid parameter.
+        """
+        self._check_open()
+        table = self._table
+        if self._db is not None:  # bound to this review's DuckDB connection, so the expression runs
+            table = ibis.duckdb.from_connection(self._db).table(TABLE)
+        return self._build(name, table, params)
+
+    def sql(self, name: str, *, dialect: str | None = None, **params: Any) -> str:
+        """The SQL text of a review query over a table `calls` (with a `day` column), compiled by Ibis.
+
+        The keyword arguments are the query's parameters, as its method takes them (`by`, `n`, `experiment`,
+        `period`). Each string parameter is a literal the compiler quotes for the dialect, never spliced text.
+
+        Args:
+            name: `cost_by`, `top_calls`, `variant_rates` or `period_change`.
+            dialect: `duckdb`, `spark` (or `pyspark`), `databricks`, `trino` or `snowflake`; None for the
+                review's own engine.
 
         Returns:
             The SQL text.
@@ -176,11 +252,16 @@ class Review:
         Raises:
             ValidationError: An unknown query, dialect or parameter, a missing or invalid parameter.
         """
-        quote = DIALECT_QUOTES.get(dialect) if isinstance(dialect, str) else None
-        if quote is None:
-            raise ValidationError.of_field(
-                _WHAT, "dialect", f"must be one of {', '.join(DIALECT_QUOTES)} (got {dialect!r})"
-            )
+        chosen = self.engine if dialect is None else dialect
+        if not isinstance(chosen, str) or chosen not in DIALECTS:
+            raise ValidationError.of_field(_WHAT, "dialect", f"must be one of {', '.join(DIALECTS)} (got {dialect!r})")
+        if DIALECTS[chosen] in ("pyspark", "databricks"):
+            expressions.allow_spark_sql_without_pyspark()
+        unbound = ibis.table(self._table.schema(), name=TABLE)
+        return str(ibis.to_sql(self._build(name, unbound, params), dialect=DIALECTS[chosen]))
+
+    def _build(self, name: str, calls: ir.Table, params: dict[str, Any]) -> ir.Table:
+        """The expression of query `name` over `calls`, its parameters checked."""
         if not isinstance(name, str) or name not in QUERIES:
             raise ValidationError.of_field(_WHAT, "name", f"must be one of {', '.join(QUERIES)} (got {name!r})")
         unknown = sorted(set(params) - set(QUERIES[name]))
@@ -194,32 +275,50 @@ class Review:
             raise ValidationError.of_field(_WHAT, missing[0], f"is required by {name}")
         if name == "cost_by":
             keys = _key_list(values["by"])
-            return sql.cost_by([(key, self._dimension(key, keys, quote)) for key in keys], quote=quote)
+            return expressions.cost_by(calls, [(key, self._dimension(key, keys)) for key in keys])
         if name == "top_calls":
             n = values["n"]
             if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_ROWS:
                 raise ValidationError.of_field(_WHAT, "n", f"must be an integer from 1 to 2**63 - 1 (got {n!r})")
-            return sql.top_calls(n, quote=quote)
+            return expressions.top_calls(calls, n)
         if name == "variant_rates":
             experiment = values["experiment"]
             if experiment is not None and not isinstance(experiment, str):
                 raise ValidationError.of_field(_WHAT, "experiment", f"must be a name or None (got {experiment!r})")
-            for key in (EXPERIMENT_KEY, VARIANT_KEY):
-                self._metadata_column(key, "experiment")
-            return sql.variant_rates(
-                METADATA_PREFIX + EXPERIMENT_KEY, METADATA_PREFIX + VARIANT_KEY, experiment, quote=quote
-            )
+            tag = self._metadata_column(EXPERIMENT_KEY, "experiment")
+            return expressions.variant_rates(calls, tag, self._metadata_column(VARIANT_KEY, "experiment"), experiment)
         period = values["period"]
-        if not isinstance(period, str) or period not in sql.PERIODS:
-            raise ValidationError.of_field(_WHAT, "period", f"must be one of {', '.join(sql.PERIODS)} (got {period!r})")
-        return sql.period_change(period, quote=quote)
+        if not isinstance(period, str) or period not in PERIODS:
+            raise ValidationError.of_field(_WHAT, "period", f"must be one of {', '.join(PERIODS)} (got {period!r})")
+        return expressions.period_change(calls, period)
+
+    def _answer(self, name: str, **params: Any) -> pd.DataFrame:
+        """Run a review query on the review's engine (on DuckDB, its compiled SQL, cached by its parameters)."""
+        self._check_open()
+        if self._db is None:
+            expression = self._build(name, self._table, params)
+            return to_frame(self._engine_call(expression.to_pyarrow))
+        key = (name, repr(sorted(params.items())))
+        text = self._compiled.get(key)
+        if text is None:
+            text = self._compiled[key] = self.sql(name, dialect="duckdb", **params)
+        return self._run(text)
+
+    def _engine_call(self, run: Callable[[], pa.Table]) -> pa.Table:
+        try:
+            return run()
+        except Exception as exc:  # the engine's own errors (Spark's carry the JVM's stack trace): its message
+            raise DatasetError(
+                f"{self.engine} could not answer the review query: {spark.engine_message(exc)}"
+            ) from None
 
     def query(self, text: str) -> pd.DataFrame:
-        """Any query over the table `calls`, as a DataFrame.
+        """Any query over the table `calls`, as a DataFrame (embedded DuckDB only).
 
         One statement that reads: `SELECT`, `WITH … SELECT`, `FROM calls …`, `DESCRIBE`, `SUMMARIZE`, `PIVOT … IN
         (…)`. A statement that would change the review's view of its files (DROP, CREATE, ALTER, INSERT, SET,
-        ATTACH, COPY, EXPLAIN ANALYZE, …) is refused before it runs: DuckDB's own parser names its kind.
+        ATTACH, COPY, EXPLAIN ANALYZE, …) is refused before it runs: DuckDB's own parser names its kind. On
+        another engine, refine `review.expression(...)` with Ibis, or use that engine's own SQL.
 
         DECIMAL columns come back as exact Decimals (money), each followed by its `<name>_float` twin for plotting
         (unless your SQL already has a column of that name), or, with no decimal places, as integers (counts);
@@ -233,25 +332,31 @@ class Review:
 
         Raises:
             ValidationError: The SQL is not text, not one reading statement, or DuckDB refused it; the message is
-                DuckDB's (a file your SQL names that cannot be read included).
+                DuckDB's (a file your SQL names that cannot be read included); or this review is not on DuckDB.
             DatasetError: The review is closed, or one of its own files changed since it was opened.
         """
         if not isinstance(text, str):
             raise ValidationError.of_field(_WHAT, "text", f"must be SQL text (got {text!r})")
-        self._open_connection()
-        _check_reads_only(text)
+        self._check_open()
+        if self._db is None:
+            raise ValidationError.of_field(
+                _WHAT,
+                "text",
+                f"query() runs SQL on embedded DuckDB; this review runs on {self.engine}: refine "
+                "review.expression(...) with Ibis, or run review.sql(...) on that engine",
+            )
+        duck.check_reads_only(text)
         return self._run(text, yours=True)
 
-    def _open_connection(self) -> duckdb.DuckDBPyConnection:
-        if self._db is None:
+    def _check_open(self) -> None:
+        if not self._open:
             raise DatasetError(f"this review of {self.path} is closed; open another with Review(path)")
-        return self._db
 
     def _run(self, text: str, *, yours: bool = False) -> pd.DataFrame:
-        """Run SQL; a failure is the user's SQL (`yours`) or, in the review's own queries, its files changing."""
-        db = self._open_connection()
+        """Run SQL on DuckDB: a failure is the user's SQL (`yours`) or its files changing."""
+        assert self._db is not None  # only reviews on DuckDB run SQL text
         try:
-            relation: Any = db.sql(text)  # None for a statement without a result
+            relation: Any = self._db.sql(text)  # None for a statement without a result
             if relation is None:
                 return pd.DataFrame()
             fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # duckdb 2 / duckdb 1
@@ -262,25 +367,25 @@ class Review:
             raise DatasetError(
                 f"cannot read the files of {self.path} (changed since this review opened?): {exc}"
             ) from None
-        return _frame(table)
+        return to_frame(table)
 
     def _names_own_file(self, error: duckdb.Error) -> bool:
         message = str(error)
-        return any(str(path) in message for path in self._files.files.values())
+        return self._files is not None and any(str(path) in message for path in self._files.files.values())
 
-    def _dimension(self, key: Any, keys: list[Any], quote: str) -> str:
-        """The SQL expression of one `cost_by` dimension (`keys`: all of them, to name a repeated one)."""
+    def _dimension(self, key: Any, keys: list[Any]) -> str:
+        """The column of one `cost_by` dimension (`keys`: all of them, to name a repeated one)."""
         if not isinstance(key, str):
             raise ValidationError.of_field(
                 _WHAT, "by", f"must be a dimension name or a list of them (got {key!r} in {keys!r})"
             )
         if keys.count(key) > 1:
             raise ValidationError.of_field(_WHAT, "by", f"names {key!r} more than once ({keys!r})")
-        if key in sql.DIMENSIONS:
-            return sql.DIMENSIONS[key]
+        if key in DIMENSIONS:
+            return DIMENSIONS[key]
         if key.startswith(METADATA_PREFIX):
-            return sql.quoted(self._metadata_column(key[len(METADATA_PREFIX) :], "by"), quote)
-        known = ", ".join([*sql.DIMENSIONS, *(METADATA_PREFIX + k for k in self.metadata_keys)])
+            return self._metadata_column(key[len(METADATA_PREFIX) :], "by")
+        known = ", ".join([*DIMENSIONS, *(METADATA_PREFIX + k for k in self.metadata_keys)])
         raise ValidationError.of_field(_WHAT, "by", f"{key!r} is not a known dimension; known: {known}")
 
     def _metadata_column(self, key: str, field: str) -> str:
@@ -294,14 +399,20 @@ class Review:
 
         Returns:
             The dataset, over exactly the files the manifest lists.
+
+        Raises:
+            DatasetError: This review was made from a table, not from an export folder.
         """
+        if self._files is None:
+            raise DatasetError("this review was made from a table (Review.from_table), not from an export folder")
         return self._files.arrow()
 
     def close(self) -> None:
-        """Close DuckDB's connection (idempotent)."""
+        """Close DuckDB's connection (idempotent); a Spark session stays the caller's to stop."""
         if self._db is not None:
             self._db.close()
             self._db = None
+        self._open = False
 
     def __enter__(self) -> Review:
         return self
@@ -310,7 +421,34 @@ class Review:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Review({str(self.path)!r}, metadata keys: {', '.join(self.metadata_keys) or 'none'})"
+        where = repr(str(self.path)) if self.path is not None else "from a table"
+        return f"Review({where}, engine: {self.engine}, metadata keys: {', '.join(self.metadata_keys) or 'none'})"
+
+
+def _spark_session(backend: Any) -> Any:
+    """The Spark session `backend` names, or None for embedded DuckDB."""
+    if backend is None or (isinstance(backend, str) and backend == "duckdb"):
+        return None
+    if isinstance(backend, str) and backend == "spark":
+        return spark.local_session()
+    if spark.is_spark_session(backend):
+        return backend
+    if getattr(backend, "name", None) == "pyspark" and hasattr(backend, "_session"):  # an Ibis pyspark backend
+        return backend._session
+    raise ValidationError.of_field(
+        _WHAT,
+        "backend",
+        "must be None or 'duckdb' (embedded DuckDB), 'spark', a PySpark SparkSession or an Ibis pyspark backend "
+        f"(got {type(backend).__name__}); for a table you already have, use Review.from_table(table)",
+    )
+
+
+def _engine_of(table: ir.Table) -> str:
+    """The name of the Ibis backend a table lives in (`duckdb` for an unbound table's SQL)."""
+    try:
+        return str(table.get_backend().name)
+    except Exception:  # an unbound table has no backend (Ibis raises its own error)
+        return "duckdb"
 
 
 def _key_list(by: Any) -> list[Any]:
@@ -321,72 +459,3 @@ def _key_list(by: Any) -> list[Any]:
             _WHAT, "by", f"must be a dimension name or a non-empty list of them, e.g. ['agent', 'week'] (got {by!r})"
         )
     return keys
-
-
-def _check_reads_only(text: str) -> None:
-    """Refuse, before it runs, SQL that is not exactly one statement that reads.
-
-    Not a transaction rolled back: SET, ATTACH and COPY are not undone by one. Not EXPLAIN: EXPLAIN ANALYZE runs
-    the statement it explains, whatever it is.
-    """
-    try:
-        statements = duckdb.extract_statements(text)
-    except duckdb.Error as exc:
-        raise ValidationError.of_field(_WHAT, "text", str(exc)) from None
-    if len(statements) != 1:
-        raise ValidationError.of_field(
-            _WHAT, "text", f"must be exactly one statement (got {len(statements) or 'none'}); run each on its own"
-        )
-    kind = statements[0].type
-    if kind == duckdb.StatementType.SELECT:
-        return
-    if kind == duckdb.StatementType.MULTI:  # what DuckDB makes of a PIVOT that must first find its columns
-        raise ValidationError.of_field(
-            _WHAT,
-            "text",
-            "PIVOT must list its columns here, e.g. PIVOT calls ON status IN ('ended', 'failed') "
-            "USING count(*): without IN, DuckDB runs more statements than the one query",
-        )
-    raise ValidationError.of_field(
-        _WHAT,
-        "text",
-        f"must be a query that reads (SELECT, WITH, FROM, DESCRIBE, SUMMARIZE), not a {kind.name} statement: "
-        "the review's view `calls` and its settings stay as opened (refused before it ran)",
-    )
-
-
-def _glob_escaped(path: str) -> str:
-    """`path` as a DuckDB file pattern matching only itself: `*`, `?` and `[` each in a bracket of its own."""
-    return re.sub(r"[\[*?]", lambda found: f"[{found.group()}]", path)
-
-
-def _frame(table: pa.Table) -> pd.DataFrame:
-    """The result as pandas: integers as `Int64`, money as exact Decimals, each followed by its `_float` twin."""
-    integers = {pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32()}
-    frame: pd.DataFrame = table.to_pandas(types_mapper=lambda kind: pd.Int64Dtype() if kind in integers else None)
-    for field in table.schema:
-        if not pa.types.is_decimal(field.type):
-            continue
-        if field.type.scale == 0:  # DuckDB's SUM of integers is a DECIMAL(38, 0): a count
-            frame[field.name] = frame[field.name].map(_integer, na_action="ignore")
-            continue
-        frame[field.name] = frame[field.name].map(_tidy, na_action="ignore")
-        twin = field.name + FLOAT_SUFFIX
-        if twin not in frame.columns:  # a column of that name in your own SQL is kept as it is
-            floats = frame[field.name].map(float, na_action="ignore").astype("float64")
-            frame.insert(list(frame.columns).index(field.name) + 1, twin, floats)
-    return frame
-
-
-def _integer(amount: Decimal) -> int:
-    return int(amount)
-
-
-_CENTS = Decimal("0.01")
-
-
-def _tidy(amount: Decimal) -> Decimal:
-    """The same amount without the column's trailing zeros (2265.150048, not 2265.150048000; 0.00, not 0E-9)."""
-    exponent = amount.normalize().as_tuple().exponent
-    short = amount.normalize()
-    return short.quantize(_CENTS) if isinstance(exponent, int) and exponent > -2 else short

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -109,3 +110,41 @@ def week_client_module(week: Sandbox) -> Iterator[ConvoiClient]:
     """`week_client` for module-scoped fixtures."""
     with ConvoiClient(api_key=week.api_key, base_url=week.url) as client:
         yield client
+
+
+# -- engines: every review question runs on embedded DuckDB and on Spark local[2] ------------------------------
+
+ENGINES = ["duckdb", "spark"]
+
+
+def spark_missing() -> str | None:
+    """Why the Spark cases cannot run here (no pyspark, no Java), or None."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        return 'pyspark is not installed: pip install "convoi_nb[spark]"'
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "Spark needs Java 17+, which is not installed (Debian: apt-get install openjdk-17-jre-headless)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Iterator[Any]:
+    """One local Spark session for the whole test session: Spark takes seconds to start, so it starts once."""
+    reason = spark_missing()
+    if reason:
+        pytest.skip(reason)
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("convoi_nb tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")  # a few hundred rows: 200 shuffle tasks would be all overhead
+        .config("spark.driver.memory", "512m")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
