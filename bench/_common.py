@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -60,3 +63,20 @@ def best_of(repeats: int, action: Callable[[], Any]) -> float:
         action()
         times.append(time.perf_counter() - started)
     return min(times)
+
+
+def in_child(script: str, name: str, *args: str, timeout: float = 7200) -> dict[str, Any]:
+    """Run `script --child name args…` in a fresh process (its own peak RSS, no warm caches) and return the JSON
+    report on its last line of output."""
+    result = subprocess.run(
+        [sys.executable, script, "--child", name, *args],
+        capture_output=True,
+        text=True,
+        cwd=Path(script).parent,
+        timeout=timeout,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{name} child failed:\n{result.stderr[-3000:]}")
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report

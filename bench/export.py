@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, process_cpu_seconds
+from _common import ROOT, in_child, process_cpu_seconds
 
 from convoi_nb.sandbox import Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY
@@ -95,24 +95,10 @@ def child_export(url: str, folder: str, concurrency: str) -> dict[str, Any]:
 CHILDREN = {"walk": child_walk, "export": child_export}
 
 
-def in_child(name: str, *args: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", name, *args],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parent,
-        timeout=7200,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"{name} child failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def measured(pid: int, name: str, *args: str) -> tuple[dict[str, Any], float]:
     """A child's report and the sandbox's CPU seconds while it ran."""
     before = process_cpu_seconds(pid)
-    report = in_child(name, *args)
+    report = in_child(__file__, name, *args)
     return report, process_cpu_seconds(pid) - before
 
 

@@ -16,14 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, best_of, process_cpu_seconds
+from _common import ROOT, best_of, in_child, process_cpu_seconds
 
 from convoi_nb.sandbox import Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY
@@ -203,19 +201,6 @@ def child_pandas(folder: str) -> dict[str, Any]:
 CHILDREN = {"export": child_export, "duckdb": child_duckdb, "pandas": child_pandas, "first": child_first}
 
 
-def in_child(name: str, *args: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", name, *args],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parent,
-        timeout=3600,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"{name} child failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="5,000 calls (CI smoke run)")
@@ -237,16 +222,16 @@ def main() -> None:
         process, url = spawn(["--db", str(db)], cwd=str(ROOT))
         try:
             served = process_cpu_seconds(process.pid)
-            export = in_child("export", url, str(folder))
+            export = in_child(__file__, "export", url, str(folder))
             served = process_cpu_seconds(process.pid) - served
         finally:
             process.terminate()
             process.wait(timeout=10)
         size = sum(p.stat().st_size for p in folder.rglob("*.parquet"))
-        duck = in_child("duckdb", str(folder))
-        frame = in_child("pandas", str(folder))
+        duck = in_child(__file__, "duckdb", str(folder))
+        frame = in_child(__file__, "pandas", str(folder))
         first = {
-            how: min((in_child("first", str(folder), how) for _ in range(3)), key=lambda r: r["seconds"])
+            how: min((in_child(__file__, "first", str(folder), how) for _ in range(3)), key=lambda r: r["seconds"])
             for how in ("review", "pandas")
         }
     assert export["calls"] == frame["rows"] == n, (export, frame)
