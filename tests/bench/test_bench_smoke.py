@@ -31,6 +31,13 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
             r"peak RSS of export and queries within 1 GiB: (yes|NO)",
         ),
         (
+            "export.py",
+            r"serial cursor walk: [\d,]+ calls/s .*\n"
+            r"export, concurrency 8: [\d,]+ calls/s .*= [\d.]+× the serial walk\n"
+            r"(?:.*\n)*?ceilings: .*The lowest ceiling is .*\n"
+            r"exact: True \(5,000 rows, ids equal True, .*within 1 GiB: True",
+        ),
+        (
             "calibration.py",
             r"replicates  5, 3 experiments \(\d+ s\):\n  cost mean +[\d.]+  \(n = \d+, SE [\d.]+\)\n"
             r"(?:.*\n)*?  cost % change, printed +[\d.]+  \(n = \d+, SE [\d.]+\)\n"
