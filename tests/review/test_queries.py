@@ -292,7 +292,9 @@ def test_the_readme_example_runs(
     with ConvoiClient(api_key=week.api_key, base_url=week.url) as client:
         namespace: dict[str, Any] = {"client": client}
         exec(compile(python_block("## Cost review at account scale"), "README.md", "exec"), namespace)
-    assert 'FROM "calls"' in capsys.readouterr().out and (tmp_path / "calls" / "_manifest.json").exists()
+    printed = capsys.readouterr().out  # the example prints the Spark SQL: identifiers quoted with backticks
+    assert "FROM `calls`" in printed and 'FROM "calls"' not in printed
+    assert (tmp_path / "calls" / "_manifest.json").exists()
     namespace["review"].close()
 
 
