@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -80,3 +81,12 @@ def in_child(script: str, name: str, *args: str, timeout: float = 7200) -> dict[
         raise RuntimeError(f"{name} child failed:\n{result.stderr[-3000:]}")
     report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return report
+
+
+def peak_rss_mib() -> float:
+    """This process's peak RSS. Not `ru_maxrss`: Linux folds the parent's RSS at fork into a child's, through
+    exec, so every child would report at least the bench's own; VmHWM is the peak of this program alone."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: the best there is

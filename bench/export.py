@@ -29,21 +29,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, in_child, process_cpu_seconds
+from _common import ROOT, in_child, peak_rss_mib, process_cpu_seconds
 
 from convoi_nb.sandbox import Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY
 from convoi_nb.sandbox.process import spawn
 
 PAGE_SIZE = 100
-
-
-def peak_rss_mib() -> float:
-    """This process's peak RSS (VmHWM: its own, not its parent's at fork)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def child_walk(url: str) -> dict[str, Any]:

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, best_of, in_child, process_cpu_seconds
+from _common import ROOT, best_of, in_child, peak_rss_mib, process_cpu_seconds
 
 from convoi_nb.sandbox import Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY
@@ -54,15 +53,6 @@ RAW_SQL = {
     "WINDOW w AS (PARTITION BY currency ORDER BY period) ORDER BY period, currency",
 }
 ROUNDS = 15
-
-
-def peak_rss_mib() -> float:
-    """This process's peak RSS. Not `ru_maxrss`: Linux folds the parent's RSS at fork into a child's, through
-    exec, so every child would report at least the bench's own; VmHWM is the peak of this program alone."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024  # kB
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: the best there is
 
 
 # -- the children --------------------------------------------------------------------------------------------
