@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     AnyClient = ConvoiClient | AsyncConvoiClient
 
 DEFAULT_PILOT = 2  # finished calls per variant an estimate predicts from when `pilot` is not given
+PLAN_PILOT = 3  # calls per variant plan() measures the spread from when `pilot` is not given
 UNBOUNDED = "the most they can cost is not known in advance: the API bounds neither a call's length nor its price"
 
 

@@ -24,7 +24,7 @@ from ..money import Money
 from ..stats.columns import PILOT, REPLICATE, design_rows
 from ..stats.estimate import Estimate, estimate_remaining, finished_spend, per_call_cost
 from ..stats.primitives import check_probability
-from .pilot import DEFAULT_PILOT, PilotQuote, bills_money
+from .pilot import DEFAULT_PILOT, PLAN_PILOT, PilotQuote, bills_money
 from .polling import CallPoller, Progress, check_concurrency, check_progress_callback, check_wait_timeout
 from .pools import async_api, check_client, check_own_loop, check_sync_in_async
 from .reconcile import adopt, server_calls
@@ -403,9 +403,6 @@ class FixedRunner:
 
 def _frame(store: ResultsStore, name: str) -> pd.DataFrame:
     return ExperimentResults(name, store).frame()
-
-
-PLAN_PILOT = 3  # calls per variant plan() measures the spread from when `pilot` is not given
 
 
 def _check_pilot(client: AnyClient, pilot: int, wait_timeout: float, doing: str) -> None:
