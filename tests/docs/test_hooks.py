@@ -72,9 +72,9 @@ def test_a_failed_build_puts_the_environment_back_too(hook: ModuleType, monkeypa
 
 
 def test_serve_reuses_outputs_from_a_cache_of_its_own_and_build_never(hook: ModuleType) -> None:
-    def config() -> SimpleNamespace:
+    def config() -> dict[str, Any]:  # the part of MkDocs' configuration on_config reads
         options = {"cache": False, "cache_dir": ".cache/mkdocs-jupyter"}
-        return {"plugins": {"mkdocs-jupyter": SimpleNamespace(config=options)}}  # type: ignore[return-value]  # what on_config reads
+        return {"plugins": {"mkdocs-jupyter": SimpleNamespace(config=options)}}
 
     built = hook.on_config(config())
     assert built["plugins"]["mkdocs-jupyter"].config == {"cache": False, "cache_dir": ".cache/mkdocs-jupyter"}
@@ -97,7 +97,7 @@ def test_a_notebook_that_raises_fails_the_strict_build(tmp_path: Path) -> None:
     """A tiny site with mkdocs.yml's mkdocs-jupyter options and one notebook whose second cell raises."""
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text("# Home\n")
-    cells = [
+    cells: list[dict[str, Any]] = [
         {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": source}
         for source in ("x = 1", "raise ValueError('the example broke')")
     ]
