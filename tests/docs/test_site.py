@@ -259,24 +259,39 @@ def test_the_reference_of_experiment_run_lists_every_parameter(browser: Browser,
 
 # -- the files ---------------------------------------------------------------------------------------------------
 
-# A LiveKit token is a JWT: base64url JSON, so it starts `eyJ`. A masked one keeps its first six characters only.
-JWT = re.compile(r"eyJ[A-Za-z0-9_-]{7,}")
-DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")  # a plot's PNG may hold `eyJ` by chance
+# A LiveKit token is a JWT: a JSON header and a JSON payload in base64url (each starts `eyJ`), then a signature. A
+# masked token keeps its first six characters only; a lone header (`eyJhbGciOiJIUzI1NiJ9` is {"alg":"HS256"}) holds
+# no secret, and a docstring may show one (mask_token's example).
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 TEXT_SUFFIXES = {".html", ".js", ".json", ".css", ".xml", ".txt", ".svg", ".map"}
+
+
+def secrets_in(text: str) -> list[str]:
+    """The LiveKit tokens and sandbox API keys in `text`, each shown by its first characters."""
+    found = [f"token {m.group(0)[:12]}…" for m in JWT.finditer(text)]
+    return found + [f"the sandbox's API key {key[:14]}…" for key in (DEFAULT_API_KEY, OTHER_API_KEY) if key in text]
+
+
+def test_the_secret_check_finds_a_token_but_not_its_masked_form_or_a_lone_header() -> None:
+    import jwt
+
+    from convoi_nb.models import mask_token
+
+    token = jwt.encode({"sub": "Ada", "video": {"room": "r", "roomJoin": True}}, "a" * 32, algorithm="HS256")
+    assert secrets_in(f"<td>{token}</td>") == [f"token {token[:12]}…"]
+    assert secrets_in(f"<td>{mask_token(token)}</td>") == []
+    assert secrets_in('mask_token("eyJhbGciOiJIUzI1NiJ9.payload.signature")') == []
+    assert secrets_in(f"key = {DEFAULT_API_KEY!r}") == ["the sandbox's API key sk_sandbox_con…"]
 
 
 def test_no_token_or_api_key_anywhere_in_the_site(site_dir: Path) -> None:
     files = [path for path in site_dir.rglob("*") if path.suffix in TEXT_SUFFIXES]
     assert any(path.name == "search_index.json" for path in files)
-    found = []
+    found = {}
     for path in files:
-        text = DATA_URI.sub("data:", path.read_text(encoding="utf-8", errors="replace"))
-        name = path.relative_to(site_dir).as_posix()
-        found += [f"{name}: token {m.group(0)[:12]}…" for m in JWT.finditer(text)]
-        found += [
-            f"{name}: the sandbox's API key {key[:14]}…" for key in (DEFAULT_API_KEY, OTHER_API_KEY) if key in text
-        ]
-    assert found == []
+        if hits := secrets_in(path.read_text(encoding="utf-8", errors="replace")):
+            found[path.relative_to(site_dir).as_posix()] = hits
+    assert found == {}
 
 
 def test_the_tutorials_are_the_notebooks_with_their_outputs(site_dir: Path) -> None:
