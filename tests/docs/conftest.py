@@ -10,6 +10,16 @@ import pytest
 
 from tests.docs.site import SITE_ENV, BuildResult, build_checked, serving
 
+# Whichever test first asks for the site may build it (two minutes or more on a loaded machine, the notebooks
+# included), within its own timeout: every test that uses the site gets this one.
+SITE_TIMEOUT = 1200
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "site_build" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(SITE_TIMEOUT))
+
 
 @pytest.fixture(scope="session")
 def site_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:

@@ -23,10 +23,6 @@ from convoi_nb.sandbox.accounts import DEFAULT_API_KEY, OTHER_API_KEY
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _require_chromium
 from tests.docs.site import ROOT, BuildResult
 
-# The first test to ask for the site may build it (two minutes or more on a loaded machine, notebooks included),
-# and the first to ask for the visits opens every page.
-pytestmark = pytest.mark.timeout(1200)
-
 WIDTH = 1280
 # How long a page may take to load, or the search to answer, on a loaded 2-core machine (a wait on a condition,
 # which returns as soon as it holds).
