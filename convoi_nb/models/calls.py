@@ -11,7 +11,9 @@ from pydantic import Field, PlainSerializer, PrivateAttr
 from ._base import ResponseModel, UTCDateTime
 
 KNOWN_STATUSES = ("initiated", "in_progress", "ended", "failed", "expired")
+"""A call's statuses, in the order a call goes through them (it ends in one of the last three)."""
 TERMINAL_STATUSES = frozenset({"ended", "failed", "expired"})
+"""The statuses a call never leaves (`Call.is_terminal`)."""
 MASKED_SUFFIX = "(masked)"
 
 

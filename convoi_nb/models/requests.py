@@ -15,6 +15,7 @@ from .settings import LENIENT_CONTEXT
 from .wire import MAX_PAGE_SIZE
 
 AGENT_ID_PATTERN = r"^agt_[A-Za-z0-9]+$"
+"""What an agent id looks like (a regular expression): `agt_` and letters or digits."""
 AgentId = Annotated[str, StringConstraints(pattern=AGENT_ID_PATTERN)]
 
 

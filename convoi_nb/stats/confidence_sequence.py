@@ -35,6 +35,7 @@ from ..errors import ValidationError
 from .primitives import Interval, Values, check_probability
 
 UNBOUNDED = Interval(-math.inf, math.inf)
+"""The interval `(-inf, inf)`: what `lai_interval` gives while no bound exists yet."""
 
 
 def lai_tuning(alpha: float, planned: int) -> float:

@@ -99,11 +99,17 @@ from .primitives import check_probability
 from .spending import spending_sequence
 
 RUNNING = "running"
+"""Decision status: no stop yet."""
 WINNER = "winner"
+"""Decision status: one variant is left, the others clearly worse."""
 EQUIVALENT = "equivalent"
+"""Decision status: the remaining variants are within the tolerance of each other."""
 BUDGET = "budget"
+"""Decision status: the next wave would pass the spending cap."""
 MAX_REPLICATES = "max_replicates"
+"""Decision status: the most calls per variant were made, with no decision (the leader is named)."""
 STATUSES = (RUNNING, WINNER, EQUIVALENT, BUDGET, MAX_REPLICATES)
+"""Every status a `Decision` can have."""
 SPENDING = "spending"
 HORIZON = "horizon"
 LAI = "lai"
