@@ -73,12 +73,19 @@ def defined_objects() -> list[griffe.Object]:
 
 
 def public_methods(cls: griffe.Object) -> list[griffe.Object]:
-    """A class's own public methods and properties (inherited ones are documented with their own class)."""
-    return [
-        target(member)
-        for name, member in cls.members.items()
-        if not name.startswith("_") and not member.is_alias and member.is_function
-    ]
+    """A class's public methods and properties: its own, and those it inherits from a private base of the package
+    (`ConvoiClient.to_async` comes from `_ClientBase`, documented nowhere else); other inherited ones are
+    documented with their own class."""
+    found = []
+    for name, member in cls.all_members.items():
+        if name.startswith("_") or not member.is_function:
+            continue
+        owner = member.parent if not member.is_alias else target(member).parent
+        inherited = owner is not None and owner.path != cls.path
+        if inherited and not (owner.path.startswith(PACKAGE) and owner.name.startswith("_")):
+            continue
+        found.append(target(member) if not inherited else member)
+    return found
 
 
 def api_objects() -> list[griffe.Object]:
