@@ -1,3 +1,5 @@
-"""How an experiment's results are shown: tables (pandas Styler), plots (matplotlib), and the formatting of money,
-durations and percentages they share. Reads `convoi_nb.stats` results; never the client, the store or widgets.
+"""How an experiment's results are shown: tables, plots, and the formatting of money, durations and percentages.
+
+Tables are pandas Stylers, plots matplotlib figures. Reads `convoi_nb.stats` results; never the client, the store
+or widgets.
 """
