@@ -85,10 +85,10 @@ def calls_to_frame(calls: Iterable[CallLike], *, include_tokens: bool = False) -
         >>> agent = client.list_agents()[0]
         >>> calls = [client.create_web_call(agent.id, metadata={"ticket": n, "vip": n == 2}) for n in (1, 2)]
         >>> frame = convoi_nb.calls_to_frame(calls)
-        >>> frame[["status", "metadata.ticket", "metadata.vip"]]
-              status  metadata.ticket  metadata.vip
-        0  initiated                1         False
-        1  initiated                2          True
+        >>> frame[["metadata.ticket", "metadata.vip"]]
+           metadata.ticket  metadata.vip
+        0                1         False
+        1                2          True
         >>> frame.dtypes[["created_at", "status", "metadata.ticket"]].astype(str).tolist()
         ['datetime64[ns, UTC]', 'category', 'Int64']
     """

@@ -28,9 +28,6 @@ from .traffic import TrafficLog
 class Sandbox:
     """A sandbox server, run in a background thread. `url` and `api_key` are what a client needs.
 
-    >>> with Sandbox() as sandbox:
-    ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
-
     Args:
         settings: The sandbox's settings (made from the other keyword arguments, `SandboxSettings` fields, if
             None).
@@ -41,6 +38,23 @@ class Sandbox:
     Raises:
         ConfigurationError: The host is not loopback and remote serving was not allowed with a key of your own.
         SandboxError: The database file cannot be used.
+
+    Examples:
+        >>> from convoi_nb import ConvoiClient
+        >>> from convoi_nb.sandbox import FaultConfig, Sandbox, SandboxSettings
+        >>> with Sandbox() as sandbox:
+        ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
+        ...     print(sandbox.url, len(client.list_agents()))
+        http://127.0.0.1:... 3
+
+        Faults on demand: here every request fails with a 5xx, so a client without retries sees a `ServerError`.
+
+        >>> with Sandbox(SandboxSettings(faults=FaultConfig(error_rate=1.0))) as sandbox:
+        ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, max_retries=0)
+        ...     client.list_agents()
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ServerError: ...
     """
 
     def __init__(

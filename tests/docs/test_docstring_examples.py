@@ -3,10 +3,11 @@
 The examples are found by doctest's own finder in every module of the package (private ones too: `ConvoiClient`
 lives in `convoi_nb._client`), one test each. Each runs as a user's fresh notebook would: in an empty temporary
 working folder, with `CONVOI_API_KEY` / `CONVOI_BASE_URL` unset and `CONVOI_SANDBOX_DB=":memory:"`, so
-`convoi_nb.connect()` gives the embedded sandbox. That sandbox is already running (as after any earlier
-`connect()` in a session, so its one announcement line is not part of any example's output) and its clock runs
-fast (`time_scale=3600`: a simulated call ends in well under a second). There is no other shared setup: each
-example makes its own client and imports, on top of its module's globals (doctest's default).
+`convoi_nb.connect()` gives the embedded sandbox: a fresh one for each example (empty, so counts and replays in
+one example never depend on another), already running (as after an earlier `connect()` in a notebook, so its
+one announcement line is not part of any output), on a fast clock (`time_scale=3600`: a simulated call ends in
+well under a second). There is no other shared setup: each example makes its own client and imports, on top of
+its module's globals (doctest's default).
 
 Outputs that vary (ids, timestamps, ports) are matched with `...` (ELLIPSIS); whitespace is normalized.
 """
@@ -54,9 +55,9 @@ def collect_examples() -> list[doctest.DocTest]:
 EXAMPLES = collect_examples()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def docs_sandbox() -> Iterator[Sandbox]:
-    """The embedded sandbox the examples' `connect()` finds, on a fast clock, for this module only."""
+    """The embedded sandbox the examples' `connect()` finds, on a fast clock, for one example."""
     previous = _connect._sandbox
     with Sandbox(SandboxSettings(db_path=":memory:", time_scale=DOCS_TIME_SCALE)) as sandbox:
         _connect._sandbox = sandbox
