@@ -57,6 +57,16 @@ class JoinButton(RuntimeWidget):
             user presses Join, so the token sent is current and is never held by the widget.
         describe_error: Turns a failure to read the connection into the text the user sees (a blind card shows
             the kind of error only); by default the error's own message.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> from convoi_nb.widgets import JoinButton
+        >>> call = client.create_web_call(client.list_agents()[0].id)
+        >>> button = JoinButton(call)  # joins the call's LiveKit room from the browser, with the microphone
+        >>> button.state
+        'idle'
+        >>> button.close()
     """
 
     _front_end = traitlets.Unicode("join").tag(sync=True)
