@@ -82,6 +82,17 @@ class SandboxSettings:
         keep_alive_timeout: Whole seconds an idle connection is kept after a response.
         max_connections: Connections served at once before new requests are answered 503; None: no cap on
             loopback, `REMOTE_MAX_CONNECTIONS` when serving other machines.
+
+    Examples:
+        >>> from convoi_nb.sandbox import Sandbox, SandboxSettings
+        >>> settings = SandboxSettings(time_scale=3600, fail_rate=0.0, expire_rate=0.0)
+        >>> with Sandbox(settings) as sandbox:
+        ...     sandbox.settings.time_scale
+        3600
+        >>> SandboxSettings(time_scale=0)
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ConfigurationError: ...time_scale...must be > 0...
     """
 
     db_path: str | Path = ":memory:"
