@@ -209,6 +209,20 @@ class BudgetReport:
         committed_at_stop: What finished calls had been billed when the run stopped creating.
         in_flight_at_stop: Ids of the calls then running: their cost may still pass the cap.
         cells_remaining: Cells of the experiment with no call.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> experiment = Experiment("capped", agent.id, Variant.grid(axes={"tts.speed": [1.0, 1.2]}), replicates=3,
+        ...                         store=":memory:")
+        >>> _ = experiment.estimate(client)  # finished calls to project the cost of the next ones from
+        >>> results = experiment.run(client, max_cost=5, progress=False)
+        >>> print(results.budget)
+        budget $5.00: ...
+        >>> results.budget.stopped in (True, False)
+        True
     """
 
     cap: Money

@@ -82,7 +82,15 @@ class ConfigurationError(ConvoiError, ValueError):
 
 
 class MixedCurrencyError(ConvoiError, ValueError):
-    """Amounts in different currencies cannot be added; total each currency on its own. Also a `ValueError`."""
+    """Amounts in different currencies cannot be added; total each currency on its own. Also a `ValueError`.
+
+    Examples:
+        >>> import convoi_nb
+        >>> convoi_nb.money.total([(1, "USD"), (1, "EUR")])
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.MixedCurrencyError: cannot add EUR to USD; total each currency apart
+    """
 
 
 class ExperimentError(ConvoiError, ValueError):
@@ -106,6 +114,19 @@ class WaitTimeoutError(ConvoiError, TimeoutError):
 
     Raised by waits that poll calls (`results.wait(timeout=…)`); what was seen is kept, so waiting again
     continues.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> experiment = Experiment("slow", agent.id, [Variant("a")], replicates=1, store=":memory:")
+        >>> results = experiment.run(client, progress=False)
+        >>> try:
+        ...     results.wait(timeout=0.001, progress=False)
+        ... except convoi_nb.WaitTimeoutError as error:  # also a TimeoutError; what was seen is kept: wait() again
+        ...     print(type(error).__name__)
+        WaitTimeoutError
     """
 
 

@@ -20,7 +20,14 @@ AgentId = Annotated[str, StringConstraints(pattern=AGENT_ID_PATTERN)]
 
 
 class WebCallRequest(RequestModel):
-    """Create a web call: the agent to run and, optionally, per-call overrides and metadata."""
+    """Create a web call: the agent to run and, optionally, per-call overrides and metadata.
+
+    Examples:
+        >>> import convoi_nb
+        >>> request = convoi_nb.build_web_call("agt_123", participant_name="Ada")  # the way to build one, validated
+        >>> type(request).__name__, request.agent_id, request.participant_name
+        ('WebCallRequest', 'agt_123', 'Ada')
+    """
 
     type: Literal["web"]
     agent_id: AgentId
