@@ -58,7 +58,7 @@ def target(obj: griffe.Object | griffe.Alias) -> griffe.Object:
 
 def exported_names() -> list[tuple[str, str]]:
     """(module path, name) for every name of every public module's `__all__`."""
-    return [(module.path, name) for module in public_modules() for name in (module.exports or ())]
+    return [(module.path, str(name)) for module in public_modules() for name in (module.exports or ())]
 
 
 def defined_objects() -> list[griffe.Object]:
@@ -72,26 +72,26 @@ def defined_objects() -> list[griffe.Object]:
     return found
 
 
-def public_methods(cls: griffe.Object) -> list[griffe.Object]:
+def public_methods(cls: griffe.Object) -> list[griffe.Object | griffe.Alias]:
     """A class's public methods and properties: its own, and those it inherits from a private base of the package
     (`ConvoiClient.to_async` comes from `_ClientBase`, documented nowhere else); other inherited ones are
     documented with their own class."""
-    found = []
+    found: list[griffe.Object | griffe.Alias] = []
     for name, member in cls.all_members.items():
         if name.startswith("_") or not member.is_function:
             continue
-        owner = member.parent if not member.is_alias else target(member).parent
-        inherited = owner is not None and owner.path != cls.path
-        if inherited and not (owner.path.startswith(PACKAGE) and owner.name.startswith("_")):
-            continue
-        found.append(target(member) if not inherited else member)
+        owner = target(member).parent
+        if owner is None or owner.path == cls.path:
+            found.append(target(member))
+        elif owner.path.startswith(PACKAGE) and owner.name.startswith("_"):
+            found.append(member)  # inherited from a private base: documented on this class, under its own path
     return found
 
 
-def api_objects() -> list[griffe.Object]:
+def api_objects() -> list[griffe.Object | griffe.Alias]:
     """Every public object a user can reach: the defined ones, the exported ones, and their methods; no repeats."""
-    seen: dict[str, griffe.Object] = {}
-    roots = [*defined_objects()]
+    seen: dict[str, griffe.Object | griffe.Alias] = {}
+    roots: list[griffe.Object] = [*defined_objects()]
     roots += [target(lookup(module_path)[name]) for module_path, name in exported_names()]
     for obj in roots:
         seen.setdefault(obj.path, obj)

@@ -108,7 +108,7 @@ def documented_parameters(section: str, title: str = "Parameters") -> dict[str, 
     return {html.unescape(re.sub(r"<[^>]+>", "", name)): typed == "(" for name, typed in entries}
 
 
-def signature_parameters(obj: griffe.Object) -> list[griffe.Parameter]:
+def signature_parameters(obj: griffe.Object | griffe.Alias) -> list[griffe.Parameter]:
     """The parameters a caller passes (not self/cls, not *args/**kwargs, which are described in the text)."""
     if obj.is_class:
         init = obj.members.get("__init__")
