@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import griffe
@@ -25,12 +24,16 @@ pytestmark = pytest.mark.timeout(900)  # the first test builds the site
 
 
 @pytest.fixture(scope="session")
-def reference_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The built site: `CONVOI_NB_DOCS_SITE` if set, else a strict build into a temporary folder."""
+def reference_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built site: the docs tests' shared one (`site_dir` in tests/docs/conftest.py) where it exists, else
+    `CONVOI_NB_DOCS_SITE` if set, else a strict build into a temporary folder."""
+    try:
+        return Path(request.getfixturevalue("site_dir"))
+    except pytest.FixtureLookupError:
+        pass  # no shared fixture in this checkout: build here
     given = os.environ.get("CONVOI_NB_DOCS_SITE")
     if given:
-        yield Path(given)
-        return
+        return Path(given)
     out = tmp_path_factory.mktemp("reference-site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     done = subprocess.run(
@@ -41,7 +44,7 @@ def reference_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         text=True,
     )
     assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr}"
-    yield out
+    return out
 
 
 def read_inventory(site: Path) -> dict[str, tuple[str, str]]:
