@@ -39,6 +39,13 @@ def default_db_path(name: str = "sandbox") -> str | Path:
 
     Returns:
         A path, or ":memory:" if the variable says so.
+
+    Examples:
+        >>> import os
+        >>> from convoi_nb.sandbox import default_db_path
+        >>> os.environ["CONVOI_SANDBOX_DB"] = ":memory:"  # a database that lives as long as the sandbox
+        >>> default_db_path()
+        ':memory:'
     """
     named = os.environ.get(DB_ENV)
     if named:
