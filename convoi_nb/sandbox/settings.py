@@ -61,6 +61,13 @@ def default_seed() -> int:
 
     Raises:
         ConfigurationError: The variable is set to something other than an integer.
+
+    Examples:
+        >>> import os
+        >>> from convoi_nb.sandbox import default_seed
+        >>> _ = os.environ.pop("CONVOI_SANDBOX_SEED", None)
+        >>> default_seed()
+        0
     """
     value = os.environ.get(SEED_ENV, "0")
     try:

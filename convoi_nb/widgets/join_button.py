@@ -138,6 +138,11 @@ def available_for(status: str) -> tuple[bool, str]:
 
     Returns:
         (available, reason): the reason is "" when the call can be joined.
+
+    Examples:
+        >>> from convoi_nb.widgets.join_button import available_for
+        >>> available_for("in_progress"), available_for("ended")
+        ((True, ''), (False, 'the call has ended: there is nothing left to join'))
     """
     if status in ("ended", "failed", "expired"):
         return False, f"the call has {status}: there is nothing left to join"

@@ -69,8 +69,8 @@ def docs_sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture()
 def user_session(docs_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("CONVOI_API_KEY", "CONVOI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
+    for name in ("CONVOI_API_KEY", "CONVOI_BASE_URL", "CONVOI_SANDBOX_SEED", "CONVOI_NB_DIR"):
+        monkeypatch.delenv(name, raising=False)  # restored after the example, whatever it sets
     monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
     monkeypatch.chdir(tmp_path)
     return tmp_path
