@@ -377,6 +377,17 @@ async def aexport_calls(
 
     Returns:
         What the run did.
+
+    Examples:
+        >>> import asyncio, convoi_nb
+        >>> from convoi_nb.review import aexport_calls
+        >>> async def main():
+        ...     async with await convoi_nb.aconnect() as client:
+        ...         agent = (await client.list_agents())[0]
+        ...         await client.create_web_call(agent.id)
+        ...         return await aexport_calls(client, "calls")  # what `await client.export_calls("calls")` does
+        >>> asyncio.run(main()).calls
+        1
     """
     workers = check_concurrency(concurrency)
     with _Export.open(client, path, dict(filters)) as export:

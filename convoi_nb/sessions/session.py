@@ -42,6 +42,11 @@ class Step:
     Attributes:
         index: The step's position, from 0.
         total: How many steps the session has.
+
+    Examples:
+        >>> from convoi_nb.sessions import Step
+        >>> Step(index=2, total=12).label
+        'Call 3 of 12'
     """
 
     index: int
