@@ -135,6 +135,18 @@ class _ClientBase:
 
         Raises:
             ConfigurationError: this sync client uses your own `httpx.Client` and no `http_client` was given.
+
+        Examples:
+            >>> import asyncio, convoi_nb
+            >>> client = convoi_nb.connect()
+            >>> twin = client.to_async()  # the same key, URL, timeout and retries; a pool of its own
+            >>> async def names():
+            ...     try:
+            ...         return [agent.name for agent in await twin.list_agents()]
+            ...     finally:
+            ...         await twin.aclose()
+            >>> asyncio.run(names()) == [agent.name for agent in client.list_agents()]
+            True
         """
         if http_client is None and isinstance(self._transport, AsyncTransport):
             http_client = self._transport.user_client  # same face: your client serves the twin too
@@ -435,7 +447,13 @@ class ConvoiClient(_ClientBase):
             spec = self._core.next_page(spec, page.next_cursor)
 
     def close(self) -> None:
-        """Release the connections (your own `http_client` stays open)."""
+        """Release the connections (your own `http_client` stays open).
+
+        Examples:
+            >>> import convoi_nb
+            >>> client = convoi_nb.connect()
+            >>> client.close()  # or: with convoi_nb.connect() as client: ...
+        """
         self._transport.close()
 
     def __enter__(self) -> ConvoiClient:

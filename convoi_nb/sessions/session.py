@@ -270,6 +270,19 @@ class ListeningSession:
 
         Raises:
             ExperimentError: The current step's call was not started (`start(client)` first).
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> from convoi_nb.sessions import ListeningSession
+            >>> client = convoi_nb.connect()
+            >>> voices = Variant.grid(axes={"tts.voice_id": ["rachel", "adam"]})
+            >>> experiment = Experiment("skipped", client.list_agents()[0].id, voices, replicates=1, store=":memory:")
+            >>> session = ListeningSession(experiment, rater="ana", calls_per_variant=1, criteria=["helpful"])
+            >>> _ = session.start(client)
+            >>> session.skip("no audio on my side")
+            >>> session.progress
+            'Call 2 of 2'
         """
         self._record("skipped", {}, note)
 
