@@ -29,8 +29,8 @@ def mask_token(token: str | None) -> str:
 
     Examples:
         >>> from convoi_nb.models import mask_token
-        >>> mask_token("eyJhbGciOiJIUzI1NiJ9.payload.signature")
-        'eyJhbG…ture (masked)'
+        >>> mask_token("abcdef0123456789wxyz")  # a made-up token: a real one is a JWT
+        'abcdef…wxyz (masked)'
     """
     if not token:
         return ""
