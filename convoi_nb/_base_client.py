@@ -71,6 +71,23 @@ def build_web_call(
     Raises:
         ValidationError: naming each bad field and its rule (including a body the API would refuse as too large,
             or text with no UTF-8 form); nothing is sent.
+
+    Examples:
+        >>> import convoi_nb
+        >>> request = convoi_nb.build_web_call("agt_123", agent_overrides={"tts": {"speed": 0.9}}, metadata={"n": 1})
+        >>> request.model_dump(mode="json", exclude_none=True)
+        {'type': 'web', 'agent_id': 'agt_123', 'agent_overrides': {'tts': {'speed': 0.9}}, 'metadata': {'n': 1}}
+        >>> convoi_nb.build_web_call("support-desk")
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ValidationError: invalid web call request: agent_id: 'support-desk' does not match ...
+
+        Then send it, as many times as needed:
+
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> client.create_web_call(convoi_nb.build_web_call(agent.id)).agent_id == agent.id
+        True
     """
     request = _validated(agent_id, participant_name, agent_overrides, metadata, allow_extra)
     encode_body(request)

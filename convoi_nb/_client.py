@@ -135,6 +135,18 @@ class _ClientBase:
 
         Raises:
             ConfigurationError: this sync client uses your own `httpx.Client` and no `http_client` was given.
+
+        Examples:
+            >>> import asyncio, convoi_nb
+            >>> client = convoi_nb.connect()
+            >>> twin = client.to_async()  # the same key, URL, timeout and retries; a pool of its own
+            >>> async def names():
+            ...     try:
+            ...         return [agent.name for agent in await twin.list_agents()]
+            ...     finally:
+            ...         await twin.aclose()
+            >>> asyncio.run(names()) == [agent.name for agent in client.list_agents()]
+            True
         """
         if http_client is None and isinstance(self._transport, AsyncTransport):
             http_client = self._transport.user_client  # same face: your client serves the twin too
@@ -176,8 +188,8 @@ def _no_twin_for(yours: str, twin: str, wanted: str) -> ConfigurationError:
 class ConvoiClient(_ClientBase):
     """Synchronous client. Use as a context manager, or call `close()`, to release connections.
 
-    >>> with ConvoiClient(api_key="sk_…", base_url="https://…") as client:
-    ...     call = client.create_web_call("agt_…", metadata={"source": "notebook"})
+    `convoi_nb.connect()` builds one from the environment (or on the embedded sandbox); build one yourself for the
+    real service with `ConvoiClient(api_key="sk_…", base_url="https://…")`.
 
     Args:
         api_key: the API key (a string or a `pydantic.SecretStr`); `CONVOI_API_KEY` when None.
@@ -190,6 +202,17 @@ class ConvoiClient(_ClientBase):
             `max_cost=` or `confirm=True`; None never asks.
         allow_insecure: accept a plain `http://` URL to another host (the key then travels unencrypted).
         http_client: your own `httpx.Client` (proxies, certificates, event hooks); never closed by this client.
+
+    Examples:
+        >>> from convoi_nb import ConvoiClient
+        >>> from convoi_nb.sandbox import Sandbox
+        >>> with Sandbox() as sandbox, ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url) as client:
+        ...     agent = client.list_agents()[0]
+        ...     call = client.create_web_call(agent.id, metadata={"source": "notebook"})
+        >>> call.status, call.metadata
+        ('initiated', {'source': 'notebook'})
+        >>> client  # the key never shows
+        ConvoiClient(base_url='http://127.0.0.1:...', api_key='***')
     """
 
     _transport: SyncTransport
@@ -255,6 +278,27 @@ class ConvoiClient(_ClientBase):
             ValidationError: a bad field, named with its rule; nothing was sent.
             APIStatusError: the service refused (a subclass per status: `NotFoundError`, ...).
             APIConnectionError: no answer after the retries.
+
+        Examples:
+            >>> import uuid, convoi_nb
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> key = uuid.uuid4()
+            >>> fields = dict(
+            ...     participant_name="Ada",
+            ...     agent_overrides={"llm": {"temperature": 0.3}},
+            ...     metadata={"source": "docs"},
+            ... )
+            >>> call = client.create_web_call(agent.id, idempotency_key=key, **fields)
+            >>> call.id, call.status, call.livekit.masked_token
+            ('call_...', 'initiated', '... (masked)')
+            >>> again = client.create_web_call(agent.id, idempotency_key=key, **fields)
+            >>> again.id == call.id, again.request_info.replayed  # the same key and body: the same call
+            (True, True)
+            >>> client.create_web_call(agent.id, agent_overrides={"llm": {"modle": "gpt-4o"}})
+            Traceback (most recent call last):
+            ...
+            convoi_nb.errors.ValidationError: ... did you mean 'model'?...
         """
         spec = self._core.create_web_call(
             agent_id,
@@ -279,6 +323,16 @@ class ConvoiClient(_ClientBase):
         Raises:
             ValidationError: `call_id` does not look like a call id; nothing was sent.
             NotFoundError: no such call on this account.
+
+        Examples:
+            >>> import time, convoi_nb
+            >>> client = convoi_nb.connect()
+            >>> call = client.create_web_call(client.list_agents()[0].id)
+            >>> while not call.is_terminal:  # initiated → in_progress → ended (or failed, expired)
+            ...     time.sleep(0.05)
+            ...     call = client.get_call(call.id)
+            >>> call.status in ("ended", "failed", "expired"), call.cost.currency
+            (True, 'USD')
         """
         spec = self._core.get_call(call_id)
         raw, attempts = self._send(spec)
@@ -295,6 +349,15 @@ class ConvoiClient(_ClientBase):
 
         Raises:
             ValidationError: an unknown or bad filter, raised here, before any request.
+
+        Examples:
+            >>> import convoi_nb
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> made = [client.create_web_call(agent.id, metadata={"batch": "list-example"}).id for _ in range(3)]
+            >>> found = [call.id for call in client.list_calls(metadata={"batch": "list-example"}, page_size=2)]
+            >>> sorted(found) == sorted(made)  # every page, two calls at a time
+            True
         """
         return self._iterate(self._core.list_calls(filters), Call)
 
@@ -303,6 +366,12 @@ class ConvoiClient(_ClientBase):
 
         Returns:
             The agents.
+
+        Examples:
+            >>> import convoi_nb
+            >>> client = convoi_nb.connect()
+            >>> [(agent.name, agent.llm["model"]) for agent in client.list_agents()]  # the sandbox's three
+            [('Support Desk', 'gpt-4o-mini'), ('Sales Concierge', 'gpt-4o'), ('Clinic Scheduler', 'gpt-4.1-mini')]
         """
         return list(self._iterate(self._core.list_agents(), Agent))
 
@@ -316,6 +385,19 @@ class ConvoiClient(_ClientBase):
 
         Returns:
             One row per call.
+
+        Examples:
+            >>> import convoi_nb
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> _ = [client.create_web_call(agent.id, metadata={"batch": "frame-example", "n": n}) for n in range(2)]
+            >>> frame = client.calls_frame(metadata={"batch": "frame-example"})
+            >>> frame[["status", "metadata.n"]]
+              status  metadata.n
+            0  ...           1
+            1  ...           0
+            >>> bool(frame["livekit_token"].str.endswith("(masked)").all())  # tokens masked unless include_tokens=True
+            True
         """
         from .frames import calls_to_frame
 
@@ -341,6 +423,16 @@ class ConvoiClient(_ClientBase):
 
         Raises:
             ConfigurationError: the `review` extra (pyarrow, DuckDB) is not installed.
+
+        Examples:
+            >>> import convoi_nb
+            >>> client = convoi_nb.connect()
+            >>> _ = client.create_web_call(client.list_agents()[0].id, metadata={"batch": "export-example"})
+            >>> summary = client.export_calls("calls", metadata={"batch": "export-example"})
+            >>> summary.calls
+            1
+            >>> int(convoi_nb.review.Review("calls").cost_by("agent")["calls"].sum())
+            1
         """
         _check_path(path)
         summary: ExportSummary = _review_export().export_calls(self, path, concurrency=concurrency, **filters)
@@ -355,7 +447,13 @@ class ConvoiClient(_ClientBase):
             spec = self._core.next_page(spec, page.next_cursor)
 
     def close(self) -> None:
-        """Release the connections (your own `http_client` stays open)."""
+        """Release the connections (your own `http_client` stays open).
+
+        Examples:
+            >>> import convoi_nb
+            >>> client = convoi_nb.connect()
+            >>> client.close()  # or: with convoi_nb.connect() as client: ...
+        """
         self._transport.close()
 
     def __enter__(self) -> ConvoiClient:
@@ -370,9 +468,6 @@ class AsyncConvoiClient(_ClientBase):
 
     `await convoi_nb.aconnect()` gives one on the real service or the embedded sandbox, as `connect()` does.
 
-    >>> async with AsyncConvoiClient() as client:
-    ...     call = await client.create_web_call("agt_…")
-
     Args:
         api_key: the API key (a string or a `pydantic.SecretStr`); `CONVOI_API_KEY` when None.
         base_url: the service's URL; `CONVOI_BASE_URL` when None. Must be `https://`, except to this machine
@@ -384,6 +479,19 @@ class AsyncConvoiClient(_ClientBase):
             `max_cost=` or `confirm=True`; None never asks.
         allow_insecure: accept a plain `http://` URL to another host (the key then travels unencrypted).
         http_client: your own `httpx.AsyncClient`; never closed by this client.
+
+    Examples:
+        In a notebook, `await` works at the top level of a cell; in a script, inside `asyncio.run(...)`:
+
+        >>> import asyncio, convoi_nb
+        >>> async def main():
+        ...     async with await convoi_nb.aconnect() as client:
+        ...         agent = (await client.list_agents())[0]
+        ...         call = await client.create_web_call(agent.id, metadata={"source": "async-example"})
+        ...         listed = [c.id async for c in client.list_calls(metadata={"source": "async-example"})]
+        ...         return call.id in listed, type(client).__name__
+        >>> asyncio.run(main())
+        (True, 'AsyncConvoiClient')
     """
 
     _transport: AsyncTransport

@@ -143,6 +143,21 @@ def connect(
 
     Raises:
         ConfigurationError: half a configuration (a key without a URL, or the reverse), or a bad setting.
+
+    Examples:
+        With no `CONVOI_API_KEY` / `CONVOI_BASE_URL` set, the embedded sandbox (the first call starts it and says
+        so in one line; `sandbox_settings={"time_scale": 3600}` there makes its calls end in a blink):
+
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> client.base_url
+        'http://127.0.0.1:...'
+        >>> len(client.list_agents())
+        3
+        >>> convoi_nb.connect(api_key="sk_live_example")  # half a configuration is refused, naming what is missing
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ConfigurationError: api_key= is set but base_url= (or CONVOI_BASE_URL) is not: ...
     """
     secret = as_secret(api_key)
     del api_key  # only the masked form from here on: no traceback's locals show the key
@@ -177,6 +192,17 @@ async def aconnect(
 
     Raises:
         ConfigurationError: half a configuration (a key without a URL, or the reverse), or a bad setting.
+
+    Examples:
+        >>> import asyncio, convoi_nb
+        >>> async def agent_names():
+        ...     client = await convoi_nb.aconnect()
+        ...     try:
+        ...         return [agent.name for agent in await client.list_agents()]
+        ...     finally:
+        ...         await client.aclose()
+        >>> asyncio.run(agent_names())
+        ['Support Desk', 'Sales Concierge', 'Clinic Scheduler']
     """
     secret = as_secret(api_key)
     del api_key  # only the masked form from here on: no traceback's locals show the key

@@ -36,6 +36,17 @@ class RetryPolicy:
         initial_backoff: seconds before the first retry; doubles each time, with jitter.
         max_backoff: the ceiling of one backoff, in seconds.
         max_retry_after: the longest `Retry-After` honoured, in seconds (a longer one is capped to it).
+
+    Examples:
+        >>> import convoi_nb
+        >>> policy = convoi_nb.RetryPolicy(max_retries=2, initial_backoff=0.1)
+        >>> client = convoi_nb.connect(retry=policy)
+        >>> client.retry_policy
+        RetryPolicy(max_retries=2, initial_backoff=0.1, max_backoff=8.0, max_retry_after=60.0)
+        >>> convoi_nb.RetryPolicy(max_retries=-1)
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ConfigurationError: max_retries must be an integer >= 0, got -1
     """
 
     max_retries: int = DEFAULT_MAX_RETRIES
@@ -75,6 +86,11 @@ class RetryPolicy:
 
         Returns:
             The policy (itself when `max_retries` is None).
+
+        Examples:
+            >>> from convoi_nb import RetryPolicy
+            >>> RetryPolicy().with_max_retries(0).max_retries
+            0
         """
         return self if max_retries is None else replace(self, max_retries=max_retries)
 
@@ -89,6 +105,14 @@ class RetryPolicy:
 
         Returns:
             Seconds.
+
+        Examples:
+            >>> from convoi_nb import RetryPolicy
+            >>> policy = RetryPolicy(max_retries=2, initial_backoff=0.1)
+            >>> policy.worst_case_seconds(5.0)  # 3 attempts of 5 s, 2 waits capped at Retry-After's 60 s
+            135.0
+            >>> policy.worst_case_seconds(5.0, honour_retry_after=False)  # 3 × 5 s + 0.1 s + 0.2 s
+            15.3
         """
         waits = [min(self.max_backoff, self.initial_backoff * 2.0**i) for i in range(self.max_retries)]
         if honour_retry_after:

@@ -46,6 +46,15 @@ def check_cap(cap: Cap | None) -> Money | Decimal | None:
 
     Raises:
         ValidationError: Not an amount, negative, or not finite.
+
+    Examples:
+        >>> from convoi_nb.budget import check_cap
+        >>> check_cap(5), check_cap(None)
+        (Decimal('5'), None)
+        >>> check_cap(-1)
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ValidationError: ... max_cost: must be a finite amount of 0 or more, got -1
     """
     if cap is None or isinstance(cap, Money):
         if isinstance(cap, Money) and (not cap.amount.is_finite() or cap.amount < 0):
@@ -75,6 +84,11 @@ def cap_from_text(text: str) -> Decimal | None:
 
     Raises:
         ValidationError: Not an amount of 0 or more.
+
+    Examples:
+        >>> from convoi_nb.budget import cap_from_text
+        >>> cap_from_text("2.50"), cap_from_text("  ")
+        (Decimal('2.50'), None)
     """
     text = text.strip()
     if not text:
@@ -132,6 +146,11 @@ def needs_confirmation(creates: int, threshold: int | None) -> bool:
 
     Returns:
         True when the run is larger than the threshold.
+
+    Examples:
+        >>> from convoi_nb.budget import needs_confirmation
+        >>> needs_confirmation(30, 20), needs_confirmation(10, 20), needs_confirmation(1000, None)
+        (True, False, False)
     """
     return threshold is not None and creates > threshold
 
@@ -146,6 +165,12 @@ def refusal(creates: int, threshold: int, *, panel: bool = False) -> str:
 
     Returns:
         The message.
+
+    Examples:
+        >>> from convoi_nb.budget import refusal
+        >>> print(refusal(30, 20))
+        this run would create 30 calls (more than confirm_runs_over=20) and nothing was created: pass max_cost=… to
+        cap its spend, or confirm=True to run it uncapped
     """
     if panel:
         return (
@@ -184,6 +209,20 @@ class BudgetReport:
         committed_at_stop: What finished calls had been billed when the run stopped creating.
         in_flight_at_stop: Ids of the calls then running: their cost may still pass the cap.
         cells_remaining: Cells of the experiment with no call.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> experiment = Experiment("capped", agent.id, Variant.grid(axes={"tts.speed": [1.0, 1.2]}), replicates=3,
+        ...                         store=":memory:")
+        >>> _ = experiment.estimate(client)  # finished calls to project the cost of the next ones from
+        >>> results = experiment.run(client, max_cost=5, progress=False)
+        >>> print(results.budget)
+        budget $5.00: ...
+        >>> results.budget.stopped in (True, False)
+        True
     """
 
     cap: Money

@@ -70,11 +70,27 @@ class ConfigurationError(ConvoiError, ValueError):
     """A setting is missing, malformed or contradictory; also a built-in `ValueError`.
 
     A client option (`base_url`, `timeout`, retries), an environment variable, a sandbox setting.
+
+    Examples:
+        >>> import convoi_nb
+        >>> try:
+        ...     convoi_nb.connect(base_url="https://api.example.com")
+        ... except convoi_nb.ConfigurationError as error:  # also a ValueError, and a ConvoiError
+        ...     print(isinstance(error, (ValueError, convoi_nb.ConvoiError)), error)
+        True base_url= is set but api_key= (or CONVOI_API_KEY) is not: ...
     """
 
 
 class MixedCurrencyError(ConvoiError, ValueError):
-    """Amounts in different currencies cannot be added; total each currency on its own. Also a `ValueError`."""
+    """Amounts in different currencies cannot be added; total each currency on its own. Also a `ValueError`.
+
+    Examples:
+        >>> import convoi_nb
+        >>> convoi_nb.money.total([(1, "USD"), (1, "EUR")])
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.MixedCurrencyError: cannot add EUR to USD; total each currency apart
+    """
 
 
 class ExperimentError(ConvoiError, ValueError):
@@ -98,6 +114,19 @@ class WaitTimeoutError(ConvoiError, TimeoutError):
 
     Raised by waits that poll calls (`results.wait(timeout=…)`); what was seen is kept, so waiting again
     continues.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> experiment = Experiment("slow", agent.id, [Variant("a")], replicates=1, store=":memory:")
+        >>> results = experiment.run(client, progress=False)
+        >>> try:
+        ...     results.wait(timeout=0.001, progress=False)
+        ... except convoi_nb.WaitTimeoutError as error:  # also a TimeoutError; what was seen is kept: wait() again
+        ...     print(type(error).__name__)
+        WaitTimeoutError
     """
 
 
@@ -140,6 +169,25 @@ class APIStatusError(APIError):
         param: The parameter the error is about, if the server named one.
         request_id: The server's request id (`X-Request-Id`), to quote to support.
         body: The parsed error body (or the start of an unparsable one).
+
+    Examples:
+        >>> import uuid, convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> try:
+        ...     client.get_call("call_doesnotexist")
+        ... except convoi_nb.APIStatusError as error:  # here its subclass NotFoundError
+        ...     print(type(error).__name__, error.status_code, error.request_id.startswith("req_"))
+        NotFoundError 404 True
+
+        The same `Idempotency-Key` with another body is a conflict:
+
+        >>> agent = client.list_agents()[0]
+        >>> key = uuid.uuid4()
+        >>> _ = client.create_web_call(agent.id, metadata={"n": 1}, idempotency_key=key)
+        >>> client.create_web_call(agent.id, metadata={"n": 2}, idempotency_key=key)
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.IdempotencyConflictError: ...
     """
 
     def __init__(

@@ -78,6 +78,19 @@ def calls_to_frame(calls: Iterable[CallLike], *, include_tokens: bool = False) -
 
     Raises:
         ValidationError: `calls` is not an iterable of calls, or `include_tokens` not a bool.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> calls = [client.create_web_call(agent.id, metadata={"ticket": n, "vip": n == 2}) for n in (1, 2)]
+        >>> frame = convoi_nb.calls_to_frame(calls)
+        >>> frame[["metadata.ticket", "metadata.vip"]]
+           metadata.ticket  metadata.vip
+        0                1         False
+        1                2          True
+        >>> frame.dtypes[["created_at", "status", "metadata.ticket"]].astype(str).tolist()
+        ['datetime64[ns, UTC]', 'category', 'Int64']
     """
     check_include_tokens(include_tokens)
     if isinstance(calls, (str, bytes, Mapping, Call)) or not isinstance(calls, Iterable):

@@ -28,6 +28,11 @@ def to_decimal(amount: Amount) -> Decimal:
     Raises:
         decimal.InvalidOperation: `amount` is text that does not read as a number (an `ArithmeticError`; the
             caller names the setting it came from, as `run(max_cost=…)` does).
+
+    Examples:
+        >>> from convoi_nb.money import to_decimal
+        >>> to_decimal(0.1), to_decimal(3), to_decimal("4.10")
+        (Decimal('0.1'), Decimal('3'), Decimal('4.10'))
     """
     value: object = amount  # numpy numbers arrive too: checked against the numeric tower
     if isinstance(value, Decimal):
@@ -68,6 +73,15 @@ class Money:
 
     Raises:
         ValidationError: The amount is not a finite number, or the currency is not a code.
+
+    Examples:
+        >>> from convoi_nb.money import Money
+        >>> Money("0.1", "USD") + Money(0.2, "USD")  # exact: not 0.30000000000000004
+        Money(amount=Decimal('0.3'), currency='USD')
+        >>> Money(1, "USD") + Money(1, "EUR")
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.MixedCurrencyError: cannot add EUR to USD; total each currency apart
     """
 
     amount: Decimal
@@ -103,6 +117,21 @@ def total(items: Iterable[tuple[Amount, str]], currency: str | None = None) -> M
         MixedCurrencyError: The items are in two currencies, or not in `currency`.
         ValidationError: `items` is not an iterable of pairs, an amount is not a finite number, or a currency is not
             a code.
+
+    Examples:
+        >>> import convoi_nb
+        >>> convoi_nb.money.total([("0.10", "USD"), (0.2, "USD")])
+        Money(amount=Decimal('0.30'), currency='USD')
+        >>> convoi_nb.money.total([], currency="EUR")
+        Money(amount=Decimal('0'), currency='EUR')
+
+        The cost of calls, exactly:
+
+        >>> client = convoi_nb.connect()
+        >>> calls = list(client.list_calls(page_size=5))
+        >>> spent = convoi_nb.money.total((call.cost.amount, call.cost.currency) for call in calls)
+        >>> spent.currency
+        'USD'
     """
     if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
         raise ValidationError.of_field(
@@ -134,6 +163,13 @@ def format_money(amount: Amount, currency: str, places: int = 2) -> str:
 
     Returns:
         The text.
+
+    Examples:
+        >>> from convoi_nb.money import format_money
+        >>> format_money("4.1", "USD"), format_money("0.198", "EUR", 3), format_money(4.1, "CHF")
+        ('$4.10', '€0.198', '4.10 CHF')
+        >>> format_money(float("nan"), "USD")
+        'n/a'
     """
     value = to_decimal(amount)
     if not value.is_finite():

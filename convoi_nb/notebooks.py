@@ -78,6 +78,16 @@ def copy_notebooks(source: Path, target: Path) -> Copies:
 
     Returns:
         What was copied, updated and kept.
+
+    Examples:
+        >>> from pathlib import Path
+        >>> from convoi_nb.notebooks import bundled_folder, copy_notebooks
+        >>> first = copy_notebooks(bundled_folder(), Path("my-notebooks"))
+        >>> "01_quickstart.ipynb" in first.copied
+        True
+        >>> again = copy_notebooks(bundled_folder(), Path("my-notebooks"))  # a second time: nothing to copy
+        >>> again.copied, again.updated, again.kept
+        ([], [], [])
     """
     target.mkdir(mode=0o700, exist_ok=True)
     if target.is_symlink() or not target.is_dir():
@@ -112,6 +122,14 @@ def jupyter_command(extra: Sequence[str] = (), *, euid: int | None = None) -> li
 
     Returns:
         The command: this Python's `-m jupyterlab`, so the venv's JupyterLab runs whatever PATH says.
+
+    Examples:
+        >>> import sys
+        >>> from convoi_nb.notebooks import jupyter_command
+        >>> jupyter_command(["--no-browser"], euid=1000)[1:]
+        ['-m', 'jupyterlab', '--no-browser', '01_quickstart.ipynb']
+        >>> jupyter_command(euid=0)[3]  # as root
+        '--allow-root'
     """
     if euid is None:
         euid = os.geteuid() if hasattr(os, "geteuid") else -1
@@ -125,6 +143,18 @@ def main(argv: Sequence[str] | None = None, *, run: Callable[[str, list[str]], o
     Args:
         argv: Arguments for `jupyter lab` (sys.argv's if None).
         run: What replaces this process with JupyterLab's (os.execv; tests pass their own).
+
+    Examples:
+        From a shell, `python -m convoi_nb.notebooks`; here with a `run` that records the command instead of
+        replacing this process:
+
+        >>> from convoi_nb import notebooks
+        >>> started = []
+        >>> notebooks.main(["--no-browser"], run=lambda path, args: started.append(args))
+        copied 01_quickstart.ipynb, ... into .../.convoi_nb/notebooks
+        JupyterLab runs in .../.convoi_nb/notebooks: your copies, ignored by git (...)
+        >>> started[0][-2:]
+        ['--no-browser', '01_quickstart.ipynb']
     """
     extra = list(sys.argv[1:] if argv is None else argv)
     try:

@@ -46,6 +46,20 @@ def python_snippet(body: Mapping[str, Any]) -> str:
 
     Raises:
         ValidationError: `body` is not a create-call body.
+
+    Examples:
+        >>> import convoi_nb
+        >>> from convoi_nb.snippets import python_snippet
+        >>> request = convoi_nb.build_web_call("agt_123", metadata={"ticket": 1})
+        >>> body = request.model_dump(mode="json", exclude_none=True)
+        >>> print(python_snippet(body))
+        import convoi_nb
+        <BLANKLINE>
+        client = convoi_nb.ConvoiClient()  # reads CONVOI_API_KEY and CONVOI_BASE_URL
+        call = client.create_web_call(
+            'agt_123',
+            metadata={'ticket': 1},
+        )
     """
     _check_body(body)
     lines = [
@@ -65,7 +79,7 @@ def python_snippet(body: Mapping[str, Any]) -> str:
 
 
 def curl_snippet(body: Mapping[str, Any], base_url: str = f"${BASE_URL_ENV}") -> str:
-    """The curl command that creates this call, with `$CONVOI_API_KEY` where the key goes.
+    r"""The curl command that creates this call, with `$CONVOI_API_KEY` where the key goes.
 
     Args:
         body: the create request's JSON body.
@@ -76,6 +90,16 @@ def curl_snippet(body: Mapping[str, Any], base_url: str = f"${BASE_URL_ENV}") ->
 
     Raises:
         ValidationError: `body` is not a create-call body.
+
+    Examples:
+        >>> import convoi_nb
+        >>> from convoi_nb.snippets import curl_snippet
+        >>> body = convoi_nb.build_web_call("agt_123").model_dump(mode="json", exclude_none=True)
+        >>> print(curl_snippet(body))
+        curl -sS -X POST "$CONVOI_BASE_URL/api/v1/public/calls" \
+          -H "Authorization: Bearer $CONVOI_API_KEY" \
+          ...
+          -d '{"type":"web","agent_id":"agt_123"}'
     """
     _check_body(body)
     url = f"{base_url}{API_PREFIX}{CALLS_PATH}"

@@ -49,6 +49,12 @@ def locate(start: str | os.PathLike[str] | None = None) -> Path:
 
     Returns:
         The working folder's absolute path.
+
+    Examples:
+        >>> from pathlib import Path
+        >>> from convoi_nb import workspace
+        >>> workspace.locate().relative_to(Path.cwd())  # not created by locate()
+        PosixPath('.convoi_nb')
     """
     named = os.environ.get(DIR_ENV)
     if named:
@@ -74,6 +80,12 @@ def ensure(start: str | os.PathLike[str] | None = None) -> Path:
 
     Raises:
         ConfigurationError: It is a symbolic link or not a folder, or it cannot be created.
+
+    Examples:
+        >>> import os
+        >>> from convoi_nb import workspace
+        >>> sorted(os.listdir(workspace.ensure()))  # ignored by git, skipped by backup tools
+        ['.gitignore', 'CACHEDIR.TAG']
     """
     folder = locate(start)
     try:
@@ -93,8 +105,6 @@ def path(*names: str, start: str | os.PathLike[str] | None = None) -> Path:
 
     The names are folder and file names inside it, each one plain name (no separator, not `.` or `..`).
 
-    >>> convoi_nb.workspace.path("exports", "calls")   # .convoi_nb/exports/calls
-
     Args:
         start: The folder to start from (the current directory if None).
 
@@ -103,6 +113,16 @@ def path(*names: str, start: str | os.PathLike[str] | None = None) -> Path:
 
     Raises:
         ConfigurationError: A name is not one plain name, or the folder cannot be used.
+
+    Examples:
+        >>> from pathlib import Path
+        >>> from convoi_nb import workspace
+        >>> workspace.path("exports", "calls").relative_to(Path.cwd())
+        PosixPath('.convoi_nb/exports/calls')
+        >>> workspace.path("../elsewhere")
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ConfigurationError: a name inside the working folder must be one plain name, got '../elsewhere'
     """
     for name in names:
         if not isinstance(name, str) or name in ("", ".", "..") or "/" in name or os.sep in name:

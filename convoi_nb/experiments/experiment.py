@@ -67,6 +67,25 @@ class Experiment:
     Raises:
         ValidationError: An empty name or agent id, variants that are not a non-empty list of `Variant`s with unique
             names, replicates below 1, metadata that is not a dict, or a store that is not a path.
+
+    Examples:
+        >>> import convoi_nb
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> experiment = Experiment(
+        ...     "greeting-temperature",
+        ...     agent.id,
+        ...     [Variant("cool", {"llm": {"temperature": 0.2}}), Variant("warm", {"llm": {"temperature": 0.9}})],
+        ...     replicates=3,
+        ...     store=":memory:",
+        ... )
+        >>> experiment
+        Experiment('greeting-temperature', agent=agt_..., 2 variants × 3 replicates, store=':memory:')
+        >>> Experiment("twins", agent.id, [Variant("a"), Variant("a")])
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ValidationError: ... variant names must be unique; repeated: a
     """
 
     def __init__(
@@ -140,6 +159,15 @@ class Experiment:
 
         Raises:
             ExperimentError: The experiment has no such variant.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> experiment = Experiment("lookup-example", agent.id, [Variant("a")], store=":memory:")
+            >>> experiment.variant("a").name
+            'a'
         """
         found = next((v for v in self.variants if v.name == name), None)
         if found is None:
@@ -156,6 +184,17 @@ class Experiment:
 
         Returns:
             The key.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> experiment = Experiment("keys-example", agent.id, [Variant("a")], store=":memory:")
+            >>> key = experiment.idempotency_key(experiment.variant("a"), 0)
+            >>> variant = experiment.variant("a")
+            >>> key == experiment.idempotency_key(variant, 0), key == experiment.idempotency_key(variant, 1)
+            (True, False)
         """
         cell = f"{self.name}\x1f{self.agent_id}\x1f{variant.name}\x1f{replicate}"
         return str(uuid.uuid5(_KEY_NAMESPACE, cell if kind != LISTENING else f"{cell}\x1f{LISTENING}"))
@@ -173,6 +212,17 @@ class Experiment:
 
         Returns:
             The call's metadata.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> tags = {"team": "support"}
+            >>> experiment = Experiment("tags-example", agent.id, [Variant("a")], metadata=tags, store=":memory:")
+            >>> experiment.call_metadata(experiment.variant("a"), 0)
+            {'team': 'support', 'experiment': 'tags-example', 'variant': 'a', 'replicate': 0,
+             'variant_fingerprint': '...'}
         """
         tags: dict[str, Any] = {
             **self.metadata,
@@ -323,6 +373,34 @@ class Experiment:
             ValidationError: A bad argument (sequential arguments without `until="decided"`, a single variant,
                 a `max_cost` smaller than one wave), or a variant the API would refuse (before anything is sent).
             WaitTimeoutError: Sequential: a wave's calls still running after `wait_timeout` (run again to go on).
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("run-fixed", agent.id, variants, replicates=3, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)  # the fixed design: 2 × 3 calls
+            >>> results
+            <ExperimentResults 'run-fixed': 6 calls created, 0 failed creates>
+            >>> experiment.run(client, progress=False)  # again: nothing new is created
+            <ExperimentResults 'run-fixed': 6 calls created, 0 failed creates>
+
+            The sequential design: waves until one variant is clearly cheaper, or the budget or `max_replicates`
+            stops it.
+
+            >>> models = Variant.grid(axes={"llm.model": ["gpt-4o-mini", "gpt-4o"]})
+            >>> sequential = Experiment("run-decided", agent.id, models, store=":memory:")
+            >>> _ = sequential.estimate(client)  # a pilot: max_cost projects the next wave's cost from its calls
+            >>> results = sequential.run(client, until="decided", max_replicates=20, max_cost=20, progress=False)
+            >>> results.decision.status in ("winner", "equivalent", "budget", "max_replicates")
+            True
+            >>> print(results.decision)  # doctest: +SKIP
+            Winner on cost per call: model=gpt-4o-mini at $0.222 ($0.154 to $0.290), every other variant eliminated. ...
+            >>> str(results.decision).splitlines()[-1]
+            '... calls created, $... spent.'
         """
         sequential = SequentialArguments(metric, max_replicates, min_replicates, level, tolerance, boundary)
         options = RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout)
@@ -377,6 +455,21 @@ class Experiment:
             ExperimentError: As `run()`.
             ValidationError: As `run()`.
             WaitTimeoutError: As `run()`.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> import asyncio
+            >>> speeds = Variant.grid(axes={"tts.speed": [1.0, 1.2]})
+            >>> experiment = Experiment("arun-example", agent.id, speeds, replicates=2, store=":memory:")
+            >>> async def main():
+            ...     async with await convoi_nb.aconnect() as aclient:
+            ...         results = await experiment.arun(aclient, progress=False)
+            ...         return await results.wait_async(progress=False)
+            >>> asyncio.run(main())
+            <ExperimentResults 'arun-example': 4 calls created, 0 failed creates>
         """
         sequential = SequentialArguments(metric, max_replicates, min_replicates, level, tolerance, boundary)
         options = RunOptions(concurrency, progress, on_progress, max_cost, confirm, wait_timeout)
@@ -454,6 +547,16 @@ class Experiment:
 
         Returns:
             The count (failed creates and listening sessions' calls are not design cells with a call).
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> two = [Variant("a"), Variant("b", {"tts": {"speed": 1.2}})]
+            >>> experiment = Experiment("cells-example", agent.id, two, replicates=4, store=":memory:")
+            >>> experiment.cells_to_create()
+            8
         """
         return len(runner.missing_cells(self, self._open_store(), self.replicates))
 
@@ -484,6 +587,21 @@ class Experiment:
 
         Returns:
             The estimate, per variant and in total.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("estimate-example", agent.id, variants, replicates=10, store=":memory:")
+            >>> estimate = experiment.estimate(client)  # runs a pilot of 2 calls per variant: the sandbox bills nothing
+            >>> print(estimate)
+            this run: ~$..., 90% between $... and $... (16 calls to create; about ... call minutes); rests on 2
+            finished calls per variant: wide; spent so far $...
+            >>> estimate.to_create, estimate.cost.low <= estimate.cost.estimate <= estimate.cost.high
+            (16, True)
         """
         return runner.estimate(self, client, pilot=pilot, confirm=confirm, level=level, wait_timeout=wait_timeout)
 
@@ -524,6 +642,21 @@ class Experiment:
         Raises:
             ExperimentError: A pilot that may cost money, neither asked for (`pilot=`) nor confirmed (nothing created).
             ValidationError: A bad argument, before any call is made.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("plan-example", agent.id, variants, store=":memory:")
+            >>> plan = experiment.plan(client, pilot=3)
+            >>> plan[["pilot_calls", "replicates", "currency"]]
+                     pilot_calls  replicates currency
+            variant
+            cool               3         ...      USD
+            warm               3         ...      USD
         """
         from ..stats.plan import check_plan_arguments  # scipy loads on first use
 
@@ -543,6 +676,24 @@ class Experiment:
 
         Raises:
             ValidationError: `client` is neither a convoi_nb client nor None.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> two = [Variant("a"), Variant("b", {"tts": {"speed": 1.2}})]
+            >>> experiment = Experiment("results-example", agent.id, two, replicates=1, store=":memory:")
+            >>> experiment.results(None)  # nothing run yet
+            <ExperimentResults 'results-example': 0 calls created, 0 failed creates>
+            >>> _ = experiment.run(client, progress=False)
+            >>> frame = experiment.results(client).wait(progress=False).frame()
+            >>> frame[["variant", "replicate"]]
+              variant  replicate
+            0       a          0
+            1       b          0
+            >>> bool(frame["status"].isin(["ended", "failed", "expired"]).all())
+            True
         """
         if client is not None:
             check_client(client)

@@ -38,6 +38,18 @@ class ExperimentResults:
         name: The experiment.
         store: Its results store.
         poller: What `wait()` refreshes the calls with (None: results opened without a client).
+
+    Examples:
+        >>> import convoi_nb
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+        ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+        >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+        >>> results = experiment.run(client, progress=False).wait(progress=False)
+        >>> results
+        <ExperimentResults 'results-methods': 8 calls created, 0 failed creates>
     """
 
     def __init__(self, name: str, store: ResultsStore, poller: CallPoller | None = None) -> None:
@@ -59,6 +71,19 @@ class ExperimentResults:
 
         Returns:
             The total, in the calls' one currency.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)
+            >>> spent = results.spend()
+            >>> spent.currency, spent.amount > 0
+            ('USD', True)
         """
         calls = [r.call for r in self._store.results(self.name) if r.call]
         currencies = sorted({c["cost"]["currency"] for c in calls})
@@ -100,6 +125,18 @@ class ExperimentResults:
             ExperimentError: The results were opened without a client.
             ValidationError: A bad `until`, `timeout`, `concurrency` or `on_progress`.
             WaitTimeoutError: Calls still running after `timeout` seconds.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)
+            >>> bool(results.frame()["status"].isin(["ended", "failed", "expired"]).all())  # every call finished
+            True
         """
         plan = WaitPlan(until, timeout, progress, poll_interval, max_interval, concurrency, on_progress)
         self._checked_poller().wait(plan)
@@ -161,6 +198,22 @@ class ExperimentResults:
 
         Returns:
             A new frame.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)
+            >>> frame = results.frame()
+            >>> frame[["variant", "replicate", "override.llm.temperature"]].head(3)
+              variant  replicate  override.llm.temperature
+            0    cool          0                       0.2
+            1    cool          1                       0.2
+            2    cool          2                       0.2
         """
         return results_frame(self._store, self.name, include_tokens=include_tokens)
 
@@ -222,6 +275,18 @@ class ExperimentResults:
         created), `spend` (as `spend()`), the anytime-valid `intervals` and the `history` of looks. Computed once
         per change of the store. None for an experiment that was never run sequentially (a fixed design: read
         `verdict()`).
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)
+            >>> results.decision is None  # a fixed-design run decides nothing
+            True
         """
         revision = self._store.revision()
         if self._decision is not None and self._decision[0] == revision:
@@ -265,6 +330,21 @@ class ExperimentResults:
 
         Returns:
             One row per variant.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)
+            >>> results.summary()[["n", "ended", "cost_mean", "cost_ci_low", "cost_ci_high"]]
+                     n  ended  cost_mean  cost_ci_low  cost_ci_high
+            variant
+            cool     4      ...
+            warm     4      ...
         """
         return self.analysis(level=level, seed=seed, rater=rater).summary()
 
@@ -283,6 +363,20 @@ class ExperimentResults:
 
         Returns:
             One row per variant but the baseline.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)
+            >>> results.compare(baseline="cool")[["baseline", "cost_delta", "cost_delta_pct"]]
+                    baseline  cost_delta  cost_delta_pct
+            variant
+            warm        cool  ...
         """
         return self.analysis(baseline, level=level, seed=seed).compare()
 
@@ -304,6 +398,19 @@ class ExperimentResults:
 
         Returns:
             The verdict.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)
+            >>> first = str(results.verdict()).splitlines()[0]  # one line per metric, then the comparisons
+            >>> first.startswith(("Cheapest per call: ", "No clear cheapest variant: "))
+            True
         """
         return self.analysis(baseline, level=level, seed=seed, power=power).verdict
 
@@ -333,6 +440,21 @@ class ExperimentResults:
             One row per variant with `replicates` (calls per variant in all, the pilot's included) and
             `estimated_cost` (Decimal: what that many calls would cost); `.attrs["total_estimated_cost"]` for
             all variants and `.attrs["question"]` in words.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)
+            >>> results.plan()[["pilot_calls", "replicates"]]
+                     pilot_calls  replicates
+            variant
+            cool               4         ...
+            warm               4         ...
         """
         return self.analysis(level=level).plan(probability=probability, metric=metric, detect=detect, power=power)
 
@@ -345,6 +467,18 @@ class ExperimentResults:
 
         Returns:
             A pandas `Styler` (`.data` is the text).
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)
+            >>> type(results.summary_table()).__name__  # a pandas Styler: shown as a table in a notebook
+            'Styler'
         """
         from ..report.tables import summary_table
 
@@ -360,6 +494,18 @@ class ExperimentResults:
 
         Returns:
             A pandas `Styler`.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)
+            >>> type(results.compare_table()).__name__
+            'Styler'
         """
         from ..report.tables import comparison_table
 
@@ -377,6 +523,19 @@ class ExperimentResults:
 
         Returns:
             A matplotlib figure.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)
+            >>> figure = results.plot()
+            >>> type(figure).__name__, len(figure.axes) >= 1
+            ('Figure', True)
         """
         from ..report.plots import plot_experiment
 
@@ -390,6 +549,19 @@ class ExperimentResults:
 
         Returns:
             The path written.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> variants = [Variant("cool", {"llm": {"temperature": 0.2}}),
+            ...             Variant("warm", {"llm": {"temperature": 0.9}})]
+            >>> experiment = Experiment("results-methods", agent.id, variants, replicates=4, store=":memory:")
+            >>> results = experiment.run(client, progress=False).wait(progress=False)
+            >>> path = results.to_csv("results.csv")
+            >>> path.name, path.stat().st_size > 0
+            ('results.csv', True)
         """
         self.frame().to_csv(path, index=False, **kwargs)
         return Path(path)

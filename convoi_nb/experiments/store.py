@@ -132,6 +132,19 @@ class ResultsStore:
 
     Raises:
         ExperimentError: The file cannot be opened as a results store (named, with the way out).
+
+    Examples:
+        >>> import convoi_nb
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> experiment = Experiment("stored", agent.id, [Variant("a")], replicates=2, store="results.sqlite3")
+        >>> _ = experiment.run(client, progress=False)
+        >>> from convoi_nb.experiments import ResultsStore
+        >>> store = ResultsStore("results.sqlite3")  # the file survives the notebook: reopen it any time
+        >>> [(row.variant, row.replicate, row.state) for row in store.results("stored")]
+        [('a', 0, 'created'), ('a', 1, 'created')]
+        >>> store.close()
     """
 
     def __init__(self, path: str | Path) -> None:

@@ -85,6 +85,16 @@ class Variant:
     Raises:
         ValidationError: An empty name, or overrides or metadata the API would refuse; a setting or name
             convoi_nb does not know, with the closest known one, unless `allow_extra=True`.
+
+    Examples:
+        >>> from convoi_nb.experiments import Variant
+        >>> cool = Variant("cool", {"llm": {"temperature": 0.2}}, metadata={"owner": "ana"})
+        >>> cool.body, cool.metadata
+        ({'llm': {'temperature': 0.2}}, {'owner': 'ana'})
+        >>> Variant("typo", {"llm": {"temprature": 0.2}})
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ValidationError: ... did you mean 'temperature'? ...
     """
 
     name: str
@@ -156,6 +166,18 @@ class Variant:
             ValidationError: A `base` or `axes` that is not a dict, no axis, a path to no known setting, an axis
                 that is not a list of values (a string is one value: `["gpt-4o"]`), an axis without values or with
                 two that name a variant alike; variants that all send the base's overrides, or two that send the same.
+
+        Examples:
+            >>> from convoi_nb.experiments import Variant
+            >>> axes = {"llm.model": ["gpt-4o-mini", "gpt-4o"], "tts.speed": [1.0, 1.2]}
+            >>> variants = Variant.grid({"tts": {"voice_id": "rachel"}}, axes)
+            >>> [variant.name for variant in variants]
+            ['model=gpt-4o-mini, speed=1.0', 'model=gpt-4o-mini, speed=1.2', 'model=gpt-4o, speed=1.0',
+             'model=gpt-4o, speed=1.2']
+            >>> variants[-1].body
+            {'llm': {'model': 'gpt-4o'}, 'tts': {'voice_id': 'rachel', 'speed': 1.2}}
+            >>> [variant.name for variant in Variant.grid(llm__temperature=[0.2, 0.8])]  # keyword axes: __ for the dot
+            ['temperature=0.2', 'temperature=0.8']
         """
         if axes is not None and not isinstance(axes, Mapping):
             raise ValidationError.of_field(

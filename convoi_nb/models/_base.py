@@ -77,3 +77,4 @@ def _assume_utc(value: datetime) -> datetime:
 
 
 UTCDateTime = Annotated[datetime, AfterValidator(_assume_utc)]
+"""A timezone-aware datetime: a naive one read from the wire is taken as UTC."""

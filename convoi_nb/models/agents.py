@@ -10,7 +10,15 @@ from ._base import ResponseModel, UTCDateTime
 
 
 class Agent(ResponseModel):
-    """An agent: its id and name, and the defaults that `agent_overrides` change for one call."""
+    """An agent: its id and name, and the defaults that `agent_overrides` change for one call.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> agent.name, agent.llm
+        ('Support Desk', {'model': 'gpt-4o-mini', 'temperature': 0.7})
+    """
 
     id: str
     object: str = "agent"

@@ -11,7 +11,9 @@ from pydantic import Field, PlainSerializer, PrivateAttr
 from ._base import ResponseModel, UTCDateTime
 
 KNOWN_STATUSES = ("initiated", "in_progress", "ended", "failed", "expired")
+"""A call's statuses, in the order a call goes through them (it ends in one of the last three)."""
 TERMINAL_STATUSES = frozenset({"ended", "failed", "expired"})
+"""The statuses a call never leaves (`Call.is_terminal`)."""
 MASKED_SUFFIX = "(masked)"
 
 
@@ -24,6 +26,11 @@ def mask_token(token: str | None) -> str:
     Returns:
         Its first six and last four characters marked `(masked)` (only the mark for a short one), "" for none,
         and an already masked token unchanged.
+
+    Examples:
+        >>> from convoi_nb.models import mask_token
+        >>> mask_token("abcdef0123456789wxyz")  # a made-up token: a real one is a JWT
+        'abcdef…wxyz (masked)'
     """
     if not token:
         return ""
@@ -35,7 +42,16 @@ def mask_token(token: str | None) -> str:
 
 
 class LiveKitConnection(ResponseModel):
-    """Where and how the browser joins the call. `token` is a credential: masked in repr/str."""
+    """Where and how the browser joins the call. `token` is a credential: masked in repr/str.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> livekit = client.create_web_call(agent.id).livekit
+        >>> livekit.url.startswith(("ws://", "wss://")), livekit.masked_token  # livekit.token joins the room
+        (True, '... (masked)')
+    """
 
     url: str
     token: str = Field(repr=False)
@@ -56,14 +72,32 @@ Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="
 
 
 class Cost(ResponseModel):
-    """What a call has cost so far. Sum amounts as Decimals (`convoi_nb.money`), never as floats."""
+    """What a call has cost so far. Sum amounts as Decimals (`convoi_nb.money`), never as floats.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> cost = client.create_web_call(agent.id).cost
+        >>> type(cost.amount).__name__, cost.currency
+        ('Decimal', 'USD')
+    """
 
     amount: Money
     currency: str = "USD"
 
 
 class RequestInfo(ResponseModel):
-    """How a call object reached the client: not part of the call, never sent anywhere."""
+    """How a call object reached the client: not part of the call, never sent anywhere.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> info = client.create_web_call(agent.id).request_info
+        >>> info.attempts, info.replayed, info.request_id.startswith("req_")
+        (1, False, True)
+    """
 
     request_id: str | None = None
     idempotency_key: str | None = None
@@ -73,7 +107,18 @@ class RequestInfo(ResponseModel):
 
 
 class Call(ResponseModel):
-    """A web call. `status` is a plain string so that a status added later never breaks parsing."""
+    """A web call. `status` is a plain string so that a status added later never breaks parsing.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> call = client.create_web_call(agent.id, metadata={"source": "docs"})
+        >>> call.status, call.is_terminal, call.agent_id == agent.id, call.metadata
+        ('initiated', False, True, {'source': 'docs'})
+        >>> call.cost  # exact, in the call's currency; grows until the call ends
+        Cost(amount=Decimal('0'), currency='USD')
+    """
 
     id: str
     object: str = "call"

@@ -17,6 +17,10 @@ KNOWN_LLM_MODELS = (
     "claude-3-5-sonnet",
     "llama-3.1-8b",
 )
+"""The LLM models the service is known to accept (`llm.model`); others need `allow_extra=True`."""
 KNOWN_VOICES = ("rachel", "adam", "bella", "alloy", "aura-asteria")
+"""The TTS voices the service is known to accept (`tts.voice`)."""
 KNOWN_STT_MODELS = ("nova-2", "nova-3", "whisper-1")
+"""The STT models the service is known to accept (`stt.model`)."""
 KNOWN_LANGUAGES = ("en", "en-US", "en-GB", "de", "fr", "es", "it", "nl", "pt", "ja")
+"""The STT languages the service is known to accept (`stt.language`)."""

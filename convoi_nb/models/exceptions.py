@@ -45,6 +45,14 @@ class ConvoiError(Exception):
     `__cause__`, `__context__` or traceback: a cause is often a library exception holding a socket, a request
     or a database handle, which cannot be pickled, and the message already says what went wrong. Process pools
     (`concurrent.futures`, `multiprocessing`) attach the worker's formatted traceback as the cause themselves.
+
+    Examples:
+        >>> import convoi_nb
+        >>> try:
+        ...     convoi_nb.build_web_call("agt_123", metadata={"nested": {"no": "dicts"}})
+        ... except convoi_nb.ConvoiError as error:  # every error convoi_nb raises
+        ...     print(type(error).__name__)
+        ValidationError
     """
 
     __module__ = PUBLIC_MODULE
@@ -61,6 +69,16 @@ class ValidationError(ConvoiError, ValueError):
     Args:
         what: What was being validated, as the message starts: `"invalid <what>: …"`.
         errors: One `FieldError` per rejected field (its dotted path, the rule it broke).
+
+    Examples:
+        >>> import convoi_nb
+        >>> try:
+        ...     convoi_nb.build_web_call("agt_123", agent_overrides={"llm": {"temperature": 5}})
+        ... except convoi_nb.ValidationError as error:  # also a ValueError
+        ...     print(error)
+        ...     print([(problem.loc, problem.msg) for problem in error.errors])
+        invalid web call request: agent_overrides.llm.temperature: ...
+        [('agent_overrides.llm.temperature', '...')]
     """
 
     __module__ = PUBLIC_MODULE

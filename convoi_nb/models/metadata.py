@@ -13,6 +13,7 @@ MAX_METADATA_KEY_LENGTH = 64
 MAX_METADATA_VALUE_LENGTH = 1000
 
 MetadataValue = str | int | float | bool | None
+"""One metadata value: a JSON scalar."""
 
 
 def _check_metadata(value: dict[Any, Any]) -> dict[str, MetadataValue]:
@@ -32,3 +33,4 @@ def _check_metadata(value: dict[Any, Any]) -> dict[str, MetadataValue]:
 
 
 Metadata = Annotated[dict[Any, Any], AfterValidator(_check_metadata)]
+"""A call's metadata: your own JSON scalars by key, checked against the service's limits on keys and values."""

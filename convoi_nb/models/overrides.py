@@ -33,6 +33,16 @@ class LLMSettings(SettingsModel):
         temperature: Sampling temperature, 0 to 2.
         max_tokens: The most tokens one reply may have (at least 1).
         top_p: Nucleus-sampling probability mass, 0 to 1.
+
+    Examples:
+        >>> from convoi_nb import LLMSettings
+        >>> LLMSettings(model="gpt-4o", temperature=0.3)
+        LLMSettings(model='gpt-4o', temperature=0.3, max_tokens=None, top_p=None)
+        >>> LLMSettings(model="gpt-4")
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ValidationError: invalid LLMSettings: model: 'gpt-4' is not a known llm model; did you
+        mean 'gpt-4o'? ...
     """
 
     section: ClassVar[str] = "llm"
@@ -55,6 +65,15 @@ class TTSSettings(SettingsModel):
         voice_id: The voice, e.g. `rachel`.
         speed: Speaking rate, above 0 (1.0 is normal).
         stability: 0 (most expressive) to 1 (most steady).
+
+    Examples:
+        >>> from convoi_nb import TTSSettings
+        >>> TTSSettings(voice_id="rachel", speed=1.1)
+        TTSSettings(voice_id='rachel', speed=1.1, stability=None)
+        >>> TTSSettings(speed=0)
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ValidationError: invalid TTSSettings: speed: ...
     """
 
     section: ClassVar[str] = "tts"
@@ -75,6 +94,11 @@ class STTSettings(SettingsModel):
     Attributes:
         language: The caller's language, e.g. `en` or `en-US`.
         model: The transcription model, e.g. `nova-2`.
+
+    Examples:
+        >>> from convoi_nb import STTSettings
+        >>> STTSettings(language="de", model="nova-3")
+        STTSettings(language='de', model='nova-3')
     """
 
     section: ClassVar[str] = "stt"
@@ -93,6 +117,21 @@ class AgentOverrides(RequestModel):
 
     `AgentOverrides(...)` checks the llm/tts/stt settings against what convoi_nb knows (see `LLMSettings`);
     `AgentOverrides.from_dict(data, allow_extra=True)` sends other provider settings and names as given.
+
+    Examples:
+        >>> from convoi_nb import AgentOverrides, LLMSettings, TTSSettings
+        >>> overrides = AgentOverrides(
+        ...     first_message="Hi, this is a test call.",
+        ...     llm=LLMSettings(model="gpt-4o", temperature=0.3),
+        ...     tts=TTSSettings(speed=1.1),
+        ... )
+        >>> overrides.to_body()
+        {'first_message': 'Hi, this is a test call.', 'llm': {'model': 'gpt-4o', 'temperature': 0.3},
+         'tts': {'speed': 1.1}}
+        >>> AgentOverrides(greeting="Hi")
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ValidationError: invalid AgentOverrides: greeting: unknown key 'greeting' ...
     """
 
     first_message: str | None = None
@@ -118,6 +157,18 @@ class AgentOverrides(RequestModel):
         Raises:
             ValidationError: Naming each bad field, its rule and, for a typo, the closest known name; also for an
                 `allow_extra` that is not a bool.
+
+        Examples:
+            >>> from convoi_nb import AgentOverrides
+            >>> AgentOverrides.from_dict({"llm": {"temperature": 0.3}}).llm
+            LLMSettings(model=None, temperature=0.3, max_tokens=None, top_p=None)
+            >>> AgentOverrides.from_dict({"llm": {"modle": "gpt-4o"}})
+            Traceback (most recent call last):
+            ...
+            convoi_nb.errors.ValidationError: invalid agent_overrides: llm.modle: unknown llm setting 'modle'; did
+            you mean 'model'? ...
+            >>> AgentOverrides.from_dict({"llm": {"model": "my-model", "seed": 7}}, allow_extra=True).to_body()
+            {'llm': {'model': 'my-model', 'seed': 7}}
         """
         context = extra_context(allow_extra, what)
         try:
@@ -130,6 +181,11 @@ class AgentOverrides(RequestModel):
 
         Returns:
             Only what was set: unset fields are left out, never sent as null.
+
+        Examples:
+            >>> from convoi_nb import AgentOverrides
+            >>> AgentOverrides.from_dict({"tts": {"voice_id": "adam"}, "stt": {"language": "de"}}).to_body()
+            {'tts': {'voice_id': 'adam'}, 'stt': {'language': 'de'}}
         """
         return self.model_dump(mode="json")
 

@@ -15,11 +15,19 @@ from .settings import LENIENT_CONTEXT
 from .wire import MAX_PAGE_SIZE
 
 AGENT_ID_PATTERN = r"^agt_[A-Za-z0-9]+$"
+"""What an agent id looks like (a regular expression): `agt_` and letters or digits."""
 AgentId = Annotated[str, StringConstraints(pattern=AGENT_ID_PATTERN)]
 
 
 class WebCallRequest(RequestModel):
-    """Create a web call: the agent to run and, optionally, per-call overrides and metadata."""
+    """Create a web call: the agent to run and, optionally, per-call overrides and metadata.
+
+    Examples:
+        >>> import convoi_nb
+        >>> request = convoi_nb.build_web_call("agt_123", participant_name="Ada")  # the way to build one, validated
+        >>> type(request).__name__, request.agent_id, request.participant_name
+        ('WebCallRequest', 'agt_123', 'Ada')
+    """
 
     type: Literal["web"]
     agent_id: AgentId

@@ -22,6 +22,11 @@ def dotted_path(loc: Sequence[Any]) -> str:
 
     Returns:
         Its dotted path, e.g. `agent_overrides.knowledge_base_ids[0]`; `body` for the empty location.
+
+    Examples:
+        >>> from convoi_nb.models import dotted_path
+        >>> dotted_path(("agent_overrides", "llm", "temperature"))
+        'agent_overrides.llm.temperature'
     """
     path = ""
     for part in loc:

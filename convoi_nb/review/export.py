@@ -326,6 +326,20 @@ def export_calls(
         ValidationError: A filter, `concurrency` or the path is invalid (nothing is written).
         DatasetError: The folder cannot be used: another source's export, an invalid manifest, files that
             disagree with it, a link, a read-only file or folder, another export running in it.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> from convoi_nb.review import Review, export_calls
+        >>> _ = client.create_web_call(agent.id, metadata={"source": "export"})
+        >>> summary = export_calls(client, "calls")  # what client.export_calls("calls") does
+        >>> summary.calls, summary.resumed
+        (1, False)
+        >>> export_calls(client, "calls").total_calls  # again: brought up to date, nothing twice
+        1
+        >>> len(Review("calls").query("SELECT id FROM calls"))
+        1
     """
     workers = check_concurrency(concurrency)
     with _Export.open(client, path, dict(filters)) as export:
@@ -363,6 +377,17 @@ async def aexport_calls(
 
     Returns:
         What the run did.
+
+    Examples:
+        >>> import asyncio, convoi_nb
+        >>> from convoi_nb.review import aexport_calls
+        >>> async def main():
+        ...     async with await convoi_nb.aconnect() as client:
+        ...         agent = (await client.list_agents())[0]
+        ...         await client.create_web_call(agent.id)
+        ...         return await aexport_calls(client, "calls")  # what `await client.export_calls("calls")` does
+        >>> asyncio.run(main()).calls
+        1
     """
     workers = check_concurrency(concurrency)
     with _Export.open(client, path, dict(filters)) as export:

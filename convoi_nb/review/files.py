@@ -123,5 +123,15 @@ def arrow_dataset(path: str | os.PathLike[str]) -> ds.Dataset:
 
     Returns:
         The dataset, over exactly the files its manifest lists.
+
+    Examples:
+        >>> import convoi_nb
+        >>> from convoi_nb.review import arrow_dataset
+        >>> client = convoi_nb.connect()
+        >>> _ = client.create_web_call(client.list_agents()[0].id, metadata={"source": "arrow"})
+        >>> _ = client.export_calls("calls")
+        >>> frame = arrow_dataset("calls").to_table().to_pandas()
+        >>> len(frame), "metadata.source" in frame.columns or "metadata" in frame.columns
+        (1, True)
     """
     return ExportedFiles.read(path).arrow()

@@ -70,12 +70,8 @@ _WHAT = "review query"
 class Review:
     """The cost questions over the files of `client.export_calls(path)`; each method returns a pandas DataFrame.
 
-    >>> review = Review("calls")                       # embedded DuckDB
-    >>> review = Review("calls", backend=spark)         # the same questions on a PySpark session
-    >>> review.cost_by("agent"); review.cost_by("week"); review.cost_by("metadata.source")
-    >>> review.cost_by("week", "agent")["total_cost_float"].unstack("agent").plot()  # cost per agent per week
-    >>> review.top_calls(10); review.variant_rates(); review.period_change("week")
-    >>> print(review.sql("cost_by", by="day", dialect="spark"))
+    `Review(path)` runs them on embedded DuckDB; `Review(path, backend=spark)` asks the same questions on a PySpark
+    session (the `spark` extra); `review.sql(name, dialect=...)` gives the SQL of each for another engine.
 
     Args:
         path: An export folder written by `client.export_calls(path)`.
@@ -88,6 +84,25 @@ class Review:
         ConfigurationError: The engine is not installed (the message names the extra) or does not start.
         DatasetError: It is no export folder, holds no calls, its files disagree with its manifest, or the engine
             cannot read them (the engine's message, without a JVM stack trace).
+
+    Examples:
+        >>> import convoi_nb
+        >>> from convoi_nb.review import Review
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> for source in ("web", "web", "app"):
+        ...     _ = client.create_web_call(agent.id, metadata={"source": source, "batch": "review-example"})
+        >>> _ = client.export_calls("calls", metadata={"batch": "review-example"})
+        >>> review = Review("calls")
+        >>> review.cost_by("metadata.source")[["calls", "currency"]]
+                         calls currency
+        metadata.source
+        web                  2      USD
+        app                  1      USD
+        >>> review.cost_by("agent", "day")["calls"].sum()  # two dimensions: one row per agent and UTC day
+        np.int64(3)
+        >>> print(review.sql("cost_by", by="day", dialect="spark"))  # the same question for Spark  # doctest: +ELLIPSIS
+        SELECT ...
     """
 
     def __init__(self, path: str | os.PathLike[str], *, backend: Any = None) -> None:
@@ -172,6 +187,21 @@ class Review:
 
         Raises:
             ValidationError: No dimension, an unknown or repeated one (the message names it and the known ones).
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.review import Review
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> for source in ("web", "web", "app"):
+            ...     _ = client.create_web_call(agent.id, metadata={"source": source, "batch": "review-example"})
+            >>> _ = client.export_calls("calls", metadata={"batch": "review-example"})
+            >>> review = Review("calls")
+            >>> review.cost_by("metadata.source")[["calls", "currency"]]
+                             calls currency
+            metadata.source
+            web                  2      USD
+            app                  1      USD
         """
         keys = [*_key_list(by), *more]
         frame = self._answer("cost_by", by=keys)
@@ -185,6 +215,19 @@ class Review:
 
         Returns:
             One row per call, most expensive first.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.review import Review
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> for source in ("web", "web", "app"):
+            ...     _ = client.create_web_call(agent.id, metadata={"source": source, "batch": "review-example"})
+            >>> _ = client.export_calls("calls", metadata={"batch": "review-example"})
+            >>> review = Review("calls")
+            >>> top = review.top_calls(2)
+            >>> len(top), bool(top["cost_amount_float"].is_monotonic_decreasing)
+            (2, True)
         """
         return self._answer("top_calls", n=n)
 
@@ -198,6 +241,20 @@ class Review:
 
         Returns:
             One row per experiment, variant and currency, with `calls` and `ended` as integers.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> from convoi_nb.review import Review
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> speeds = Variant.grid(axes={"tts.speed": [1.0, 1.3]})
+            >>> experiment = Experiment("rates-example", agent.id, speeds, replicates=2, store=":memory:")
+            >>> _ = experiment.run(client, progress=False)
+            >>> _ = client.export_calls("calls", metadata={"experiment": "rates-example"})
+            >>> rates = Review("calls").variant_rates("rates-example")
+            >>> sorted(zip(rates["variant"], rates["calls"].tolist()))
+            [('speed=1.0', 2), ('speed=1.3', 2)]
         """
         return self._answer("variant_rates", experiment=experiment)
 
@@ -209,6 +266,19 @@ class Review:
 
         Returns:
             One row per period and currency.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.review import Review
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> for source in ("web", "web", "app"):
+            ...     _ = client.create_web_call(agent.id, metadata={"source": source, "batch": "review-example"})
+            >>> _ = client.export_calls("calls", metadata={"batch": "review-example"})
+            >>> review = Review("calls")
+            >>> review.period_change("week")[["calls", "currency"]]  # one row per week, with the change from the last
+               calls currency
+            0      3      USD
         """
         return self._answer("period_change", period=period)
 
@@ -251,6 +321,20 @@ class Review:
 
         Raises:
             ValidationError: An unknown query, dialect or parameter, a missing or invalid parameter.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.review import Review
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> for source in ("web", "web", "app"):
+            ...     _ = client.create_web_call(agent.id, metadata={"source": source, "batch": "review-example"})
+            >>> _ = client.export_calls("calls", metadata={"batch": "review-example"})
+            >>> review = Review("calls")
+            >>> print(review.sql("top_calls", n=5, dialect="duckdb"))
+            SELECT
+            ...
+            LIMIT 5
         """
         chosen = self.engine if dialect is None else dialect
         if not isinstance(chosen, str) or chosen not in DIALECTS:
@@ -334,6 +418,19 @@ class Review:
             ValidationError: The SQL is not text, not one reading statement, or DuckDB refused it; the message is
                 DuckDB's (a file your SQL names that cannot be read included); or this review is not on DuckDB.
             DatasetError: The review is closed, or one of its own files changed since it was opened.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.review import Review
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> for source in ("web", "web", "app"):
+            ...     _ = client.create_web_call(agent.id, metadata={"source": source, "batch": "review-example"})
+            >>> _ = client.export_calls("calls", metadata={"batch": "review-example"})
+            >>> review = Review("calls")
+            >>> review.query("SELECT count(*) AS n FROM calls")
+               n
+            0  3
         """
         if not isinstance(text, str):
             raise ValidationError.of_field(_WHAT, "text", f"must be SQL text (got {text!r})")

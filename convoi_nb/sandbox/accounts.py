@@ -9,7 +9,9 @@ from typing import Any
 from ..models.wire import SANDBOX_KEY_PREFIX
 
 DEFAULT_API_KEY = SANDBOX_KEY_PREFIX + "convoi_nb_demo"
+"""The sandbox's documented demo key: the account `connect()` uses on the embedded sandbox."""
 OTHER_API_KEY = SANDBOX_KEY_PREFIX + "other_account"
+"""A second documented sandbox key, of another account (its calls are invisible to the first)."""
 SEEDED_AT = "2026-01-01T00:00:00Z"
 
 

@@ -13,6 +13,14 @@ class ManualClock:
 
     Args:
         start: The moment the clock shows first (now if None).
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from convoi_nb.sandbox import ManualClock
+        >>> clock = ManualClock(datetime(2026, 1, 1, tzinfo=timezone.utc))
+        >>> clock.advance(90)
+        >>> datetime.fromtimestamp(clock(), timezone.utc).isoformat()
+        '2026-01-01T00:01:30+00:00'
     """
 
     def __init__(self, start: datetime | None = None) -> None:

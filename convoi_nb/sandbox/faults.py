@@ -32,6 +32,16 @@ class FaultConfig:
         rate_limit_per_second: A token bucket's rate: 429 with Retry-After beyond it (None: no limit).
         rate_limit_burst: The token bucket's size.
         seed: The seed of the draws that pick which requests fail.
+
+    Examples:
+        >>> from convoi_nb import ConvoiClient, RetryPolicy
+        >>> from convoi_nb.sandbox import FaultConfig, Sandbox, SandboxSettings
+        >>> faults = FaultConfig(error_rate=0.5, seed=1)  # half the requests fail (5xx); the retries absorb them
+        >>> with Sandbox(SandboxSettings(faults=faults)) as sandbox:
+        ...     retry = RetryPolicy(max_retries=8, initial_backoff=0.01, max_backoff=0.05)
+        ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, retry=retry)
+        ...     len(client.list_agents())
+        3
     """
 
     latency: float = 0.0

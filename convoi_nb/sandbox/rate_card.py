@@ -73,6 +73,11 @@ def rate_for(settings: Mapping[str, Any]) -> Rate:
 
     Returns:
         The rate, by part.
+
+    Examples:
+        >>> from convoi_nb.sandbox import rate_for
+        >>> rate_for({"llm": {"model": "gpt-4o"}})  # USD per minute, by part
+        Rate(platform=0.04, llm=0.05, tts=0.02, stt=0.005, knowledge_base=0.0)
     """
     llm, _ = LLM_MODELS.get(str(settings.get("llm", {}).get("model")), LLM_DEFAULT)
     return Rate(

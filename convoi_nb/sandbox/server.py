@@ -28,9 +28,6 @@ from .traffic import TrafficLog
 class Sandbox:
     """A sandbox server, run in a background thread. `url` and `api_key` are what a client needs.
 
-    >>> with Sandbox() as sandbox:
-    ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
-
     Args:
         settings: The sandbox's settings (made from the other keyword arguments, `SandboxSettings` fields, if
             None).
@@ -41,6 +38,23 @@ class Sandbox:
     Raises:
         ConfigurationError: The host is not loopback and remote serving was not allowed with a key of your own.
         SandboxError: The database file cannot be used.
+
+    Examples:
+        >>> from convoi_nb import ConvoiClient
+        >>> from convoi_nb.sandbox import FaultConfig, Sandbox, SandboxSettings
+        >>> with Sandbox() as sandbox:
+        ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
+        ...     print(sandbox.url, len(client.list_agents()))
+        http://127.0.0.1:... 3
+
+        Faults on demand: here every request fails with a 5xx, so a client without retries sees a `ServerError`.
+
+        >>> with Sandbox(SandboxSettings(faults=FaultConfig(error_rate=1.0))) as sandbox:
+        ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, max_retries=0)
+        ...     client.list_agents()
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ServerError: ...
     """
 
     def __init__(
@@ -109,6 +123,16 @@ class Sandbox:
 
         Raises:
             ValidationError: No such agent here, or the overrides are not valid.
+
+        Examples:
+            >>> from convoi_nb import ConvoiClient
+            >>> from convoi_nb.sandbox import Sandbox
+            >>> with Sandbox() as sandbox:
+            ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
+            ...     agent = client.list_agents()[0]
+            ...     truth = sandbox.expected_outcome(agent.id, {"llm": {"model": "gpt-4o"}})
+            >>> round(truth.end_probability, 2), truth.mean_cost_per_call > 0  # what an experiment should find
+            (0.95, True)
         """
         agent = next(
             (a for account in self.app.state.accounts.values() for a in account.agents if a.id == agent_id), None
@@ -145,6 +169,15 @@ class Sandbox:
 
         Raises:
             ValidationError: An argument is out of range or the key is not this sandbox's.
+
+        Examples:
+            >>> from convoi_nb import ConvoiClient
+            >>> from convoi_nb.sandbox import Sandbox
+            >>> with Sandbox() as sandbox:
+            ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
+            ...     written = sandbox.generate_history(200, days=14)  # two weeks of past calls, for a cost review
+            ...     print(written, sum(1 for _ in client.list_calls()))
+            200 200
         """
         account = self.app.state.accounts.get(api_key or self.api_key)
         if account is None:
@@ -156,6 +189,22 @@ class Sandbox:
 
         Args:
             faults: The faults from now on.
+
+        Examples:
+            >>> from convoi_nb import ConvoiClient
+            >>> from convoi_nb.sandbox import Sandbox
+            >>> from convoi_nb.sandbox import FaultConfig
+            >>> with Sandbox() as sandbox:
+            ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url, max_retries=0)
+            ...     sandbox.set_faults(FaultConfig(error_rate=1.0))
+            ...     try:
+            ...         client.list_agents()
+            ...     except Exception as error:
+            ...         print(type(error).__name__)
+            ...     sandbox.set_faults(FaultConfig())  # healthy again
+            ...     print(len(client.list_agents()))
+            ServerError
+            3
         """
         self.settings.faults = faults
 

@@ -39,6 +39,13 @@ def default_db_path(name: str = "sandbox") -> str | Path:
 
     Returns:
         A path, or ":memory:" if the variable says so.
+
+    Examples:
+        >>> import os
+        >>> from convoi_nb.sandbox import default_db_path
+        >>> os.environ["CONVOI_SANDBOX_DB"] = ":memory:"  # a database that lives as long as the sandbox
+        >>> default_db_path()
+        ':memory:'
     """
     named = os.environ.get(DB_ENV)
     if named:
@@ -54,6 +61,13 @@ def default_seed() -> int:
 
     Raises:
         ConfigurationError: The variable is set to something other than an integer.
+
+    Examples:
+        >>> import os
+        >>> from convoi_nb.sandbox import default_seed
+        >>> _ = os.environ.pop("CONVOI_SANDBOX_SEED", None)
+        >>> default_seed()
+        0
     """
     value = os.environ.get(SEED_ENV, "0")
     try:
@@ -82,6 +96,17 @@ class SandboxSettings:
         keep_alive_timeout: Whole seconds an idle connection is kept after a response.
         max_connections: Connections served at once before new requests are answered 503; None: no cap on
             loopback, `REMOTE_MAX_CONNECTIONS` when serving other machines.
+
+    Examples:
+        >>> from convoi_nb.sandbox import Sandbox, SandboxSettings
+        >>> settings = SandboxSettings(time_scale=3600, fail_rate=0.0, expire_rate=0.0)
+        >>> with Sandbox(settings) as sandbox:
+        ...     sandbox.settings.time_scale
+        3600
+        >>> SandboxSettings(time_scale=0)
+        Traceback (most recent call last):
+        ...
+        convoi_nb.errors.ConfigurationError: ...time_scale...must be > 0...
     """
 
     db_path: str | Path = ":memory:"

@@ -43,6 +43,20 @@ class TrafficLog:
 
     Args:
         max_records: The most requests kept (the oldest go first).
+
+    Examples:
+        >>> import uuid
+        >>> from convoi_nb import ConvoiClient
+        >>> from convoi_nb.sandbox import Sandbox
+        >>> with Sandbox() as sandbox:
+        ...     client = ConvoiClient(api_key=sandbox.api_key, base_url=sandbox.url)
+        ...     agent = client.list_agents()[0]
+        ...     key = uuid.uuid4()
+        ...     _ = [client.create_web_call(agent.id, idempotency_key=key) for _ in range(2)]
+        ...     log = sandbox.traffic  # what the sandbox served: count requests, read their Idempotency-Keys
+        ...     keys = {record.idempotency_key for record in log.records if record.method == "POST"}
+        ...     print(log.count("POST", "/api/v1/public/calls"), keys == {str(key)})
+        2 True
     """
 
     def __init__(self, max_records: int = MAX_RECORDS) -> None:

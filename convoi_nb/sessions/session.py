@@ -42,6 +42,11 @@ class Step:
     Attributes:
         index: The step's position, from 0.
         total: How many steps the session has.
+
+    Examples:
+        >>> from convoi_nb.sessions import Step
+        >>> Step(index=2, total=12).label
+        'Call 3 of 12'
     """
 
     index: int
@@ -61,10 +66,6 @@ def _order_seed(seed: int, rater: str) -> int:
 class ListeningSession:
     """`calls_per_variant` calls of each variant of `experiment`, for `rater`, in a secret random order.
 
-    >>> session = ListeningSession(experiment, rater="ana", calls_per_variant=2, criteria=["helpful"])
-    >>> call = session.start(client)      # "Call 1 of 6": join it, listen, then
-    >>> session.rate({"helpful": 4}, note="clear answers")   # or session.skip() / session.broken()
-
     Args:
         experiment: The experiment whose variants are rated; the session and its ratings live in its store.
         rater: The rater's name; reopening a session with the same name resumes it.
@@ -75,6 +76,26 @@ class ListeningSession:
         ExperimentError: A rater name, count or criteria that is not valid, or a session of this rater already
             recorded with another count or other criteria.
         ValidationError: `criteria` is not a list of names.
+
+    Examples:
+        >>> import convoi_nb
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> from convoi_nb.sessions import ListeningSession
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> voices = Variant.grid(axes={"tts.voice_id": ["rachel", "adam"]})
+        >>> experiment = Experiment("voices", agent.id, voices, replicates=1, store=":memory:")
+        >>> session = ListeningSession(experiment, rater="ana", calls_per_variant=1, criteria=["helpful"])
+        >>> session
+        ListeningSession('voices', rater='ana', Call 1 of 2)
+        >>> call = session.start(client)  # a call of one variant, which the rater is not told: join it, listen, then
+        >>> session.rate({"helpful": 4}, note="clear answers")
+        >>> second = session.start(client)
+        >>> session.skip("no audio")  # or session.broken(...) when the call itself failed
+        >>> session.done
+        True
+        >>> sorted(session.reveal()["variant"])  # the variants, once every call was rated or skipped
+        ['voice_id=adam', 'voice_id=rachel']
     """
 
     def __init__(
@@ -170,6 +191,19 @@ class ListeningSession:
 
         Raises:
             ExperimentError: The session is over, or a run of the experiment is under way (wait for it to end).
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> from convoi_nb.sessions import ListeningSession
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> voices = Variant.grid(axes={"tts.voice_id": ["rachel", "adam"]})
+            >>> experiment = Experiment("voices", agent.id, voices, replicates=1, store=":memory:")
+            >>> session = ListeningSession(experiment, rater="ana", calls_per_variant=1, criteria=["helpful"])
+            >>> call = session.start(client)
+            >>> call.status, session.progress
+            ('initiated', 'Call 1 of 2')
         """
         _, variant, replicate = self._current()
         self._client = client
@@ -190,6 +224,25 @@ class ListeningSession:
             ExperimentError: The current step's call was not started (`start(client)` first), a criterion missing
                 or unknown, or a score that is not a whole number from 1 to 5.
             ValidationError: `scores` is not a dict.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> from convoi_nb.sessions import ListeningSession
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> voices = Variant.grid(axes={"tts.voice_id": ["rachel", "adam"]})
+            >>> experiment = Experiment("voices", agent.id, voices, replicates=1, store=":memory:")
+            >>> session = ListeningSession(experiment, rater="ana", calls_per_variant=1, criteria=["helpful"])
+            >>> _ = session.start(client)
+            >>> session.rate({"helpful": 5})
+            >>> session.progress
+            'Call 2 of 2'
+            >>> _ = session.start(client)
+            >>> session.rate({"helpful": 9})
+            Traceback (most recent call last):
+            ...
+            convoi_nb.errors.ExperimentError: ...
         """
         if not isinstance(scores, Mapping):
             raise ValidationError.of_field(
@@ -217,6 +270,19 @@ class ListeningSession:
 
         Raises:
             ExperimentError: The current step's call was not started (`start(client)` first).
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> from convoi_nb.sessions import ListeningSession
+            >>> client = convoi_nb.connect()
+            >>> voices = Variant.grid(axes={"tts.voice_id": ["rachel", "adam"]})
+            >>> experiment = Experiment("skipped", client.list_agents()[0].id, voices, replicates=1, store=":memory:")
+            >>> session = ListeningSession(experiment, rater="ana", calls_per_variant=1, criteria=["helpful"])
+            >>> _ = session.start(client)
+            >>> session.skip("no audio on my side")
+            >>> session.progress
+            'Call 2 of 2'
         """
         self._record("skipped", {}, note)
 
@@ -264,6 +330,24 @@ class ListeningSession:
 
         Raises:
             ExperimentError: The session is not over: before the last rating this would unblind the rater.
+
+        Examples:
+            >>> import convoi_nb
+            >>> from convoi_nb.experiments import Experiment, Variant
+            >>> from convoi_nb.sessions import ListeningSession
+            >>> client = convoi_nb.connect()
+            >>> agent = client.list_agents()[0]
+            >>> voices = Variant.grid(axes={"tts.voice_id": ["rachel", "adam"]})
+            >>> experiment = Experiment("voices", agent.id, voices, replicates=1, store=":memory:")
+            >>> session = ListeningSession(experiment, rater="ana", calls_per_variant=1, criteria=["helpful"])
+            >>> for _ in range(2):
+            ...     _ = session.start(client)
+            ...     session.rate({"helpful": 3})
+            >>> session.reveal()[["outcome", "helpful"]]
+                        outcome  helpful
+            step
+            Call 1 of 2   rated      3...
+            Call 2 of 2   rated      3...
         """
         import pandas as pd
 

@@ -67,6 +67,20 @@ class Analysis:
 
     Raises:
         ValidationError: The configuration's baseline is not one of the variants.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> experiment = Experiment("analysed", agent.id, Variant.grid(axes={"tts.speed": [1.0, 1.2]}), replicates=3,
+        ...                         store=":memory:")
+        >>> results = experiment.run(client, progress=False).wait(progress=False)
+        >>> analysis = results.analysis()  # the one object summary(), compare(), verdict() and plan() read
+        >>> analysis.variants
+        ('speed=1.0', 'speed=1.2')
+        >>> analysis.summary().equals(results.summary())
+        True
     """
 
     frame: pd.DataFrame = field(repr=False)

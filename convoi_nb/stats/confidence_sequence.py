@@ -35,6 +35,7 @@ from ..errors import ValidationError
 from .primitives import Interval, Values, check_probability
 
 UNBOUNDED = Interval(-math.inf, math.inf)
+"""The interval `(-inf, inf)`: what `lai_interval` gives while no bound exists yet."""
 
 
 def lai_tuning(alpha: float, planned: int) -> float:
@@ -171,6 +172,15 @@ def lai_interval(values: Values, *, alpha: float, planned: int, tuning: float | 
 
     Raises:
         ValidationError: `alpha` is not in (0, 1), `planned` is not a positive integer, or a value is not finite.
+
+    Examples:
+        >>> from convoi_nb.stats.confidence_sequence import lai_interval
+        >>> costs = [0.20, 0.22, 0.19, 0.25, 0.21, 0.23, 0.20, 0.24, 0.22, 0.21, 0.20, 0.23]
+        >>> interval = lai_interval(costs, alpha=0.05, planned=40)
+        >>> interval.low < sum(costs) / len(costs) < interval.high
+        True
+        >>> lai_interval(costs[:2], alpha=0.05, planned=40)  # too few values to bound anything yet
+        Interval(low=-inf, high=inf)
     """
     low, high = lai_sequence(values, alpha=alpha, planned=planned, tuning=tuning)
     if not len(low):

@@ -54,6 +54,19 @@ class Estimate:
             `floor`).
         call_seconds: Their predicted call time.
         floor: What the calls in flight have already cost, exact: the least the rest can cost.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> experiment = Experiment("estimated", agent.id, Variant.grid(axes={"tts.speed": [1.0, 1.2]}), replicates=5,
+        ...                         store=":memory:")
+        >>> estimate = experiment.estimate(client)
+        >>> estimate.currency, estimate.to_create, estimate.level
+        ('USD', 6, 0.9)
+        >>> estimate.cost.low <= estimate.cost.estimate <= estimate.cost.high
+        True
     """
 
     table: pd.DataFrame

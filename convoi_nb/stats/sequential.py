@@ -99,11 +99,17 @@ from .primitives import check_probability
 from .spending import spending_sequence
 
 RUNNING = "running"
+"""Decision status: no stop yet."""
 WINNER = "winner"
+"""Decision status: one variant is left, the others clearly worse."""
 EQUIVALENT = "equivalent"
+"""Decision status: the remaining variants are within the tolerance of each other."""
 BUDGET = "budget"
+"""Decision status: the next wave would pass the spending cap."""
 MAX_REPLICATES = "max_replicates"
+"""Decision status: the most calls per variant were made, with no decision (the leader is named)."""
 STATUSES = (RUNNING, WINNER, EQUIVALENT, BUDGET, MAX_REPLICATES)
+"""Every status a `Decision` can have."""
 SPENDING = "spending"
 HORIZON = "horizon"
 LAI = "lai"
@@ -310,6 +316,19 @@ class Decision:
         config: The configuration decided under.
         variants: Every variant, in the experiment's order.
         eliminated_by: Eliminated variant → the variant its pair interval showed it clearly worse than.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> agent = client.list_agents()[0]
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> models = Variant.grid(axes={"llm.model": ["gpt-4o-mini", "gpt-4o"]})
+        >>> experiment = Experiment("decided", agent.id, models, store=":memory:")
+        >>> decision = experiment.run(client, until="decided", max_replicates=12, progress=False).decision
+        >>> decision.status in ("winner", "equivalent", "max_replicates"), decision.looks >= 1
+        (True, True)
+        >>> sorted(decision.variants)
+        ['model=gpt-4o', 'model=gpt-4o-mini']
     """
 
     status: str

@@ -53,6 +53,11 @@ def pocock_spending(fraction: float) -> float:
 
     Returns:
         ln(1 + (e − 1)·fraction): 0 at 0, 1 at 1.
+
+    Examples:
+        >>> from convoi_nb.stats.spending import pocock_spending
+        >>> round(pocock_spending(0.5), 3), pocock_spending(1.0)  # half the looks spend 62% of the error
+        (0.62, 1.0)
     """
     return math.log1p((math.e - 1) * fraction)
 
@@ -134,6 +139,13 @@ def spending_sequence(values: Values, *, share: float, first: int, horizon: int)
 
     Raises:
         ValidationError: A bad `share`, `first` or `horizon` (`spending_thresholds`), or a value that is not finite.
+
+    Examples:
+        >>> from convoi_nb.stats.spending import spending_sequence
+        >>> costs = [0.20, 0.22, 0.19, 0.25, 0.21, 0.23, 0.20, 0.24, 0.22, 0.21, 0.20, 0.23]
+        >>> low, high = spending_sequence(costs, share=0.05, first=5, horizon=20)
+        >>> len(low), bool(low[-1] < high[-1])  # one interval per look
+        (12, True)
     """
     bounds = np.asarray(spending_thresholds(share, first, horizon))
     data = checked_values(values)

@@ -60,6 +60,18 @@ class Verdict:
     Attributes:
         findings: One finding per metric.
         comparisons: One sentence per variant (and per rating criterion) against the baseline.
+
+    Examples:
+        >>> import convoi_nb
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> client = convoi_nb.connect()
+        >>> models = Variant.grid(axes={"llm.model": ["gpt-4o-mini", "gpt-4o"]})
+        >>> experiment = Experiment("verdict", client.list_agents()[0].id, models, replicates=4, store=":memory:")
+        >>> verdict = experiment.run(client, progress=False).wait(progress=False).verdict()
+        >>> [finding.metric for finding in verdict.findings]
+        ['cost', 'duration']
+        >>> verdict.finding("cost").leader in ("model=gpt-4o-mini", "model=gpt-4o")
+        True
     """
 
     findings: list[Finding]

@@ -38,6 +38,17 @@ class CallCard(w.VBox):
         poll_interval: Seconds between reads of the call while it runs.
         blind: A listening session's card: status, duration and Join only, nothing that tells which call (or
             variant) it is: no id, cost, agent, room, code or token, and errors by their kind only.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> from convoi_nb.widgets import CallCard
+        >>> call = client.create_web_call(client.list_agents()[0].id)
+        >>> card = CallCard(client, call)  # follows the call until it ends; a cell's last line shows it
+        >>> finished = card.wait(timeout=30)
+        >>> finished.is_terminal, card.status == finished.status
+        (True, True)
+        >>> card.close()
     """
 
     status = traitlets.Unicode("")

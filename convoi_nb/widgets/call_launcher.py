@@ -36,6 +36,16 @@ class CallLauncher(w.VBox):
 
     Args:
         client: The client that lists the agents and creates the calls.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> from convoi_nb.widgets import CallLauncher
+        >>> launcher = CallLauncher(client)  # pick an agent, set overrides and metadata, press Create
+        >>> call = launcher.create().result(timeout=30)  # what the button does
+        >>> call.agent_id in launcher.agents, [c.id for c in launcher.calls] == [call.id]
+        (True, True)
+        >>> launcher.close()
     """
 
     busy = traitlets.Bool(False)

@@ -23,6 +23,15 @@ class CallPicker(w.VBox):
 
     Args:
         client: The client that reads the chosen call.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> from convoi_nb.widgets import CallPicker
+        >>> call = client.create_web_call(client.list_agents()[0].id, metadata={"source": "picker"})
+        >>> picker = CallPicker(client)
+        >>> picker.show_call(call.id)  # what choosing it in the list does: its card below
+        >>> picker.close()  # stops the card's polling
     """
 
     def __init__(self, client: ConvoiClient, **kwargs: Any) -> None:

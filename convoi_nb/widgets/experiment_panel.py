@@ -71,6 +71,15 @@ class ExperimentPanel(w.VBox):
         client: The client the experiment runs with.
         store: The results store's file (default: the experiments' default, next to the notebook).
         wait_timeout: Seconds to wait for a run's calls to end (other keyword arguments go to `ipywidgets.VBox`).
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> from convoi_nb.widgets import ExperimentPanel
+        >>> panel = ExperimentPanel(client, store=":memory:")  # name, agent, variants, replicates, budget, Run
+        >>> sorted(panel.agents) == sorted(agent.id for agent in client.list_agents())
+        True
+        >>> panel.close()
     """
 
     busy = traitlets.Bool(False)

@@ -57,6 +57,16 @@ class JoinButton(RuntimeWidget):
             user presses Join, so the token sent is current and is never held by the widget.
         describe_error: Turns a failure to read the connection into the text the user sees (a blind card shows
             the kind of error only); by default the error's own message.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> from convoi_nb.widgets import JoinButton
+        >>> call = client.create_web_call(client.list_agents()[0].id)
+        >>> button = JoinButton(call)  # joins the call's LiveKit room from the browser, with the microphone
+        >>> button.state
+        'idle'
+        >>> button.close()
     """
 
     _front_end = traitlets.Unicode("join").tag(sync=True)
@@ -128,6 +138,11 @@ def available_for(status: str) -> tuple[bool, str]:
 
     Returns:
         (available, reason): the reason is "" when the call can be joined.
+
+    Examples:
+        >>> from convoi_nb.widgets.join_button import available_for
+        >>> available_for("in_progress"), available_for("ended")
+        ((True, ''), (False, 'the call has ended: there is nothing left to join'))
     """
     if status in ("ended", "failed", "expired"):
         return False, f"the call has {status}: there is nothing left to join"

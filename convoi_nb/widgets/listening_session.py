@@ -33,6 +33,21 @@ class ListeningSessionPanel(w.VBox):
     Args:
         client: The client that creates and follows the session's calls.
         session: The rater's listening session.
+
+    Examples:
+        >>> import convoi_nb
+        >>> client = convoi_nb.connect()
+        >>> from convoi_nb.experiments import Experiment, Variant
+        >>> from convoi_nb.sessions import ListeningSession
+        >>> from convoi_nb.widgets import ListeningSessionPanel
+        >>> voices = Variant.grid(axes={"tts.voice_id": ["rachel", "adam"]})
+        >>> experiment = Experiment("voices", client.list_agents()[0].id, voices, replicates=1, store=":memory:")
+        >>> session = ListeningSession(experiment, rater="ana", calls_per_variant=1, criteria=["helpful"])
+        >>> panel = ListeningSessionPanel(client, session)  # Start, then a card and Join, then the scores
+        >>> panel.start()
+        >>> session.progress
+        'Call 1 of 2'
+        >>> panel.close()
     """
 
     def __init__(self, client: ConvoiClient, session: ListeningSession, **kwargs: Any) -> None:

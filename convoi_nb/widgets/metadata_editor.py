@@ -34,6 +34,12 @@ class MetadataEditor(w.VBox):
 
     Args:
         value: The rows to start with.
+
+    Examples:
+        >>> from convoi_nb.widgets import MetadataEditor
+        >>> editor = MetadataEditor({"source": "docs", "ticket": 4711})
+        >>> editor.value, editor.valid
+        ({'source': 'docs', 'ticket': 4711}, True)
     """
 
     value = traitlets.Dict()

@@ -41,6 +41,13 @@ class OverridesForm(w.VBox):
         defaults: The agent (or its settings) whose values empty fields inherit, shown as placeholders.
         value: The overrides to fill the form with.
         allow_extra: Send llm/tts/stt settings and model or voice names convoi_nb does not know, as typed.
+
+    Examples:
+        >>> from convoi_nb import AgentOverrides
+        >>> from convoi_nb.widgets import OverridesForm
+        >>> form = OverridesForm(value=AgentOverrides.from_dict({"llm": {"temperature": 0.3}}))
+        >>> form.value.to_body(), form.valid  # form.value follows what is typed; form  (on a cell's last line) shows it
+        ({'llm': {'temperature': 0.3}}, True)
     """
 
     value = traitlets.Instance(AgentOverrides)

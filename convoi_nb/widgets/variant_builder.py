@@ -59,6 +59,13 @@ class VariantBuilder(w.VBox):
         variants: The variants to start with (default: one "baseline").
         allow_extra: Let every form, and the grid, send llm/tts/stt settings and model or voice names convoi_nb does
             not know (`.allow_extra` changes it later; each form's checkbox changes that form's).
+
+    Examples:
+        >>> from convoi_nb.experiments import Variant
+        >>> from convoi_nb.widgets import VariantBuilder
+        >>> builder = VariantBuilder(variants=Variant.grid(axes={"tts.speed": [1.0, 1.2]}))
+        >>> [variant.name for variant in builder.value]  # what an Experiment takes
+        ['speed=1.0', 'speed=1.2']
     """
 
     value: traitlets.List[Variant] = traitlets.List()
