@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
@@ -286,15 +285,17 @@ def test_the_cost_review_guide_runs(
     spark_session: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     """docs/how-to/cost-review.md, every python block in order: export, DuckDB, Spark (the shared session), SQL."""
+    from ..docs.code_blocks import blocks
+
     page = (Path(__file__).parents[2] / "docs" / "how-to" / "cost-review.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"^```python\n(.*?)^```$", page, re.S | re.M)
+    runnable = [block.code for block in blocks(page) if block.runs]
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CONVOI_API_KEY", raising=False)
     monkeypatch.delenv("CONVOI_BASE_URL", raising=False)
     monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
     namespace: dict[str, Any] = {}
-    for block in blocks:
-        exec(compile(block, "docs/how-to/cost-review.md", "exec"), namespace)
+    for code in runnable:
+        exec(compile(code, "docs/how-to/cost-review.md", "exec"), namespace)
     printed = capsys.readouterr().out  # the guide prints the Spark SQL: identifiers quoted with backticks
     assert "FROM `calls`" in printed and 'FROM "calls"' not in printed
     assert (tmp_path / "calls" / "_manifest.json").exists()
