@@ -12,6 +12,11 @@ and recomputes its source path from the file's `src_dir`, so a notebook must sit
 nbconvert reads `jupyter/jupyter_nbconvert_config.json` beside this hook (on `JUPYTER_CONFIG_PATH` for the build):
 it clears the executed notebook's metadata, which drops the widgets' saved state. With that state, the page would
 load the widget renderer from a CDN (unpkg); without it, each widget shows its text form.
+
+`mkdocs build` executes every notebook each time (mkdocs.yml turns mkdocs-jupyter's cache off: it is keyed on the
+notebook alone, so a change to the package would not show, and it would be written into the checkout). `mkdocs
+serve` keeps the outputs in a temporary cache for the session, so editing a page does not run the five notebooks
+again; changing a notebook runs that notebook again.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ TUTORIALS = "tutorials"
 _UNSET = ("CONVOI_API_KEY", "CONVOI_BASE_URL", "CONVOI_SANDBOX_DB")
 _saved: dict[str, str | None] = {}
 _workdir: list[str] = []
+_serve_cache: list[str] = []
 
 
 def bundled_notebooks() -> list[Path]:
@@ -43,6 +49,39 @@ def bundled_notebooks() -> list[Path]:
         The paths of `notebooks/0*.ipynb`, sorted by name.
     """
     return sorted(NOTEBOOKS.glob("0*.ipynb"))
+
+
+def on_startup(*, command: str, dirty: bool) -> None:
+    """Make a cache of notebook outputs for a `mkdocs serve` session.
+
+    Args:
+        command: The MkDocs command running ("build", "serve" or "gh-deploy").
+        dirty: Whether only changed files are rebuilt.
+    """
+    if command == "serve":
+        _serve_cache.append(tempfile.mkdtemp(prefix="convoi-nb-docs-cache-"))
+
+
+def on_config(config: Any) -> Any:
+    """Under `mkdocs serve`, let mkdocs-jupyter reuse a notebook's outputs until the notebook changes.
+
+    Args:
+        config: The MkDocs configuration.
+
+    Returns:
+        The configuration.
+    """
+    if _serve_cache:
+        jupyter = config["plugins"]["mkdocs-jupyter"].config
+        jupyter["cache"] = True
+        jupyter["cache_dir"] = _serve_cache[-1]
+    return config
+
+
+def on_shutdown() -> None:
+    """Remove the `mkdocs serve` session's cache."""
+    while _serve_cache:
+        shutil.rmtree(_serve_cache.pop(), ignore_errors=True)
 
 
 @event_priority(50)  # before mkdocs-jupyter's on_files, which turns the .ipynb files it sees into pages
