@@ -284,11 +284,15 @@ def test_counts_are_integers_and_money_decimals(exported: tuple[Review, list[Cal
 def test_the_cost_review_guide_runs(
     spark_session: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    """docs/how-to/cost-review.md, every python block in order: export, DuckDB, Spark (the shared session), SQL."""
+    """docs/how-to/cost-review.md, every python block in order: export, DuckDB, Spark (the shared session), SQL.
+
+    The Spark block is marked not run for tests/docs/test_code_blocks.py (a JVM of its own takes tens of seconds);
+    here it runs on the session the review tests share.
+    """
     from ..docs.code_blocks import blocks
 
     page = (Path(__file__).parents[2] / "docs" / "how-to" / "cost-review.md").read_text(encoding="utf-8")
-    runnable = [block.code for block in blocks(page) if block.runs]
+    runnable = [block.code for block in blocks(page) if block.language == "python"]  # marked ones too
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CONVOI_API_KEY", raising=False)
     monkeypatch.delenv("CONVOI_BASE_URL", raising=False)
