@@ -281,21 +281,29 @@ def test_counts_are_integers_and_money_decimals(exported: tuple[Review, list[Cal
     assert summed["n"].tolist() == [len(calls)] and type(summed["n"].tolist()[0]) is int  # DuckDB's HUGEINT sum
 
 
-def test_the_readme_example_runs(
-    week: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+def test_the_cost_review_guide_runs(
+    spark_session: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    from convoi_nb import ConvoiClient
+    """docs/how-to/cost-review.md, every python block in order: export, DuckDB, Spark (the shared session), SQL.
 
-    from ..test_readme import python_block
+    The Spark block is marked not run for tests/docs/test_code_blocks.py (a JVM of its own takes tens of seconds);
+    here it runs on the session the review tests share.
+    """
+    from ..docs.code_blocks import blocks
 
+    page = (Path(__file__).parents[2] / "docs" / "how-to" / "cost-review.md").read_text(encoding="utf-8")
+    runnable = [block.code for block in blocks(page) if block.language == "python"]  # marked ones too
     monkeypatch.chdir(tmp_path)
-    with ConvoiClient(api_key=week.api_key, base_url=week.url) as client:
-        namespace: dict[str, Any] = {"client": client}
-        exec(compile(python_block("## Cost review at account scale"), "README.md", "exec"), namespace)
-    printed = capsys.readouterr().out  # the example prints the Spark SQL: identifiers quoted with backticks
+    monkeypatch.delenv("CONVOI_API_KEY", raising=False)
+    monkeypatch.delenv("CONVOI_BASE_URL", raising=False)
+    monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
+    namespace: dict[str, Any] = {}
+    for code in runnable:
+        exec(compile(code, "docs/how-to/cost-review.md", "exec"), namespace)
+    printed = capsys.readouterr().out  # the guide prints the Spark SQL: identifiers quoted with backticks
     assert "FROM `calls`" in printed and 'FROM "calls"' not in printed
     assert (tmp_path / "calls" / "_manifest.json").exists()
-    namespace["review"].close()
+    assert namespace["on_spark"].engine == "pyspark"
 
 
 def test_a_key_missing_from_some_days_reads_as_null(exported: tuple[Review, list[Call]]) -> None:
