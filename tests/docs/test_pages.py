@@ -18,7 +18,8 @@ DOCS = ROOT / "docs"
 # keeps "Two commands", "In twenty lines" and "Notebooks" on its first screen (tests/test_readme.py).
 TOPICS = {
     "Notebooks": "tutorials/index.md",
-    "DataFrames for cost review": "how-to/create-and-join-a-call.md",
+    "DataFrames for cost review": "explanation/frames-and-exports.md",
+    "Spend guard and budget": "explanation/money-and-budget.md",
     "Cost review at account scale": "how-to/cost-review.md",
     "Experiments: compare override variants": "how-to/run-an-experiment-until-decided.md",
     "Run until decided": "how-to/run-an-experiment-until-decided.md",
