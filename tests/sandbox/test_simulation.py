@@ -163,8 +163,8 @@ def test_outcomes_include_failed_and_expired() -> None:
 
 
 def test_default_time_scale_ends_a_call_within_about_a_second() -> None:
-    # docs/how-to/sandbox-and-faults.md: "a 3-minute call ends in about a second". At the default scale, 2 s of (manual) wall time
-    # covers every call of ordinary length: up to 6 s to connect plus the talk, in simulated seconds.
+    # docs/how-to/sandbox-and-faults.md: "a 3-minute call ends in about a second". At the default scale, 2 s of
+    # (manual) wall time covers every call of ordinary length: up to 6 s to connect plus the talk, in simulated seconds.
     clock = FakeClock()
     with Sandbox(SandboxSettings(clock=clock, expire_rate=0, fail_rate=0)) as sandbox:
         ids = [create(sandbox)["id"] for _ in range(10)]
