@@ -72,8 +72,9 @@ def test_each_topic_has_a_page_in_the_nav(topic: str) -> None:
     assert (DOCS / page).is_file(), f"{topic!r}: docs/{page} does not exist"
 
 
-def test_every_page_in_the_nav_exists() -> None:
-    missing = sorted(page for page in NAV if not (DOCS / page).is_file())
+def test_every_markdown_page_in_the_nav_exists() -> None:
+    # Only Markdown pages: the tutorials' notebook pages are made from notebooks/ when the site is built.
+    missing = sorted(page for page in NAV if page.endswith(".md") and not (DOCS / page).is_file())
     assert not missing, missing
 
 
