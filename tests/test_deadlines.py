@@ -82,7 +82,8 @@ def test_retries_multiply_the_attempt_bound(client_factory: Callable[..., Any], 
 
 
 def test_documented_worst_case() -> None:
-    # README: 4 attempts of 30 s plus backoff 0.5 + 1 + 2 s; a server's Retry-After may stretch each wait to 60 s.
+    # docs/explanation/idempotency-and-reconciliation.md: 4 attempts of 30 s plus backoff 0.5 + 1 + 2 s; a server's
+    # Retry-After may stretch each wait to 60 s.
     assert RetryPolicy().worst_case_seconds(30.0, honour_retry_after=False) == 123.5
     assert RetryPolicy().worst_case_seconds(30.0) == 300.0
 

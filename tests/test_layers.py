@@ -48,7 +48,7 @@ CLIENT = frozenset(
 DELEGATES = frozenset({"convoi_nb.frames", "convoi_nb.review.export"})
 
 # package -> packages (or modules) it must not import, directly or through a submodule
-# (the intended flow: ../shared/design/architecture.md, and the README's Development section).
+# (the intended flow: ../shared/design/architecture.md, and docs/explanation/package-layout.md).
 FORBIDDEN: dict[str, frozenset[str]] = {
     "convoi_nb.widgets": frozenset({"convoi_nb.sandbox"}),
     "convoi_nb.sandbox": frozenset(

@@ -202,7 +202,8 @@ def test_a_malformed_success_body_is_a_typed_error(client_factory: Callable[...,
 
 
 def test_the_default_policy_is_the_documented_one() -> None:
-    """README: 3 retries by default, exponential backoff with jitter (0.5 s doubling, capped at 8 s)."""
+    """3 retries by default, exponential backoff with jitter (0.5 s doubling, capped at 8 s): as documented in
+    docs/explanation/idempotency-and-reconciliation.md."""
     from convoi_nb import ConvoiClient
 
     stamps: list[float] = []

@@ -86,7 +86,8 @@ def test_cheaper_model_is_cheaper_per_minute_and_in_total() -> None:
     assert sum(c["cost"]["amount"] for c in cost["cheap"]) < sum(c["cost"]["amount"] for c in cost["dear"])
 
 
-# The rate card as the README documents it (USD per minute), written out rather than read from the code.
+# The rate card as the docs document it (docs/how-to/sandbox-and-faults.md, "What the sandbox simulates"; USD per
+# minute), written out rather than read from the code.
 DOCUMENTED = {
     "platform": 0.04,
     "gpt-4o": 0.05,
@@ -162,8 +163,8 @@ def test_outcomes_include_failed_and_expired() -> None:
 
 
 def test_default_time_scale_ends_a_call_within_about_a_second() -> None:
-    # README: "a 3-minute call ends in about a second". At the default scale, 2 s of (manual) wall time
-    # covers every call of ordinary length: up to 6 s to connect plus the talk, in simulated seconds.
+    # docs/how-to/sandbox-and-faults.md: "a 3-minute call ends in about a second". At the default scale, 2 s of
+    # (manual) wall time covers every call of ordinary length: up to 6 s to connect plus the talk, in simulated seconds.
     clock = FakeClock()
     with Sandbox(SandboxSettings(clock=clock, expire_rate=0, fail_rate=0)) as sandbox:
         ids = [create(sandbox)["id"] for _ in range(10)]
