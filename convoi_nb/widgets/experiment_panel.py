@@ -534,7 +534,8 @@ class ExperimentPanel(w.VBox):
 
         A run until decided under way is stopped first (no new call is created; Resume continues it).
         """
-        self.stop()
+        if hasattr(self, "_sequential_run"):  # ipywidgets' __del__ also closes a panel whose constructor raised
+            self.stop()
         close_children(self)
         super().close()
 

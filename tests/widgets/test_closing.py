@@ -160,3 +160,21 @@ def test_a_part_removed_or_replaced_is_closed_whole(
     assert still_open(gone) == [], f"{name}: the part it dropped left these open"
     root.close()
     assert still_open(front_end.widgets()) == [], f"{name}: close() after it left these open"
+
+
+def test_a_panel_whose_constructor_raised_closes_without_an_error() -> None:
+    """ipywidgets' __del__ closes a panel whose constructor raised: close() must cope with the half-built object."""
+    import gc
+    import sys
+
+    from convoi_nb.widgets import ExperimentPanel
+
+    unraisable: list[BaseException | None] = []
+    previous, sys.unraisablehook = sys.unraisablehook, lambda report: unraisable.append(report.exc_value)
+    try:
+        with pytest.raises(AttributeError, match="list_agents"):
+            ExperimentPanel("not a client")  # type: ignore[arg-type]  # the user's mistake under test
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert unraisable == []
