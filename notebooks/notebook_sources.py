@@ -295,7 +295,7 @@ per call, for reading: never used to drop a variant).""",
         "md",
         """**Why "short answers" is not cheaper here.** The sandbox does not read prompts: it lengthens a call with the
 length of its system prompt (more context per turn) and with slower models and speech, as documented in the
-README's sandbox section. So a longer prompt asking for short answers makes sandbox calls a little longer and
+sandbox how-to (docs/how-to/sandbox-and-faults.md). So a longer prompt asking for short answers makes sandbox calls a little longer and
 dearer. Whether short answers shorten real calls is exactly what this notebook measures on the real service.
 
 ## What to do next""",

@@ -148,7 +148,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     )
     roots.append(Path(__file__).resolve().parents[1] / ".convoi_nb" / "exports")  # where the notebooks export
     for root in roots:
-        # Not ours to scan: installed packages (a wheel's METADATA carries the README, whose sandbox keys are
+        # Not ours to scan: installed packages (a wheel's METADATA carries the README; the sandbox's demo keys are
         # public by design) and npm's node_modules (livekit-client ships test JWTs).
         for path in (
             p

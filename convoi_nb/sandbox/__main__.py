@@ -1,7 +1,7 @@
 """`python -m convoi_nb.sandbox --port 8787`: serve the sandbox for other processes and tools.
 
 Loopback only by default. Another host (`--host 0.0.0.0`) needs `--allow-remote` and a key of your own
-(`--api-key` or CONVOI_SANDBOX_API_KEY): the demo keys are in the README for anyone to read.
+(`--api-key` or CONVOI_SANDBOX_API_KEY): the demo keys are in the docs for anyone to read.
 
 `python -m convoi_nb.sandbox reset` removes this project's sandbox databases (`sandbox.sqlite3` and
 `standalone.sqlite3` in the working folder `.convoi_nb/`, with their `-wal`/`-shm`/`-journal` files) and nothing

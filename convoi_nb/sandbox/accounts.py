@@ -1,4 +1,4 @@
-"""Seeded sandbox accounts, their API keys and agents (documented in the README)."""
+"""Seeded sandbox accounts, their API keys and agents (documented in docs/how-to/sandbox-and-faults.md)."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ DOCUMENTED_KEYS = frozenset(ACCOUNTS)
 def accounts_for(api_key: str | None) -> dict[str, Account]:
     """The accounts a sandbox serves, by key.
 
-    With a key of the user's own, only the default account, under that key: nobody who read the README can use
+    With a key of the user's own, only the default account, under that key: nobody who read the docs can use
     a sandbox that is reachable from other machines.
 
     Args:

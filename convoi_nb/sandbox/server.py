@@ -319,7 +319,7 @@ def remote_problem(host: str, allow_remote: bool, api_key: str | None, *, flags:
     allow, key = ("--allow-remote", "--api-key") if flags else ("allow_remote=True", "SandboxSettings(api_key=...)")
     if not allow_remote:
         return (
-            f"host {host} would let other machines in, with the demo API key anyone can read in the README; "
+            f"host {host} would let other machines in, with the demo API key anyone can read in the docs; "
             f"pass {allow} with {key} of your own if that is what you want"
         )
     if not api_key:

@@ -139,6 +139,8 @@ def test_the_wheel_ships_the_bundle_and_an_install_from_it_loads_it(tmp_path: Pa
             "notebooks",
             "bench",
             ".pytest_cache",
+            ".convoi_nb",
+            "site",
         ),
     )
     subprocess.run(
@@ -147,7 +149,7 @@ def test_the_wheel_ships_the_bundle_and_an_install_from_it_loads_it(tmp_path: Pa
         capture_output=True,
         cwd=tmp_path,
     )
-    shutil.rmtree(source)  # a copy of the README, whose documented sandbox keys the session's leak scan would flag
+    shutil.rmtree(source)  # a copy of the checkout: its docs name the sandbox's demo keys, which the leak scan flags
     wheel = next(tmp_path.glob("convoi_nb-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "convoi_nb/widgets/join_frontend/dist/join.js" in names
