@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -13,6 +13,9 @@ import pytest
 from convoi_nb import AsyncConvoiClient, ConvoiClient, RetryPolicy
 from convoi_nb.sandbox import Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
+
+if TYPE_CHECKING:
+    from .notebook_runs import CloneRun
 
 FAST_RETRY = RetryPolicy(max_retries=3, initial_backoff=0.01, max_backoff=0.05)
 
@@ -98,6 +101,15 @@ def client_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any
 def api(client_factory: Callable[..., Any], sandbox: Sandbox) -> Any:
     """A sync or async client (both run every test) on the shared sandbox."""
     return client_factory(api_key=sandbox.api_key, base_url=sandbox.url)
+
+
+@pytest.fixture(scope="session")
+def notebooks_run_in_a_clone(tmp_path_factory: pytest.TempPathFactory) -> CloneRun:
+    """Every bundled notebook run once in a fresh git clone (tests/notebook_runs.py), for the tests that read it."""
+    from .notebook_runs import run_in_clone
+
+    with pytest.MonkeyPatch.context() as env:
+        return run_in_clone(tmp_path_factory.mktemp("notebooks-in-a-clone"), env)
 
 
 # -- a last look for leaked credentials -----------------------------------------------------------------
