@@ -37,6 +37,7 @@ class BackgroundJob:
 
     commands: dict[str, tuple[list[str], Path]]  # name -> (argv, working folder)
     env: dict[str, str]
+    after: BackgroundJob | None = None  # the job this one waits for: one extra core busy at a time, never two
     steps: dict[str, Step] = field(default_factory=dict)
     error: BaseException | None = None
     _process: subprocess.Popen[str] | None = None
@@ -69,6 +70,8 @@ class BackgroundJob:
             self._thread.join(60)
 
     def _run(self) -> None:
+        if self.after is not None and self.after._thread is not None:
+            self.after._thread.join()
         try:
             for name, (command, cwd) in self.commands.items():
                 step = self._step(command, cwd)

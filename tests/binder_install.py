@@ -26,7 +26,10 @@ def binder_install(folder: Path) -> BackgroundJob:
             "venv": ([sys.executable, "-m", "venv", str(folder / "binder-venv")], ROOT),
             # --no-compile: pip's bytecode compilation of every installed module (44% of the install's CPU time)
             # proves nothing here; the probe imports what it checks, compiling that.
-            "install": ([python, "-m", "pip", "install", "--quiet", "--no-compile", "-r", "binder/requirements.txt"], ROOT),
+            "install": (
+                [python, "-m", "pip", "install", "--quiet", "--no-compile", "-r", "binder/requirements.txt"],
+                ROOT,
+            ),
             "probe": ([python, "-c", PROBE], folder),
         },
         dict(os.environ),

@@ -122,7 +122,9 @@ def _start_job(config: pytest.Config, fixture: str) -> tuple[Path, BackgroundJob
     jobs = config.stash.setdefault(_JOBS, {})
     if fixture not in jobs:
         folder = config._tmp_path_factory.mktemp(fixture)
-        jobs[fixture] = (folder, _job_makers()[fixture](folder).start())
+        job = _job_makers()[fixture](folder)
+        job.after = next(reversed(jobs.values()))[1] if jobs else None  # one after another
+        jobs[fixture] = (folder, job.start())
     return jobs[fixture]
 
 
@@ -140,7 +142,7 @@ def binder_install(request: pytest.FixtureRequest) -> dict[str, Step]:
     from .background import STEP_TIMEOUT
 
     _, job = _start_job(request.config, "binder_install")
-    return job.wait(timeout=3 * STEP_TIMEOUT)
+    return job.wait(timeout=6 * STEP_TIMEOUT)  # its 3 steps, maybe after the other job
 
 
 @pytest.fixture(scope="session")
@@ -150,7 +152,7 @@ def notebooks_run_in_a_clone(request: pytest.FixtureRequest) -> CloneRun:
     from .notebook_runs import load
 
     folder, job = _start_job(request.config, "notebooks_run_in_a_clone")
-    steps = job.wait(timeout=STEP_TIMEOUT + 60)
+    steps = job.wait(timeout=6 * STEP_TIMEOUT)  # its step, maybe after the other job's 3
     assert steps["run"].returncode == 0, steps["run"].stderr[-6000:]
     return load(folder)
 

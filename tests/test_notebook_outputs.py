@@ -60,7 +60,7 @@ def widget_models(notebook: Any) -> dict[str, Any]:
     return notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
 
 
-@pytest.mark.timeout(1200)  # its fixture may wait for the notebooks it reads to finish running
+@pytest.mark.timeout(6000)  # its fixture may wait for the notebooks it reads to finish running
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_executed_notebook_leaks_no_secret(path: Path, notebooks_run_in_a_clone: CloneRun) -> None:
     """Each notebook as a user runs it in a fresh clone, its widget state saved (tests/notebook_runs.py)."""

@@ -100,7 +100,7 @@ def test_notebooks_match_their_sources() -> None:
 # -- running the notebooks leaves the checkout as it was --------------------------------------------------------
 
 
-@pytest.mark.timeout(1200)  # its fixture may wait for the notebooks it reads to finish running
+@pytest.mark.timeout(6000)  # its fixture may wait for the notebooks it reads to finish running
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_running_every_notebook_leaves_the_checkout_clean(notebooks_run_in_a_clone: CloneRun) -> None:
     """Issue 25, item 7: the experiment store and an `exports/` folder landed next to the notebooks, and the
