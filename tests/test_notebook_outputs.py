@@ -33,7 +33,7 @@ def execute(name: str, folder: Path, monkeypatch: pytest.MonkeyPatch, seed: int 
     its widgets in the notebook's metadata as JupyterLab does on save."""
     monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
     monkeypatch.setenv("CONVOI_SANDBOX_SEED", str(seed))
-    # Notebook 03's generated account: its 100,000 calls run under nbmake; the secrets check needs only a few.
+    # Notebook 03's generated account, small if a test runs it here (its 100,000 calls run under nbmake).
     monkeypatch.setenv("CONVOI_REVIEW_CALLS", "3000")
     monkeypatch.delenv("CONVOI_API_KEY", raising=False)
     monkeypatch.delenv("CONVOI_BASE_URL", raising=False)
