@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable, Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -13,6 +14,10 @@ import pytest
 from convoi_nb import AsyncConvoiClient, ConvoiClient, RetryPolicy
 from convoi_nb.sandbox import Sandbox, SandboxSettings
 from convoi_nb.sandbox.accounts import DEFAULT_ACCOUNT
+
+if TYPE_CHECKING:
+    from .background import BackgroundJob, Step
+    from .notebook_runs import CloneRun
 
 FAST_RETRY = RetryPolicy(max_retries=3, initial_backoff=0.01, max_backoff=0.05)
 
@@ -100,6 +105,58 @@ def api(client_factory: Callable[..., Any], sandbox: Sandbox) -> Any:
     return client_factory(api_key=sandbox.api_key, base_url=sandbox.url)
 
 
+# -- long jobs that run in the background from the end of collection (tests/background.py) -------------------
+
+_JOBS = pytest.StashKey[dict[str, tuple["Path", "BackgroundJob"]]]()
+
+
+def _job_makers() -> dict[str, Callable[[Path], BackgroundJob]]:
+    """The fixtures whose work starts in the background, and what makes each job."""
+    from .binder_install import binder_install
+    from .notebook_runs import notebooks_in_a_clone
+
+    return {"binder_install": binder_install, "notebooks_run_in_a_clone": notebooks_in_a_clone}
+
+
+def _start_job(config: pytest.Config, fixture: str) -> tuple[Path, BackgroundJob]:
+    jobs = config.stash.setdefault(_JOBS, {})
+    if fixture not in jobs:
+        folder = config._tmp_path_factory.mktemp(fixture)
+        job = _job_makers()[fixture](folder)
+        job.after = next(reversed(jobs.values()))[1] if jobs else None  # one after another
+        jobs[fixture] = (folder, job.start())
+    return jobs[fixture]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly or hasattr(session.config, "workerinput"):
+        return  # nothing runs here, or a pytest-xdist worker that may never get the tests: their fixtures start it
+    wanted = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    for fixture in sorted(wanted & set(_job_makers())):
+        _start_job(session.config, fixture)
+
+
+@pytest.fixture()
+def binder_install(request: pytest.FixtureRequest) -> dict[str, Step]:
+    """Binder's install steps in a fresh venv (tests/binder_install.py), once they have all ended."""
+    from .background import STEP_TIMEOUT
+
+    _, job = _start_job(request.config, "binder_install")
+    return job.wait(timeout=6 * STEP_TIMEOUT)  # its 3 steps, maybe after the other job
+
+
+@pytest.fixture(scope="session")
+def notebooks_run_in_a_clone(request: pytest.FixtureRequest) -> CloneRun:
+    """Every bundled notebook run once in a fresh git clone (tests/notebook_runs.py), for the tests that read it."""
+    from .background import STEP_TIMEOUT
+    from .notebook_runs import load
+
+    folder, job = _start_job(request.config, "notebooks_run_in_a_clone")
+    steps = job.wait(timeout=6 * STEP_TIMEOUT)  # its step, maybe after the other job's 3
+    assert steps["run"].returncode == 0, steps["run"].stderr[-6000:]
+    return load(folder)
+
+
 # -- a last look for leaked credentials -----------------------------------------------------------------
 # Every file the run leaves in pytest's temporary folders (results stores, exports, executed notebooks) and
 # every log record of the whole run are searched for the sandbox API keys and for full JWTs (LiveKit tokens).
@@ -107,7 +164,6 @@ def api(client_factory: Callable[..., Any], sandbox: Sandbox) -> Any:
 # test's fresh venv, or a copy a test made) holds the documented demo keys, so neither is searched.
 import logging  # noqa: E402
 import re  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from convoi_nb.sandbox.accounts import DOCUMENTED_KEYS  # noqa: E402
 
@@ -141,6 +197,8 @@ def leaks_in(data: bytes) -> list[str]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for _, job in session.config.stash.get(_JOBS, {}).values():  # a job whose test was not reached: ended
+        job.stop()  # before its files are read
     logging.getLogger().removeHandler(_RECORDS)
     problems = [f"log record: {what}" for text in _RECORDS.texts for what in leaks_in(text.encode("utf-8", "replace"))]
     roots = (

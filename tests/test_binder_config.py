@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import venv
 from pathlib import Path
 
 import pytest
+
+from .background import Step
 
 try:
     import tomllib
@@ -76,36 +76,13 @@ def test_readme_links_binder_to_the_quickstart() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1000)  # a fresh install of the notebook stack: the 120 s default is shorter than pip's bound
-def test_binder_install_steps_work_in_a_fresh_venv(tmp_path: Path) -> None:
-    """What repo2docker does with binder/requirements.txt, minus the image: a clean venv, pip from the root."""
-    env_dir = tmp_path / "binder-venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert install.returncode == 0, install.stderr[-3000:]
-    probe = subprocess.run(
-        [
-            str(python),
-            "-c",
-            (
-                "import importlib.metadata as m, platform, convoi_nb, ipywidgets, duckdb, pyarrow;"
-                "print(convoi_nb.__version__, ipywidgets.__version__, m.version('jupyterlab'), m.version('jupyterlab_widgets'),"
-                " platform.python_version(), m.metadata('convoi_nb')['Requires-Python'], sep='\\n')"
-            ),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert probe.returncode == 0, probe.stderr
+@pytest.mark.timeout(6000)  # waits for a fresh install of the notebook stack (tests/background.py bounds it)
+def test_binder_install_steps_work_in_a_fresh_venv(binder_install: dict[str, Step]) -> None:
+    """What repo2docker does with binder/requirements.txt, minus the image: a clean venv, pip from the root. The
+    steps start in the background with the session (tests/binder_install.py); the fixture waits for them."""
+    for name in ("venv", "install", "probe"):
+        assert name in binder_install and binder_install[name].returncode == 0, binder_install[name].stderr[-3000:]
+    probe = binder_install["probe"]
     package, widgets, lab, lab_widgets, python_version, installed_requires = probe.stdout.splitlines()
     assert package == __import__("convoi_nb").__version__
     assert widgets.startswith("8.") and lab.startswith("4.") and lab_widgets.startswith("3.")

@@ -20,6 +20,8 @@ from convoi_nb.experiments import ResultsStore
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY
 from convoi_nb.stats.spending import spending_thresholds
 
+from .notebook_runs import CloneRun
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")
@@ -31,7 +33,7 @@ def execute(name: str, folder: Path, monkeypatch: pytest.MonkeyPatch, seed: int 
     its widgets in the notebook's metadata as JupyterLab does on save."""
     monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
     monkeypatch.setenv("CONVOI_SANDBOX_SEED", str(seed))
-    # Notebook 03's generated account: its 100,000 calls run under nbmake; the secrets check needs only a few.
+    # Notebook 03's generated account, small if a test runs it here (its 100,000 calls run under nbmake).
     monkeypatch.setenv("CONVOI_REVIEW_CALLS", "3000")
     monkeypatch.delenv("CONVOI_API_KEY", raising=False)
     monkeypatch.delenv("CONVOI_BASE_URL", raising=False)
@@ -58,9 +60,11 @@ def widget_models(notebook: Any) -> dict[str, Any]:
     return notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
 
 
+@pytest.mark.timeout(6000)  # its fixture may wait for the notebooks it reads to finish running
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_executed_notebook_leaks_no_secret(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    notebook = execute(path.name, tmp_path, monkeypatch)
+def test_executed_notebook_leaks_no_secret(path: Path, notebooks_run_in_a_clone: CloneRun) -> None:
+    """Each notebook as a user runs it in a fresh clone, its widget state saved (tests/notebook_runs.py)."""
+    notebook = notebooks_run_in_a_clone.notebook(path.name)
     outputs = json.dumps([cell.get("outputs", []) for cell in notebook.cells], ensure_ascii=False)
     assert leaks(outputs) == [], "in the cell outputs"
     models = widget_models(notebook)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from .notebook_runs import CloneRun, files, git
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -99,51 +100,25 @@ def test_notebooks_match_their_sources() -> None:
 # -- running the notebooks leaves the checkout as it was --------------------------------------------------------
 
 
-def _git(folder: Path, *args: str) -> str:
-    command = ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args]
-    return subprocess.run(command, cwd=folder, check=True, capture_output=True, text=True).stdout
-
-
-def _files(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if ".git" not in p.relative_to(folder).parts}
-
-
+@pytest.mark.timeout(6000)  # its fixture may wait for the notebooks it reads to finish running
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-def test_running_every_notebook_leaves_the_checkout_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_running_every_notebook_leaves_the_checkout_clean(notebooks_run_in_a_clone: CloneRun) -> None:
     """Issue 25, item 7: the experiment store and an `exports/` folder landed next to the notebooks, and the
-    sandbox database in the per-user data folder was shared by every clone."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    project, data = tmp_path / "clone", tmp_path / "data"
-    (project / "notebooks").mkdir(parents=True)
-    data.mkdir()
-    for path in NOTEBOOKS:
-        shutil.copy(path, project / "notebooks" / path.name)
-    _git(project, "init", "-q")
-    _git(project, "add", ".")
-    _git(project, "commit", "-qm", "a clone")
-    before = _files(project)
-    for name in ("CONVOI_API_KEY", "CONVOI_BASE_URL", "CONVOI_SANDBOX_DB", "CONVOI_NB_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(data))  # the per-user data folder: nothing of convoi_nb may land there
-    monkeypatch.setenv("CONVOI_REVIEW_CALLS", "2000")  # notebook 03's generated account, small
-    for path in NOTEBOOKS:
-        notebook = nbformat.read(project / "notebooks" / path.name, as_version=4)
-        NotebookClient(
-            notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(project / "notebooks")}}
-        ).execute()
-    assert _git(project, "status", "--porcelain", "--untracked-files=all") == ""
-    added = _files(project) - before
+    sandbox database in the per-user data folder was shared by every clone. The notebooks ran in a fresh clone
+    without a server, a key, a database or a working folder configured (tests/notebook_runs.py)."""
+    run, project = notebooks_run_in_a_clone, notebooks_run_in_a_clone.project
+    assert run.errors == {}
+    assert git(project, "status", "--porcelain", "--untracked-files=all") == ""
+    added = files(project) - run.files_before
     assert added and all(name.split("/")[0] == ".convoi_nb" for name in added), sorted(added)[:10]
     for name in ("sandbox.sqlite3", "convoi_experiments.sqlite3", "exports/sandbox-calls/_manifest.json"):
         assert (project / ".convoi_nb" / name).is_file(), name
-    assert not (data / "convoi_nb").exists()
+    assert not (run.data / "convoi_nb").exists()
 
 
 def test_no_leftover_of_a_run_is_tracked() -> None:
     """Two results-store lock files a run left in notebooks/ had been committed."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")
-    tracked = _git(ROOT, "ls-files", "notebooks").split()
+    tracked = git(ROOT, "ls-files", "notebooks").split()
     assert [name for name in tracked if not name.endswith((".ipynb", ".py"))] == []
