@@ -4,6 +4,10 @@ Voilà's stock "lab" template links Font Awesome's stylesheets from a CDN (the w
 icons), so an offline page logs two failed requests and an online one fetches from outside its server. The package
 ships a "convoi" template (`jupyter_data/voila/templates/convoi`, beside this module): that template without those
 two links. This runs Voilà with it; every argument is Voilà's own (a `--template=` given overrides this one).
+
+Voilà loads every JupyterLab extension installed beside it. Those made for JupyterLab's own interface cannot start
+on a dashboard page and log errors to its console: jupytext's (installed with the `docs` extra, through
+mkdocs-jupyter) is left out. Add others with `--VoilaConfiguration.extension_denylist=NAME`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import Any
 
 DATA = Path(__file__).resolve().parent / "jupyter_data"  # a Jupyter data folder: voila/templates/convoi
 TEMPLATE = "convoi"
+# JupyterLab interface extensions a dashboard page cannot run ("Failed to create module" in its console).
+DENIED_EXTENSIONS = ("jupyterlab-jupytext",)
 
 
 def voila_environment(environ: Mapping[str, str]) -> dict[str, str]:
@@ -33,7 +39,9 @@ def voila_environment(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def voila_arguments(argv: Sequence[str]) -> list[str]:
-    """Voilà's command line: the package's template, then the arguments given (a later `--template=` wins).
+    """Voilà's command line: the package's template and extension denylist, then the arguments given.
+
+    A later `--template=` wins; a later `--VoilaConfiguration.extension_denylist=NAME` adds to the denylist.
 
     Args:
         argv: The arguments for Voilà (the notebook, `--port=...`, ...).
@@ -41,14 +49,15 @@ def voila_arguments(argv: Sequence[str]) -> list[str]:
     Returns:
         The arguments to launch Voilà with (Voilà's own template, with a warning, if the package's is missing).
     """
+    denied = [f"--VoilaConfiguration.extension_denylist={name}" for name in DENIED_EXTENSIONS]
     if not (DATA / "voila" / "templates" / TEMPLATE / "index.html.j2").is_file():
         print(
             f"convoi_nb: the package's Voilà template is missing from {DATA}; serving with Voilà's own "
             "(which links Font Awesome from a CDN)",
             file=sys.stderr,
         )
-        return list(argv)
-    return [f"--template={TEMPLATE}", *argv]
+        return [*denied, *argv]
+    return [f"--template={TEMPLATE}", *denied, *argv]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

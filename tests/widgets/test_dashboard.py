@@ -39,6 +39,7 @@ def test_voila_finds_the_template_first_and_keeps_the_user_s_paths() -> None:
     assert (DATA / "voila" / "templates" / TEMPLATE / "conf.json").exists()
     assert voila_arguments(["nb.ipynb", "--template=gridstack"]) == [
         "--template=convoi",
+        "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext",
         "nb.ipynb",
         "--template=gridstack",
     ]
@@ -48,5 +49,8 @@ def test_without_its_template_the_dashboard_still_serves_and_says_why(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(dashboard, "DATA", tmp_path)  # an install that left the template out
-    assert dashboard.voila_arguments(["nb.ipynb"]) == ["nb.ipynb"]
+    assert dashboard.voila_arguments(["nb.ipynb"]) == [
+        "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext",
+        "nb.ipynb",
+    ]
     assert "template is missing" in capsys.readouterr().err
