@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -38,10 +39,9 @@ def _require_chromium() -> None:
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")
 
 
-@pytest.fixture()
-def browser() -> Iterator[object]:
-    # Function scope: Playwright's sync API keeps an event loop running on the main thread while it lives,
-    # which would break every later test that runs its own loop.
+@contextlib.contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's chromium through Playwright, closed afterwards (fails in CI, skips elsewhere, when it is missing)."""
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -49,6 +49,14 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture()
+def browser() -> Iterator[object]:
+    # Function scope: Playwright's sync API keeps an event loop running on the main thread while it lives,
+    # which would break every later test that runs its own loop.
+    with launched_chromium() as launched:
+        yield launched
 
 
 FAILED = pytest.StashKey[bool]()

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Request, Response
 
 from convoi_nb.sandbox.accounts import DEFAULT_API_KEY, OTHER_API_KEY
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _require_chromium
+from tests.browser.conftest import launched_chromium
 from tests.docs.site import ROOT, BuildResult
 
 WIDTH = 1280
@@ -60,13 +60,8 @@ CLIPPED_JS = """() => {
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """One chromium for the module (Playwright's sync API holds an event loop only while this module runs)."""
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 def new_context(browser: Browser, height: int = 900) -> BrowserContext:
