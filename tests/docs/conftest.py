@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -42,3 +44,46 @@ def site_dir(site_build: BuildResult) -> Path:
 def site_url(site_dir: Path) -> Iterator[str]:
     with serving(site_dir) as url:
         yield url
+
+
+@dataclass(frozen=True)
+class _LoggerState:
+    level: int
+    handlers: list[logging.Handler]
+    propagate: bool
+    disabled: bool
+
+
+def _loggers() -> list[logging.Logger]:
+    named = [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
+    return [logging.getLogger(), *named]
+
+
+@pytest.fixture(autouse=True)
+def user_code_leaves_no_trace() -> Iterator[None]:
+    """The docs' code (pages, docstring examples) runs in this process as a reader's would in a notebook: what it
+    changes for the rest of the process is undone afterwards, so later tests see the process as before. Its
+    loggers' levels and handlers (a page shows `logging.basicConfig`) and the widgets it leaves open (a page shows
+    a form without closing it; a later test reads every open widget's state)."""
+    from ipywidgets.widgets.widget import _instances
+
+    before = {
+        logger.name: _LoggerState(logger.level, list(logger.handlers), logger.propagate, logger.disabled)
+        for logger in _loggers()
+    }
+    widgets_before = set(_instances)
+    try:
+        yield
+    finally:
+        for key, widget in list(_instances.items()):
+            if key not in widgets_before:
+                widget.close()
+        for logger in _loggers():
+            state = before.get(logger.name)
+            if state is None:  # made by the user code: quiet again
+                logger.setLevel(logging.NOTSET)
+                logger.handlers.clear()
+                continue
+            logger.setLevel(state.level)
+            logger.handlers[:] = state.handlers
+            logger.propagate, logger.disabled = state.propagate, state.disabled
