@@ -77,11 +77,13 @@ class CallService:
         self.settings = settings
         self.store = Store(settings.db_path)
 
-    def render(self, row: CallRow) -> dict[str, Any]:
-        """The call object as the API returns it, at this moment of the simulation.
+    def render(self, row: CallRow, at: float | None = None) -> dict[str, Any]:
+        """The call object as the API returns it, at a moment of the simulation.
 
         Args:
             row: The stored call.
+            at: The moment (epoch seconds; now if None). A create answers as of the call's creation: nobody can
+                join a room before its token is returned, however long the answer takes to leave.
 
         Returns:
             The call's JSON fields, its token signed again.
@@ -90,7 +92,7 @@ class CallService:
         plan = plan_call(
             row.seed, row.settings, expire_rate=self.settings.expire_rate, fail_rate=self.settings.fail_rate
         )
-        state = state_at(plan, (self.settings.clock() - row.created_at) * scale)
+        state = state_at(plan, ((self.settings.clock() if at is None else at) - row.created_at) * scale)
         return {
             "id": row.id,
             "object": "call",

@@ -59,6 +59,37 @@ def test_duration_and_cost_rise_until_ended_then_stay_fixed() -> None:
     assert len({s[1:] for s in final}) == 1  # nothing changes after the end, not even updated_at
 
 
+class SlowAnswerClock(FakeClock):
+    """A clock that moves a simulated minute at every reading: as if the answer took that long to leave."""
+
+    def __call__(self) -> float:
+        self.now += 60.0
+        return self.now
+
+
+def test_a_create_answers_as_of_the_call_s_creation_a_replay_as_of_now() -> None:
+    # Nobody can join a room before its token is returned, so a new call is "initiated" in its own answer however
+    # slow that answer is (a loaded machine, a fast time scale); a replay shows the call as it is at the replay.
+    with Sandbox(SandboxSettings(clock=SlowAnswerClock(), time_scale=1.0, seed=3)) as sandbox:
+        key = "8a3e4a52-2f0e-4a4e-9d43-3f7f3b0f9d11"
+        call = create(sandbox, metadata={"k": "v"})
+        assert (call["status"], call["duration_seconds"], call["cost"]["amount"]) == ("initiated", 0.0, 0)
+        assert call["updated_at"] == call["created_at"]
+        first = _http.post(
+            f"{sandbox.url}/api/v1/public/calls",
+            headers={"Idempotency-Key": key},
+            json={"type": "web", "agent_id": AGENT.id},
+        )
+        replay = _http.post(
+            f"{sandbox.url}/api/v1/public/calls",
+            headers={"Idempotency-Key": key},
+            json={"type": "web", "agent_id": AGENT.id},
+        )
+    assert first.status_code == 201 and first.json()["status"] == "initiated"
+    assert replay.status_code == 200 and replay.json()["id"] == first.json()["id"]
+    assert replay.json()["status"] != "initiated"  # minutes of simulated time later
+
+
 def test_same_seed_same_story_other_seed_other_numbers() -> None:
     def run(seed: int) -> list[tuple[str, float, float]]:
         clock = FakeClock()
