@@ -10,33 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.docs.code_blocks import blocks, run_blocks
+
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 MAX_LINES = 150  # issue 24: what a reader sees at once, then links into the docs
-
-
-def python_block(after_heading: str) -> str:
-    section = README.split(after_heading, 1)[1]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
 def test_twenty_line_example_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    from convoi_nb import _connect
-
-    monkeypatch.chdir(tmp_path)  # the working folder .convoi_nb/ (the results store) lands here
-    monkeypatch.delenv("CONVOI_API_KEY", raising=False)
-    monkeypatch.delenv("CONVOI_BASE_URL", raising=False)
-    monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
-    monkeypatch.setattr(_connect, "_sandbox", None)
-    code = python_block("## In twenty lines")
-    assert len(code.strip().splitlines()) <= 20
-    namespace: dict = {}
-    try:
-        exec(compile(code, "README.md", "exec"), namespace)
-    finally:
-        if _connect._sandbox is not None:
-            _connect._sandbox.stop()
+    heading = README[: README.index("## In twenty lines")].count("\n") + 1
+    tour = next(block for block in blocks(README) if block.runs and block.line > heading)  # the one under it
+    assert len(tour.code.strip().splitlines()) <= 20
+    namespace = run_blocks("README.md", [tour], tmp_path, monkeypatch)
     out = capsys.readouterr().out
     assert "(masked)" in out and "cost_per_minute" in out
     assert len(namespace["frame"]) == 1 and namespace["results"].summary()["ended"].sum() >= 15

@@ -9,9 +9,16 @@ CommonMark: their text is parsed again, so the fences inside them count too.
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import inspect
 import re
+import traceback
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -93,3 +100,45 @@ def blocks(text: str, first_line: int = 1) -> list[Block]:
             found.extend(blocks(token.content, start))
         previous = token
     return found
+
+
+# What a reader's fresh session has not: a key, a URL, a working folder or a seed of their own.
+READER_UNSET = ("CONVOI_API_KEY", "CONVOI_BASE_URL", "CONVOI_NB_DIR", "CONVOI_SANDBOX_SEED")
+
+
+def as_a_reader(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Run the docs' code as a reader would: in `folder`, with no key or URL (so `connect()` gives the embedded
+    sandbox), an in-memory sandbox database and no seed or working folder of their own. Undone after the test."""
+    monkeypatch.chdir(folder)  # the working folder .convoi_nb/ (results store, exports) lands here
+    for variable in READER_UNSET:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
+
+
+def run_blocks(name: str, runnable: list[Block], folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Run `runnable` in order in one namespace, as a reader (`as_a_reader`) on a fresh embedded sandbox.
+
+    Top-level `await` works as in a notebook: the page's awaits share one event loop. Returns the namespace."""
+    from convoi_nb import _connect
+
+    as_a_reader(monkeypatch, folder)
+    monkeypatch.setattr(_connect, "_sandbox", None)  # a sandbox of the page's own, stopped below
+    namespace: dict[str, Any] = {"__name__": "docs_page"}
+    loop = asyncio.new_event_loop()
+    try:
+        for block in runnable:
+            # Blank lines first, so that a traceback's line numbers are the page's.
+            source = "\n" * block.line + block.code
+            code = compile(source, name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            try:
+                result = eval(code, namespace)
+                if code.co_flags & inspect.CO_COROUTINE:
+                    loop.run_until_complete(result)
+            except Exception as exc:
+                shown = "".join(traceback.format_exception(exc)[-12:])
+                raise AssertionError(f"{name}: the block at line {block.line} failed:\n{shown}") from exc
+    finally:
+        loop.close()
+        if _connect._sandbox is not None:
+            _connect._sandbox.stop()
+    return namespace

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.docs.site import SITE_ENV, BuildResult, build_checked, serving
+from tests.widgets.conftest import FrontEnd
 
 # Whichever test first asks for the site may build it (two minutes or more on a loaded machine, the notebooks
 # included), within its own timeout: every test that uses the site gets this one.
@@ -65,19 +66,16 @@ def user_code_leaves_no_trace() -> Iterator[None]:
     changes for the rest of the process is undone afterwards, so later tests see the process as before. Its
     loggers' levels and handlers (a page shows `logging.basicConfig`) and the widgets it leaves open (a page shows
     a form without closing it; a later test reads every open widget's state)."""
-    from ipywidgets.widgets.widget import _instances
-
     before = {
         logger.name: _LoggerState(logger.level, list(logger.handlers), logger.propagate, logger.disabled)
         for logger in _loggers()
     }
-    widgets_before = set(_instances)
+    opened = FrontEnd()  # the widgets opened from here on
     try:
         yield
     finally:
-        for key, widget in list(_instances.items()):
-            if key not in widgets_before:
-                widget.close()
+        for widget in opened.widgets():
+            widget.close()
         for logger in _loggers():
             state = before.get(logger.name)
             if state is None:  # made by the user code: quiet again

@@ -9,51 +9,14 @@ left out.
 
 from __future__ import annotations
 
-import ast
-import asyncio
-import inspect
-import traceback
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.docs.code_blocks import Block, blocks
+from tests.docs.code_blocks import blocks, run_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md"]
-
-
-def run_blocks(name: str, runnable: list[Block], folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Run `runnable` in order in one namespace, in `folder`, on a fresh embedded sandbox; return the namespace.
-
-    Top-level `await` works as in a notebook: the page's awaits share one event loop."""
-    from convoi_nb import _connect
-
-    monkeypatch.chdir(folder)  # the working folder .convoi_nb/ (results store, exports) lands here
-    for variable in ("CONVOI_API_KEY", "CONVOI_BASE_URL", "CONVOI_NB_DIR"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
-    monkeypatch.setattr(_connect, "_sandbox", None)  # a sandbox of the page's own, stopped below
-    namespace: dict[str, Any] = {"__name__": "docs_page"}
-    loop = asyncio.new_event_loop()
-    try:
-        for block in runnable:
-            # Blank lines first, so that a traceback's line numbers are the page's.
-            source = "\n" * block.line + block.code
-            code = compile(source, name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-            try:
-                result = eval(code, namespace)
-                if code.co_flags & inspect.CO_COROUTINE:
-                    loop.run_until_complete(result)
-            except Exception as exc:
-                shown = "".join(traceback.format_exception(exc)[-12:])
-                raise AssertionError(f"{name}: the block at line {block.line} failed:\n{shown}") from exc
-    finally:
-        loop.close()
-        if _connect._sandbox is not None:
-            _connect._sandbox.stop()
-    return namespace
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(ROOT).as_posix() for p in PAGES])

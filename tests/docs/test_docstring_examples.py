@@ -27,6 +27,7 @@ import pytest
 import convoi_nb
 from convoi_nb import _connect
 from convoi_nb.sandbox import Sandbox, SandboxSettings
+from tests.docs.code_blocks import as_a_reader
 
 SKIPPED_MODULES = ("convoi_nb.sandbox.__main__",)  # runs its command line when imported
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -69,10 +70,7 @@ def docs_sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture()
 def user_session(docs_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("CONVOI_API_KEY", "CONVOI_BASE_URL", "CONVOI_SANDBOX_SEED", "CONVOI_NB_DIR"):
-        monkeypatch.delenv(name, raising=False)  # restored after the example, whatever it sets
-    monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
-    monkeypatch.chdir(tmp_path)
+    as_a_reader(monkeypatch, tmp_path)  # restored after the example, whatever it sets
     return tmp_path
 
 

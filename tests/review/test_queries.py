@@ -289,17 +289,11 @@ def test_the_cost_review_guide_runs(
     The Spark block is marked not run for tests/docs/test_code_blocks.py (a JVM of its own takes tens of seconds);
     here it runs on the session the review tests share.
     """
-    from ..docs.code_blocks import blocks
+    from ..docs.code_blocks import blocks, run_blocks
 
     page = (Path(__file__).parents[2] / "docs" / "how-to" / "cost-review.md").read_text(encoding="utf-8")
-    runnable = [block.code for block in blocks(page) if block.language == "python"]  # marked ones too
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("CONVOI_API_KEY", raising=False)
-    monkeypatch.delenv("CONVOI_BASE_URL", raising=False)
-    monkeypatch.setenv("CONVOI_SANDBOX_DB", ":memory:")
-    namespace: dict[str, Any] = {}
-    for code in runnable:
-        exec(compile(code, "docs/how-to/cost-review.md", "exec"), namespace)
+    runnable = [block for block in blocks(page) if block.language == "python"]  # marked ones too
+    namespace = run_blocks("docs/how-to/cost-review.md", runnable, tmp_path, monkeypatch)
     printed = capsys.readouterr().out  # the guide prints the Spark SQL: identifiers quoted with backticks
     assert "FROM `calls`" in printed and 'FROM "calls"' not in printed
     assert (tmp_path / "calls" / "_manifest.json").exists()
