@@ -209,7 +209,7 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         if not replayed:
             rooms.schedule(row.room_id)
         return JSONResponse(
-            service.render(row) if replayed else service.render(row, at=row.created_at),
+            service.render(row, at=None if replayed else row.created_at),  # a new call as of its creation
             status_code=200 if replayed else 201,
             headers={REPLAYED_HEADER: "true" if replayed else "false"},
         )

@@ -54,3 +54,11 @@ def test_without_its_template_the_dashboard_still_serves_and_says_why(
         "nb.ipynb",
     ]
     assert "template is missing" in capsys.readouterr().err
+
+
+def test_voila_reads_the_denylist_and_adds_the_user_s_own_to_it() -> None:
+    from voila.app import Voila
+
+    app = Voila()
+    app.parse_command_line(voila_arguments(["--VoilaConfiguration.extension_denylist=other", "nb.ipynb"]))
+    assert app.config.VoilaConfiguration.extension_denylist == ["jupyterlab-jupytext", "other"]
